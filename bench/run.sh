@@ -1,0 +1,120 @@
+#!/bin/sh
+# bench/run.sh BUILD_DIR: what `make bench` runs.  Prints, side by side in
+# one run, the latency of `rsh 127.0.0.1 true` against a local `sh -c true`
+# and the stdout throughput of `head -c 1G /dev/zero` through rsh against a
+# local pipe (and ssh to localhost when it works without a password).
+# Figures only: nothing here passes or fails on speed.
+#
+# Environment: RUNS (latency runs, default 300), TRIES (throughput runs,
+# best kept, default 3), SIZE (bytes for throughput, default 1 GiB).
+set -eu
+
+if [ $# -ne 1 ]; then
+	echo "usage: sh bench/run.sh BUILD_DIR" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd)
+rshd=$build/rshd
+rsh=$build/rsh
+timeit=$build/tools/timeit
+for p in "$rshd" "$rsh" "$timeit"; do
+	if [ ! -x "$p" ]; then
+		echo "bench: $p is missing; run make first" >&2
+		exit 1
+	fi
+done
+runs=${RUNS:-300}
+tries=${TRIES:-3}
+size=${SIZE:-1073741824}
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rsh-bench.XXXXXX")
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+umask 077
+"$rsh" --keygen bench >"$dir/keys"
+cp "$dir/keys" "$dir/key"
+"$rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/port" --no-udp \
+    -k "$dir/keys" </dev/null >"$dir/rshd.log" 2>&1 &
+pid=$!
+i=0
+while [ ! -s "$dir/port" ]; do
+	i=$((i + 1))
+	if [ "$i" -gt 500 ] || ! kill -0 "$pid" 2>/dev/null; then
+		echo "bench: rshd did not start:" >&2
+		cat "$dir/rshd.log" >&2
+		exit 1
+	fi
+	sleep 0.02
+done
+host=127.0.0.1:$(cat "$dir/port")
+key=$dir/key
+
+# ssh to localhost only counts when it needs no password and no question.
+sshopts="-o BatchMode=yes -o ConnectTimeout=3 -o StrictHostKeyChecking=no"
+if ssh $sshopts localhost true </dev/null >/dev/null 2>&1; then
+	have_ssh=1
+else
+	have_ssh=0
+fi
+
+# lat ID LABEL CMD...: one latency row (min, median, p90 in ms); keeps
+# the median in $dir/median.ID.
+lat() {
+	id=$1
+	label=$2
+	shift 2
+	set -- $("$timeit" -n "$runs" "$@" </dev/null)
+	printf '  %-34s %8.2f %8.2f %8.2f\n' "$label" \
+	    "$(echo "$1" | awk '{ print $1 / 1000 }')" \
+	    "$(echo "$2" | awk '{ print $1 / 1000 }')" \
+	    "$(echo "$3" | awk '{ print $1 / 1000 }')"
+	echo "$2" >"$dir/median.$id"
+}
+
+# thru LABEL CMD...: one throughput row (best of TRIES, MB/s).
+thru() {
+	label=$1
+	shift
+	set -- $("$timeit" -w 0 -n "$tries" "$@" </dev/null)
+	printf '  %-34s %8.0f MB/s  (%.2f s)\n' "$label" \
+	    "$(awk -v b="$size" -v us="$1" 'BEGIN { print b / us }')" \
+	    "$(awk -v us="$1" 'BEGIN { print us / 1000000 }')"
+}
+
+echo "rsh benchmark: $(uname -sr), $(nproc) CPUs, build $build"
+echo
+printf 'Latency, %s runs (ms)                   min   median      p90\n' \
+    "$runs"
+lat local "local: sh -c true" sh -c true
+lat rsh "rsh 127.0.0.1 true" "$rsh" -k "$key" "$host" true
+lat rshx "rsh -x 127.0.0.1 true (no shell)" "$rsh" -k "$key" -x "$host" true
+if [ "$have_ssh" = 1 ]; then
+	lat ssh "ssh localhost true" ssh $sshopts localhost true
+else
+	echo "  ssh localhost true: skipped (no non-interactive ssh to localhost)"
+fi
+printf '  rsh minus local, median: %.2f ms\n' "$(awk \
+    -v a="$(cat "$dir/median.rsh")" -v b="$(cat "$dir/median.local")" \
+    'BEGIN { print (a - b) / 1000 }')"
+
+echo
+echo "Throughput of $size bytes of stdout, best of $tries"
+thru "local pipe: head | cat" sh -c "head -c $size /dev/zero | cat"
+thru "rsh 127.0.0.1 head" "$rsh" -k "$key" -n -x "$host" head -c "$size" \
+    /dev/zero
+if [ "$have_ssh" = 1 ]; then
+	thru "ssh localhost head" ssh $sshopts localhost \
+	    "head -c $size /dev/zero"
+else
+	echo "  ssh localhost head: skipped (no non-interactive ssh to localhost)"
+fi

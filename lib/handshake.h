@@ -1,0 +1,140 @@
+/*
+ * handshake: both sides of the TCP handshake (protocol-v1.md, "TCP:
+ * handshake") as pure state machines over byte buffers, so that they are
+ * testable without a network.  No sockets, no printing.
+ *
+ * Server:  hs_server_init -> S1 out -> hs_server_read_c1 (C1 in)
+ *          -> hs_server_verify(psk or NULL) -> hs_server_finish -> S2 out
+ * Client:  hs_client_read_s1 (S1 in) -> hs_client_init ... -> C1 out,
+ *          session keys known at once -> hs_client_read_s2 (S2 in)
+ *
+ * Both structs hold secrets: hs_*_clear() wipes them; call it on every
+ * path once the session keys are copied out.
+ */
+#ifndef RSH_HANDSHAKE_H
+#define RSH_HANDSHAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "wire.h"
+
+#define HS_MAGIC	"RSH"
+#define HS_VERSION	0x01
+#define HS_S1LEN	68
+#define HS_S2LEN	33			/* status || Ts */
+#define HS_MAXIDLEN	64
+#define HS_MAXNAMELEN	255
+#define HS_C1MAX	(4 + 1 + HS_MAXIDLEN + 1 + HS_MAXNAMELEN + 96)
+#define HS_REFUSALMAX	(6 + 255)
+
+/* S2 status values. */
+enum {
+	HS_OK = 0, HS_AUTH_FAILED = 1, HS_ADDR_DENIED = 2, HS_BAD_NAME = 3
+};
+
+/* Refusal reasons (before any handshake). */
+enum { HS_REFUSE_BUSY = 1, HS_REFUSE_ADDR = 2, HS_REFUSE_SHUTDOWN = 3 };
+
+/* The two session keys a handshake yields. */
+struct hs_keys {
+	uint8_t	c2s[CRYPTO_KEYLEN];
+	uint8_t	s2c[CRYPTO_KEYLEN];
+};
+
+struct hs_server {
+	uint8_t		s1[HS_S1LEN];
+	uint8_t		priv[CRYPTO_KEYLEN];
+	uint8_t		c1[HS_C1MAX];
+	size_t		c1len;
+	char		keyid[HS_MAXIDLEN + 1];		/* NUL terminated */
+	char		name[HS_MAXNAMELEN + 1];	/* NUL terminated, raw */
+	size_t		namelen;
+	uint8_t		psk[CRYPTO_KEYLEN];		/* after verify */
+	int		verified;
+};
+
+/*
+ * Makes S1 in hs->s1 from fresh randomness, or from ns and priv when both
+ * are given (tests).  Returns 0 or -1.
+ */
+int	hs_server_init(struct hs_server *hs, const uint8_t *ns,
+	    const uint8_t *priv);
+
+/*
+ * Parses C1 from buf[0..have).  WIRE_INCOMPLETE: need more bytes (*used
+ * untouched); WIRE_BAD: wrong magic or version, idlen outside 1..64, a key
+ * id byte outside [A-Za-z0-9._@-], namelen 0: close with no S2.  On
+ * WIRE_OK *used is C1's length and keyid, name, namelen are set.
+ * The name is not canonicalized: the server compares it as bytes (a name
+ * with a NUL byte can never match).
+ */
+enum wire_status hs_server_read_c1(struct hs_server *hs, const uint8_t *buf,
+	    size_t have, size_t *used);
+
+/*
+ * Checks Tc with psk, or with a random dummy key when psk is NULL (unknown
+ * key id), doing the same work either way.  Returns 0 when Tc is valid.
+ */
+int	hs_server_verify(struct hs_server *hs, const uint8_t *psk);
+
+/*
+ * Writes S2 with status into out (33 bytes for HS_OK, 1 otherwise) and
+ * returns its length.  For HS_OK (only after a successful verify) also
+ * derives the session keys into *keys and wipes the private key; returns
+ * -1 on failure (e.g. an all-zero X25519 result).
+ */
+long	hs_server_finish(struct hs_server *hs, uint8_t status,
+	    uint8_t out[HS_S2LEN], struct hs_keys *keys);
+
+/* Wipes every secret in hs. */
+void	hs_server_clear(struct hs_server *hs);
+
+struct hs_client {
+	uint8_t		s1[HS_S1LEN];
+	uint8_t		c1[HS_C1MAX];
+	size_t		c1len;
+	uint8_t		s2[HS_S2LEN];		/* the S2 we expect */
+	uint8_t		psk[CRYPTO_KEYLEN];
+};
+
+/* What a server's refusal said. */
+struct hs_refusal {
+	uint8_t	reason;
+	char	text[256];	/* raw bytes, NUL terminated; escape to print */
+};
+
+/*
+ * Parses the server's first bytes from buf[0..have).  WIRE_INCOMPLETE:
+ * need more; WIRE_BAD: not "RSH" followed by 0x01 or 0x00 (a protocol or
+ * version mismatch); WIRE_TOOBIG: a refusal, *ref filled in; WIRE_OK:
+ * S1 copied into hs->s1.  *used is set on OK and TOOBIG.
+ */
+enum wire_status hs_client_read_s1(struct hs_client *hs, const uint8_t *buf,
+	    size_t have, size_t *used, struct hs_refusal *ref);
+
+/*
+ * After S1: makes C1 in hs->c1 for keyid and the canonical server name,
+ * with fresh Nc and key pair or the given nc and priv (tests), computes the
+ * S2 the server must send and derives the session keys into *keys (so
+ * records can follow C1 at once).  Returns 0, or -1 (bad id or name
+ * length, crypto failure, all-zero X25519 result).
+ */
+int	hs_client_init(struct hs_client *hs, const uint8_t psk[CRYPTO_KEYLEN],
+	    const char *keyid, const char *name, const uint8_t *nc,
+	    const uint8_t *priv, struct hs_keys *keys);
+
+/*
+ * Parses S2 from buf[0..have).  WIRE_INCOMPLETE: need more; WIRE_OK: status
+ * 0 and Ts valid; WIRE_BAD: status 0 with a wrong Ts (the server does not
+ * hold the key); WIRE_TOOBIG: a non-zero status, in *status.  *used is set
+ * except on WIRE_INCOMPLETE.
+ */
+enum wire_status hs_client_read_s2(struct hs_client *hs, const uint8_t *buf,
+	    size_t have, size_t *used, uint8_t *status);
+
+/* Wipes every secret in hs. */
+void	hs_client_clear(struct hs_client *hs);
+
+#endif

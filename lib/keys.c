@@ -1,0 +1,476 @@
+/*
+ * keys: key files (protocol-v1.md, "Keys and names").
+ *
+ * The file is read whole into one buffer with read(2) and parsed in
+ * place, rather than through stdio or getline(), so that every copy of a
+ * secret is ours to wipe: stdio's buffer and realloc()'s abandoned blocks
+ * would be freed with the keys still in them.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "keys.h"
+
+#define KEYS_B64LEN	44		/* base64 of 32 bytes, padded */
+#define KEYS_MAXFILE	(1024 * 1024)	/* more is not a key file */
+#define KEYS_WS		" \t\r"
+
+struct keyent {
+	struct key	 key;
+	size_t		 line;		/* where it was defined */
+};
+
+struct keyring {
+	struct keyent	*ents;
+	size_t		 n;
+	size_t		 cap;
+};
+
+static void	keys_err(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+keys_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+keys_id_valid(const void *id, size_t len)
+{
+	const unsigned char *p = id;
+	size_t i;
+
+	if (len < 1 || len > KEYS_MAXIDLEN)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (!(p[i] >= 'a' && p[i] <= 'z') &&
+		    !(p[i] >= 'A' && p[i] <= 'Z') &&
+		    !(p[i] >= '0' && p[i] <= '9') && p[i] != '.' &&
+		    p[i] != '_' && p[i] != '@' && p[i] != '-')
+			return 0;
+	}
+	return 1;
+}
+
+/* The loosest permission bit set in mode & 077, in words. */
+static void
+keys_describe_mode(mode_t mode, const char **how, const char **who)
+{
+	mode_t bits;
+
+	*who = mode & 007 ? "others" : "group";
+	bits = mode & 007 ? mode & 007 : (mode & 070) >> 3;
+	if (bits & 02)
+		*how = "writable";
+	else if (bits & 04)
+		*how = "readable";
+	else
+		*how = "executable";
+}
+
+int
+keys_check_perms(int fd, const char *path, const char *what, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	const char *how, *who;
+
+	if (fstat(fd, &st) == -1) {
+		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		keys_err(err, errlen, "%s %s is not a regular file; "
+		    "refusing it", what, path);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		keys_err(err, errlen, "%s %s is owned by uid %lu, not you or "
+		    "root; refusing it", what, path, (unsigned long)st.st_uid);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		keys_describe_mode(st.st_mode, &how, &who);
+		keys_err(err, errlen, "%s %s is %s by %s; refusing it",
+		    what, path, how, who);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the whole file into a new NUL-terminated buffer of *cap bytes.
+ * The size comes from fstat(); a file that outgrows it while being read
+ * is refused rather than chased.
+ */
+static char *
+keys_slurp(int fd, const char *path, const char *what, size_t *cap,
+    size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+
+	*len = 0;
+	if (fstat(fd, &st) == -1) {
+		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	if (st.st_size > KEYS_MAXFILE) {
+		keys_err(err, errlen, "%s %s is too large for a key file",
+		    what, path);
+		return NULL;
+	}
+	*cap = (size_t)st.st_size + 2;
+	if ((buf = malloc(*cap)) == NULL) {
+		keys_err(err, errlen, "%s %s: out of memory", what, path);
+		return NULL;
+	}
+	while (*len < *cap - 1) {
+		n = read(fd, buf + *len, *cap - 1 - *len);
+		if (n == 0)
+			break;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			keys_err(err, errlen, "%s %s: %s", what, path,
+			    strerror(errno));
+			goto fail;
+		}
+		*len += (size_t)n;
+	}
+	if (*len == *cap - 1) {
+		keys_err(err, errlen, "%s %s changed while being read", what,
+		    path);
+		goto fail;
+	}
+	buf[*len] = '\0';
+	return buf;
+fail:
+	crypto_wipe(buf, *cap);
+	free(buf);
+	return NULL;
+}
+
+/* Room for one more key, moving the PSKs by hand so none is left behind. */
+static struct keyent *
+keys_new_ent(struct keyring *kr)
+{
+	struct keyent *ents;
+	size_t cap;
+
+	if (kr->n == kr->cap) {
+		cap = kr->cap == 0 ? 8 : kr->cap * 2;
+		if ((ents = calloc(cap, sizeof(*ents))) == NULL)
+			return NULL;
+		if (kr->n > 0)
+			memcpy(ents, kr->ents, kr->n * sizeof(*ents));
+		if (kr->ents != NULL) {
+			crypto_wipe(kr->ents, kr->cap * sizeof(*ents));
+			free(kr->ents);
+		}
+		kr->ents = ents;
+		kr->cap = cap;
+	}
+	memset(&kr->ents[kr->n], 0, sizeof(kr->ents[kr->n]));
+	return &kr->ents[kr->n];
+}
+
+/* Client: the remaining fields, lowercased, up to a '#' comment. */
+static int
+keys_set_patterns(struct key *k, char *rest)
+{
+	char *f, *save = NULL, *s, **v;
+	size_t n = 0;
+
+	for (s = rest; *s != '\0'; s++) {
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	}
+	for (f = strtok_r(rest, KEYS_WS, &save); f != NULL && *f != '#';
+	    f = strtok_r(NULL, KEYS_WS, &save)) {
+		/* Room for this one and the NULL after it. */
+		if ((v = reallocarray(k->patterns, n + 2, sizeof(*v))) == NULL)
+			return -1;
+		k->patterns = v;
+		k->patterns[n + 1] = NULL;
+		if ((k->patterns[n] = strdup(f)) == NULL)
+			return -1;
+		n++;
+	}
+	return 0;
+}
+
+/* Server: the rest of the line as it stands, for the policy to parse. */
+static int
+keys_set_options(struct key *k, char *rest)
+{
+	size_t len;
+
+	rest += strspn(rest, KEYS_WS);
+	len = strlen(rest);
+	while (len > 0 && strchr(KEYS_WS, rest[len - 1]) != NULL)
+		rest[--len] = '\0';
+	if (len == 0 || rest[0] == '#')
+		return 0;
+	return (k->options = strdup(rest)) == NULL ? -1 : 0;
+}
+
+/* Frees what a key holds besides itself, wiping the PSK. */
+static void
+keys_clear(struct key *k)
+{
+	size_t i;
+
+	if (k->patterns != NULL) {
+		for (i = 0; k->patterns[i] != NULL; i++)
+			free(k->patterns[i]);
+		free(k->patterns);
+	}
+	free(k->options);
+	crypto_wipe(k, sizeof(*k));
+}
+
+/* The entry for this key id, or NULL. */
+static const struct keyent *
+keys_lookup(const struct keyring *kr, const char *id, size_t idlen)
+{
+	size_t i;
+
+	for (i = 0; i < kr->n; i++) {
+		if (kr->ents[i].key.idlen == idlen &&
+		    memcmp(kr->ents[i].key.id, id, idlen) == 0)
+			return &kr->ents[i];
+	}
+	return NULL;
+}
+
+/* Adds a checked key and the rest of its line to kr.  0 or -1 (memory). */
+static int
+keys_add(struct keyring *kr, int kind, size_t lineno, const char *id,
+    size_t idlen, const uint8_t psk[CRYPTO_KEYLEN], char *rest)
+{
+	struct keyent *e;
+
+	if ((e = keys_new_ent(kr)) == NULL)
+		return -1;
+	memcpy(e->key.id, id, idlen);
+	e->key.id[idlen] = '\0';
+	e->key.idlen = idlen;
+	memcpy(e->key.psk, psk, CRYPTO_KEYLEN);
+	e->line = lineno;
+	if ((kind == KEYS_SERVER ? keys_set_options(&e->key, rest) :
+	    keys_set_patterns(&e->key, rest)) == -1) {
+		keys_clear(&e->key);
+		return -1;
+	}
+	kr->n++;
+	return 0;
+}
+
+/*
+ * One line, NUL terminated.  Adds its key to kr, or does nothing for a
+ * blank line or a comment; -1 with a sentence in err.
+ */
+static int
+keys_parse_line(struct keyring *kr, int kind, const char *path,
+    size_t lineno, char *line, char *err, size_t errlen)
+{
+	uint8_t psk[48];	/* room for what 44 characters can decode to */
+	const struct keyent *dup;
+	char *id, *b64;
+	size_t idlen, b64len;
+	int ret = -1;
+
+	id = line + strspn(line, KEYS_WS);
+	if (*id == '\0' || *id == '#')
+		return 0;
+	idlen = strcspn(id, KEYS_WS);
+	b64 = id + idlen + strspn(id + idlen, KEYS_WS);
+	b64len = strcspn(b64, KEYS_WS);
+	if (!keys_id_valid(id, idlen)) {
+		keys_err(err, errlen, "%s:%zu: a key id is 1 to 64 characters "
+		    "from A-Z a-z 0-9 . _ @ -", path, lineno);
+		goto out;
+	}
+	id[idlen] = '\0';
+	if (b64len == 0 || *b64 == '#') {
+		keys_err(err, errlen, "%s:%zu: key id %s has no key", path,
+		    lineno, id);
+	} else if (b64len != KEYS_B64LEN) {
+		keys_err(err, errlen, "%s:%zu: key is not %d characters of "
+		    "base64", path, lineno, KEYS_B64LEN);
+	} else if (crypto_b64decode(psk, sizeof(psk), b64, b64len) !=
+	    CRYPTO_KEYLEN) {
+		keys_err(err, errlen, "%s:%zu: key is not base64 for %d bytes",
+		    path, lineno, CRYPTO_KEYLEN);
+	} else if (kind == KEYS_SERVER &&
+	    (dup = keys_lookup(kr, id, idlen)) != NULL) {
+		keys_err(err, errlen, "%s:%zu: key id %s is already on line "
+		    "%zu", path, lineno, id, dup->line);
+	} else if (keys_add(kr, kind, lineno, id, idlen, psk,
+	    b64 + b64len) == -1) {
+		keys_err(err, errlen, "%s:%zu: out of memory", path, lineno);
+	} else
+		ret = 0;
+out:
+	crypto_wipe(psk, sizeof(psk));
+	return ret;
+}
+
+/* Every line of buf[0..len), which is NUL terminated at len. */
+static int
+keys_parse(struct keyring *kr, int kind, const char *path, char *buf,
+    size_t len, char *err, size_t errlen)
+{
+	char *line = buf, *end = buf + len, *nl;
+	size_t lineno = 0, linelen;
+
+	while (line < end) {
+		lineno++;
+		nl = memchr(line, '\n', (size_t)(end - line));
+		linelen = nl != NULL ? (size_t)(nl - line) : (size_t)(end - line);
+		if (memchr(line, '\0', linelen) != NULL) {
+			keys_err(err, errlen, "%s:%zu: line holds a NUL byte",
+			    path, lineno);
+			return -1;
+		}
+		line[linelen] = '\0';
+		if (keys_parse_line(kr, kind, path, lineno, line, err,
+		    errlen) == -1)
+			return -1;
+		line += linelen + 1;
+	}
+	return 0;
+}
+
+struct keyring *
+keys_load(const char *path, int kind, char *err, size_t errlen)
+{
+	const char *what = kind == KEYS_SERVER ? "keys file" : "key file";
+	struct keyring *kr = NULL;
+	size_t cap, len;
+	char *buf;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO put in its place must not hang us. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		goto err0;
+	}
+	if (keys_check_perms(fd, path, what, err, errlen) == -1)
+		goto err1;
+	if ((buf = keys_slurp(fd, path, what, &cap, &len, err, errlen)) == NULL)
+		goto err1;
+	if ((kr = calloc(1, sizeof(*kr))) == NULL) {
+		keys_err(err, errlen, "%s %s: out of memory", what, path);
+		goto err2;
+	}
+	if (keys_parse(kr, kind, path, buf, len, err, errlen) == -1) {
+		keys_free(kr);
+		kr = NULL;
+	}
+err2:
+	crypto_wipe(buf, cap);
+	free(buf);
+err1:
+	close(fd);
+err0:
+	return kr;
+}
+
+void
+keys_free(struct keyring *kr)
+{
+	size_t i;
+
+	if (kr == NULL)
+		return;
+	for (i = 0; i < kr->n; i++)
+		keys_clear(&kr->ents[i].key);
+	if (kr->ents != NULL) {
+		crypto_wipe(kr->ents, kr->cap * sizeof(*kr->ents));
+		free(kr->ents);
+	}
+	free(kr);
+}
+
+size_t
+keys_count(const struct keyring *kr)
+{
+	return kr->n;
+}
+
+const struct key *
+keys_at(const struct keyring *kr, size_t i)
+{
+	return i < kr->n ? &kr->ents[i].key : NULL;
+}
+
+const struct key *
+keys_find_id(const struct keyring *kr, const char *id, size_t idlen)
+{
+	const struct keyent *e;
+
+	return (e = keys_lookup(kr, id, idlen)) != NULL ? &e->key : NULL;
+}
+
+const struct key *
+keys_find_host(const struct keyring *kr, const char *name)
+{
+	const struct key *k;
+	size_t i, j;
+
+	for (i = 0; i < kr->n; i++) {
+		k = &kr->ents[i].key;
+		if (k->patterns == NULL)
+			return k;
+		for (j = 0; k->patterns[j] != NULL; j++) {
+			if (fnmatch(k->patterns[j], name, FNM_CASEFOLD) == 0)
+				return k;
+		}
+	}
+	return NULL;
+}
+
+int
+keys_generate_line(const char *id, char *out, size_t outlen)
+{
+	uint8_t psk[CRYPTO_KEYLEN];
+	char b64[KEYS_B64LEN + 1];
+	int n, ret = -1;
+
+	if (!keys_id_valid(id, strnlen(id, KEYS_MAXIDLEN + 1)))
+		return -1;
+	if (crypto_random(psk, sizeof(psk)) == -1 ||
+	    crypto_b64encode(b64, sizeof(b64), psk, sizeof(psk)) == -1)
+		goto out;
+	n = snprintf(out, outlen, "%s %s\n", id, b64);
+	if (n < 0 || (size_t)n >= outlen) {
+		crypto_wipe(out, outlen);
+		goto out;
+	}
+	ret = 0;
+out:
+	crypto_wipe(b64, sizeof(b64));
+	crypto_wipe(psk, sizeof(psk));
+	return ret;
+}

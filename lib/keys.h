@@ -1,0 +1,73 @@
+/*
+ * keys: key files (protocol-v1.md, "Keys and names").
+ *
+ * Client file: "KEYID BASE64 [HOSTPATTERN...]" lines, first match wins.
+ * Server file: "KEYID BASE64 [OPTIONS]" lines, one key id once.
+ * Blank lines and '#' comments are allowed in both.  A file readable or
+ * writable by group or others, or owned by neither the user nor root, is
+ * refused.  Nothing here prints: errors go to the caller's err buffer as
+ * one sentence naming the file and line.
+ */
+#ifndef RSH_KEYS_H
+#define RSH_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+
+#define KEYS_MAXIDLEN	64
+
+struct key {
+	char	  id[KEYS_MAXIDLEN + 1];
+	size_t	  idlen;
+	uint8_t	  psk[CRYPTO_KEYLEN];
+	char	 *options;	/* server: the rest of the line, or NULL */
+	char	**patterns;	/* client: NULL-terminated host globs, or NULL */
+};
+
+struct keyring;
+
+enum { KEYS_CLIENT = 0, KEYS_SERVER = 1 };
+
+/*
+ * Loads a key file of the given kind.  NULL on failure with a sentence in
+ * err, e.g. "keys file /etc/rsh/keys is readable by others; refusing it"
+ * or "/etc/rsh/keys:3: key is not 44 characters of base64".
+ */
+struct keyring	*keys_load(const char *path, int kind, char *err, size_t errlen);
+
+/* Frees and wipes every key; NULL does nothing. */
+void		 keys_free(struct keyring *);
+
+/* Number of keys loaded. */
+size_t		 keys_count(const struct keyring *);
+
+/* The i-th key (i < keys_count()), in file order. */
+const struct key *keys_at(const struct keyring *, size_t i);
+
+/* The key with this id (compared byte for byte), or NULL. */
+const struct key *keys_find_id(const struct keyring *, const char *id,
+		    size_t idlen);
+
+/* Client: the first key whose patterns match name (none: any), or NULL. */
+const struct key *keys_find_host(const struct keyring *, const char *name);
+
+/* 1 when id[0..len) is 1 to 64 bytes of [A-Za-z0-9._@-], else 0. */
+int		 keys_id_valid(const void *id, size_t len);
+
+/*
+ * Checks that the open file fd (named path in messages) is owned by the
+ * effective user or root and has no group or other permission bits.
+ * Returns 0, or -1 with a sentence in err.
+ */
+int		 keys_check_perms(int fd, const char *path, const char *what,
+		    char *err, size_t errlen);
+
+/*
+ * Writes a new key line "KEYID BASE64\n" (fresh random PSK) into out.
+ * Returns 0, or -1 when id is invalid or out is too small.
+ */
+int		 keys_generate_line(const char *id, char *out, size_t outlen);
+
+#endif

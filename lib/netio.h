@@ -1,0 +1,58 @@
+/*
+ * netio: full reads and writes, nonblocking helpers, and addresses and
+ * names as the protocol spells them.  No printing.
+ */
+#ifndef RSH_NETIO_H
+#define RSH_NETIO_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stddef.h>
+
+#define NETIO_NAMEMAX	256	/* a server name (255) and its NUL */
+#define NETIO_ADDRSTRMAX 64	/* "[v6%scope]:port" and its NUL */
+
+/*
+ * Writes all of buf to fd, retrying on EINTR and waiting with poll() on
+ * EAGAIN; sockets are written with MSG_NOSIGNAL.  Returns 0, or -1 with
+ * errno set (EPIPE when the peer is gone).
+ */
+int	netio_write_full(int fd, const void *buf, size_t len);
+
+/*
+ * Reads exactly len bytes, waiting at most timeout_ms in all (-1: no
+ * limit).  Returns len, fewer at end of file, or -1 with errno
+ * (ETIMEDOUT when the time ran out).
+ */
+ssize_t	netio_read_full(int fd, void *buf, size_t len, int timeout_ms);
+
+/* Sets or clears O_NONBLOCK.  Returns 0 or -1. */
+int	netio_set_nonblock(int fd, int on);
+
+/* Milliseconds from a monotonic clock. */
+long long netio_now_ms(void);
+
+/*
+ * Canonical server name for what the user typed (host name or address
+ * literal, brackets allowed around IPv6): host names lowercased without a
+ * trailing dot; IPv4 dotted quad; IPv6 in RFC 5952 form; IPv4-mapped IPv6
+ * as IPv4.  Returns 0, or -1 when the result would be empty or over 255
+ * bytes, or the name has bytes a host name cannot have.
+ */
+int	netio_name_canon(const char *in, char *out, size_t outlen);
+
+/* The canonical name of an address (for the server's own local address). */
+int	netio_addr_name(const struct sockaddr *sa, char *out, size_t outlen);
+
+/* "192.0.2.1:22" or "[2001:db8::1]:22" for logs and messages. */
+int	netio_addr_str(const struct sockaddr *sa, char *out, size_t outlen);
+
+/*
+ * Splits "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 literal
+ * into host (brackets removed) and port ("" when absent).  Returns 0 or -1.
+ */
+int	netio_split_hostport(const char *arg, char *host, size_t hostlen,
+	    char *port, size_t portlen);
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * rsh: run a command on a remote host through rshd.  Options, the key,
+ * the connection, and the exit status.
+ */
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "netio.h"
+#include "wire.h"
+
+#include "session.h"
+
+#define DEFAULT_PORT		"2222"
+#define CONNECT_TIMEOUT_MS	10000
+
+struct options {
+	const char	*port;
+	const char	*keyfile;
+	int		 argv_mode;	/* -x */
+	int		 no_stdin;	/* -n */
+	uint32_t	 timeout_ms;	/* -m */
+	const char	*keygen;
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: rsh [-p PORT] [-k KEYFILE] [-x] [-n] [-m SECONDS] "
+	    "HOST[:PORT] COMMAND [ARG]...\n"
+	    "       rsh --keygen KEYID\n");
+	exit(status == 0 ? 0 : RSH_EXIT_FAILURE);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("rsh: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(RSH_EXIT_FAILURE);
+}
+
+/* "1", "0.5", "90": milliseconds for TIMEOUT; at most about 49 days. */
+static uint32_t
+parse_seconds(const char *s)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v > 0) ||
+	    v > 4294967.0) {
+		die("-m wants a number of seconds above 0, not '%s'", s);
+	}
+	return v * 1000 < 1 ? 1 : (uint32_t)(v * 1000);
+}
+
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "keygen", required_argument, NULL, 'G' },
+		{ "max-time", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	/* '+': the remote command's own options are not ours. */
+	while ((ch = getopt_long(argc, argv, "+hk:m:np:Vx", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'G': o->keygen = optarg; break;
+		case 'k': o->keyfile = optarg; break;
+		case 'm': o->timeout_ms = parse_seconds(optarg); break;
+		case 'n': o->no_stdin = 1; break;
+		case 'p': o->port = optarg; break;
+		case 'x': o->argv_mode = 1; break;
+		case 'V':
+			printf("rsh %s (protocol 1)\n", RSH_VERSION);
+			exit(0);
+		case 'h':
+			usage(0);
+		default:
+			usage(1);
+		}
+	}
+	return optind;
+}
+
+static int
+keygen(const char *id)
+{
+	char line[256];
+
+	if (keys_generate_line(id, line, sizeof(line)) == -1) {
+		die("'%s' is not a valid key id (1 to 64 of A-Z a-z 0-9 . _ @ -)",
+		    id);
+	}
+	fputs(line, stdout);
+	return fflush(stdout) == 0 ? 0 : RSH_EXIT_FAILURE;
+}
+
+/* -k, else $RSH_KEY, else ~/.config/rsh/key. */
+static const char *
+key_path(const struct options *o, char *buf, size_t len)
+{
+	const char	*home;
+	struct passwd	*pw;
+
+	if (o->keyfile != NULL) {
+		return o->keyfile;
+	}
+	if ((home = getenv("RSH_KEY")) != NULL && *home != '\0') {
+		return home;
+	}
+	if ((home = getenv("HOME")) == NULL || *home == '\0') {
+		if ((pw = getpwuid(getuid())) == NULL) {
+			die("%s", "cannot find your home directory for the "
+			    "key file; use -k");
+		}
+		home = pw->pw_dir;
+	}
+	snprintf(buf, len, "%s/.config/rsh/key", home);
+	return buf;
+}
+
+static void
+lowercase_first(char *s)
+{
+	s[0] = (char)tolower((unsigned char)s[0]);
+}
+
+/* Connects to host:port within the timeout, trying every address. */
+static int
+connect_to(const char *host, const char *port, const char *display)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 err[256] = "no address";
+	int		 fd = -1, rc, one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		fprintf(stderr, "rsh: %s: %s\n", display, gai_strerror(rc));
+		exit(RSH_EXIT_FAILURE);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct pollfd pfd;
+		int e = 0;
+		socklen_t elen = sizeof(e);
+
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0);
+		if (fd == -1) {
+			continue;
+		}
+		/* From the first byte: no delayed-ACK stall on C1. */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+			e = errno;
+			if (e == EINPROGRESS) {
+				pfd.fd = fd;
+				pfd.events = POLLOUT;
+				e = poll(&pfd, 1, CONNECT_TIMEOUT_MS) == 1 ?
+				    (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e,
+				    &elen) == 0 ? e : errno) : ETIMEDOUT;
+			}
+		}
+		if (e == 0 && netio_set_nonblock(fd, 0) == 0) {
+			break;
+		}
+		snprintf(err, sizeof(err), "%s", strerror(e));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		lowercase_first(err);
+		fprintf(stderr, "rsh: %s: %s\n", display, err);
+		exit(RSH_EXIT_FAILURE);
+	}
+	return fd;
+}
+
+/* The EXEC: a shell command line (like ssh) or, with -x, an argv. */
+static char *
+build_exec(const struct options *o, int argc, char **argv,
+    struct wire_exec *e)
+{
+	static char	*shell_argv[2];	/* e->argv outlives this call */
+	char		*line = NULL;
+	size_t		 len = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->has_flags = 1;
+	e->flags = o->no_stdin ? EXEC_FLAG_NO_STDIN : 0;
+	if (o->timeout_ms > 0) {
+		e->has_timeout = 1;
+		e->timeout_ms = o->timeout_ms;
+	}
+	if (o->argv_mode) {
+		e->argv = argv;
+		e->argc = (size_t)argc;
+		return NULL;
+	}
+	for (int i = 0; i < argc; i++) {
+		len += strlen(argv[i]) + 1;
+	}
+	if ((line = malloc(len)) == NULL) {
+		die("%s", "out of memory");
+	}
+	line[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		strlcat(line, argv[i], len);
+		if (i + 1 < argc) {
+			strlcat(line, " ", len);
+		}
+	}
+	e->flags |= EXEC_FLAG_SHELL;
+	shell_argv[0] = line;
+	e->argv = shell_argv;
+	e->argc = 1;
+	return line;
+}
+
+/* A closed stdin means no input: keep fd 0 taken so no socket lands on it. */
+static int
+stdin_closed(void)
+{
+	if (fcntl(0, F_GETFD) == -1 && errno == EBADF) {
+		(void)open("/dev/null", O_RDONLY);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
+		return -1;
+	}
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options		 o;
+	struct rsh_target	 t;
+	struct wire_exec	 e;
+	struct keyring		*keys;
+	char			 host[NETIO_NAMEMAX], port[32], name[NETIO_NAMEMAX];
+	char			 display[NETIO_NAMEMAX + 40], err[1024], kbuf[4096];
+	char			*line;
+	const char		*kpath;
+	int			 i, fd, sigfd, status;
+
+	memset(&o, 0, sizeof(o));
+	i = parse_args(argc, argv, &o);
+	if (o.keygen != NULL) {
+		return keygen(o.keygen);
+	}
+	if (argc - i < 2) {
+		usage(1);
+	}
+	if (stdin_closed()) {
+		o.no_stdin = 1;
+	}
+	if (netio_split_hostport(argv[i], host, sizeof(host), port,
+	    sizeof(port)) == -1 || netio_name_canon(host, name,
+	    sizeof(name)) == -1) {
+		die("'%s' is not a host name or address", argv[i]);
+	}
+	if (port[0] == '\0') {
+		snprintf(port, sizeof(port), "%s",
+		    o.port != NULL ? o.port : DEFAULT_PORT);
+	}
+	snprintf(display, sizeof(display), strchr(host, ':') != NULL ?
+	    "[%s]:%s" : "%s:%s", host, port);
+	kpath = key_path(&o, kbuf, sizeof(kbuf));
+	if ((keys = keys_load(kpath, KEYS_CLIENT, err, sizeof(err))) == NULL) {
+		die("%s", err);
+	}
+	t.display = display;
+	t.name = name;
+	t.timeout_ms = CONNECT_TIMEOUT_MS;
+	if ((t.key = keys_find_host(keys, name)) == NULL) {
+		fprintf(stderr, "rsh: no key for %s in %s\n", name, kpath);
+		return RSH_EXIT_FAILURE;
+	}
+	line = build_exec(&o, argc - i - 1, argv + i + 1, &e);
+	fd = connect_to(host, port, display);
+	if ((sigfd = block_signals()) == -1) {
+		die("signalfd: %s", strerror(errno));
+	}
+	status = session_run(fd, sigfd, &t, &e);
+	close(fd);
+	free(line);
+	keys_free(keys);
+	return status;
+}

@@ -1,0 +1,30 @@
+/*
+ * session: one command on one host, from S1 to EXIT.
+ */
+#ifndef RSH_SESSION_H
+#define RSH_SESSION_H
+
+#include "keys.h"
+#include "wire.h"
+
+/* rsh's own failures: cannot connect, authentication, protocol. */
+#define RSH_EXIT_FAILURE	255
+
+struct rsh_target {
+	const char		*display;	/* "web3:2222", for messages */
+	const char		*name;		/* canonical server name */
+	const struct key	*key;
+	int			 timeout_ms;	/* handshake */
+};
+
+/*
+ * Runs e on the connected socket fd: handshake, EXEC together with C1,
+ * stdin forwarding within the credit, output to fds 1 and 2, signals from
+ * sigfd (a signalfd for INT, TERM, HUP, QUIT) forwarded.  Returns the exit
+ * status rsh should end with; every failure has been reported on stderr
+ * in one line.  Does not close fd.
+ */
+int	session_run(int fd, int sigfd, const struct rsh_target *t,
+	    const struct wire_exec *e);
+
+#endif

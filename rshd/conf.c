@@ -1,0 +1,272 @@
+/*
+ * conf: defaults, the config file and -o overrides.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+
+#include "conf.h"
+
+enum conf_type { T_INT, T_DURATION, T_BYTES, T_STRING, T_NAMES, T_LISTEN,
+	T_BOOL };
+
+struct conf_keyword {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 off;
+	long long	 min, max;
+};
+
+#define OFF(f)	offsetof(struct conf, f)
+static const struct conf_keyword keywords[] = {
+	{ "KeysFile", T_STRING, OFF(keys_file), 0, 0 },
+	{ "ListenAddress", T_LISTEN, 0, 0, 0 },
+	{ "Port", T_STRING, OFF(port), 0, 0 },
+	{ "PidFile", T_STRING, OFF(pid_file), 0, 0 },
+	{ "UDP", T_BOOL, OFF(udp), 0, 1 },
+	{ "ServerName", T_NAMES, 0, 0, 0 },
+	{ "ListenBacklog", T_INT, OFF(backlog), 1, 65535 },
+	{ "MaxConnections", T_INT, OFF(max_conns), 1, 100000 },
+	{ "MaxUnauthenticated", T_INT, OFF(max_unauth), 1, 100000 },
+	{ "MaxUnauthenticatedPerSource", T_INT, OFF(max_unauth_src), 1, 100000 },
+	{ "AuthTimeout", T_DURATION, OFF(auth_timeout_ms), 100, 600000 },
+	{ "DrainGrace", T_DURATION, OFF(drain_grace_ms), 0, 60000 },
+	{ "KillGrace", T_DURATION, OFF(kill_grace_ms), 0, 60000 },
+	{ "StdinWindow", T_BYTES, OFF(stdin_window), 65536, 16777216 },
+	{ "MaxCommandTime", T_DURATION, OFF(max_timeout_ms), 0, 2000000000 },
+};
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->udp = 1;
+	c->backlog = 128;
+	c->max_conns = 256;
+	c->max_unauth = 64;
+	c->max_unauth_src = 16;
+	c->auth_timeout_ms = 10000;
+	c->drain_grace_ms = 200;
+	c->kill_grace_ms = 2000;
+	c->stdin_window = 262144;
+	c->max_timeout_ms = 0;
+}
+
+/* "10", "10s", "250ms": milliseconds, or -1. */
+static long long
+parse_duration(const char *v)
+{
+	char		*end;
+	long long	 n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || n < 0 || n > 2000000000LL) {
+		return -1;
+	}
+	if (strcmp(end, "ms") == 0) {
+		return n;
+	}
+	if (*end == '\0' || strcmp(end, "s") == 0) {
+		return n > 2000000LL ? -1 : n * 1000;
+	}
+	return -1;
+}
+
+/* "65536", "64k", "1m": bytes, or -1. */
+static long long
+parse_bytes(const char *v)
+{
+	char		*end;
+	long long	 n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || n < 0 || n > (1LL << 40)) {
+		return -1;
+	}
+	if (*end == '\0') {
+		return n;
+	}
+	if (end[1] != '\0') {
+		return -1;
+	}
+	switch (tolower((unsigned char)*end)) {
+	case 'k':
+		return n << 10;
+	case 'm':
+		return n << 20;
+	default:
+		return -1;
+	}
+}
+
+/* Splits a comma-separated list into a string array; -1 when too many. */
+static int
+set_list(char **arr, size_t *n, size_t max, const char *v)
+{
+	char	*copy, *p, *tok;
+
+	if ((copy = strdup(v)) == NULL) {
+		return -1;
+	}
+	p = copy;
+	while ((tok = strsep(&p, ",")) != NULL) {
+		if (*tok == '\0') {
+			continue;
+		}
+		if (*n == max || (arr[*n] = strdup(tok)) == NULL) {
+			free(copy);
+			return -1;
+		}
+		for (char *q = arr[*n]; *q != '\0'; q++) {
+			*q = (char)tolower((unsigned char)*q);
+		}
+		(*n)++;
+	}
+	free(copy);
+	return 0;
+}
+
+static int
+set_value(struct conf *c, const struct conf_keyword *k, const char *v,
+    char *err, size_t errlen)
+{
+	char		 *base = (char *)c + k->off;
+	long long	  n;
+	const char	 *errstr = NULL;
+
+	switch (k->type) {
+	case T_STRING:
+		free(*(char **)(void *)base);
+		if ((*(char **)(void *)base = strdup(v)) == NULL) {
+			goto nomem;
+		}
+		return 0;
+	case T_NAMES:
+		if (set_list(c->names, &c->nnames, CONF_MAXNAMES, v) == -1) {
+			goto toomany;
+		}
+		return 0;
+	case T_LISTEN:
+		if (set_list(c->listen, &c->nlisten, CONF_MAXLISTEN, v) == -1) {
+			goto toomany;
+		}
+		return 0;
+	case T_BOOL:
+		if (strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0) {
+			n = 1;
+		} else if (strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0) {
+			n = 0;
+		} else {
+			snprintf(err, errlen, "%s wants yes or no, not '%s'",
+			    k->name, v);
+			return -1;
+		}
+		*(int *)(void *)base = (int)n;
+		return 0;
+	case T_INT:
+		n = strtonum(v, k->min, k->max, &errstr);
+		break;
+	case T_DURATION:
+		n = parse_duration(v);
+		break;
+	case T_BYTES:
+		n = parse_bytes(v);
+		break;
+	default:
+		n = -1;
+		break;
+	}
+	if (errstr != NULL || n < k->min || n > k->max) {
+		snprintf(err, errlen, "%s: '%s' is not a valid value "
+		    "(from %lld to %lld%s)", k->name, v, k->min, k->max,
+		    k->type == T_DURATION ? " ms; units: s, ms" :
+		    k->type == T_BYTES ? " bytes; units: k, m" : "");
+		return -1;
+	}
+	if (k->type == T_BYTES) {
+		*(uint32_t *)(void *)base = (uint32_t)n;
+	} else {
+		*(int *)(void *)base = (int)n;
+	}
+	return 0;
+toomany:
+	snprintf(err, errlen, "%s: too many values (at most %d)", k->name,
+	    k->type == T_NAMES ? CONF_MAXNAMES : CONF_MAXLISTEN);
+	return -1;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int
+conf_set(struct conf *c, const char *kv, char *err, size_t errlen)
+{
+	size_t		 klen;
+	const char	*v;
+
+	klen = strcspn(kv, "= \t");
+	if (kv[klen] == '\0') {
+		snprintf(err, errlen, "'%s' has no value (KEYWORD=VALUE)", kv);
+		return -1;
+	}
+	v = kv + klen + strspn(kv + klen, "= \t");
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+		if (strlen(keywords[i].name) == klen &&
+		    strncasecmp(keywords[i].name, kv, klen) == 0) {
+			return set_value(c, &keywords[i], v, err, errlen);
+		}
+	}
+	snprintf(err, errlen, "unknown keyword '%.*s'", (int)klen, kv);
+	return -1;
+}
+
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	FILE	*fp;
+	char	*line, msg[256];
+	size_t	 lineno = 0;
+	int	 rc = 0;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "cannot open config file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while ((line = fparseln(fp, NULL, &lineno, NULL, 0)) != NULL) {
+		char *p = line + strspn(line, " \t");
+
+		if (*p != '\0' && conf_set(c, p, msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
+			rc = -1;
+		}
+		free(line);
+		if (rc == -1) {
+			break;
+		}
+	}
+	fclose(fp);
+	return rc;
+}
+
+void
+conf_free(struct conf *c)
+{
+	free(c->keys_file);
+	free(c->port);
+	free(c->port_file);
+	free(c->pid_file);
+	for (size_t i = 0; i < c->nlisten; i++) {
+		free(c->listen[i]);
+	}
+	for (size_t i = 0; i < c->nnames; i++) {
+		free(c->names[i]);
+	}
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,53 @@
+/*
+ * conf: rshd's settings, from defaults, a config file (-f) and -o
+ * KEYWORD=VALUE overrides, in that order.  Keywords are matched without
+ * regard to case, as in sshd_config.
+ */
+#ifndef RSHD_CONF_H
+#define RSHD_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_MAXNAMES	16
+#define CONF_MAXLISTEN	16
+
+struct conf {
+	char		*keys_file;
+	char		*listen[CONF_MAXLISTEN];	/* addresses, -l */
+	size_t		 nlisten;
+	char		*port;				/* -p, "2222" */
+	char		*port_file;
+	char		*pid_file;
+	int		 foreground;
+	int		 debug;
+	int		 udp;			/* 0 with --no-udp */
+	char		*names[CONF_MAXNAMES];	/* ServerName; none: defaults */
+	size_t		 nnames;
+	int		 backlog;		/* ListenBacklog */
+	int		 max_conns;		/* MaxConnections */
+	int		 max_unauth;		/* MaxUnauthenticated */
+	int		 max_unauth_src;	/* MaxUnauthenticatedPerSource */
+	int		 auth_timeout_ms;	/* AuthTimeout */
+	int		 drain_grace_ms;	/* DrainGrace */
+	int		 kill_grace_ms;		/* KillGrace */
+	uint32_t	 stdin_window;		/* StdinWindow */
+	int		 max_timeout_ms;	/* MaxCommandTime, 0: none */
+};
+
+/* Fills c with the defaults. */
+void	conf_defaults(struct conf *c);
+
+/*
+ * Sets one keyword from "KEYWORD=VALUE" (or "KEYWORD VALUE" when sep is
+ * ' ').  Returns 0, or -1 with a sentence in err.
+ */
+int	conf_set(struct conf *c, const char *kv, char *err, size_t errlen);
+
+/* Reads a config file of "Keyword value" lines.  0, or -1 with err. */
+int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/* Frees every string c holds. */
+void	conf_free(struct conf *c);
+
+#endif

@@ -1,0 +1,531 @@
+/*
+ * exec: fork/exec of one command with pipes, reaping through a pidfd.
+ *
+ * rshd is threaded, so between fork() and execve() the child may only make
+ * async-signal-safe calls: the plan holds every string and array it needs,
+ * built in the parent.
+ */
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <linux/close_range.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netio.h"
+#include "wire.h"
+
+#include "exec.h"
+
+#define EXEC_MAXGROUPS	256
+#define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
+
+enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_IDS, STAGE_CHDIR, STAGE_EXEC };
+
+struct exec_plan {
+	const char	 *path;		/* what execve() runs */
+	char		 *resolved;	/* owned copy when PATH was searched */
+	char		**argv;		/* owned array; strings borrowed */
+	char		**envp;		/* owned array and strings */
+	const char	 *cwd;
+	int		  no_stdin;
+	uid_t		  uid;
+	gid_t		  gid;
+	int		  change_ids;
+	gid_t		  groups[EXEC_MAXGROUPS];
+	int		  ngroups;
+};
+
+/* What the child tells the parent when it cannot exec. */
+struct exec_failure {
+	int	stage;
+	int	err;
+};
+
+static const char default_path[] = "/usr/local/bin:/usr/bin:/bin";
+static const char root_path[] =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/* Looks name up in search, like execvp, but in the parent. */
+static char *
+resolve_path(const char *name, const char *search)
+{
+	char		 candidate[PATH_MAX];
+	const char	*p = search, *colon;
+	struct stat	 st;
+
+	while (*p != '\0') {
+		size_t n;
+
+		colon = strchr(p, ':');
+		n = colon != NULL ? (size_t)(colon - p) : strlen(p);
+		if (snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)n,
+		    p, name) < (int)sizeof(candidate) &&
+		    stat(candidate, &st) == 0 && S_ISREG(st.st_mode)) {
+			return strdup(candidate);
+		}
+		p += n + (colon != NULL);
+	}
+	return NULL;
+}
+
+static char *
+env_entry(const char *name, const char *value)
+{
+	char *s;
+
+	if (asprintf(&s, "%s=%s", name, value) == -1) {
+		return NULL;
+	}
+	return s;
+}
+
+/* PATH, HOME, USER, LOGNAME, SHELL from the account, then e->env. */
+static int
+plan_env(struct exec_plan *p, const struct wire_exec *e,
+    const struct exec_account *a)
+{
+	size_t n = 0;
+
+	p->envp = calloc(e->envc + 6, sizeof(char *));
+	if (p->envp == NULL) {
+		return -1;
+	}
+	if ((p->envp[n++] = env_entry("PATH",
+	    a->uid == 0 ? root_path : default_path)) == NULL ||
+	    (p->envp[n++] = env_entry("HOME", a->home)) == NULL ||
+	    (p->envp[n++] = env_entry("USER", a->name)) == NULL ||
+	    (p->envp[n++] = env_entry("LOGNAME", a->name)) == NULL ||
+	    (p->envp[n++] = env_entry("SHELL", a->shell)) == NULL) {
+		return -1;
+	}
+	for (size_t i = 0; i < e->envc; i++) {
+		if ((p->envp[n++] = strdup(e->env[i])) == NULL) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+plan_argv(struct exec_plan *p, const struct wire_exec *e,
+    const struct exec_account *a, char *msg, size_t msglen, int *code)
+{
+	if (e->has_flags && (e->flags & EXEC_FLAG_SHELL)) {
+		const char *base = strrchr(a->shell, '/');
+
+		if ((p->argv = calloc(4, sizeof(char *))) == NULL) {
+			goto nomem;
+		}
+		p->argv[0] = (char *)(base != NULL ? base + 1 : a->shell);
+		p->argv[1] = (char *)"-c";
+		p->argv[2] = e->argv[0];
+		p->path = a->shell;
+		return 0;
+	}
+	if ((p->argv = calloc(e->argc + 1, sizeof(char *))) == NULL) {
+		goto nomem;
+	}
+	memcpy(p->argv, e->argv, e->argc * sizeof(char *));
+	if (strchr(e->argv[0], '/') != NULL) {
+		p->path = e->argv[0];
+		return 0;
+	}
+	p->resolved = resolve_path(e->argv[0],
+	    a->uid == 0 ? root_path : default_path);
+	if (p->resolved == NULL) {
+		snprintf(msg, msglen, "%s: command not found", e->argv[0]);
+		*code = 127;
+		return -1;
+	}
+	p->path = p->resolved;
+	return 0;
+nomem:
+	snprintf(msg, msglen, "out of memory");
+	*code = 255;
+	return -1;
+}
+
+struct exec_plan *
+exec_plan_new(const struct wire_exec *e, const struct exec_account *a,
+    char *msg, size_t msglen, int *code)
+{
+	struct exec_plan *p;
+
+	*code = 255;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return NULL;
+	}
+	if (plan_argv(p, e, a, msg, msglen, code) == -1) {
+		goto fail;
+	}
+	if (plan_env(p, e, a) == -1) {
+		snprintf(msg, msglen, "out of memory");
+		goto fail;
+	}
+	p->cwd = e->cwd != NULL ? e->cwd : a->home;
+	p->no_stdin = e->has_flags && (e->flags & EXEC_FLAG_NO_STDIN);
+	p->uid = a->uid;
+	p->gid = a->gid;
+	p->change_ids = a->uid != geteuid() || a->gid != getegid();
+	if (p->change_ids) {
+		p->ngroups = EXEC_MAXGROUPS;
+		if (getgrouplist(a->name, a->gid, p->groups,
+		    &p->ngroups) == -1) {
+			snprintf(msg, msglen, "account %s is in too many groups",
+			    a->name);
+			goto fail;
+		}
+	}
+	return p;
+fail:
+	exec_plan_free(p);
+	return NULL;
+}
+
+void
+exec_plan_free(struct exec_plan *p)
+{
+	if (p == NULL) {
+		return;
+	}
+	if (p->envp != NULL) {
+		for (size_t i = 0; p->envp[i] != NULL; i++) {
+			free(p->envp[i]);
+		}
+	}
+	free(p->envp);
+	free(p->argv);
+	free(p->resolved);
+	free(p);
+}
+
+/* In the child: tell the parent why, then die. Async-signal-safe. */
+static void __attribute__((noreturn))
+child_fail(int fd, int stage)
+{
+	struct exec_failure f = { stage, errno };
+	ssize_t r;
+
+	do {
+		r = write(fd, &f, sizeof(f));
+	} while (r == -1 && errno == EINTR);
+	_exit(127);
+}
+
+/* The child, from fork() to execve(): async-signal-safe calls only. */
+static void __attribute__((noreturn))
+child_run(const struct exec_plan *p, int in, int out, int err, int report)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++) {
+		(void)sigaction(s, &sa, NULL);
+	}
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if (setsid() == -1) {
+		child_fail(report, STAGE_SETSID);
+	}
+	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1) {
+		child_fail(report, STAGE_DUP);
+	}
+	/* Every fd of ours is O_CLOEXEC already; this catches any that is not. */
+	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (p->change_ids && (setgroups((size_t)p->ngroups, p->groups) == -1 ||
+	    setgid(p->gid) == -1 || setuid(p->uid) == -1 ||
+	    (p->uid != 0 && setuid(0) != -1))) {
+		child_fail(report, STAGE_IDS);
+	}
+	if (p->cwd != NULL && chdir(p->cwd) == -1) {
+		child_fail(report, STAGE_CHDIR);
+	}
+	execve(p->path, p->argv, p->envp);
+	child_fail(report, STAGE_EXEC);
+}
+
+static void
+describe_failure(const struct exec_plan *p, const struct exec_failure *f,
+    char *msg, size_t msglen, int *code)
+{
+	*code = 255;
+	switch (f->stage) {
+	case STAGE_CHDIR:
+		snprintf(msg, msglen, "cannot change directory to %s: %s",
+		    p->cwd, strerror(f->err));
+		break;
+	case STAGE_IDS:
+		snprintf(msg, msglen, "cannot switch to uid %u: %s",
+		    (unsigned)p->uid, strerror(f->err));
+		break;
+	case STAGE_EXEC:
+		*code = f->err == ENOENT ? 127 : 126;
+		snprintf(msg, msglen, "%s: %s", p->path,
+		    f->err == ENOENT ? "command not found" : strerror(f->err));
+		break;
+	default:
+		snprintf(msg, msglen, "cannot start command: %s",
+		    strerror(f->err));
+		break;
+	}
+}
+
+/* Parent and child ends: [0] ours or theirs, closed on every path. */
+static int
+make_pipes(const struct exec_plan *p, int in[2], int out[2], int err[2],
+    int report[2])
+{
+	in[0] = in[1] = out[0] = out[1] = err[0] = err[1] = -1;
+	report[0] = report[1] = -1;
+	if (p->no_stdin) {
+		in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	} else if (pipe2(in, O_CLOEXEC) == -1) {
+		in[0] = -1;
+	}
+	if (in[0] == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	    pipe2(err, O_CLOEXEC) == -1 || pipe2(report, O_CLOEXEC) == -1) {
+		return -1;
+	}
+	return 0;
+}
+
+static void
+close_pair(int fds[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] != -1) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+}
+
+/* Reads the child's failure report; 0 bytes means execve() succeeded. */
+static ssize_t
+read_report(int fd, struct exec_failure *f)
+{
+	ssize_t r;
+
+	do {
+		r = read(fd, f, sizeof(*f));
+	} while (r == -1 && errno == EINTR);
+	return r;
+}
+
+int
+exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
+    size_t msglen, int *code)
+{
+	int			in[2], out[2], err[2], report[2];
+	struct exec_failure	f;
+	pid_t			pid;
+
+	*code = 255;
+	memset(c, 0, sizeof(*c));
+	c->pidfd = c->in_fd = c->out_fd = c->err_fd = -1;
+	if (make_pipes(p, in, out, err, report) == -1) {
+		snprintf(msg, msglen, "cannot make pipes: %s", strerror(errno));
+		goto fail;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(msg, msglen, "cannot fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		child_run(p, in[0], out[1], err[1], report[1]);
+	}
+	/* Not reaped yet, so the pid cannot be reused under the pidfd. */
+	c->pid = pid;
+	c->pidfd = pidfd_open(pid, 0);
+	close(report[1]);
+	report[1] = -1;
+	if (read_report(report[0], &f) == (ssize_t)sizeof(f)) {
+		describe_failure(p, &f, msg, msglen, code);
+		(void)waitpid(pid, NULL, 0);
+		goto fail;
+	}
+	if (c->pidfd == -1) {
+		snprintf(msg, msglen, "pidfd_open: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		goto fail;
+	}
+	close_pair(report);
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	c->in_fd = in[1];	/* -1 when the child's stdin is /dev/null */
+	c->out_fd = out[0];
+	c->err_fd = err[0];
+	(void)fcntl(c->out_fd, F_SETPIPE_SZ, EXEC_PIPESIZE);
+	if ((c->in_fd != -1 && netio_set_nonblock(c->in_fd, 1) == -1) ||
+	    netio_set_nonblock(c->out_fd, 1) == -1 ||
+	    netio_set_nonblock(c->err_fd, 1) == -1) {
+		snprintf(msg, msglen, "fcntl: %s", strerror(errno));
+		exec_terminate(c, 0);
+		return -1;
+	}
+	return 0;
+fail:
+	if (c->pidfd != -1) {
+		close(c->pidfd);
+	}
+	c->pidfd = -1;
+	close_pair(in);
+	close_pair(out);
+	close_pair(err);
+	close_pair(report);
+	return -1;
+}
+
+int
+exec_reap(struct child *c, int *how, int *code)
+{
+	int	st;
+	pid_t	r;
+
+	if (c->pidfd == -1) {
+		return -1;
+	}
+	do {
+		r = waitpid(c->pid, &st, WNOHANG);
+	} while (r == -1 && errno == EINTR);
+	if (r == 0) {
+		return 0;
+	}
+	close(c->pidfd);
+	c->pidfd = -1;
+	if (r == -1) {
+		return -1;
+	}
+	if (WIFSIGNALED(st)) {
+		*how = EXIT_HOW_SIGNALED;
+		*code = WTERMSIG(st);
+	} else {
+		*how = EXIT_HOW_EXITED;
+		*code = WEXITSTATUS(st);
+	}
+	return 1;
+}
+
+void
+exec_signal(const struct child *c, int sig)
+{
+	(void)kill(-c->pid, sig);
+}
+
+int
+exec_group_alive(const struct child *c)
+{
+	return kill(-c->pid, 0) == 0 || errno == EPERM;
+}
+
+/* Waits until the group is gone or deadline (monotonic ms) passes. */
+static int
+wait_group(struct child *c, long long deadline)
+{
+	int how, code;
+
+	for (;;) {
+		if (c->pidfd != -1) {
+			struct pollfd pfd = { c->pidfd, POLLIN, 0 };
+			long long left = deadline - netio_now_ms();
+
+			(void)poll(&pfd, 1, left > 20 ? 20 : (left < 0 ? 0 :
+			    (int)left));
+			(void)exec_reap(c, &how, &code);
+		}
+		if (c->pidfd == -1 && !exec_group_alive(c)) {
+			return 0;
+		}
+		if (netio_now_ms() >= deadline) {
+			return -1;
+		}
+		if (c->pidfd == -1) {
+			(void)poll(NULL, 0, 10);
+		}
+	}
+}
+
+void
+exec_terminate(struct child *c, int grace_ms)
+{
+	if (c->pidfd != -1 || exec_group_alive(c)) {
+		exec_signal(c, SIGTERM);
+		exec_signal(c, SIGCONT);	/* a stopped process must see TERM */
+		if (wait_group(c, netio_now_ms() + grace_ms) == -1) {
+			exec_signal(c, SIGKILL);
+			if (c->pidfd != -1) {
+				(void)waitpid(c->pid, NULL, 0);
+				close(c->pidfd);
+				c->pidfd = -1;
+			}
+			(void)wait_group(c, netio_now_ms() + 1000);
+		}
+	}
+	exec_close(c);
+}
+
+void
+exec_close(struct child *c)
+{
+	int *fds[] = { &c->pidfd, &c->in_fd, &c->out_fd, &c->err_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] != -1) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	}
+}
+
+int
+exec_account_self(struct exec_account *a)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 buf[4096];
+
+	memset(a, 0, sizeof(*a));
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL) {
+		return -1;
+	}
+	a->uid = pw.pw_uid;
+	a->gid = pw.pw_gid;
+	a->name = strdup(pw.pw_name);
+	a->home = strdup(pw.pw_dir != NULL && *pw.pw_dir != '\0' ?
+	    pw.pw_dir : "/");
+	a->shell = strdup(pw.pw_shell != NULL && *pw.pw_shell != '\0' ?
+	    pw.pw_shell : "/bin/sh");
+	if (a->name == NULL || a->home == NULL || a->shell == NULL) {
+		exec_account_free(a);
+		return -1;
+	}
+	return 0;
+}
+
+void
+exec_account_free(struct exec_account *a)
+{
+	free(a->name);
+	free(a->home);
+	free(a->shell);
+	memset(a, 0, sizeof(*a));
+}

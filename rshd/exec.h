@@ -1,0 +1,84 @@
+/*
+ * exec: running one command.  Everything the child needs (path, argv,
+ * envp, directory) is built before fork() so that the child makes only
+ * async-signal-safe calls; the child gets its own session and process
+ * group, and the parent watches it through a pidfd.
+ */
+#ifndef RSHD_EXEC_H
+#define RSHD_EXEC_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "wire.h"
+
+/* The account a command runs as. */
+struct exec_account {
+	uid_t	 uid;
+	gid_t	 gid;
+	char	*name;
+	char	*home;
+	char	*shell;		/* "/bin/sh" when the account has none */
+};
+
+/* A running (or exited, not yet drained) command, owned by its session. */
+struct child {
+	pid_t	pid;		/* also its process group id */
+	int	pidfd;		/* readable once it exits; -1 after reap */
+	int	in_fd;		/* its stdin, our write end; -1: closed */
+	int	out_fd;		/* its stdout, our read end; -1: closed */
+	int	err_fd;		/* its stderr, our read end; -1: closed */
+};
+
+struct exec_plan;
+
+/*
+ * Builds what exec_spawn() needs from a decoded EXEC for account.  NULL on
+ * failure, with *code the exit status the client should end with (127:
+ * command not found, 255: anything else) and a sentence in msg.
+ */
+struct exec_plan *exec_plan_new(const struct wire_exec *e,
+		    const struct exec_account *acct, char *msg, size_t msglen,
+		    int *code);
+void		 exec_plan_free(struct exec_plan *);
+
+/*
+ * Forks and execs the plan.  On success the child's pid, pidfd and pipe
+ * ends (all O_CLOEXEC, the parent's ends nonblocking) are in *c and the
+ * caller owns them.  On failure nothing is left open, *code is 126 (not
+ * executable), 127 (not found) or 255, and msg says why.
+ */
+int	exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
+	    size_t msglen, int *code);
+
+/*
+ * Reaps the child if it has exited (without blocking).  Returns 1 with
+ * *how (EXIT_HOW_EXITED or EXIT_HOW_SIGNALED) and *code set, 0 if it still
+ * runs, -1 on error.  Closes the pidfd once reaped.
+ */
+int	exec_reap(struct child *c, int *how, int *code);
+
+/* Sends sig to the child's whole process group. */
+void	exec_signal(const struct child *c, int sig);
+
+/* 1 while any process of the child's group still exists. */
+int	exec_group_alive(const struct child *c);
+
+/*
+ * Ends the command for good: TERM to the group, up to grace_ms for it to
+ * go, then KILL; reaps the leader; closes stdin only after the group is
+ * gone (so a cut connection never feeds a half line to a shell), then the
+ * other pipes.  Leaves *c with every fd -1.
+ */
+void	exec_terminate(struct child *c, int grace_ms);
+
+/* Closes whatever fds *c still holds. */
+void	exec_close(struct child *c);
+
+/* The account rshd itself runs as (the default until policy says
+ * otherwise).  0 or -1. */
+int	exec_account_self(struct exec_account *a);
+void	exec_account_free(struct exec_account *a);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * rshd: the remote command execution daemon.  Options and lifecycle.
+ */
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libutil.h>
+
+#include "keys.h"
+#include "log.h"
+
+#include "conf.h"
+#include "policy.h"
+#include "server.h"
+
+#define DEFAULT_KEYS	"/etc/rsh/keys"
+#define DEFAULT_PORT	"2222"
+#define MAX_OVERRIDES	64
+
+enum { OPT_PORT_FILE = 256, OPT_PID_FILE, OPT_NO_UDP };
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: rshd [-D] [-d] [-k KEYSFILE] [-l ADDRESS]... [-p PORT] "
+	    "[--port-file FILE]\n"
+	    "            [--pid-file FILE] [--no-udp] [-f CONFIG] "
+	    "[-o KEYWORD=VALUE]... [-V] [-h]\n");
+	exit(status);
+}
+
+/* Command-line settings, applied after the config file and -o. */
+struct cmdline {
+	const char	*config;
+	const char	*overrides[MAX_OVERRIDES];
+	size_t		 noverrides;
+	const char	*keys, *port, *port_file, *pid_file;
+	const char	*listen[CONF_MAXLISTEN];
+	size_t		 nlisten;
+	int		 foreground, debug, no_udp;
+};
+
+static void
+parse_args(int argc, char **argv, struct cmdline *cl)
+{
+	static const struct option longopts[] = {
+		{ "port-file", required_argument, NULL, OPT_PORT_FILE },
+		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+		{ "no-udp", no_argument, NULL, OPT_NO_UDP },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "Ddf:hk:l:o:p:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'D': cl->foreground = 1; break;
+		case 'd': cl->debug = 1; break;
+		case 'f': cl->config = optarg; break;
+		case 'k': cl->keys = optarg; break;
+		case 'p': cl->port = optarg; break;
+		case OPT_PORT_FILE: cl->port_file = optarg; break;
+		case OPT_PID_FILE: cl->pid_file = optarg; break;
+		case OPT_NO_UDP: cl->no_udp = 1; break;
+		case 'l':
+			if (cl->nlisten == CONF_MAXLISTEN) {
+				errx(1, "at most %d -l addresses",
+				    CONF_MAXLISTEN);
+			}
+			cl->listen[cl->nlisten++] = optarg;
+			break;
+		case 'o':
+			if (cl->noverrides == MAX_OVERRIDES) {
+				errx(1, "at most %d -o options", MAX_OVERRIDES);
+			}
+			cl->overrides[cl->noverrides++] = optarg;
+			break;
+		case 'V':
+			printf("rshd %s (protocol 1)\n", RSH_VERSION);
+			exit(0);
+		case 'h':
+			usage(0);
+		default:
+			usage(1);
+		}
+	}
+	if (optind != argc) {
+		usage(1);
+	}
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL) {
+		errx(1, "out of memory");
+	}
+	return p;
+}
+
+/* Defaults, then the config file, then -o, then the other flags. */
+static void
+build_conf(const struct cmdline *cl, struct conf *c)
+{
+	char err[512];
+
+	conf_defaults(c);
+	if (cl->config != NULL && conf_load(c, cl->config, err,
+	    sizeof(err)) == -1) {
+		errx(1, "%s", err);
+	}
+	for (size_t i = 0; i < cl->noverrides; i++) {
+		if (conf_set(c, cl->overrides[i], err, sizeof(err)) == -1) {
+			errx(1, "-o %s: %s", cl->overrides[i], err);
+		}
+	}
+#define SET(field, value) do {						\
+	if ((value) != NULL) {						\
+		free(c->field);						\
+		c->field = xstrdup(value);				\
+	}								\
+} while (0)
+	SET(keys_file, cl->keys);
+	SET(port, cl->port);
+	SET(port_file, cl->port_file);
+	SET(pid_file, cl->pid_file);
+#undef SET
+	if (c->keys_file == NULL) {
+		c->keys_file = xstrdup(DEFAULT_KEYS);
+	}
+	if (c->port == NULL) {
+		c->port = xstrdup(DEFAULT_PORT);
+	}
+	if (cl->nlisten > 0) {
+		for (size_t i = 0; i < c->nlisten; i++) {
+			free(c->listen[i]);
+		}
+		for (size_t i = 0; i < cl->nlisten; i++) {
+			c->listen[i] = xstrdup(cl->listen[i]);
+		}
+		c->nlisten = cl->nlisten;
+	}
+	c->foreground = cl->foreground;
+	c->debug = cl->debug;
+	if (cl->no_udp) {
+		c->udp = 0;
+	}
+}
+
+/* Writes "PORT\n" to path atomically: readers never see half a file. */
+static int
+write_port_file(const char *path, int port)
+{
+	char	tmp[4096];
+	FILE	*fp;
+	int	fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    (int)sizeof(tmp) || (fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		return -1;
+	}
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (fprintf(fp, "%d\n", port) < 0 || fchmod(fd, 0644) == -1 ||
+	    fclose(fp) != 0 || rename(tmp, path) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Signals arrive through a signalfd; every thread inherits the mask. */
+static int
+setup_signals(void)
+{
+	sigset_t	set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
+		return -1;
+	}
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+/* 0, 1 and 2 open, so no socket or pipe ever lands on them. */
+static void
+sanitize_stdio(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1 && fd < 3) {
+		(void)fcntl(fd, F_SETFD, 0);
+	}
+	if (fd > 2) {
+		close(fd);
+	}
+}
+
+static void
+load_keys(struct rshd *d, const struct conf *c)
+{
+	char err[1024];
+
+	if ((d->keys = keys_load(c->keys_file, KEYS_SERVER, err,
+	    sizeof(err))) == NULL ||
+	    policy_check_keys(d->keys, c->keys_file, err, sizeof(err)) == -1) {
+		log_err("%s", err);
+		exit(1);
+	}
+	if (keys_count(d->keys) == 0) {
+		log_err("keys file %s holds no key; add one with "
+		    "'rsh --keygen ID'", c->keys_file);
+		exit(1);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmdline		 cl;
+	struct conf		 c;
+	struct rshd		 d;
+	struct pidfh		*pfh = NULL;
+	char			 err[512];
+	int			 fds[CONF_MAXLISTEN * 2], nfds, port, sigfd;
+
+	memset(&cl, 0, sizeof(cl));
+	memset(&d, 0, sizeof(d));
+	parse_args(argc, argv, &cl);
+	build_conf(&cl, &c);
+	sanitize_stdio();
+	log_init("rshd", c.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
+	    c.debug);
+	d.conf = &c;
+	load_keys(&d, &c);
+	if (exec_account_self(&d.account) == -1) {
+		log_err("cannot look up the account of uid %u",
+		    (unsigned)geteuid());
+		return 1;
+	}
+	if (server_names_init(&d) == -1) {
+		return 1;
+	}
+	if ((d.srcs = calloc((size_t)c.max_unauth, sizeof(*d.srcs))) == NULL ||
+	    (d.shutdown_fd = eventfd(0, EFD_CLOEXEC)) == -1 ||
+	    (sigfd = setup_signals()) == -1) {
+		log_err("cannot set up: %s", strerror(errno));
+		return 1;
+	}
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_cond_init(&d.idle, NULL);
+	if ((nfds = server_listen(&d, fds, sizeof(fds) / sizeof(fds[0]),
+	    &port, err, sizeof(err))) == -1) {
+		log_err("%s", err);
+		return 1;
+	}
+	if (c.pid_file != NULL &&
+	    (pfh = pidfile_open(c.pid_file, 0644, NULL)) == NULL) {
+		log_err("pid file %s: %s", c.pid_file, strerror(errno));
+		return 1;
+	}
+	if (!c.foreground && daemon(0, 0) == -1) {
+		log_err("daemon: %s", strerror(errno));
+		return 1;
+	}
+	if (pfh != NULL) {
+		(void)pidfile_write(pfh);
+	}
+	if (c.port_file != NULL && write_port_file(c.port_file, port) == -1) {
+		log_err("port file %s: %s", c.port_file, strerror(errno));
+		return 1;
+	}
+	if (c.udp) {
+		log_debug("UDP is not served yet (protocol-v1 UDP variant)");
+	}
+	log_info("listening on port %d (%zu keys)", port,
+	    keys_count(d.keys));
+	if (server_run(&d, fds, (size_t)nfds, sigfd) != 0) {
+		/* Sessions still hold d: leave it to exit(). */
+		return pfh != NULL ? (pidfile_remove(pfh), 0) : 0;
+	}
+	if (pfh != NULL) {
+		pidfile_remove(pfh);
+	}
+	log_info("stopped");
+	keys_free(d.keys);
+	exec_account_free(&d.account);
+	for (size_t i = 0; i < d.nnames; i++) {
+		free(d.names[i]);
+	}
+	free(d.srcs);
+	conf_free(&c);
+	return 0;
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# Running commands: exit statuses, signals, argv and shell, failures to
+# start, time limits, signals forwarded from rsh.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+	rsh_setup_file
+}
+
+teardown_file() {
+	rsh_teardown_file
+}
+
+teardown() {
+	rsh_teardown
+}
+
+@test "every exit status from 0 to 255 becomes rsh's exit status" {
+	local i st wrong=
+	for ((i = 0; i < 256; i++)); do
+		st=0
+		rsh_cmd -n 127.0.0.1 "exit $i" || st=$?
+		[ "$st" -eq "$i" ] || wrong+=" $i->$st"
+	done
+	[ -z "$wrong" ] || fail "wrong exit statuses (sent->got):$wrong"
+}
+
+@test "a command killed by signal N makes rsh exit 128+N" {
+	local sig st wrong=
+	for sig in 1 2 3 6 9 10 13 15; do
+		st=0
+		rsh_cmd -n 127.0.0.1 "ulimit -c 0; kill -$sig \$\$" || st=$?
+		[ "$st" -eq $((128 + sig)) ] || wrong+=" $sig->$st"
+	done
+	[ -z "$wrong" ] || fail "wrong exit statuses (signal->got):$wrong"
+}
+
+@test "a command that is not found exits 127" {
+	run -127 rsh_cmd -n -x 127.0.0.1 no-such-command-rsh-test arg
+	assert_output --partial no-such-command-rsh-test
+	run -127 rsh_cmd -n 127.0.0.1 no-such-command-rsh-test arg
+	assert_output --partial no-such-command-rsh-test
+}
+
+@test "a file that is not executable exits 126" {
+	local f=$BATS_TEST_TMPDIR/not-executable
+	printf 'echo should not run\n' >"$f"
+	chmod 644 "$f"
+	run -126 rsh_cmd -n -x 127.0.0.1 "$f"
+	refute_output --partial "should not run"
+	run -126 rsh_cmd -n 127.0.0.1 "$f"
+	refute_output --partial "should not run"
+}
+
+@test "-x runs the arguments as argv, keeping spaces and metacharacters" {
+	run -0 rsh_cmd -n -x 127.0.0.1 printf '%s\n' 'a b' '$HOME' '*;|' \
+	    '' "it's" '`id`' '>x'
+	assert_output "$(printf '%s\n' 'a b' '$HOME' '*;|' '' "it's" \
+	    '`id`' '>x')"
+	[ ! -e "$HOME/>x" ] && [ ! -e '/>x' ]
+}
+
+@test "without -x the arguments are joined with spaces and run by sh" {
+	run -0 rsh_cmd -n 127.0.0.1 echo '$((6 * 7))' '|' tr 4 X
+	assert_output X2
+}
+
+@test "a command within its -m limit runs normally" {
+	run -0 rsh_cmd -n -m 10 127.0.0.1 echo in time
+	assert_output "in time"
+}
+
+@test "-m 1 kills a longer command promptly: exit 143, 'timed out'" {
+	local m t0 t
+	m=$(unique_marker)
+	t0=$(now_ms)
+	run -143 timeout 20 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n \
+	    -m 1 127.0.0.1 "sleep 30; : $m"
+	t=$(($(now_ms) - t0))
+	assert_output --partial "timed out"
+	((t < 5000)) || fail "took ${t} ms"
+	wait_until "[ -z \"\$(remote_pids $m)\" ]" 10
+}
+
+# forward_signal SIG STATUS: rsh running a long remote command gets SIG
+# and exits STATUS promptly, and the remote command is gone.
+forward_signal() {
+	local sig=$1 want=$2 m pid pids st=0 t0 t
+	m=$(unique_marker)
+	# A background job of a script starts with SIGINT ignored: undo that.
+	env --default-signal=INT,QUIT "$RSH" -k "$RSH_KEYFILE" \
+	    -p "$RSHD_PORT" -n 127.0.0.1 "sleep 30; : $m" \
+	    >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	pid=$!
+	pids=$(wait_remote "$m")
+	t0=$(now_ms)
+	kill -"$sig" "$pid"
+	wait "$pid" || st=$?
+	t=$(($(now_ms) - t0))
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$st" -eq "$want" ] || fail "rsh exited $st, not $want"
+	((t < 5000)) || fail "took ${t} ms"
+	wait_until "all_gone $pids" 10
+}
+
+@test "Ctrl-C on rsh reaches the command: SIGINT exits 130 promptly" {
+	forward_signal INT 130
+}
+
+@test "SIGTERM on rsh reaches the command: exits 143 promptly" {
+	forward_signal TERM 143
+}
+
+@test "SIGHUP on rsh reaches the command: exits 129 promptly" {
+	forward_signal HUP 129
+}
+
+@test "rshd's fds, children and threads return to baseline after these" {
+	assert_rshd_at_baseline
+}

@@ -1,0 +1,253 @@
+# helpers.bash: what every rsh bats file shares.
+#
+# A file loads this, starts one rshd in setup_file with start_rshd and
+# stops it in teardown_file with stop_rshd.  Tests talk to it with rsh_cmd
+# (the client with the file's key and port) or with the raw protocol client
+# $RSHPROBE.  Nothing here uses a fixed port or sleeps to synchronise:
+# wait_until polls a condition with a time limit.
+
+: "${BATS_LIB:=/usr/lib/bats}"
+load "$BATS_LIB/bats-support/load"
+load "$BATS_LIB/bats-assert/load"
+
+# A hung test fails instead of hanging the suite.
+: "${BATS_TEST_TIMEOUT:=90}"
+
+: "${RSH_BUILD:=$BATS_TEST_DIRNAME/../build/release}"
+RSH_BUILD=$(cd "$RSH_BUILD" && pwd) || return 1
+RSHD=$RSH_BUILD/rshd
+RSH=$RSH_BUILD/rsh
+RSHPROBE=$RSH_BUILD/tools/rshprobe
+export RSH_BUILD RSHD RSH RSHPROBE
+
+# wait_until COND [SECONDS]: evaluates COND (a shell command string) every
+# 20 ms until it succeeds (0) or SECONDS (default 10) have passed (1).
+wait_until() {
+	local cond=$1 limit=${2:-10} deadline
+	deadline=$(($(date +%s%N) / 1000000 + limit * 1000))
+	while ! eval "$cond"; do
+		if (($(date +%s%N) / 1000000 >= deadline)); then
+			echo "wait_until: still false after ${limit}s: $cond" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# now_ms: milliseconds since the epoch.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# make_keys DIR [KEYID]: a fresh key, as `rsh --keygen` prints it, in both
+# DIR/keys (the server's) and DIR/key (the client's), mode 0600.
+make_keys() {
+	local dir=$1 id=${2:-test} line
+	mkdir -p "$dir" || return 1
+	line=$("$RSH" --keygen "$id") || return 1
+	(umask 077 && printf '%s\n' "$line" >"$dir/keys" &&
+		printf '%s\n' "$line" >"$dir/key") || return 1
+	chmod 600 "$dir/keys" "$dir/key"
+}
+
+# proc_alive PID: the process exists and is not a zombie.
+proc_alive() {
+	local state
+	state=$(awk '/^State:/ { print $2; exit }' "/proc/$1/status" \
+	    2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# start_rshd DIR [ARG...]: starts rshd in the foreground mode, in the
+# background, on 127.0.0.1 with an ephemeral port and the keys in
+# DIR/keys (made with make_keys unless there), logging to DIR/rshd.log.
+# Waits up to 10 s for the port file.  Sets and exports RSHD_PID, RSHD_PORT,
+# RSHD_DIR and RSH_KEYFILE; also writes DIR/rshd.pid for stop_test_rshds.
+start_rshd() {
+	local dir=$1
+	shift
+	mkdir -p "$dir" || return 1
+	[ -f "$dir/keys" ] || make_keys "$dir" || return 1
+	rm -f "$dir/port"
+	# A script's background job starts with SIGINT and SIGQUIT ignored; a
+	# daemon started by init would not: env gives them back.
+	env --default-signal=INT,QUIT "$RSHD" -D -p 0 --port-file "$dir/port" \
+	    -l 127.0.0.1 --no-udp -k "$dir/keys" "$@" \
+	    </dev/null >>"$dir/rshd.log" 2>&1 3>&- &
+	RSHD_PID=$!
+	echo "$RSHD_PID" >"$dir/rshd.pid"
+	if ! wait_until "[ -s '$dir/port' ] || ! proc_alive $RSHD_PID" 10 ||
+	    ! [ -s "$dir/port" ]; then
+		echo "rshd did not start; its log:" >&2
+		cat "$dir/rshd.log" >&2
+		return 1
+	fi
+	RSHD_PORT=$(cat "$dir/port")
+	RSHD_DIR=$dir
+	RSH_KEYFILE=$dir/key
+	export RSHD_PID RSHD_PORT RSHD_DIR RSH_KEYFILE
+}
+
+# stop_rshd [PID]: TERM, up to 10 s to go, then KILL.  Returns 0 when it
+# went on TERM.  Reaps it when it is this shell's child.
+stop_rshd() {
+	local pid=${1:-$RSHD_PID} rc=0
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	if ! wait_until "! proc_alive $pid" 10; then
+		kill -KILL "$pid" 2>/dev/null || true
+		rc=1
+	fi
+	wait "$pid" 2>/dev/null || true
+	return $rc
+}
+
+# stop_test_rshds: stops every rshd a test started under its own
+# BATS_TEST_TMPDIR (call from teardown).
+stop_test_rshds() {
+	local f
+	for f in "$BATS_TEST_TMPDIR"/*/rshd.pid; do
+		[ -f "$f" ] || continue
+		stop_rshd "$(cat "$f")" || true
+		rm -f "$f"
+	done
+}
+
+# show_logs_on_failure: from teardown, prints the end of every rshd log of
+# this file and test when the test failed.
+show_logs_on_failure() {
+	local f
+	[ -z "${BATS_TEST_COMPLETED:-}" ] || return 0
+	for f in "$BATS_FILE_TMPDIR"/*/rshd.log "$BATS_TEST_TMPDIR"/*/rshd.log; do
+		[ -f "$f" ] || continue
+		echo "--- last lines of $f"
+		tail -n 40 "$f"
+	done
+}
+
+# rsh_cmd ARG...: the client with this file's key and server.
+rsh_cmd() {
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$@"
+}
+
+# probe STEP...: the raw protocol client against this file's server.
+probe() {
+	"$RSHPROBE" -k "$RSH_KEYFILE" 127.0.0.1 "$RSHD_PORT" "$@"
+}
+
+# children_of PID: the pids of PID's children, zombies included.
+children_of() {
+	if [ -r "/proc/$1/task/$1/children" ]; then
+		cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' |
+		    grep -v '^$'
+	else
+		awk -v p="$1" '/^PPid:/ { if ($2 == p) { n = split(FILENAME,
+		    a, "/"); print a[3] } nextfile }' /proc/[0-9]*/status \
+		    2>/dev/null
+	fi
+	return 0
+}
+
+# descendants_of PID: children, grandchildren and so on.
+descendants_of() {
+	local c
+	for c in $(children_of "$1"); do
+		echo "$c"
+		descendants_of "$c"
+	done
+}
+
+# rshd_fds, rshd_children, rshd_threads [PID]: rshd's open descriptors,
+# child processes (zombies included) and threads.
+rshd_fds() {
+	ls "/proc/${1:-$RSHD_PID}/fd" | wc -l
+}
+rshd_children() {
+	children_of "${1:-$RSHD_PID}" | wc -l
+}
+rshd_threads() {
+	awk '/^Threads:/ { print $2 }' "/proc/${1:-$RSHD_PID}/status"
+}
+
+# remote_pids MARKER: rshd's descendants whose command line contains
+# MARKER (the client's own command line does not count).
+remote_pids() {
+	local p
+	for p in $(descendants_of "$RSHD_PID"); do
+		if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+		    grep -qF -- "$1"; then
+			echo "$p"
+		fi
+	done
+}
+
+# wait_remote MARKER: waits up to 10 s for a remote process marked MARKER;
+# prints its pid and its descendants' pids.
+wait_remote() {
+	local p
+	wait_until "[ -n \"\$(remote_pids '$1')\" ]" 10 || return 1
+	for p in $(remote_pids "$1"); do
+		echo "$p"
+		descendants_of "$p"
+	done
+}
+
+# all_gone PID...: none of these processes is alive (zombies count as
+# alive: a zombie is a child nobody reaped).
+all_gone() {
+	local p
+	for p in "$@"; do
+		[ -d "/proc/$p" ] && return 1
+	done
+	return 0
+}
+
+# unique_marker: a string no other process on the machine carries.
+unique_marker() {
+	echo "rsh-test-marker-$BASHPID-$RANDOM$RANDOM"
+}
+
+# record_baseline: rshd's fds and threads once it has served one command
+# (lazily opened resources count as part of the baseline).
+record_baseline() {
+	rsh_cmd 127.0.0.1 true </dev/null || return 1
+	wait_until "[ \$(rshd_children) -eq 0 ]" 10 || return 1
+	RSHD_BASE_FDS=$(rshd_fds)
+	RSHD_BASE_THREADS=$(rshd_threads)
+	export RSHD_BASE_FDS RSHD_BASE_THREADS
+}
+
+# at_baseline: rshd holds its baseline fds and threads and no child.
+at_baseline() {
+	[ "$(rshd_fds)" -eq "$RSHD_BASE_FDS" ] &&
+	    [ "$(rshd_threads)" -eq "$RSHD_BASE_THREADS" ] &&
+	    [ "$(rshd_children)" -eq 0 ]
+}
+
+# assert_rshd_at_baseline: waits up to 15 s for at_baseline, else fails
+# showing what is left.
+assert_rshd_at_baseline() {
+	proc_alive "$RSHD_PID" || fail "rshd is no longer running"
+	if ! wait_until at_baseline 15; then
+		echo "fds: $(rshd_fds) (baseline $RSHD_BASE_FDS)"
+		ls -l "/proc/$RSHD_PID/fd"
+		echo "threads: $(rshd_threads) (baseline $RSHD_BASE_THREADS)"
+		echo "children: $(children_of "$RSHD_PID" | tr '\n' ' ')"
+		fail "rshd did not return to its baseline"
+	fi
+}
+
+# Standard file setup and teardown: one rshd for the whole file.
+rsh_setup_file() {
+	start_rshd "$BATS_FILE_TMPDIR/srv" "$@" || return 1
+	record_baseline
+}
+
+rsh_teardown_file() {
+	stop_rshd "$RSHD_PID"
+}
+
+rsh_teardown() {
+	show_logs_on_failure
+	stop_test_rshds
+}

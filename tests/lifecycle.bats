@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# Lives of connections, commands and the daemon: many clients, clients
+# that vanish, a daemon that stops, and nothing left behind.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+	rsh_setup_file
+}
+
+teardown_file() {
+	rsh_teardown_file
+}
+
+teardown() {
+	exec 5>&- || true
+	rsh_teardown
+}
+
+@test "64 clients in parallel all succeed with their own output" {
+	local d=$BATS_TEST_TMPDIR i st pids=() wrong= t0 t
+	t0=$(now_ms)
+	for ((i = 1; i <= 64; i++)); do
+		"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+		    "sleep 0.5; echo client-$i" >"$d/out.$i" 2>&1 3>&- &
+		pids+=($!)
+	done
+	for ((i = 1; i <= 64; i++)); do
+		st=0
+		wait "${pids[i - 1]}" || st=$?
+		if [ "$st" -ne 0 ] || [ "$(cat "$d/out.$i")" != "client-$i" ]; then
+			wrong+=" $i:$st:$(head -c 100 "$d/out.$i")"
+		fi
+	done
+	t=$(($(now_ms) - t0))
+	[ -z "$wrong" ] || fail "failed clients (number:status:output):$wrong"
+	# One after another they would need 32 s.
+	((t < 20000)) || fail "took ${t} ms"
+}
+
+@test "killing rsh mid-command kills the command on the server" {
+	local m pid pids
+	m=$(unique_marker)
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    "sleep 300; : $m" >/dev/null 2>&1 3>&- &
+	pid=$!
+	pids=$(wait_remote "$m")
+	kill -KILL "$pid"
+	wait "$pid" || true
+	wait_until "all_gone $pids" 10
+}
+
+@test "a script cut mid-line on its way to sh never runs the partial line" {
+	local d=$BATS_TEST_TMPDIR m pid pids
+	m=$(unique_marker)
+	mkfifo "$d/script"
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -x 127.0.0.1 sh -s "$m" \
+	    <"$d/script" >"$d/out" 2>&1 3>&- &
+	pid=$!
+	exec 5>"$d/script"
+	# sh ignores TERM, so only KILL ends it: were its stdin closed before
+	# the kill, it would read end of file and run the partial line.
+	printf 'trap "" TERM\necho started >%s/started\ntouch %s/half' \
+	    "$d" "$d" >&5
+	wait_until "[ -e '$d/started' ]"
+	pids=$(wait_remote "$m")
+	kill -KILL "$pid"
+	wait "$pid" || true
+	wait_until "all_gone $pids" 15
+	exec 5>&-
+	[ ! -e "$d/half" ] || fail "the partial line ran"
+}
+
+@test "a connection lost before EXIT makes rsh exit 255, saying output may be truncated" {
+	local d=$BATS_TEST_TMPDIR m pid st=0
+	m=$(unique_marker)
+	start_rshd "$d/srv"
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    "echo before; sleep 3; : $m" >"$d/out" 2>"$d/err" 3>&- &
+	pid=$!
+	wait_remote "$m" >/dev/null
+	wait_until "grep -q before '$d/out'"
+	kill -KILL "$RSHD_PID"
+	wait "$pid" || st=$?
+	[ "$st" -eq 255 ] || fail "rsh exited $st"
+	run cat "$d/err"
+	assert_output \
+	    "rsh: connection to 127.0.0.1:$RSHD_PORT lost; output may be truncated"
+}
+
+@test "rshd stops on SIGTERM with status 0 and kills running commands" {
+	local d=$BATS_TEST_TMPDIR m pid pids st=0
+	m=$(unique_marker)
+	start_rshd "$d/srv"
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    "sleep 300; : $m" >/dev/null 2>&1 3>&- &
+	pid=$!
+	pids=$(wait_remote "$m")
+	kill -TERM "$RSHD_PID"
+	wait_until "! proc_alive $RSHD_PID" 10
+	wait "$RSHD_PID" || st=$?
+	[ "$st" -eq 0 ] || fail "rshd exited $st"
+	wait_until "all_gone $pids" 10
+	wait_until "! proc_alive $pid" 10
+	wait "$pid" || true
+}
+
+@test "rshd stops on SIGINT with status 0" {
+	local st=0
+	start_rshd "$BATS_TEST_TMPDIR/srv"
+	kill -INT "$RSHD_PID"
+	wait_until "! proc_alive $RSHD_PID" 10
+	wait "$RSHD_PID" || st=$?
+	[ "$st" -eq 0 ] || fail "rshd exited $st"
+}
+
+@test "a refused connection makes rsh exit 255 with one line" {
+	local d=$BATS_TEST_TMPDIR port
+	start_rshd "$d/srv"
+	port=$RSHD_PORT
+	stop_rshd "$RSHD_PID"
+	run -255 rsh_cmd -n 127.0.0.1 true
+	assert_output "rsh: 127.0.0.1:$port: connection refused"
+}
+
+@test "rshd's fds, children and threads return to baseline after these" {
+	assert_rshd_at_baseline
+}
