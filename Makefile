@@ -60,7 +60,7 @@ DEB_BUILD = gcc make pkg-config libssl-dev libbsd-dev
 DEB_TEST  = bats bats-support bats-assert procps python3
 BATS_LIB ?= /usr/lib/bats
 
-.PHONY: all deps test check unit bats demo bench fuzz install clean
+.PHONY: all deps test check unit bats demo bench fuzz fuzz-run install clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN)
 
@@ -123,7 +123,11 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | $(STAMP)
 	clang $(WARN) $(DEFS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-Ilib $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS) -pthread
 
-fuzz: $(FUZZ_BIN)
+fuzz:
+	@sh tests/deps.sh fuzz clang
+	$(MAKE) fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \
 		mkdir -p build/corpus/$${f##*/}; \
 		echo "== $$f ($(FUZZTIME) s)"; \

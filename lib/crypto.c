@@ -66,7 +66,8 @@ crypto_hmac(uint8_t out[CRYPTO_MACLEN], const void *key, size_t keylen,
 	size_t			 i, outlen;
 	int			 rc = -1;
 
-	if (fetched() == -1 || (ctx = EVP_MAC_CTX_new(alg_hmac)) == NULL) {
+	if ((key == NULL && keylen != 0) || fetched() == -1 ||
+	    (ctx = EVP_MAC_CTX_new(alg_hmac)) == NULL) {
 		goto err0;
 	}
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
@@ -280,22 +281,15 @@ crypto_wipe(void *p, size_t len)
 static int
 b64value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z') {
-		return c - 'A';
+	static const char	 set[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char		*p;
+
+	/* memchr, not strchr: the NUL that ends set is no digit. */
+	if ((p = memchr(set, c, 64)) == NULL) {
+		return -1;
 	}
-	if (c >= 'a' && c <= 'z') {
-		return c - 'a' + 26;
-	}
-	if (c >= '0' && c <= '9') {
-		return c - '0' + 52;
-	}
-	if (c == '+') {
-		return 62;
-	}
-	if (c == '/') {
-		return 63;
-	}
-	return -1;
+	return (int)(p - set);
 }
 
 /*

@@ -98,9 +98,10 @@ err0:
 int
 hs_server_init(struct hs_server *hs, const uint8_t *ns, const uint8_t *priv)
 {
-	uint8_t	*s1 = hs->s1;
+	uint8_t	*s1;
 
 	memset(hs, 0, sizeof(*hs));
+	s1 = hs->s1;
 	memcpy(s1, hs_hello, sizeof(hs_hello));
 	if (ns != NULL) {
 		memcpy(s1 + 4, ns, HS_NONCELEN);

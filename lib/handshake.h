@@ -109,7 +109,7 @@ struct hs_refusal {
  * Parses the server's first bytes from buf[0..have).  WIRE_INCOMPLETE:
  * need more; WIRE_BAD: not "RSH" followed by 0x01 or 0x00 (a protocol or
  * version mismatch); WIRE_TOOBIG: a refusal, *ref filled in; WIRE_OK:
- * S1 copied into hs->s1.  *used is set on OK and TOOBIG.
+ * hs reset and S1 copied into hs->s1.  *used is set on OK and TOOBIG.
  */
 enum wire_status hs_client_read_s1(struct hs_client *hs, const uint8_t *buf,
 	    size_t have, size_t *used, struct hs_refusal *ref);

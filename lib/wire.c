@@ -13,7 +13,7 @@ struct wire_dir {
 	struct crypto_aead	*aead;
 	uint8_t			 key[CRYPTO_KEYLEN];
 	uint64_t		 seq;		/* the next record's */
-	int			 rekeyed;	/* key already updated for seq */
+	int			 rekeyed;	/* key updated for seq */
 	int			 spent;		/* seq 2^64-1 used: no more */
 };
 

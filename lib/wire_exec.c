@@ -101,40 +101,19 @@ scan_string(struct scan *s, const uint8_t *v, size_t n, const char **why,
 	return 0;
 }
 
+/* TIMEOUT, FLAGS and PTY_SIZE: four bytes each, once each. */
 static int
-scan_one(struct scan *s, uint8_t tag, const uint8_t *v, size_t n,
+scan_number(struct scan *s, uint8_t tag, const uint8_t *v, size_t n,
     int transport, const char **why)
 {
 	struct wire_exec	*e = &s->e;
 	uint32_t		 size;
 
 	switch (tag) {
-	case TLV_ARG:
-		e->argc++;
-		return scan_string(s, v, n, why, "an ARG contains a NUL byte");
-	case TLV_ENV:
-		if (scan_string(s, v, n, why, "an ENV contains a NUL byte") ==
-		    -1) {
-			return -1;
-		}
-		if (!env_valid(v, n)) {
-			*why = "an ENV is not NAME=value with a valid NAME";
-			return -1;
-		}
-		e->envc++;
-		return 0;
-	case TLV_CWD:
-		if (s->has_cwd) {
-			*why = "CWD is given more than once";
-			return -1;
-		}
-		s->has_cwd = 1;
-		s->cwd = v;
-		s->cwdlen = n;
-		return scan_string(s, v, n, why, "the CWD contains a NUL byte");
 	case TLV_TIMEOUT:
 		return scan_fixed(&e->has_timeout, v, n, &e->timeout_ms, why,
-		    "TIMEOUT is given more than once", "TIMEOUT is not 4 bytes");
+		    "TIMEOUT is given more than once",
+		    "TIMEOUT is not 4 bytes");
 	case TLV_FLAGS:
 		if (scan_fixed(&e->has_flags, v, n, &e->flags, why,
 		    "FLAGS is given more than once", "FLAGS is not 4 bytes") ==
@@ -146,7 +125,7 @@ scan_one(struct scan *s, uint8_t tag, const uint8_t *v, size_t n,
 			return -1;
 		}
 		return 0;
-	case TLV_PTY_SIZE:
+	default:
 		if (transport == WIRE_UDP) {
 			*why = "PTY_SIZE is not allowed over UDP";
 			return -1;
@@ -159,6 +138,41 @@ scan_one(struct scan *s, uint8_t tag, const uint8_t *v, size_t n,
 		e->rows = (uint16_t)(size >> 16);
 		e->cols = (uint16_t)size;
 		return 0;
+	}
+}
+
+static int
+scan_one(struct scan *s, uint8_t tag, const uint8_t *v, size_t n,
+    int transport, const char **why)
+{
+	switch (tag) {
+	case TLV_ARG:
+		s->e.argc++;
+		return scan_string(s, v, n, why, "an ARG contains a NUL byte");
+	case TLV_ENV:
+		if (scan_string(s, v, n, why, "an ENV contains a NUL byte") ==
+		    -1) {
+			return -1;
+		}
+		if (!env_valid(v, n)) {
+			*why = "an ENV is not NAME=value with a valid NAME";
+			return -1;
+		}
+		s->e.envc++;
+		return 0;
+	case TLV_CWD:
+		if (s->has_cwd) {
+			*why = "CWD is given more than once";
+			return -1;
+		}
+		s->has_cwd = 1;
+		s->cwd = v;
+		s->cwdlen = n;
+		return scan_string(s, v, n, why, "the CWD contains a NUL byte");
+	case TLV_TIMEOUT:
+	case TLV_FLAGS:
+	case TLV_PTY_SIZE:
+		return scan_number(s, tag, v, n, transport, why);
 	case TLV_STDIN_DATA:
 		if (transport != WIRE_UDP) {
 			*why = "STDIN_DATA is allowed over UDP only";
@@ -169,8 +183,8 @@ scan_one(struct scan *s, uint8_t tag, const uint8_t *v, size_t n,
 			return -1;
 		}
 		s->has_stdin = 1;
-		e->stdin_data = v;
-		e->stdin_len = n;
+		s->e.stdin_data = v;
+		s->e.stdin_len = n;
 		return 0;
 	default:
 		/* From 0x80 up, tags are reserved for extensions we skip. */

@@ -86,6 +86,7 @@ command_exec(struct session *s, const uint8_t *p, size_t len)
 	struct command		*c = &s->cmd;
 	struct wire_exec	*e = NULL;
 	struct exec_plan	*plan = NULL;
+	struct buf		 stdin_q;
 	const char		*why;
 	char			 msg[512];
 	int			 code, rc;
@@ -95,7 +96,9 @@ command_exec(struct session *s, const uint8_t *p, size_t len)
 		    s->peerstr);
 		return -1;
 	}
-	memset(c, 0, offsetof(struct command, stdin_q));
+	stdin_q = c->stdin_q;		/* the one thing kept across commands */
+	memset(c, 0, sizeof(*c));
+	c->stdin_q = stdin_q;
 	c->child.pidfd = c->child.in_fd = -1;
 	c->child.out_fd = c->child.err_fd = -1;
 	c->t_start_us = now_us();
@@ -312,7 +315,8 @@ timers(struct session *s)
 
 	if (c->deadline != 0 && !c->exited && !c->stopping &&
 	    now >= c->deadline) {
-		snprintf(text, sizeof(text), "command timed out after %lld ms",
+		snprintf(text, sizeof(text), "the command ran past its time "
+		    "limit of %lld ms",
 		    c->deadline - (long long)(c->t_start_us / 1000));
 		log_info("%s: pid %d: %s", s->peerstr, (int)c->child.pid,
 		    text);
@@ -336,8 +340,8 @@ timers(struct session *s)
 		}
 		close_fd(&c->child.out_fd);
 		close_fd(&c->child.err_fd);
-		return sess_send_error(s, ERR_OUTPUT_CUT, "output cut: a "
-		    "background process kept the command's output open");
+		return sess_send_error(s, ERR_OUTPUT_CUT, "a background "
+		    "process kept the command's output open");
 	}
 	return 0;
 }

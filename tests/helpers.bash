@@ -88,18 +88,23 @@ start_rshd() {
 	export RSHD_PID RSHD_PORT RSHD_DIR RSH_KEYFILE
 }
 
-# stop_rshd [PID]: TERM, up to 10 s to go, then KILL.  Returns 0 when it
-# went on TERM.  Reaps it when it is this shell's child.
+# stop_rshd [PID]: TERM, up to 10 s to go, then KILL.  Returns rshd's exit
+# status when it is this shell's child (under ASan a leak makes it 1),
+# else 0; 1 when it needed KILL.
 stop_rshd() {
 	local pid=${1:-$RSHD_PID} rc=0
 	[ -n "$pid" ] || return 0
 	kill -TERM "$pid" 2>/dev/null || true
 	if ! wait_until "! proc_alive $pid" 10; then
+		echo "rshd $pid did not stop on TERM; killing it" >&2
 		kill -KILL "$pid" 2>/dev/null || true
-		rc=1
+		wait "$pid" 2>/dev/null || true
+		return 1
 	fi
-	wait "$pid" 2>/dev/null || true
-	return $rc
+	wait "$pid" 2>/dev/null || rc=$?
+	# 127: not our child, so its status is unknown.
+	[ "$rc" -ne 127 ] || rc=0
+	return "$rc"
 }
 
 # stop_test_rshds: stops every rshd a test started under its own
@@ -108,7 +113,7 @@ stop_test_rshds() {
 	local f
 	for f in "$BATS_TEST_TMPDIR"/*/rshd.pid; do
 		[ -f "$f" ] || continue
-		stop_rshd "$(cat "$f")" || true
+		stop_rshd "$(cat "$f")" || echo "$f: rshd exited $?" >&2
 		rm -f "$f"
 	done
 }
@@ -130,9 +135,15 @@ rsh_cmd() {
 	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$@"
 }
 
-# probe STEP...: the raw protocol client against this file's server.
+# probe [-OPTION VALUE]... STEP...: the raw protocol client against this
+# file's server.
 probe() {
-	"$RSHPROBE" -k "$RSH_KEYFILE" 127.0.0.1 "$RSHD_PORT" "$@"
+	local opts=()
+	while [ $# -ge 2 ] && [[ $1 == -* ]]; do
+		opts+=("$1" "$2")
+		shift 2
+	done
+	"$RSHPROBE" -k "$RSH_KEYFILE" "${opts[@]}" 127.0.0.1 "$RSHD_PORT" "$@"
 }
 
 # children_of PID: the pids of PID's children, zombies included.
@@ -182,14 +193,14 @@ remote_pids() {
 }
 
 # wait_remote MARKER: waits up to 10 s for a remote process marked MARKER;
-# prints its pid and its descendants' pids.
+# prints its pid and its descendants' pids on one line.
 wait_remote() {
-	local p
+	local p all=()
 	wait_until "[ -n \"\$(remote_pids '$1')\" ]" 10 || return 1
 	for p in $(remote_pids "$1"); do
-		echo "$p"
-		descendants_of "$p"
+		all+=("$p" $(descendants_of "$p"))
 	done
+	echo "${all[*]}"
 }
 
 # all_gone PID...: none of these processes is alive (zombies count as
@@ -243,8 +254,15 @@ rsh_setup_file() {
 	record_baseline
 }
 
+# Stops the file's rshd; fails, showing its log, unless it exits 0.
 rsh_teardown_file() {
-	stop_rshd "$RSHD_PID"
+	local rc=0
+	stop_rshd "$RSHD_PID" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "rshd exited $rc on SIGTERM; its log ends with:" >&2
+		tail -n 40 "$RSHD_DIR/rshd.log" >&2
+		return 1
+	fi
 }
 
 rsh_teardown() {

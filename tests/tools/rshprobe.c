@@ -14,7 +14,7 @@
  *   c1-garbage HEX   send these bytes instead of C1
  *   c1-trunc N       send only C1's first N bytes
  *   raw HEX          send raw bytes
- *   rec TYPE HEX     send a sealed record (TYPE: 0x82 or 130; HEX may be "")
+ *   rec TYPE HEX     send a sealed record (TYPE in hex: 82; HEX may be "")
  *   flip TYPE HEX    the same record with one bit of its tag flipped
  *   exec-sh CMD      EXEC of CMD with FLAGS SHELL
  *   exec-bad         EXEC whose ARG holds a NUL byte (BAD_REQUEST)
@@ -126,6 +126,9 @@ add_data(int type, const uint8_t *p, size_t len)
 {
 	uint8_t	*n;
 
+	if (len == 0) {
+		return;
+	}
 	if (P.pend_type != type) {
 		flush_data();
 	}
@@ -177,14 +180,15 @@ hex_decode(const char *hex, uint8_t *out, size_t cap)
 	return (long)(n / 2);
 }
 
+/* A decimal (base 10) or hex (base 16) number up to max, else usage. */
 static unsigned long
-number(const char *s, unsigned long max)
+number(const char *s, int base, unsigned long max)
 {
 	char		*end;
 	unsigned long	 v;
 
 	errno = 0;
-	v = strtoul(s, &end, 0);
+	v = strtoul(s, &end, base);
 	if (errno != 0 || *s == '\0' || *end != '\0' || v > max) {
 		fprintf(stderr, "rshprobe: bad number %s\n", s);
 		usage();
@@ -354,7 +358,9 @@ send_rec(uint8_t type, const uint8_t *payload, size_t len, int flip)
 		fprintf(stderr, "rshprobe: payload too long\n");
 		return FAIL;
 	}
-	memmove(P.obuf + WIRE_PAYLOADOFF, payload, len);
+	if (len > 0) {
+		memmove(P.obuf + WIRE_PAYLOADOFF, payload, len);
+	}
 	if ((n = wire_seal(P.out, type, P.obuf, len)) == -1) {
 		fprintf(stderr, "rshprobe: wire_seal failed\n");
 		return FAIL;
@@ -559,7 +565,7 @@ send_hex_rec(const char *type, const char *hex, int flip)
 	uint8_t	t;
 	long	n;
 
-	t = (uint8_t)number(type, 255);
+	t = (uint8_t)number(type, 16, 255);
 	if ((n = hex_decode(hex, P.ibuf, WIRE_MAXPAYLOAD)) == -1) {
 		fprintf(stderr, "rshprobe: bad hex %s\n", hex);
 		usage();
@@ -584,7 +590,7 @@ run_step(int argc, char **argv, int *i)
 		return send_hex(a, 1);
 	} else if (strcmp(s, "c1-trunc") == 0 && a != NULL) {
 		(*i)++;
-		n = number(a, HS_C1MAX);
+		n = number(a, 10, HS_C1MAX);
 		if (P.c1_sent || make_c1() == -1 || n > P.hs.c1len) {
 			usage();
 		}
@@ -609,7 +615,7 @@ run_step(int argc, char **argv, int *i)
 		return send_rec(REC_STDIN_EOF, NULL, 0, 0);
 	} else if (strcmp(s, "signal") == 0 && a != NULL) {
 		(*i)++;
-		sig = (uint8_t)number(a, 255);
+		sig = (uint8_t)number(a, 10, 255);
 		return send_rec(REC_SIGNAL, &sig, 1, 0);
 	} else if (strcmp(s, "bye") == 0) {
 		return send_rec(REC_BYE, NULL, 0, 0);
@@ -627,7 +633,7 @@ run_step(int argc, char **argv, int *i)
 		return read_records(0, NULL);
 	} else if (strcmp(s, "pause") == 0 && a != NULL) {
 		(*i)++;
-		return pause_ms(number(a, 600000));
+		return pause_ms(number(a, 10, 600000));
 	} else if (strcmp(s, "close") == 0) {
 		r = close(P.fd);
 		P.fd = -1;
@@ -686,7 +692,7 @@ main(int argc, char **argv)
 			name = optarg;
 			break;
 		case 't':
-			P.timeout_ms = (int)number(optarg, 3600000);
+			P.timeout_ms = (int)number(optarg, 10, 3600000);
 			break;
 		default:
 			usage();

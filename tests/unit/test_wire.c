@@ -35,6 +35,14 @@ seal_at(const uint8_t *key, uint64_t seq, uint8_t type, const uint8_t *p,
 	return n;
 }
 
+/* p[0..len) is exactly want[0..wlen); p is NULL after a failed open. */
+static void
+check_payload(const uint8_t *p, size_t len, const void *want, size_t wlen)
+{
+	CHECK(p != NULL && len == wlen &&
+	    (wlen == 0 || memcmp(p, want, wlen) == 0));
+}
+
 /* Opens one record with a fresh direction at seq. */
 static enum wire_status
 open_at(const uint8_t *key, uint64_t seq, uint8_t *rec, size_t have,
@@ -44,6 +52,8 @@ open_at(const uint8_t *key, uint64_t seq, uint8_t *rec, size_t have,
 	enum wire_status	 st;
 	size_t			 used = 0;
 
+	*p = NULL;
+	*len = 0;
 	if ((d = wire_dir_new(key, seq, 0)) == NULL) {
 		return WIRE_BAD;
 	}
@@ -106,8 +116,7 @@ test_vector_records(void)
 		CHECK_EQ(open_at(key, (uint64_t)seq, rec, (size_t)rlen, &type,
 		    &p, &len), WIRE_OK);
 		CHECK_EQ(type, vtype);
-		CHECK_EQ(len, plen);
-		CHECK_MEM(p, payload, (size_t)plen);
+		check_payload(p, len, payload, (size_t)plen);
 		/* A record's direction key matters, and so does its seq. */
 		memcpy(rec, want, (size_t)rlen);
 		CHECK_EQ(open_at(key == k_c2s ? k_s2c : k_c2s, (uint64_t)seq,
@@ -180,11 +189,12 @@ test_order(void)
 	CHECK_EQ(type, REC_STARTED);
 	memcpy(buf, r2, (size_t)n2);
 	memcpy(buf + n2, r2, (size_t)n2);
+	p = NULL;
 	CHECK_EQ(wire_open(d, buf, 2 * (size_t)n2, &used, &type, &p, &len),
 	    WIRE_OK);
 	CHECK_EQ(used, n2);
 	CHECK_EQ(type, REC_STDOUT);
-	CHECK_MEM(p, "hello\n", 6);
+	check_payload(p, len, "hello\n", 6);
 	CHECK_EQ(wire_open(d, buf + used, (size_t)n2, &used, &type, &p, &len),
 	    WIRE_BAD);
 	wire_dir_free(d);
@@ -222,8 +232,7 @@ test_lengths(void)
 	CHECK_EQ(n, WIRE_MAXRECORD);
 	CHECK_EQ(wire_get32(buf), WIRE_MAXSEALED);
 	CHECK_EQ(open_at(k_c2s, 7, buf, (size_t)n, &type, &p, &len), WIRE_OK);
-	CHECK_EQ(len, WIRE_MAXPAYLOAD);
-	CHECK_MEM(p, pl, WIRE_MAXPAYLOAD);
+	check_payload(p, len, pl, WIRE_MAXPAYLOAD);
 	CHECK_EQ(seal_at(k_c2s, 7, REC_STDIN, pl, WIRE_MAXPAYLOAD + 1, buf),
 	    -1);
 	/* The smallest record. */
@@ -239,7 +248,9 @@ static void
 test_key_update(void)
 {
 	static const uint8_t	 one = 1;
-	const struct crypto_part parts[] = { { "rsh/1 next", 10 }, { &one, 1 } };
+	const struct crypto_part parts[] = {
+		{ "rsh/1 next", 10 }, { &one, 1 }
+	};
 	uint8_t			 k1[32], k2[32], want[64], rec[64], rec2[64];
 	uint8_t			 nonce[12], type, *p;
 	struct crypto_aead	*a;
@@ -263,8 +274,7 @@ test_key_update(void)
 	CHECK_EQ(open_at(k_c2s, WIRE_REKEY_EVERY, rec, (size_t)wn, &type, &p,
 	    &len), WIRE_OK);
 	CHECK_EQ(type, REC_PING);
-	CHECK_EQ(len, 2);
-	CHECK_MEM(p, "hi", 2);
+	check_payload(p, len, "hi", 2);
 	/* Counting up to it from 2^24 - 1 crosses the update. */
 	if ((s = wire_dir_new(k_c2s, WIRE_REKEY_EVERY - 1, 1)) == NULL) {
 		CHECK(s != NULL);
@@ -441,7 +451,8 @@ test_udp(void)
 	CHECK((pl = (size_t)vec_hex(json, "udp/payload", buf + hl, 256)) > 0);
 	memset(nonce, 0, 12);
 	CHECK_EQ(seal_direct(k, nonce, h, hl, buf + hl, pl), 0);
-	CHECK_EQ(vec_hex(json, "udp/request", want, sizeof(want)), hl + pl + 16);
+	CHECK_EQ(vec_hex(json, "udp/request", want, sizeof(want)),
+	    hl + pl + 16);
 	CHECK_MEM(buf, want, hl + pl + 16);
 
 	memcpy(info, "rsh/1 udp reply", 15);
