@@ -96,6 +96,13 @@ echo
 printf 'Latency, %s runs (ms)                   min   median      p90\n' \
     "$runs"
 lat local "local: sh -c true" sh -c true
+# rshd runs the command with the account's shell: show that one's cost too.
+acct_shell=$(getent passwd "$(id -un)" | cut -d: -f7)
+case $acct_shell in
+"" | /bin/sh | /usr/bin/sh) ;;
+*) lat acct "local: ${acct_shell##*/} -c true (account's)" \
+	"$acct_shell" -c true ;;
+esac
 lat rsh "rsh 127.0.0.1 true" "$rsh" -k "$key" "$host" true
 lat rshx "rsh -x 127.0.0.1 true (no shell)" "$rsh" -k "$key" -x "$host" true
 if [ "$have_ssh" = 1 ]; then

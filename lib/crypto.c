@@ -32,6 +32,8 @@ struct crypto_aead {
 	int		 encrypt;
 };
 
+static int	fetched(void);
+
 static void
 fetch_all(void)
 {
@@ -39,6 +41,17 @@ fetch_all(void)
 	alg_hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	alg_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	alg_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
+int
+crypto_init(void)
+{
+	/* The protocol fixes every algorithm: openssl.cnf has nothing to
+	 * choose, and parsing it is a large part of a client's start-up. */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1) {
+		return -1;
+	}
+	return fetched();
 }
 
 /* 0 when every algorithm is available; a failed fetch stays failed. */

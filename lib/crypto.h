@@ -22,6 +22,12 @@ struct crypto_part {
 	size_t		 len;
 };
 
+/*
+ * Initializes libcrypto without reading openssl.cnf and fetches every
+ * algorithm once.  Call it first thing; it is also done on first use.
+ */
+int	crypto_init(void);
+
 /* out = HMAC-SHA256(key, parts[0] || ... || parts[n-1]). */
 int	crypto_hmac(uint8_t out[CRYPTO_MACLEN], const void *key, size_t keylen,
 	    const struct crypto_part *parts, size_t nparts);

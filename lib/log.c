@@ -89,7 +89,10 @@ log_emit(int prio, const char *fmt, va_list ap)
 	if ((size_t)n >= sizeof(line) - len - 1)
 		n = (int)(sizeof(line) - len - 2);
 	if (where == LOG_TO_SYSLOG) {
+		/* Under the lock: log_init() may be rewriting the ident. */
+		pthread_mutex_lock(&log_conf_lock);
 		syslog(prio, "%s", line + len);
+		pthread_mutex_unlock(&log_conf_lock);
 		goto out;
 	}
 	len += (size_t)n;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "keys.h"
 #include "netio.h"
 #include "wire.h"
@@ -156,10 +157,26 @@ lowercase_first(char *s)
 	s[0] = (char)tolower((unsigned char)s[0]);
 }
 
-/* Connects to host:port within the timeout, trying every address. */
-static int
-connect_to(const char *host, const char *port, const char *display)
+/* Fresh Nc and X25519 pair; the first use of libcrypto pays its start-up. */
+static void
+prepare_handshake(struct rsh_target *t)
 {
+	if (crypto_init() == -1 || crypto_random(t->nc, sizeof(t->nc)) == -1 ||
+	    crypto_x25519_keypair(t->priv, t->pub) == -1) {
+		die("cannot initialize OpenSSL's libcrypto");
+	}
+	t->prepared = 1;
+}
+
+/*
+ * Connects to host:port within the timeout, trying every address, and
+ * prepares t's handshake secrets meanwhile.
+ */
+static int
+connect_to(const char *host, const char *port, const char *display,
+    struct rsh_target *t)
+{
+
 	struct addrinfo	 hints, *res, *ai;
 	char		 err[256] = "no address";
 	int		 fd = -1, rc, one = 1;
@@ -186,6 +203,11 @@ connect_to(const char *host, const char *port, const char *display)
 		    sizeof(one));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 			e = errno;
+			if (e == EINPROGRESS && t != NULL) {
+				/* The handshake's crypto, while SYN and S1 travel. */
+				prepare_handshake(t);
+				t = NULL;
+			}
 			if (e == EINPROGRESS) {
 				pfd.fd = fd;
 				pfd.events = POLLOUT;
@@ -202,6 +224,9 @@ connect_to(const char *host, const char *port, const char *display)
 		fd = -1;
 	}
 	freeaddrinfo(res);
+	if (t != NULL) {
+		prepare_handshake(t);
+	}
 	if (fd == -1) {
 		lowercase_first(err);
 		fprintf(stderr, "rsh: %s: %s\n", display, err);
@@ -317,6 +342,7 @@ main(int argc, char **argv)
 	if ((keys = keys_load(kpath, KEYS_CLIENT, err, sizeof(err))) == NULL) {
 		die("%s", err);
 	}
+	memset(&t, 0, sizeof(t));
 	t.display = display;
 	t.name = name;
 	t.timeout_ms = CONNECT_TIMEOUT_MS;
@@ -325,11 +351,12 @@ main(int argc, char **argv)
 		return RSH_EXIT_FAILURE;
 	}
 	line = build_exec(&o, argc - i - 1, argv + i + 1, &e);
-	fd = connect_to(host, port, display);
+	fd = connect_to(host, port, display, &t);
 	if ((sigfd = block_signals()) == -1) {
 		die("signalfd: %s", strerror(errno));
 	}
 	status = session_run(fd, sigfd, &t, &e);
+	crypto_wipe(t.priv, sizeof(t.priv));
 	close(fd);
 	free(line);
 	keys_free(keys);

@@ -237,7 +237,8 @@ handshake(struct client *c, const uint8_t *exec, size_t execlen)
 		goto out;
 	}
 	if (hs_client_init(&hs, c->t->key->psk, c->t->key->id, c->t->name,
-	    NULL, NULL, &keys) == -1) {
+	    c->t->prepared ? c->t->nc : NULL,
+	    c->t->prepared ? c->t->priv : NULL, &keys) == -1) {
 		fail_msg(c, "%s", "handshake failed (bad server key share)");
 		goto out;
 	}

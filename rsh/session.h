@@ -4,6 +4,9 @@
 #ifndef RSH_SESSION_H
 #define RSH_SESSION_H
 
+#include <stdint.h>
+
+#include "crypto.h"
 #include "keys.h"
 #include "wire.h"
 
@@ -15,6 +18,10 @@ struct rsh_target {
 	const char		*name;		/* canonical server name */
 	const struct key	*key;
 	int			 timeout_ms;	/* handshake */
+	int			 prepared;	/* nc, priv, pub are set */
+	uint8_t			 nc[CRYPTO_KEYLEN];
+	uint8_t			 priv[CRYPTO_KEYLEN];
+	uint8_t			 pub[CRYPTO_KEYLEN];
 };
 
 /*

@@ -18,6 +18,7 @@
 
 #include <libutil.h>
 
+#include "crypto.h"
 #include "keys.h"
 #include "log.h"
 
@@ -255,6 +256,10 @@ main(int argc, char **argv)
 	sanitize_stdio();
 	log_init("rshd", c.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
 	    c.debug);
+	if (crypto_init() == -1) {
+		log_err("cannot initialize OpenSSL's libcrypto");
+		return 1;
+	}
 	d.conf = &c;
 	load_keys(&d, &c);
 	if (exec_account_self(&d.account) == -1) {

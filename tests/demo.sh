@@ -91,10 +91,13 @@ r 'exit 42' || status=$?
 echo "rsh exited $status"
 
 say "6. Standard input is forwarded: two lines go in, sorted they come back"
-printf 'b\na\n' | r sort
+printf '%s\n' "\$ printf 'b\\na\\n' | rsh -k $dir/key 127.0.0.1:$port sort"
+printf 'b\na\n' | "$rsh" -k "$dir/key" "127.0.0.1:$port" sort
 
-say "7. stderr stays stderr: this line is sent to /dev/null locally"
-r 'echo to stdout; echo to stderr >&2' 2>/dev/null
+say "7. stderr stays stderr: with 2>/dev/null here, only stdout shows"
+printf '%s\n' "\$ rsh -k $dir/key 127.0.0.1:$port 'echo to stdout; echo to stderr >&2' 2>/dev/null"
+"$rsh" -k "$dir/key" "127.0.0.1:$port" 'echo to stdout; echo to stderr >&2' \
+    2>/dev/null
 
 say "8. -x runs an argument vector with no shell: nothing is expanded"
 show rsh -k "$dir/key" -x "127.0.0.1:$port" printf '[%s]\n' 'two words' \

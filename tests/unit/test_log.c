@@ -117,6 +117,8 @@ test_stderr(void)
 	log_warn("warned");
 	log_info("told");
 	log_debug("hidden");
+	log_init("rshd", LOG_TO_SYSLOG, 1);
+	log_info("to syslog, not stderr");
 	log_init("rsh", LOG_TO_STDERR, 1);
 	log_debug("shown");
 	log_info("%s", big);
@@ -124,6 +126,7 @@ test_stderr(void)
 	CHECK(strncmp(out, "rshd: cannot do that: 42\nrshd: warned\n"
 	    "rshd: told\nrsh: shown\nrsh: bbb", 67) == 0);
 	CHECK(strstr(out, "hidden") == NULL);
+	CHECK(strstr(out, "syslog") == NULL);
 	/* The long line was cut to fit but still ends the line. */
 	CHECK(n > 67 && n < 67 + 2048);
 	CHECK(n > 0 && out[n - 1] == '\n');
