@@ -258,6 +258,10 @@ rsh_setup_file() {
 rsh_teardown_file() {
 	local rc=0
 	stop_rshd "$RSHD_PID" || rc=$?
+	# Under ASan/UBSan a report in the daemon's log fails the file too.
+	if grep -qE 'Sanitizer|runtime error:' "$RSHD_DIR/rshd.log"; then
+		rc=1
+	fi
 	if [ "$rc" -ne 0 ]; then
 		echo "rshd exited $rc on SIGTERM; its log ends with:" >&2
 		tail -n 40 "$RSHD_DIR/rshd.log" >&2
