@@ -5,6 +5,7 @@
  */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -23,8 +24,10 @@
 
 #include "session.h"
 
-#define IN_MAX		(4 * WIRE_MAXRECORD)
+#define IN_MAX		(RECV_CHUNK + 2 * WIRE_MAXRECORD)
 #define MAX_INTERRUPTS	3	/* then rsh gives up waiting for EXIT */
+#define PEND_MAX	16	/* STDOUT payloads per writev() */
+#define RECV_CHUNK	(256 * 1024)
 
 struct client {
 	const struct rsh_target	*t;
@@ -38,6 +41,8 @@ struct client {
 	int			 status;	/* -1 until EXIT */
 	int			 interrupts;
 	int			 out_failed;	/* our stdout or stderr broke */
+	struct iovec		 pend[PEND_MAX];	/* STDOUT to write */
+	int			 npend;
 };
 
 /* "rsh: HOST:PORT: what went wrong" on stderr. */
@@ -72,8 +77,16 @@ read_more(struct client *c, long long deadline)
 			return -1;
 		}
 		if (pfd[1].revents & POLLIN) {
-			fprintf(stderr, "rsh: interrupted\n");
-			exit(130);
+			struct signalfd_siginfo si;
+			int sig = SIGINT;
+
+			if (read(c->sigfd, &si, sizeof(si)) == sizeof(si)) {
+				sig = (int)si.ssi_signo;
+			}
+			/* Nothing runs remotely yet: end as the signal says. */
+			fprintf(stderr, "rsh: %s: interrupted before the command "
+			    "started\n", c->t->display);
+			exit(128 + sig);
 		}
 		if (pfd[0].revents != 0) {
 			break;
@@ -282,23 +295,71 @@ print_error(const struct client *c, const uint8_t *p, size_t len)
 	    log_vis(vis, sizeof(vis), p + 2, len - 2));
 }
 
-/* Output to our stdout or stderr, byte for byte. */
+/* Our stdout or stderr broke: say so once, or die of SIGPIPE like any
+ * local writer to a closed pipe. */
+static void
+output_failed(struct client *c, int fd)
+{
+	if (errno == EPIPE) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	c->out_failed = 1;
+	fprintf(stderr, "rsh: cannot write %s: %s\n",
+	    fd == 1 ? "standard output" : "standard error", strerror(errno));
+}
+
+/* Writes the STDOUT payloads gathered from the records just opened. */
+static void
+flush_stdout(struct client *c)
+{
+	struct iovec	*iov = c->pend;
+	int		 n = c->npend;
+
+	while (n > 0 && !c->out_failed) {
+		ssize_t w = writev(1, iov, n);
+
+		if (w == -1 && errno == EINTR) {
+			continue;
+		}
+		if (w == -1) {
+			output_failed(c, 1);
+			break;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	c->npend = 0;
+}
+
+/*
+ * Output, byte for byte.  STDOUT payloads stay in the receive buffer and
+ * leave in one writev() per batch; anything else flushes them first.
+ */
 static void
 output(struct client *c, int fd, const uint8_t *p, size_t len)
 {
 	if (c->out_failed) {
 		return;
 	}
-	if (netio_write_full(fd, p, len) == -1) {
-		if (errno == EPIPE) {
-			/* Die as a local writer to a closed pipe would. */
-			signal(SIGPIPE, SIG_DFL);
-			raise(SIGPIPE);
+	if (fd == 1) {
+		c->pend[c->npend].iov_base = (void *)p;
+		c->pend[c->npend].iov_len = len;
+		if (++c->npend == PEND_MAX) {
+			flush_stdout(c);
 		}
-		c->out_failed = 1;
-		fprintf(stderr, "rsh: cannot write %s: %s\n",
-		    fd == 1 ? "standard output" : "standard error",
-		    strerror(errno));
+		return;
+	}
+	flush_stdout(c);
+	if (netio_write_full(fd, p, len) == -1) {
+		output_failed(c, fd);
 	}
 }
 
@@ -356,7 +417,7 @@ handle(struct client *c, uint8_t type, const uint8_t *p, size_t len)
 
 /* Opens and handles every whole record received. */
 static int
-process_in(struct client *c)
+process_records(struct client *c)
 {
 	for (;;) {
 		uint8_t	*payload, type;
@@ -380,6 +441,17 @@ process_in(struct client *c)
 	}
 }
 
+/* The payloads batched by output() point into c->in: flush them before
+ * the buffer is touched again. */
+static int
+process_in(struct client *c)
+{
+	int r = process_records(c);
+
+	flush_stdout(c);
+	return r;
+}
+
 static int
 lost(const struct client *c)
 {
@@ -394,7 +466,7 @@ socket_events(struct client *c)
 	uint8_t	*p;
 	ssize_t	 r;
 
-	if ((p = buf_reserve(&c->in, 65536)) == NULL) {
+	if ((p = buf_reserve(&c->in, RECV_CHUNK)) == NULL) {
 		return proto_error(c, "record too large");
 	}
 	do {

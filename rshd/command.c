@@ -273,6 +273,9 @@ read_output(struct session *s, int *fd, uint8_t type)
 			if ((n = wire_seal(s->tx, type, rec, (size_t)r)) == -1) {
 				return -1;
 			}
+			if (s->cmd.exited) {
+				s->cmd.read_after_exit += (uint64_t)r;
+			}
 			buf_commit(&s->out, (size_t)n);
 		} else if (r == -1 && errno == EINTR) {
 			continue;
@@ -285,13 +288,14 @@ read_output(struct session *s, int *fd, uint8_t type)
 	return 0;
 }
 
-/* 1 when the pipe still holds bytes to read. */
-static int
+/* How many bytes the pipe holds unread. */
+static uint64_t
 pipe_pending(int fd)
 {
 	int n = 0;
 
-	return fd != -1 && ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+	return fd != -1 && ioctl(fd, FIONREAD, &n) == 0 && n > 0 ?
+	    (uint64_t)n : 0;
 }
 
 /* Stops the command: TERM now, KILL after the grace period. */
@@ -332,9 +336,9 @@ timers(struct session *s)
 	if (c->exited && now >= c->drain_until &&
 	    (c->child.out_fd != -1 || c->child.err_fd != -1)) {
 		if (s->out.len >= SESS_OUT_HIGH ||
-		    pipe_pending(c->child.out_fd) ||
-		    pipe_pending(c->child.err_fd)) {
-			/* Output is still flowing: not a stray holder. */
+		    c->read_after_exit < c->owed) {
+			/* Waiting on the client, or on what the command itself
+			 * wrote: only a background writer's output is cut. */
 			c->drain_until = now + s->d->conf->drain_grace_ms;
 			return 0;
 		}
@@ -389,6 +393,8 @@ command_events(struct session *s, const struct pollfd pfd[4])
 	    exec_reap(&c->child, &c->how, &c->code) == 1) {
 		c->exited = 1;
 		c->drain_until = netio_now_ms() + s->d->conf->drain_grace_ms;
+		c->owed = pipe_pending(c->child.out_fd) +
+		    pipe_pending(c->child.err_fd);
 	}
 	if (timers(s) == -1 || grant(s) == -1) {
 		return -1;
@@ -430,7 +436,7 @@ command_shutdown(struct session *s)
 	if (!c->exited && !c->stopping) {
 		stop(s);
 		return sess_send_error(s, ERR_SHUTDOWN,
-		    "server shutting down");
+		    "rshd is stopping; the command is being terminated");
 	}
 	return 0;
 }

@@ -116,6 +116,13 @@ set_list(char **arr, size_t *n, size_t max, const char *v)
 	}
 	p = copy;
 	while ((tok = strsep(&p, ",")) != NULL) {
+		size_t tlen;
+
+		tok += strspn(tok, " \t");
+		tlen = strlen(tok);
+		while (tlen > 0 && isspace((unsigned char)tok[tlen - 1])) {
+			tok[--tlen] = '\0';
+		}
 		if (*tok == '\0') {
 			continue;
 		}
@@ -207,8 +214,9 @@ nomem:
 int
 conf_set(struct conf *c, const char *kv, char *err, size_t errlen)
 {
-	size_t		 klen;
+	size_t		 klen, vlen;
 	const char	*v;
+	char		 value[1024];
 
 	klen = strcspn(kv, "= \t");
 	if (kv[klen] == '\0') {
@@ -216,10 +224,21 @@ conf_set(struct conf *c, const char *kv, char *err, size_t errlen)
 		return -1;
 	}
 	v = kv + klen + strspn(kv + klen, "= \t");
+	/* A config line may end in blanks (before a comment fparseln cut). */
+	vlen = strlen(v);
+	while (vlen > 0 && isspace((unsigned char)v[vlen - 1])) {
+		vlen--;
+	}
+	if (vlen >= sizeof(value)) {
+		snprintf(err, errlen, "%.*s: value too long", (int)klen, kv);
+		return -1;
+	}
+	memcpy(value, v, vlen);
+	value[vlen] = '\0';
 	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
 		if (strlen(keywords[i].name) == klen &&
 		    strncasecmp(keywords[i].name, kv, klen) == 0) {
-			return set_value(c, &keywords[i], v, err, errlen);
+			return set_value(c, &keywords[i], value, err, errlen);
 		}
 	}
 	snprintf(err, errlen, "unknown keyword '%.*s'", (int)klen, kv);

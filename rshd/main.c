@@ -116,6 +116,22 @@ xstrdup(const char *s)
 	return p;
 }
 
+static void
+absolutize(char **path)
+{
+	char	cwd[4096], *abs;
+
+	if (*path == NULL || (*path)[0] == '/') {
+		return;
+	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    asprintf(&abs, "%s/%s", cwd, *path) == -1) {
+		errx(1, "cannot make %s an absolute path", *path);
+	}
+	free(*path);
+	*path = abs;
+}
+
 /* Defaults, then the config file, then -o, then the other flags. */
 static void
 build_conf(const struct cmdline *cl, struct conf *c)
@@ -149,6 +165,9 @@ build_conf(const struct cmdline *cl, struct conf *c)
 	if (c->port == NULL) {
 		c->port = xstrdup(DEFAULT_PORT);
 	}
+	/* daemon() moves to /: files named on the command line stay put. */
+	absolutize(&c->port_file);
+	absolutize(&c->pid_file);
 	if (cl->nlisten > 0) {
 		for (size_t i = 0; i < c->nlisten; i++) {
 			free(c->listen[i]);

@@ -38,6 +38,8 @@ struct command {
 	long long	 drain_until;	/* after exit: output grace */
 	long long	 kill_at;	/* after TERM: when to KILL */
 	int		 stopping;	/* TERM sent (timeout or shutdown) */
+	uint64_t	 owed;		/* output in the pipes at exit */
+	uint64_t	 read_after_exit;
 };
 
 struct session {
@@ -52,6 +54,8 @@ struct session {
 	int			 authed;	/* unauth slot given back */
 	int			 shutting_down;	/* SHUTDOWN seen */
 	int			 draining;	/* flush out, then close */
+	uint64_t		 out_sent;	/* bytes of out written so far */
+	uint64_t		 pong_end;	/* out_sent when our PONG is gone */
 	struct command		 cmd;
 };
 

@@ -101,6 +101,7 @@ flush_out(struct session *s)
 
 		if (w > 0) {
 			buf_consume(&s->out, (size_t)w);
+			s->out_sent += (uint64_t)w;
 		} else if (w == -1 && errno == EINTR) {
 			continue;
 		} else if (w == -1 && (errno == EAGAIN ||
@@ -258,10 +259,15 @@ dispatch(struct session *s, uint8_t type, const uint8_t *p, size_t len)
 		command_signal(s, p[0]);
 		return 0;
 	case REC_PING:
-		/* At most one outstanding: a flood meets a full queue. */
-		if (s->out.len < SESS_OUT_HIGH) {
-			return sess_send(s, REC_PONG, p, len);
+		/* One PING outstanding: another before our PONG left is the
+		 * client's mistake, and answering it would grow the queue. */
+		if (s->out_sent < s->pong_end) {
+			return 0;
 		}
+		if (sess_send(s, REC_PONG, p, len) == -1) {
+			return -1;
+		}
+		s->pong_end = s->out_sent + s->out.len;
 		return 0;
 	case REC_BYE:
 		return 1;

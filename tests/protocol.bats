@@ -40,7 +40,8 @@ start_witness() {
 finish_witness() {
 	local st=0
 	[ -n "${WITNESS_PID:-}" ] || return 0
-	echo hello >&5
+	# In a subshell: were the witness gone, SIGPIPE would end this test.
+	(echo hello >&5) 2>/dev/null || true
 	exec 5>&-
 	wait "$WITNESS_PID" || st=$?
 	WITNESS_PID=

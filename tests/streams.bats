@@ -132,6 +132,24 @@ teardown() {
 	((t < 3000)) || fail "took ${t} ms"
 }
 
+@test "a background process that keeps writing cannot hold EXIT back" {
+	local t0 t
+	t0=$(now_ms)
+	run -0 --separate-stderr timeout 20 "$RSH" -k "$RSH_KEYFILE" \
+	    -p "$RSHD_PORT" -n 127.0.0.1 '(while :; do echo bg; done) & echo x'
+	t=$(($(now_ms) - t0))
+	[[ $stderr == *"output cut"* ]] || fail "stderr: '$stderr'"
+	((t < 5000)) || fail "took ${t} ms"
+}
+
+@test "output still in the pipes at exit reaches a slow reader in full" {
+	run -0 --separate-stderr timeout 30 sh -c '"$0" -k "$1" -p "$2" -n \
+	    127.0.0.1 "head -c 3000000 /dev/zero; head -c 500000 /dev/zero >&2" |
+	    { sleep 1; wc -c; }' "$RSH" "$RSH_KEYFILE" "$RSHD_PORT"
+	assert_output 3000000
+	[[ $stderr != *"output cut"* ]] || fail "stderr: '$stderr'"
+}
+
 @test "rshd's fds, children and threads return to baseline after these" {
 	assert_rshd_at_baseline
 }

@@ -573,73 +573,181 @@ send_hex_rec(const char *type, const char *hex, int flip)
 	return send_rec(t, P.ibuf, (size_t)n, flip);
 }
 
+/* One handler per step; a[] holds the step's arguments. */
+static int
+step_c1_garbage(char **a)
+{
+	return send_hex(a[0], 1);
+}
+
+static int
+step_c1_trunc(char **a)
+{
+	unsigned long n = number(a[0], 10, HS_C1MAX);
+
+	if (P.c1_sent || make_c1() == -1 || n > P.hs.c1len) {
+		usage();
+	}
+	P.c1_sent = 1;
+	return send_raw(P.hs.c1, n);
+}
+
+static int
+step_raw(char **a)
+{
+	return send_hex(a[0], 0);
+}
+
+static int
+step_rec(char **a)
+{
+	return send_hex_rec(a[0], a[1], 0);
+}
+
+static int
+step_flip(char **a)
+{
+	return send_hex_rec(a[0], a[1], 1);
+}
+
+static int
+step_exec_sh(char **a)
+{
+	return send_exec_sh(a[0]);
+}
+
+static int
+step_exec_bad(char **a)
+{
+	static const uint8_t bad[] = { TLV_ARG, 0, 0, 0, 3, 'a', 0, 'b' };
+
+	(void)a;
+	return send_rec(REC_EXEC, bad, sizeof(bad), 0);
+}
+
+static int
+step_stdin(char **a)
+{
+	return send_rec(REC_STDIN, (const uint8_t *)a[0], strlen(a[0]), 0);
+}
+
+static int
+step_eof(char **a)
+{
+	(void)a;
+	return send_rec(REC_STDIN_EOF, NULL, 0, 0);
+}
+
+static int
+step_signal(char **a)
+{
+	uint8_t sig = (uint8_t)number(a[0], 10, 255);
+
+	return send_rec(REC_SIGNAL, &sig, 1, 0);
+}
+
+static int
+step_bye(char **a)
+{
+	(void)a;
+	return send_rec(REC_BYE, NULL, 0, 0);
+}
+
+static int
+step_ping(char **a)
+{
+	return send_hex_rec("6", a[0], 0);
+}
+
+static int
+step_s2(char **a)
+{
+	(void)a;
+	return read_s2();
+}
+
+static int
+step_started(char **a)
+{
+	(void)a;
+	return read_records(1, NULL);
+}
+
+static int
+step_until(char **a)
+{
+	return read_records(0, a[0]);
+}
+
+static int
+step_read(char **a)
+{
+	(void)a;
+	return read_records(0, NULL);
+}
+
+static int
+step_pause(char **a)
+{
+	return pause_ms(number(a[0], 10, 600000));
+}
+
+static int
+step_close(char **a)
+{
+	int r;
+
+	(void)a;
+	r = close(P.fd);
+	P.fd = -1;
+	return r == 0 ? STOP : FAIL;
+}
+
+static const struct step {
+	const char	*name;
+	int		 nargs;
+	int		(*run)(char **);
+} steps[] = {
+	{ "c1-garbage", 1, step_c1_garbage },
+	{ "c1-trunc", 1, step_c1_trunc },
+	{ "raw", 1, step_raw },
+	{ "rec", 2, step_rec },
+	{ "flip", 2, step_flip },
+	{ "exec-sh", 1, step_exec_sh },
+	{ "exec-bad", 0, step_exec_bad },
+	{ "stdin", 1, step_stdin },
+	{ "eof", 0, step_eof },
+	{ "signal", 1, step_signal },
+	{ "bye", 0, step_bye },
+	{ "ping", 1, step_ping },
+	{ "s2", 0, step_s2 },
+	{ "started", 0, step_started },
+	{ "until", 1, step_until },
+	{ "read", 0, step_read },
+	{ "pause", 1, step_pause },
+	{ "close", 0, step_close },
+};
+
 /* Runs the step at argv[*i], consuming its arguments. */
 static int
 run_step(int argc, char **argv, int *i)
 {
-	const char	*s = argv[(*i)++];
-	const char	*a = *i < argc ? argv[*i] : NULL;
-	const char	*b = *i + 1 < argc ? argv[*i + 1] : NULL;
-	static const uint8_t bad_exec[] = { TLV_ARG, 0, 0, 0, 3, 'a', 0, 'b' };
-	uint8_t		 sig;
-	unsigned long	 n;
-	int		 r;
+	const char	*name = argv[*i];
+	size_t		 k;
 
-	if (strcmp(s, "c1-garbage") == 0 && a != NULL) {
-		(*i)++;
-		return send_hex(a, 1);
-	} else if (strcmp(s, "c1-trunc") == 0 && a != NULL) {
-		(*i)++;
-		n = number(a, 10, HS_C1MAX);
-		if (P.c1_sent || make_c1() == -1 || n > P.hs.c1len) {
+	for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		if (strcmp(name, steps[k].name) != 0) {
+			continue;
+		}
+		if (argc - *i - 1 < steps[k].nargs) {
+			fprintf(stderr, "rshprobe: %s needs %d argument(s)\n",
+			    name, steps[k].nargs);
 			usage();
 		}
-		P.c1_sent = 1;
-		return send_raw(P.hs.c1, n);
-	} else if (strcmp(s, "raw") == 0 && a != NULL) {
-		(*i)++;
-		return send_hex(a, 0);
-	} else if ((strcmp(s, "rec") == 0 || strcmp(s, "flip") == 0) &&
-	    b != NULL) {
-		*i += 2;
-		return send_hex_rec(a, b, s[0] == 'f');
-	} else if (strcmp(s, "exec-sh") == 0 && a != NULL) {
-		(*i)++;
-		return send_exec_sh(a);
-	} else if (strcmp(s, "exec-bad") == 0) {
-		return send_rec(REC_EXEC, bad_exec, sizeof(bad_exec), 0);
-	} else if (strcmp(s, "stdin") == 0 && a != NULL) {
-		(*i)++;
-		return send_rec(REC_STDIN, (const uint8_t *)a, strlen(a), 0);
-	} else if (strcmp(s, "eof") == 0) {
-		return send_rec(REC_STDIN_EOF, NULL, 0, 0);
-	} else if (strcmp(s, "signal") == 0 && a != NULL) {
-		(*i)++;
-		sig = (uint8_t)number(a, 10, 255);
-		return send_rec(REC_SIGNAL, &sig, 1, 0);
-	} else if (strcmp(s, "bye") == 0) {
-		return send_rec(REC_BYE, NULL, 0, 0);
-	} else if (strcmp(s, "ping") == 0 && a != NULL) {
-		(*i)++;
-		return send_hex_rec("6", a, 0);
-	} else if (strcmp(s, "s2") == 0) {
-		return read_s2();
-	} else if (strcmp(s, "started") == 0) {
-		return read_records(1, NULL);
-	} else if (strcmp(s, "until") == 0 && a != NULL) {
-		(*i)++;
-		return read_records(0, a);
-	} else if (strcmp(s, "read") == 0) {
-		return read_records(0, NULL);
-	} else if (strcmp(s, "pause") == 0 && a != NULL) {
-		(*i)++;
-		return pause_ms(number(a, 10, 600000));
-	} else if (strcmp(s, "close") == 0) {
-		r = close(P.fd);
-		P.fd = -1;
-		return r == 0 ? STOP : FAIL;
+		*i += 1 + steps[k].nargs;
+		return steps[k].run(argv + *i - steps[k].nargs);
 	}
-	fprintf(stderr, "rshprobe: bad step %s\n", s);
+	fprintf(stderr, "rshprobe: bad step %s\n", name);
 	usage();
 	return FAIL;
 }
