@@ -106,11 +106,16 @@ parse_bytes(const char *v)
 }
 
 /* Splits a comma-separated list into a string array; -1 when too many. */
+/* Replaces a list with a comma-separated value: a later -o wins. */
 static int
 set_list(char **arr, size_t *n, size_t max, const char *v)
 {
 	char	*copy, *p, *tok;
 
+	while (*n > 0) {
+		free(arr[--(*n)]);
+		arr[*n] = NULL;
+	}
 	if ((copy = strdup(v)) == NULL) {
 		return -1;
 	}

@@ -83,7 +83,7 @@ struct probe {
 
 static struct probe P = { .fd = -1, .timeout_ms = 10000 };
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: rshprobe [-t MS] -k KEYFILE [-n NAME] "
@@ -749,7 +749,6 @@ run_step(int argc, char **argv, int *i)
 	}
 	fprintf(stderr, "rshprobe: bad step %s\n", name);
 	usage();
-	return FAIL;
 }
 
 /* Loads the key for P.name (or with the id overridden) into P. */
