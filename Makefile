@@ -57,10 +57,11 @@ STAMP	 = build/.deps-ok
 
 # Debian packages: to build, and to run the tests.
 DEB_BUILD = gcc make pkg-config libssl-dev libbsd-dev
-DEB_TEST  = bats bats-support bats-assert procps python3
+DEB_TEST  = bats bats-support bats-assert procps clang-tidy cppcheck
 BATS_LIB ?= /usr/lib/bats
 
-.PHONY: all deps test check unit bats demo bench fuzz fuzz-run install clean
+.PHONY: all deps test check unit bats lint demo bench fuzz fuzz-run install \
+	clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN)
 
@@ -105,8 +106,18 @@ bats: all deps
 	RSH_BUILD=$(abspath $(BUILD)) BATS_LIB=$(BATS_LIB) \
 		bats --print-output-on-failure tests/*.bats
 
+# Static analysis must stay quiet (.clang-tidy holds the checks).
+LINT_SRC = $(LIB_SRC) $(RSHD_SRC) $(RSH_SRC) $(TOOL_SRC)
+lint: deps
+	cppcheck --enable=warning,performance,portability --std=c11 -q \
+		--error-exitcode=1 --suppress=missingIncludeSystem \
+		--inline-suppr -D_GNU_SOURCE -Ilib $(LINT_SRC)
+	clang-tidy --quiet $(LINT_SRC) -- -std=c11 $(DEFS) -Ilib \
+		$(PKG_CFLAGS)
+
 # The README's test command: everything, in both builds.
 test: deps
+	$(MAKE) lint
 	$(MAKE) check
 	$(MAKE) SANITIZE=1 check
 

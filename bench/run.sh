@@ -37,7 +37,9 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 umask 077
@@ -73,7 +75,11 @@ lat() {
 	id=$1
 	label=$2
 	shift 2
-	set -- $("$timeit" -n "$runs" "$@" </dev/null)
+	r=$("$timeit" -n "$runs" "$@" </dev/null) || {
+		echo "bench: $label: a run failed" >&2
+		exit 1
+	}
+	set -- $r
 	printf '  %-34s %8.2f %8.2f %8.2f\n' "$label" \
 	    "$(echo "$1" | awk '{ print $1 / 1000 }')" \
 	    "$(echo "$2" | awk '{ print $1 / 1000 }')" \
@@ -85,7 +91,11 @@ lat() {
 thru() {
 	label=$1
 	shift
-	set -- $("$timeit" -w 0 -n "$tries" "$@" </dev/null)
+	r=$("$timeit" -w 0 -n "$tries" "$@" </dev/null) || {
+		echo "bench: $label: a run failed" >&2
+		exit 1
+	}
+	set -- $r
 	printf '  %-34s %8.0f MB/s  (%.2f s)\n' "$label" \
 	    "$(awk -v b="$size" -v us="$1" 'BEGIN { print b / us }')" \
 	    "$(awk -v us="$1" 'BEGIN { print us / 1000000 }')"

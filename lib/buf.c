@@ -47,7 +47,7 @@ buf_grow(struct buf *b, size_t newcap)
 
 	if ((np = malloc(newcap)) == NULL)
 		return -1;
-	if (b->len > 0)
+	if (b->p != NULL && b->len > 0)
 		memcpy(np, b->p + b->off, b->len);
 	if (b->p != NULL) {
 		crypto_wipe(b->p, b->cap);

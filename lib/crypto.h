@@ -3,7 +3,8 @@
  *
  * Every function returns 0 on success and -1 on failure unless it says
  * otherwise.  Nothing here prints; nothing keeps secrets beyond the call
- * except an aead context, which crypto_aead_free() wipes.
+ * except an aead context and an X25519 key, which crypto_aead_free() and
+ * crypto_x25519_free() wipe.
  */
 #ifndef RSH_CRYPTO_H
 #define RSH_CRYPTO_H
@@ -23,10 +24,18 @@ struct crypto_part {
 };
 
 /*
- * Initializes libcrypto without reading openssl.cnf and fetches every
- * algorithm once.  Call it first thing; it is also done on first use.
+ * Initializes libcrypto without reading openssl.cnf or loading the legacy
+ * cipher and digest name tables, and fetches every algorithm once.  Call
+ * it first thing: it is also done on first use, but by then OpenSSL has
+ * initialized itself with both.
  */
 int	crypto_init(void);
+
+/*
+ * Frees libcrypto's per-thread state; a thread calls it last, so that a
+ * process exiting right after sees nothing of it (OPENSSL_thread_stop).
+ */
+void	crypto_thread_done(void);
 
 /* out = HMAC-SHA256(key, parts[0] || ... || parts[n-1]). */
 int	crypto_hmac(uint8_t out[CRYPTO_MACLEN], const void *key, size_t keylen,
@@ -40,23 +49,36 @@ int	crypto_sha256(uint8_t out[CRYPTO_MACLEN],
 int	crypto_hkdf(uint8_t out[CRYPTO_KEYLEN], const void *salt, size_t saltlen,
 	    const void *ikm, size_t ikmlen, const void *info, size_t infolen);
 
-/* Fills buf with len bytes from the OS random generator (RAND_bytes). */
+/* Fills buf with len bytes from the OS random generator (getrandom(2)). */
 int	crypto_random(void *buf, size_t len);
 
-/* A fresh X25519 key pair from the OS random generator. */
-int	crypto_x25519_keypair(uint8_t priv[CRYPTO_KEYLEN],
-	    uint8_t pub[CRYPTO_KEYLEN]);
-
-/* pub = the public half of priv (used by tests with fixed keys). */
-int	crypto_x25519_public(const uint8_t priv[CRYPTO_KEYLEN],
-	    uint8_t pub[CRYPTO_KEYLEN]);
+/*
+ * An X25519 key pair (RFC 7748) that keeps OpenSSL's key object: the
+ * private key is imported and its public half computed once, at creation,
+ * instead of at every use.  One key serves one handshake.
+ */
+struct crypto_x25519_key;
 
 /*
- * out = X25519(priv, peer).  Any 32-byte peer value is accepted (bit 255
- * masked, RFC 7748); an all-zero result is an error (-1).
+ * A key pair from priv's 32 bytes (tests, vectors), or a fresh one from
+ * the random generator when priv is NULL.  NULL on failure.  The caller
+ * owns the key and frees it with crypto_x25519_free().
  */
-int	crypto_x25519(uint8_t out[CRYPTO_KEYLEN], const uint8_t priv[CRYPTO_KEYLEN],
-	    const uint8_t peer[CRYPTO_KEYLEN]);
+struct crypto_x25519_key *crypto_x25519_new(const uint8_t *priv);
+
+/* The key's public half: 32 bytes that live as long as the key. */
+const uint8_t *crypto_x25519_pub(const struct crypto_x25519_key *);
+
+/*
+ * out = X25519(key, peer).  Any 32-byte peer value is accepted (bit 255
+ * masked, RFC 7748); an all-zero result is an error (-1, out wiped).
+ * The key is not changed and may derive again.
+ */
+int	crypto_x25519_derive(const struct crypto_x25519_key *,
+	    const uint8_t peer[CRYPTO_KEYLEN], uint8_t out[CRYPTO_KEYLEN]);
+
+/* Frees the key, whose private half OpenSSL wipes; NULL does nothing. */
+void	crypto_x25519_free(struct crypto_x25519_key *);
 
 /* Constant-time comparison: 0 when equal (CRYPTO_memcmp). */
 int	crypto_memeq_ct(const void *a, const void *b, size_t len);

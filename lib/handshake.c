@@ -58,10 +58,10 @@ hs_expand(uint8_t out[CRYPTO_KEYLEN], const uint8_t prk[CRYPTO_MACLEN],
 	return crypto_hmac(out, prk, CRYPTO_MACLEN, parts, 3);
 }
 
-/* The session keys, from own private key, the peer's public key and S1..S2. */
+/* The session keys, from own X25519 key, the peer's public key and S1..S2. */
 static int
 hs_derive(struct hs_keys *keys, const uint8_t psk[CRYPTO_KEYLEN],
-    const uint8_t priv[CRYPTO_KEYLEN], const uint8_t peer[CRYPTO_KEYLEN],
+    const struct crypto_x25519_key *own, const uint8_t peer[CRYPTO_KEYLEN],
     const uint8_t *s1, const uint8_t *c1, size_t c1len,
     const uint8_t s2[HS_S2LEN])
 {
@@ -73,7 +73,7 @@ hs_derive(struct hs_keys *keys, const uint8_t psk[CRYPTO_KEYLEN],
 	uint8_t			 prk[CRYPTO_MACLEN];
 	int			 rc = -1;
 
-	if (crypto_x25519(dh, priv, peer) == -1) {
+	if (crypto_x25519_derive(own, peer, dh) == -1) {
 		goto err0;
 	}
 	ikm.p = dh;
@@ -96,11 +96,14 @@ err0:
 }
 
 int
-hs_server_init(struct hs_server *hs, const uint8_t *ns, const uint8_t *priv)
+hs_server_init(struct hs_server *hs, const uint8_t *ns,
+    struct crypto_x25519_key *key)
 {
 	uint8_t	*s1;
 
 	memset(hs, 0, sizeof(*hs));
+	/* Ours from here on: every failure below frees it. */
+	hs->key = key;
 	s1 = hs->s1;
 	memcpy(s1, hs_hello, sizeof(hs_hello));
 	if (ns != NULL) {
@@ -108,14 +111,10 @@ hs_server_init(struct hs_server *hs, const uint8_t *ns, const uint8_t *priv)
 	} else if (crypto_random(s1 + 4, HS_NONCELEN) == -1) {
 		goto err;
 	}
-	if (priv != NULL) {
-		memcpy(hs->priv, priv, CRYPTO_KEYLEN);
-		if (crypto_x25519_public(hs->priv, s1 + HS_PSOFF) == -1) {
-			goto err;
-		}
-	} else if (crypto_x25519_keypair(hs->priv, s1 + HS_PSOFF) == -1) {
+	if (hs->key == NULL && (hs->key = crypto_x25519_new(NULL)) == NULL) {
 		goto err;
 	}
+	memcpy(s1 + HS_PSOFF, crypto_x25519_pub(hs->key), CRYPTO_KEYLEN);
 	return 0;
 err:
 	hs_server_clear(hs);
@@ -213,21 +212,25 @@ hs_server_finish(struct hs_server *hs, uint8_t status, uint8_t out[HS_S2LEN],
 		rc = 1;
 		goto out;
 	}
-	if (hs_mac(out + 1, hs->psk, "rsh/1 server", hs->s1, c1, c1len) ==
-	    -1 || hs_derive(keys, hs->psk, hs->priv, c1 + c1len - HS_C1TAIL +
+	/* The key is gone after a first HS_OK: no second set of keys. */
+	if (hs->key == NULL ||
+	    hs_mac(out + 1, hs->psk, "rsh/1 server", hs->s1, c1, c1len) ==
+	    -1 || hs_derive(keys, hs->psk, hs->key, c1 + c1len - HS_C1TAIL +
 	    HS_NONCELEN, hs->s1, c1, c1len, out) == -1) {
 		goto out;
 	}
 	rc = HS_S2LEN;
 out:
 	/* One handshake, one use of the ephemeral key. */
-	crypto_wipe(hs->priv, sizeof(hs->priv));
+	crypto_x25519_free(hs->key);
+	hs->key = NULL;
 	return rc;
 }
 
 void
 hs_server_clear(struct hs_server *hs)
 {
+	crypto_x25519_free(hs->key);
 	crypto_wipe(hs, sizeof(*hs));
 }
 
@@ -285,50 +288,48 @@ c1_names(uint8_t *c, const char *keyid, size_t idlen, const char *name,
 int
 hs_client_init(struct hs_client *hs, const uint8_t psk[CRYPTO_KEYLEN],
     const char *keyid, const char *name, const uint8_t *nc,
-    const uint8_t *priv, struct hs_keys *keys)
+    struct crypto_x25519_key *key, struct hs_keys *keys)
 {
-	uint8_t	 own[CRYPTO_KEYLEN], *c = hs->c1;
+	uint8_t	*c = hs->c1;
 	size_t	 idlen = strlen(keyid), namelen = strlen(name), off;
 	int	 rc = -1;
 
 	if (!keys_id_valid(keyid, idlen) || namelen < 1 ||
 	    namelen > HS_MAXNAMELEN || memcmp(hs->s1, hs_hello, 4) != 0) {
-		return -1;
+		goto err0;
 	}
 	memcpy(c, hs_hello, sizeof(hs_hello));
 	off = 4 + c1_names(c + 4, keyid, idlen, name, namelen);
 	if (nc != NULL) {
 		memcpy(c + off, nc, HS_NONCELEN);
 	} else if (crypto_random(c + off, HS_NONCELEN) == -1) {
-		goto err;
+		goto err1;
 	}
 	off += HS_NONCELEN;
-	if (priv != NULL) {
-		memcpy(own, priv, sizeof(own));
-		if (crypto_x25519_public(own, c + off) == -1) {
-			goto err;
-		}
-	} else if (crypto_x25519_keypair(own, c + off) == -1) {
-		goto err;
+	if (key == NULL && (key = crypto_x25519_new(NULL)) == NULL) {
+		goto err1;
 	}
+	memcpy(c + off, crypto_x25519_pub(key), CRYPTO_KEYLEN);
 	off += CRYPTO_KEYLEN;
 	if (hs_mac(c + off, psk, "rsh/1 client", hs->s1, c, off) == -1) {
-		goto err;
+		goto err1;
 	}
 	hs->c1len = off + CRYPTO_MACLEN;
 	/* The client knows S2 in advance, so records may follow C1 at once. */
 	hs->s2[0] = HS_OK;
 	if (hs_mac(hs->s2 + 1, psk, "rsh/1 server", hs->s1, c, hs->c1len) ==
-	    -1 || hs_derive(keys, psk, own, hs->s1 + HS_PSOFF, hs->s1, c,
+	    -1 || hs_derive(keys, psk, key, hs->s1 + HS_PSOFF, hs->s1, c,
 	    hs->c1len, hs->s2) == -1) {
-		goto err;
+		goto err1;
 	}
 	rc = 0;
-err:
-	crypto_wipe(own, sizeof(own));
+err1:
 	if (rc == -1) {
 		hs->c1len = 0;
 	}
+err0:
+	/* One handshake, one use of the ephemeral key. */
+	crypto_x25519_free(key);
 	return rc;
 }
 

@@ -9,7 +9,10 @@
  *          session keys known at once -> hs_client_read_s2 (S2 in)
  *
  * Both structs hold secrets: hs_*_clear() wipes them; call it on every
- * path once the session keys are copied out.
+ * path once the session keys are copied out.  Each side's ephemeral X25519
+ * key may be made ahead of time (crypto_x25519_new) and handed to its
+ * init, which takes it over; it is freed as soon as the session keys are
+ * derived, or by hs_*_clear().
  */
 #ifndef RSH_HANDSHAKE_H
 #define RSH_HANDSHAKE_H
@@ -45,7 +48,7 @@ struct hs_keys {
 
 struct hs_server {
 	uint8_t		s1[HS_S1LEN];
-	uint8_t		priv[CRYPTO_KEYLEN];
+	struct crypto_x25519_key *key;		/* until finish */
 	uint8_t		c1[HS_C1MAX];
 	size_t		c1len;
 	char		keyid[HS_MAXIDLEN + 1];		/* NUL terminated */
@@ -56,11 +59,13 @@ struct hs_server {
 };
 
 /*
- * Makes S1 in hs->s1 from fresh randomness, or from ns and priv when both
- * are given (tests).  Returns 0 or -1.
+ * Makes S1 in hs->s1 with the nonce ns and the X25519 key key, each made
+ * fresh here when NULL (ns is given by tests, key by tests and by a server
+ * that makes keys ahead of time).  hs takes key over, whatever the result:
+ * the caller must not use or free it afterwards.  Returns 0 or -1.
  */
 int	hs_server_init(struct hs_server *hs, const uint8_t *ns,
-	    const uint8_t *priv);
+	    struct crypto_x25519_key *key);
 
 /*
  * Parses C1 from buf[0..have).  WIRE_INCOMPLETE: need more bytes (*used
@@ -81,14 +86,14 @@ int	hs_server_verify(struct hs_server *hs, const uint8_t *psk);
 
 /*
  * Writes S2 with status into out (33 bytes for HS_OK, 1 otherwise) and
- * returns its length.  For HS_OK (only after a successful verify) also
- * derives the session keys into *keys and wipes the private key; returns
- * -1 on failure (e.g. an all-zero X25519 result).
+ * returns its length.  For HS_OK (only after a successful verify, once)
+ * also derives the session keys into *keys.  Frees the X25519 key in any
+ * case.  Returns -1 on failure (e.g. an all-zero X25519 result).
  */
 long	hs_server_finish(struct hs_server *hs, uint8_t status,
 	    uint8_t out[HS_S2LEN], struct hs_keys *keys);
 
-/* Wipes every secret in hs. */
+/* Frees the X25519 key if hs still has one and wipes every secret in hs. */
 void	hs_server_clear(struct hs_server *hs);
 
 struct hs_client {
@@ -116,14 +121,17 @@ enum wire_status hs_client_read_s1(struct hs_client *hs, const uint8_t *buf,
 
 /*
  * After S1: makes C1 in hs->c1 for keyid and the canonical server name,
- * with fresh Nc and key pair or the given nc and priv (tests), computes the
- * S2 the server must send and derives the session keys into *keys (so
- * records can follow C1 at once).  Returns 0, or -1 (bad id or name
- * length, crypto failure, all-zero X25519 result).
+ * with the nonce nc and the X25519 key key, each made fresh here when NULL
+ * (a client makes both while it connects; tests use fixed ones), computes
+ * the S2 the server must send and derives the session keys into *keys (so
+ * records can follow C1 at once).  Takes key over and frees it before it
+ * returns, whatever the result: the caller must not use or free it
+ * afterwards.  Returns 0, or -1 (bad id or name length, no S1 yet, crypto
+ * failure, all-zero X25519 result).
  */
 int	hs_client_init(struct hs_client *hs, const uint8_t psk[CRYPTO_KEYLEN],
 	    const char *keyid, const char *name, const uint8_t *nc,
-	    const uint8_t *priv, struct hs_keys *keys);
+	    struct crypto_x25519_key *key, struct hs_keys *keys);
 
 /*
  * Parses S2 from buf[0..have).  WIRE_INCOMPLETE: need more; WIRE_OK: status

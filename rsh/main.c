@@ -157,12 +157,12 @@ lowercase_first(char *s)
 	s[0] = (char)tolower((unsigned char)s[0]);
 }
 
-/* Fresh Nc and X25519 pair; the first use of libcrypto pays its start-up. */
+/* Fresh Nc and X25519 key; the first use of libcrypto pays its start-up. */
 static void
 prepare_handshake(struct rsh_target *t)
 {
 	if (crypto_init() == -1 || crypto_random(t->nc, sizeof(t->nc)) == -1 ||
-	    crypto_x25519_keypair(t->priv, t->pub) == -1) {
+	    (t->xkey = crypto_x25519_new(NULL)) == NULL) {
 		die("cannot initialize OpenSSL's libcrypto");
 	}
 	t->prepared = 1;
@@ -348,6 +348,7 @@ main(int argc, char **argv)
 	t.timeout_ms = CONNECT_TIMEOUT_MS;
 	if ((t.key = keys_find_host(keys, name)) == NULL) {
 		fprintf(stderr, "rsh: no key for %s in %s\n", name, kpath);
+		keys_free(keys);
 		return RSH_EXIT_FAILURE;
 	}
 	line = build_exec(&o, argc - i - 1, argv + i + 1, &e);
@@ -356,7 +357,8 @@ main(int argc, char **argv)
 		die("signalfd: %s", strerror(errno));
 	}
 	status = session_run(fd, sigfd, &t, &e);
-	crypto_wipe(t.priv, sizeof(t.priv));
+	/* NULL once the handshake took it; still ours when no S1 came. */
+	crypto_x25519_free(t.xkey);
 	close(fd);
 	free(line);
 	keys_free(keys);

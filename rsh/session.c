@@ -30,7 +30,7 @@
 #define RECV_CHUNK	(256 * 1024)
 
 struct client {
-	const struct rsh_target	*t;
+	struct rsh_target	*t;
 	int			 fd, sigfd;
 	struct wire_dir		*rx, *tx;
 	struct buf		 in;
@@ -242,6 +242,7 @@ handshake(struct client *c, const uint8_t *exec, size_t execlen)
 {
 	struct hs_client	hs;
 	struct hs_keys		keys;
+	struct crypto_x25519_key *xkey;
 	long long		deadline = netio_now_ms() + c->t->timeout_ms;
 	int			rc = -1;
 
@@ -249,9 +250,11 @@ handshake(struct client *c, const uint8_t *exec, size_t execlen)
 	if (read_s1(c, &hs, deadline) == -1) {
 		goto out;
 	}
+	/* hs_client_init takes the key over, and frees it, on every path. */
+	xkey = c->t->xkey;
+	c->t->xkey = NULL;
 	if (hs_client_init(&hs, c->t->key->psk, c->t->key->id, c->t->name,
-	    c->t->prepared ? c->t->nc : NULL,
-	    c->t->prepared ? c->t->priv : NULL, &keys) == -1) {
+	    c->t->prepared ? c->t->nc : NULL, xkey, &keys) == -1) {
 		fail_msg(c, "%s", "handshake failed (bad server key share)");
 		goto out;
 	}
@@ -568,7 +571,7 @@ loop(struct client *c)
 }
 
 int
-session_run(int fd, int sigfd, const struct rsh_target *t,
+session_run(int fd, int sigfd, struct rsh_target *t,
     const struct wire_exec *e)
 {
 	struct client	 c;

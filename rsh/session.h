@@ -18,10 +18,10 @@ struct rsh_target {
 	const char		*name;		/* canonical server name */
 	const struct key	*key;
 	int			 timeout_ms;	/* handshake */
-	int			 prepared;	/* nc, priv, pub are set */
+	int			 prepared;	/* nc and xkey are set */
 	uint8_t			 nc[CRYPTO_KEYLEN];
-	uint8_t			 priv[CRYPTO_KEYLEN];
-	uint8_t			 pub[CRYPTO_KEYLEN];
+	/* The handshake's X25519 key: whoever holds the pointer owns it. */
+	struct crypto_x25519_key *xkey;
 };
 
 /*
@@ -29,9 +29,11 @@ struct rsh_target {
  * stdin forwarding within the credit, output to fds 1 and 2, signals from
  * sigfd (a signalfd for INT, TERM, HUP, QUIT) forwarded.  Returns the exit
  * status rsh should end with; every failure has been reported on stderr
- * in one line.  Does not close fd.
+ * in one line.  Does not close fd.  Once S1 has arrived, t->xkey goes to
+ * the handshake, which frees it, and is set to NULL; if it is still set
+ * afterwards (no S1), the caller frees it.
  */
-int	session_run(int fd, int sigfd, const struct rsh_target *t,
+int	session_run(int fd, int sigfd, struct rsh_target *t,
 	    const struct wire_exec *e);
 
 #endif

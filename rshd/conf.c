@@ -209,7 +209,7 @@ set_value(struct conf *c, const struct conf_keyword *k, const char *v,
 	return 0;
 toomany:
 	snprintf(err, errlen, "%s: too many values (at most %d)", k->name,
-	    k->type == T_NAMES ? CONF_MAXNAMES : CONF_MAXLISTEN);
+	    CONF_MAXLIST);
 	return -1;
 nomem:
 	snprintf(err, errlen, "out of memory");

@@ -9,8 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONF_MAXNAMES	16
-#define CONF_MAXLISTEN	16
+#define CONF_MAXLIST	16		/* values in one list setting */
+#define CONF_MAXNAMES	CONF_MAXLIST
+#define CONF_MAXLISTEN	CONF_MAXLIST
 
 struct conf {
 	char		*keys_file;

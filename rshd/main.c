@@ -23,12 +23,14 @@
 #include "log.h"
 
 #include "conf.h"
+#include "keypool.h"
 #include "policy.h"
 #include "server.h"
 
 #define DEFAULT_KEYS	"/etc/rsh/keys"
 #define DEFAULT_PORT	"2222"
 #define MAX_OVERRIDES	64
+#define KEYPOOL_SIZE	32	/* connections a burst can open at once */
 
 enum { OPT_PORT_FILE = 256, OPT_PID_FILE, OPT_NO_UDP };
 
@@ -277,46 +279,52 @@ main(int argc, char **argv)
 	    c.debug);
 	if (crypto_init() == -1) {
 		log_err("cannot initialize OpenSSL's libcrypto");
-		return 1;
+		exit(1);
 	}
 	d.conf = &c;
 	load_keys(&d, &c);
 	if (exec_account_self(&d.account) == -1) {
 		log_err("cannot look up the account of uid %u",
 		    (unsigned)geteuid());
-		return 1;
+		exit(1);
 	}
 	if (server_names_init(&d) == -1) {
-		return 1;
+		exit(1);
 	}
 	if ((d.srcs = calloc((size_t)c.max_unauth, sizeof(*d.srcs))) == NULL ||
 	    (d.shutdown_fd = eventfd(0, EFD_CLOEXEC)) == -1 ||
 	    (sigfd = setup_signals()) == -1) {
 		log_err("cannot set up: %s", strerror(errno));
-		return 1;
+		exit(1);
 	}
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.idle, NULL);
 	if ((nfds = server_listen(&d, fds, sizeof(fds) / sizeof(fds[0]),
 	    &port, err, sizeof(err))) == -1) {
 		log_err("%s", err);
-		return 1;
+		exit(1);
 	}
 	if (c.pid_file != NULL &&
 	    (pfh = pidfile_open(c.pid_file, 0644, NULL)) == NULL) {
 		log_err("pid file %s: %s", c.pid_file, strerror(errno));
-		return 1;
+		exit(1);
 	}
 	if (!c.foreground && daemon(0, 0) == -1) {
 		log_err("daemon: %s", strerror(errno));
-		return 1;
+		exit(1);
 	}
 	if (pfh != NULL) {
 		(void)pidfile_write(pfh);
 	}
+	/* After daemon() (threads do not survive fork) and after the signal
+	 * mask is set (the thread must not take our signals). */
+	if ((d.pool = keypool_new(KEYPOOL_SIZE)) == NULL) {
+		log_err("cannot start the key pool thread");
+		exit(1);
+	}
 	if (c.port_file != NULL && write_port_file(c.port_file, port) == -1) {
 		log_err("port file %s: %s", c.port_file, strerror(errno));
-		return 1;
+		exit(1);
 	}
 	if (c.udp) {
 		log_debug("UDP is not served yet (protocol-v1 UDP variant)");
@@ -330,6 +338,7 @@ main(int argc, char **argv)
 	if (pfh != NULL) {
 		pidfile_remove(pfh);
 	}
+	keypool_free(d.pool);
 	log_info("stopped");
 	keys_free(d.keys);
 	exec_account_free(&d.account);

@@ -162,6 +162,7 @@ bound_port(int fd)
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
 
+	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
 		return -1;
 	}
@@ -324,6 +325,7 @@ accept_one(struct rshd *d, int lfd)
 	const char		*why;
 	int			 fd;
 
+	memset(&peer, 0, sizeof(peer));
 	fd = accept4(lfd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
 	if (fd == -1) {
 		if (errno != EAGAIN && errno != EINTR &&

@@ -35,6 +35,7 @@ struct rshd {
 	int			 any_name;	/* ServerName * */
 	struct exec_account	 account;
 	int			 shutdown_fd;	/* eventfd: readable = stop */
+	struct keypool		*pool;		/* X25519 keys made ahead */
 
 	pthread_mutex_t		 lock;	/* guards the counters below */
 	pthread_cond_t		 idle;	/* signalled when nconns drops */

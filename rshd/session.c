@@ -21,6 +21,7 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "keypool.h"
 #include "sess.h"
 #include "session.h"
 
@@ -211,7 +212,7 @@ handshake(struct session *s)
 	long			n;
 	int			rc = -1;
 
-	if (hs_server_init(&hs, NULL, NULL) == -1 ||
+	if (hs_server_init(&hs, NULL, keypool_take(s->d->pool)) == -1 ||
 	    netio_write_full(s->fd, hs.s1, HS_S1LEN) == -1 ||
 	    read_c1(s, &hs, &used) == -1) {
 		goto out;
@@ -308,15 +309,13 @@ process_in(struct session *s)
 static int
 socket_events(struct session *s, short revents)
 {
-	int r;
-
 	if (revents & POLLOUT) {
 		if (flush_out(s) == -1) {
 			return 1;
 		}
 	}
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
-		if ((r = fill_in(s)) != 1) {
+		if (fill_in(s) != 1) {
 			log_debug("%s: connection closed", s->peerstr);
 			return 1;
 		}
@@ -381,9 +380,13 @@ run(struct session *s)
 	}
 }
 
+/* Frees the session; the connection slot is given back last of all, since
+ * main may exit as soon as the count reaches 0. */
 static void
 session_free(struct session *s)
 {
+	struct rshd *d = s->d;
+
 	if (s->cmd.running) {
 		command_abort(s);
 	}
@@ -396,8 +399,9 @@ session_free(struct session *s)
 	buf_free(&s->in);
 	buf_free(&s->out);
 	buf_free(&s->cmd.stdin_q);
-	server_conn_done(s->d);
 	free(s);
+	crypto_thread_done();
+	server_conn_done(d);
 }
 
 static void *

@@ -231,21 +231,29 @@ test_base64(void)
 static void
 x25519_case(const char *scalar, const char *u, const char *want)
 {
-	uint8_t	k[32], pt[32], w[32], out[32];
+	struct crypto_x25519_key	*key;
+	uint8_t				 k[32], pt[32], w[32], out[32];
 
 	unhex(k, 32, scalar);
 	unhex(pt, 32, u);
 	CHECK_EQ(unhex(w, 32, want), 32);
-	CHECK_EQ(crypto_x25519(out, k, pt), 0);
+	CHECK((key = crypto_x25519_new(k)) != NULL);
+	if (key == NULL) {
+		return;
+	}
+	CHECK_EQ(crypto_x25519_derive(key, pt, out), 0);
 	CHECK_MEM(out, w, 32);
+	crypto_x25519_free(key);
 }
 
 /* RFC 7748 sections 5.2 and 6.1, and the all-zero result. */
 static void
 test_x25519(void)
 {
-	uint8_t	a[32], b[32], pa[32], pb[32], want[32], out[32], out2[32];
-	uint8_t	small[32];
+	static const uint8_t		 zero[32];
+	struct crypto_x25519_key	*ka, *kb;
+	uint8_t				 a[32], b[32], want[32], out[32];
+	uint8_t				 out2[32], small[32], base[32];
 
 	x25519_case("a546e36bf0527c9d3b16154b82465edd"
 	    "62144c0ac1fc5a18506a2244ba449ac4",
@@ -264,37 +272,61 @@ test_x25519(void)
 	    "df4c2f87ebc0992ab177fba51db92c2a");
 	unhex(b, 32, "5dab087e624a8a4b79e17f8b83800ee6"
 	    "6f3bb1292618b6fd1c2f8b27ff88e0eb");
-	CHECK_EQ(crypto_x25519_public(a, pa), 0);
+	ka = crypto_x25519_new(a);
+	kb = crypto_x25519_new(b);
+	CHECK(ka != NULL && kb != NULL);
+	if (ka == NULL || kb == NULL) {
+		goto out;
+	}
 	unhex(want, 32, "8520f0098930a754748b7ddcb43ef75a"
 	    "0dbf3a0d26381af4eba4a98eaa9b4e6a");
-	CHECK_MEM(pa, want, 32);
-	CHECK_EQ(crypto_x25519_public(b, pb), 0);
+	CHECK_MEM(crypto_x25519_pub(ka), want, 32);
 	unhex(want, 32, "de9edb7d7b7dc1b4d35b61c2ece43537"
 	    "3f8343c85b78674dadfc7e146f882b4f");
-	CHECK_MEM(pb, want, 32);
+	CHECK_MEM(crypto_x25519_pub(kb), want, 32);
 	unhex(want, 32, "4a5d9d5ba4ce2de1728e3bf480350f25"
 	    "e07e21c947d19e3376f09b3c1e161742");
-	CHECK_EQ(crypto_x25519(out, a, pb), 0);
+	CHECK_EQ(crypto_x25519_derive(ka, crypto_x25519_pub(kb), out), 0);
 	CHECK_MEM(out, want, 32);
-	CHECK_EQ(crypto_x25519(out, b, pa), 0);
+	CHECK_EQ(crypto_x25519_derive(kb, crypto_x25519_pub(ka), out), 0);
 	CHECK_MEM(out, want, 32);
-	/* Small-order points give an all-zero secret: refused. */
+	/* A key is not used up by a derivation. */
+	CHECK_EQ(crypto_x25519_derive(kb, crypto_x25519_pub(ka), out), 0);
+	CHECK_MEM(out, want, 32);
+	/* Small-order points give an all-zero secret: refused, out wiped. */
 	memset(small, 0, 32);
-	CHECK_EQ(crypto_x25519(out, a, small), -1);
+	CHECK_EQ(crypto_x25519_derive(ka, small, out), -1);
+	CHECK_MEM(out, zero, 32);
 	small[0] = 1;
-	CHECK_EQ(crypto_x25519(out, a, small), -1);
+	memset(out, 0xa5, 32);
+	CHECK_EQ(crypto_x25519_derive(ka, small, out), -1);
+	CHECK_MEM(out, zero, 32);
 	unhex(small, 32, "e0eb7a7c3b41b8ae1656e3faf19fc46a"
 	    "da098deb9c32b1fd866205165f49b800");
-	CHECK_EQ(crypto_x25519(out, a, small), -1);
+	CHECK_EQ(crypto_x25519_derive(ka, small, out), -1);
+	crypto_x25519_free(ka);
+	crypto_x25519_free(kb);
+
 	/* Fresh pairs: different each time, and they agree. */
-	CHECK_EQ(crypto_x25519_keypair(a, pa), 0);
-	CHECK_EQ(crypto_x25519_keypair(b, pb), 0);
-	CHECK(memcmp(a, b, 32) != 0);
-	CHECK_EQ(crypto_x25519_public(a, want), 0);
-	CHECK_MEM(want, pa, 32);
-	CHECK_EQ(crypto_x25519(out, a, pb), 0);
-	CHECK_EQ(crypto_x25519(out2, b, pa), 0);
+	ka = crypto_x25519_new(NULL);
+	kb = crypto_x25519_new(NULL);
+	CHECK(ka != NULL && kb != NULL);
+	if (ka == NULL || kb == NULL) {
+		goto out;
+	}
+	CHECK(memcmp(crypto_x25519_pub(ka), crypto_x25519_pub(kb), 32) != 0);
+	/* The public half is X25519(priv, 9): it belongs to the private. */
+	memset(base, 0, 32);
+	base[0] = 9;
+	CHECK_EQ(crypto_x25519_derive(ka, base, want), 0);
+	CHECK_MEM(want, crypto_x25519_pub(ka), 32);
+	CHECK_EQ(crypto_x25519_derive(ka, crypto_x25519_pub(kb), out), 0);
+	CHECK_EQ(crypto_x25519_derive(kb, crypto_x25519_pub(ka), out2), 0);
 	CHECK_MEM(out, out2, 32);
+out:
+	crypto_x25519_free(ka);
+	crypto_x25519_free(kb);
+	crypto_x25519_free(NULL);
 }
 
 /* The GCM specification's AES-256 test cases 13 and 14, then tampering. */
@@ -381,6 +413,8 @@ test_misc(void)
 int
 main(void)
 {
+	/* The programs' setup, so that the vectors check what they run. */
+	CHECK_EQ(crypto_init(), 0);
 	test_hmac();
 	test_hkdf();
 	test_sha256();

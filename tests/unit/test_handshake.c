@@ -75,23 +75,28 @@ test_psk_base64(void)
 static void
 test_derivation(void)
 {
-	static const uint8_t	 one = 1;
-	uint8_t			 pub[32], dh[32], th[32], prk[32], k[32];
-	uint8_t			 want[32];
-	struct crypto_part	 p[3];
+	static const uint8_t		 one = 1;
+	struct crypto_x25519_key	*sk, *ck;
+	uint8_t				 dh[32], th[32], prk[32], k[32];
+	uint8_t				 want[32];
+	struct crypto_part		 p[3];
 
-	CHECK_EQ(crypto_x25519_public(spriv, pub), 0);
+	sk = crypto_x25519_new(spriv);
+	ck = crypto_x25519_new(cpriv);
+	CHECK(sk != NULL && ck != NULL);
+	if (sk == NULL || ck == NULL) {
+		goto out;
+	}
 	want_hex("handshake/Ps", want, 32);
-	CHECK_MEM(pub, want, 32);
+	CHECK_MEM(crypto_x25519_pub(sk), want, 32);
 	CHECK_MEM(s1 + 36, want, 32);
-	CHECK_EQ(crypto_x25519_public(cpriv, pub), 0);
 	want_hex("handshake/Pc", want, 32);
-	CHECK_MEM(pub, want, 32);
+	CHECK_MEM(crypto_x25519_pub(ck), want, 32);
 	CHECK_MEM(c1 + c1len - 64, want, 32);
 	want_hex("handshake/dh", want, 32);
-	CHECK_EQ(crypto_x25519(dh, spriv, c1 + c1len - 64), 0);
+	CHECK_EQ(crypto_x25519_derive(sk, c1 + c1len - 64, dh), 0);
 	CHECK_MEM(dh, want, 32);
-	CHECK_EQ(crypto_x25519(dh, cpriv, s1 + 36), 0);
+	CHECK_EQ(crypto_x25519_derive(ck, s1 + 36, dh), 0);
 	CHECK_MEM(dh, want, 32);
 	p[0].p = s1;
 	p[0].len = HS_S1LEN;
@@ -120,6 +125,9 @@ test_derivation(void)
 	CHECK_EQ(crypto_hmac(k, prk, 32, p, 3), 0);
 	want_hex("handshake/k_s2c", want, 32);
 	CHECK_MEM(k, want, 32);
+out:
+	crypto_x25519_free(sk);
+	crypto_x25519_free(ck);
 }
 
 /* The client with the vector's inputs makes the vector's C1 and keys. */
@@ -135,7 +143,8 @@ test_client_vector(void)
 	memset(&hs, 0xa5, sizeof(hs));
 	CHECK_EQ(hs_client_read_s1(&hs, s1, HS_S1LEN, &used, &ref), WIRE_OK);
 	CHECK_EQ(used, HS_S1LEN);
-	CHECK_EQ(hs_client_init(&hs, psk, keyid, name, nc, cpriv, &keys), 0);
+	CHECK_EQ(hs_client_init(&hs, psk, keyid, name, nc,
+	    crypto_x25519_new(cpriv), &keys), 0);
 	CHECK_EQ(hs.c1len, c1len);
 	CHECK_MEM(hs.c1, c1, c1len);
 	want_hex("handshake/Tc", want, 32);
@@ -168,7 +177,7 @@ test_server_vector(void)
 	uint8_t			out[HS_S2LEN], want[32], zero[32];
 	size_t			used = 0;
 
-	CHECK_EQ(hs_server_init(&hs, ns, spriv), 0);
+	CHECK_EQ(hs_server_init(&hs, ns, crypto_x25519_new(spriv)), 0);
 	CHECK_MEM(hs.s1, s1, HS_S1LEN);
 	CHECK_EQ(hs_server_read_c1(&hs, c1, c1len, &used), WIRE_OK);
 	CHECK_EQ(used, c1len);
@@ -184,12 +193,14 @@ test_server_vector(void)
 	CHECK_MEM(keys.s2c, want, 32);
 	/* The ephemeral private key is gone once the keys are made. */
 	memset(zero, 0, sizeof(zero));
-	CHECK_MEM(hs.priv, zero, 32);
+	CHECK(hs.key == NULL);
+	/* So a second HS_OK makes no second set of keys. */
+	CHECK_EQ(hs_server_finish(&hs, HS_OK, out, &keys), -1);
 	hs_server_clear(&hs);
 	CHECK_MEM(hs.psk, zero, 32);
 
 	/* Authentication failed: the one-byte S2 of the vectors. */
-	CHECK_EQ(hs_server_init(&hs, ns, spriv), 0);
+	CHECK_EQ(hs_server_init(&hs, ns, crypto_x25519_new(spriv)), 0);
 	CHECK_EQ(hs_server_read_c1(&hs, c1, c1len, &used), WIRE_OK);
 	CHECK_EQ(hs_server_verify(&hs, NULL), -1);
 	want_hex("handshake/S2_auth_failed", want, 1);
@@ -209,7 +220,7 @@ test_server_refusals(void)
 
 	memcpy(other, psk, 32);
 	other[0] ^= 1;
-	CHECK_EQ(hs_server_init(&hs, ns, spriv), 0);
+	CHECK_EQ(hs_server_init(&hs, ns, crypto_x25519_new(spriv)), 0);
 	CHECK_EQ(hs_server_read_c1(&hs, c1, c1len, &used), WIRE_OK);
 	CHECK_EQ(hs_server_verify(&hs, other), -1);
 	CHECK_EQ(hs.verified, 0);
@@ -222,14 +233,14 @@ test_server_refusals(void)
 	hs_server_clear(&hs);
 
 	/* After a valid Tc, statuses 2 and 3 are one byte. */
-	CHECK_EQ(hs_server_init(&hs, ns, spriv), 0);
+	CHECK_EQ(hs_server_init(&hs, ns, crypto_x25519_new(spriv)), 0);
 	CHECK_EQ(hs_server_read_c1(&hs, c1, c1len, &used), WIRE_OK);
 	CHECK_EQ(hs_server_verify(&hs, psk), 0);
 	CHECK_EQ(hs_server_finish(&hs, HS_BAD_NAME, out, &keys), 1);
 	CHECK_EQ(out[0], 3);
 	CHECK_EQ(hs_server_finish(&hs, 4, out, &keys), -1);
 	hs_server_clear(&hs);
-	CHECK_EQ(hs_server_init(&hs, ns, spriv), 0);
+	CHECK_EQ(hs_server_init(&hs, ns, crypto_x25519_new(spriv)), 0);
 	CHECK_EQ(hs_server_read_c1(&hs, c1, c1len, &used), WIRE_OK);
 	CHECK_EQ(hs_server_verify(&hs, psk), 0);
 	CHECK_EQ(hs_server_finish(&hs, HS_ADDR_DENIED, out, &keys), 1);
@@ -243,7 +254,7 @@ test_server_refusals(void)
 
 		memcpy(bent, c1, c1len);
 		bent[used] ^= 0x20;
-		CHECK_EQ(hs_server_init(&hs, ns, spriv), 0);
+		CHECK_EQ(hs_server_init(&hs, ns, crypto_x25519_new(spriv)), 0);
 		if (hs_server_read_c1(&hs, bent, c1len, &u) == WIRE_OK) {
 			CHECK_EQ(hs_server_verify(&hs, psk), -1);
 		}
@@ -432,9 +443,12 @@ test_s2_client(void)
 	memset(b, 0, sizeof(b));
 	CHECK_EQ(hs_client_read_s2(&hs, b, HS_S2LEN, &used, &status),
 	    WIRE_BAD);
-	CHECK_EQ(hs_client_init(&hs, psk, keyid, name, nc, cpriv, &keys), -1);
+	/* The key is taken over (and freed) on failure too. */
+	CHECK_EQ(hs_client_init(&hs, psk, keyid, name, nc,
+	    crypto_x25519_new(cpriv), &keys), -1);
 	CHECK_EQ(hs_client_read_s1(&hs, s1, HS_S1LEN, &used, &ref), WIRE_OK);
-	CHECK_EQ(hs_client_init(&hs, psk, keyid, name, nc, cpriv, &keys), 0);
+	CHECK_EQ(hs_client_init(&hs, psk, keyid, name, nc,
+	    crypto_x25519_new(cpriv), &keys), 0);
 	for (i = 0; i < HS_S2LEN; i++) {
 		used = 99;
 		CHECK_EQ(hs_client_read_s2(&hs, s2, i, &used, &status),
@@ -459,7 +473,8 @@ test_s2_client(void)
 	}
 	/* Bad arguments to init. */
 	CHECK_EQ(hs_client_init(&hs, psk, "", name, NULL, NULL, &keys), -1);
-	CHECK_EQ(hs_client_init(&hs, psk, "a b", name, NULL, NULL, &keys), -1);
+	CHECK_EQ(hs_client_init(&hs, psk, "a b", name, NULL,
+	    crypto_x25519_new(NULL), &keys), -1);
 	{
 		char	longid[66], longname[257];
 
@@ -499,11 +514,13 @@ test_full_exchange(void)
 	int			 round;
 
 	for (round = 0; round < 20; round++) {
-		CHECK_EQ(hs_server_init(&srv, NULL, NULL), 0);
+		/* Odd rounds: keys made ahead, as a pool or rsh would. */
+		CHECK_EQ(hs_server_init(&srv, NULL, round % 2 == 0 ? NULL :
+		    crypto_x25519_new(NULL)), 0);
 		CHECK_EQ(hs_client_read_s1(&cli, srv.s1, HS_S1LEN, &used,
 		    &ref), WIRE_OK);
-		CHECK_EQ(hs_client_init(&cli, psk, "k1", "host", NULL, NULL,
-		    &ck), 0);
+		CHECK_EQ(hs_client_init(&cli, psk, "k1", "host", NULL,
+		    round % 2 == 0 ? NULL : crypto_x25519_new(NULL), &ck), 0);
 		CHECK_EQ(hs_server_read_c1(&srv, cli.c1, cli.c1len, &used),
 		    WIRE_OK);
 		CHECK_EQ(hs_server_verify(&srv, psk), 0);
@@ -538,6 +555,8 @@ main(void)
 		    "(run from tests/vectors)\n");
 		return 1;
 	}
+	/* The programs' setup, so that the vectors check what they run. */
+	CHECK_EQ(crypto_init(), 0);
 	load();
 	test_psk_base64();
 	test_derivation();
