@@ -56,7 +56,7 @@ keypool_new(size_t size)
 	struct keypool *p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->keys = calloc(size, sizeof(*p->keys))) == NULL) {
+	    (p->keys = calloc(size, sizeof(struct crypto_x25519_key *))) == NULL) {
 		free(p);
 		return NULL;
 	}
