@@ -158,8 +158,9 @@ install: all
 	install -m 755 $(BUILD)/rshd $(DESTDIR)$(SBINDIR)/rshd
 	install -m 644 docs/rsh.1 $(DESTDIR)$(MANDIR)/man1/rsh.1
 	install -m 644 docs/rshd.8 $(DESTDIR)$(MANDIR)/man8/rshd.8
-	install -m 644 README.md docs/PROTOCOL.md etc/rshd.conf etc/rshd.keys \
-		etc/rshd.service $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 README.md docs/PROTOCOL.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 etc/rshd.conf etc/rshd.keys etc/rshd.service \
+		$(DESTDIR)$(DOCDIR)/examples/
 
 clean:
 	rm -rf build
