@@ -102,9 +102,16 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do \
 		echo "== $$t"; (cd tests/vectors && ../../$$t); done
 
+# TAP on the screen, then one closing line that counts the results.
 bats: all deps
-	RSH_BUILD=$(abspath $(BUILD)) BATS_LIB=$(BATS_LIB) \
-		bats --print-output-on-failure tests/*.bats
+	@{ RSH_BUILD=$(abspath $(BUILD)) BATS_LIB=$(BATS_LIB) \
+		bats --print-output-on-failure tests/*.bats; \
+		echo $$? >$(BUILD)/bats.rc; } | tee $(BUILD)/bats.tap
+	@skip=$$(grep -c '^ok .* # skip' $(BUILD)/bats.tap); \
+	 ok=$$(grep -c '^ok ' $(BUILD)/bats.tap); \
+	 bad=$$(grep -c '^not ok ' $(BUILD)/bats.tap); \
+	 echo "bats: $$((ok - skip)) passed, $$bad failed, $$skip skipped"; \
+	 exit $$(cat $(BUILD)/bats.rc)
 
 # Static analysis must stay quiet (.clang-tidy holds the checks).
 LINT_SRC = $(LIB_SRC) $(RSHD_SRC) $(RSH_SRC) $(TOOL_SRC)
