@@ -26,7 +26,6 @@
 
 #include "crypto.h"
 
-static pthread_once_t	 fetch_once = PTHREAD_ONCE_INIT;
 static EVP_MAC		*alg_hmac;
 static EVP_KDF		*alg_hkdf;
 static EVP_MD		*alg_sha256;
@@ -42,16 +41,33 @@ struct crypto_x25519_key {
 	uint8_t		 pub[CRYPTO_KEYLEN];
 };
 
-static int	fetched(void);
-
-static void
-fetch_all(void)
-{
-	alg_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	alg_hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	alg_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	alg_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+/*
+ * One fetch per algorithm, each once per process and only when first
+ * needed: the first fetch of an operation builds every method of that
+ * kind (for ciphers, most of a client's crypto start-up): a program
+ * pays only for what it uses (rsh never needs HKDF).
+ */
+#define FETCHER(name, expr)						\
+static pthread_once_t once_##name = PTHREAD_ONCE_INIT;			\
+static void								\
+fetch_##name(void)							\
+{									\
+	alg_##name = (expr);						\
+}									\
+static int								\
+have_##name(void)							\
+{									\
+	if (pthread_once(&once_##name, fetch_##name) != 0 ||		\
+	    alg_##name == NULL) {					\
+		return -1;						\
+	}								\
+	return 0;							\
 }
+FETCHER(hmac, EVP_MAC_fetch(NULL, "HMAC", NULL))
+FETCHER(hkdf, EVP_KDF_fetch(NULL, "HKDF", NULL))
+FETCHER(sha256, EVP_MD_fetch(NULL, "SHA256", NULL))
+FETCHER(gcm, EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL))
+#undef FETCHER
 
 int
 crypto_init(void)
@@ -71,7 +87,7 @@ crypto_init(void)
 	    OPENSSL_INIT_NO_ATEXIT, NULL) != 1) {
 		return -1;
 	}
-	return fetched();
+	return 0;
 }
 
 void
@@ -80,19 +96,6 @@ crypto_thread_done(void)
 	OPENSSL_thread_stop();
 }
 
-/* 0 when every algorithm is available; a failed fetch stays failed. */
-static int
-fetched(void)
-{
-	if (pthread_once(&fetch_once, fetch_all) != 0) {
-		return -1;
-	}
-	if (alg_hmac == NULL || alg_hkdf == NULL || alg_sha256 == NULL ||
-	    alg_gcm == NULL) {
-		return -1;
-	}
-	return 0;
-}
 
 int
 crypto_hmac(uint8_t out[CRYPTO_MACLEN], const void *key, size_t keylen,
@@ -105,7 +108,7 @@ crypto_hmac(uint8_t out[CRYPTO_MACLEN], const void *key, size_t keylen,
 	size_t			 i, outlen;
 	int			 rc = -1;
 
-	if ((key == NULL && keylen != 0) || fetched() == -1 ||
+	if ((key == NULL && keylen != 0) || have_hmac() == -1 ||
 	    (ctx = EVP_MAC_CTX_new(alg_hmac)) == NULL) {
 		goto err0;
 	}
@@ -143,7 +146,7 @@ crypto_sha256(uint8_t out[CRYPTO_MACLEN], const struct crypto_part *parts,
 	size_t		 i;
 	int		 rc = -1;
 
-	if (fetched() == -1 || (ctx = EVP_MD_CTX_new()) == NULL) {
+	if (have_sha256() == -1 || (ctx = EVP_MD_CTX_new()) == NULL) {
 		goto err0;
 	}
 	if (EVP_DigestInit_ex2(ctx, alg_sha256, NULL) != 1) {
@@ -175,7 +178,7 @@ crypto_hkdf(uint8_t out[CRYPTO_KEYLEN], const void *salt, size_t saltlen,
 	EVP_KDF_CTX	*ctx;
 	int		 rc = -1;
 
-	if (fetched() == -1 || (ctx = EVP_KDF_CTX_new(alg_hkdf)) == NULL) {
+	if (have_hkdf() == -1 || (ctx = EVP_KDF_CTX_new(alg_hkdf)) == NULL) {
 		goto err0;
 	}
 	/* The params only point at the buffers; OpenSSL copies them. */
@@ -448,7 +451,7 @@ crypto_aead_new(const uint8_t key[CRYPTO_KEYLEN], int encrypt)
 {
 	struct crypto_aead	*a;
 
-	if (fetched() == -1 || (a = calloc(1, sizeof(*a))) == NULL) {
+	if (have_gcm() == -1 || (a = calloc(1, sizeof(*a))) == NULL) {
 		goto err0;
 	}
 	a->encrypt = encrypt != 0;

@@ -25,9 +25,9 @@ struct crypto_part {
 
 /*
  * Initializes libcrypto without reading openssl.cnf or loading the legacy
- * cipher and digest name tables, and fetches every algorithm once.  Call
- * it first thing: it is also done on first use, but by then OpenSSL has
- * initialized itself with both.
+ * cipher and digest name tables.  Call it first thing, before any
+ * thread uses libcrypto: OpenSSL would otherwise initialize itself with
+ * both.  Algorithms are fetched on first use, once per process.
  */
 int	crypto_init(void);
 
