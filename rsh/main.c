@@ -276,15 +276,23 @@ build_exec(const struct options *o, int argc, char **argv,
 	return line;
 }
 
-/* A closed stdin means no input: keep fd 0 taken so no socket lands on it. */
+/*
+ * Keeps 0, 1 and 2 taken, so that the socket never lands on one of them
+ * and output never goes into the connection.  Returns 1 when stdin was
+ * closed: the command then gets no input.
+ */
 static int
-stdin_closed(void)
+stdio_closed(void)
 {
-	if (fcntl(0, F_GETFD) == -1 && errno == EBADF) {
-		(void)open("/dev/null", O_RDONLY);
-		return 1;
+	int closed_in = 0;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+			closed_in |= fd == 0;
+			(void)open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		}
 	}
-	return 0;
+	return closed_in;
 }
 
 static int
@@ -324,7 +332,7 @@ main(int argc, char **argv)
 	if (argc - i < 2) {
 		usage(1);
 	}
-	if (stdin_closed()) {
+	if (stdio_closed()) {
 		o.no_stdin = 1;
 	}
 	if (netio_split_hostport(argv[i], host, sizeof(host), port,

@@ -101,13 +101,18 @@ read_more(struct client *c, long long deadline)
 	return (int)r;
 }
 
-/* Sends one record built at c->rec (payload already in place). */
+/* Sends one record built at c->rec (payload already in place); says so
+ * when the connection is gone. */
 static int
 send_rec(struct client *c, uint8_t type, size_t len)
 {
 	long n = wire_seal(c->tx, type, c->rec, len);
 
 	if (n == -1 || netio_write_full(c->fd, c->rec, (size_t)n) == -1) {
+		if (type != REC_BYE) {
+			fprintf(stderr, "rsh: connection to %s lost; output "
+			    "may be truncated\n", c->t->display);
+		}
 		return -1;
 	}
 	return 0;
@@ -325,6 +330,13 @@ flush_stdout(struct client *c)
 		if (w == -1 && errno == EINTR) {
 			continue;
 		}
+		if (w == -1 && errno == EAGAIN) {
+			/* Someone made our stdout nonblocking: wait, lose nothing. */
+			struct pollfd pfd = { 1, POLLOUT, 0 };
+
+			(void)poll(&pfd, 1, -1);
+			continue;
+		}
 		if (w == -1) {
 			output_failed(c, 1);
 			break;
@@ -408,7 +420,8 @@ handle(struct client *c, uint8_t type, const uint8_t *p, size_t len)
 		print_error(c, p, len);
 		return 0;
 	case REC_EXIT:
-		c->status = p[0] == EXIT_HOW_SIGNALED ? 128 + p[1] :
+		c->status = p[0] == EXIT_HOW_SIGNALED ?
+		    (p[1] < 128 ? 128 + p[1] : RSH_EXIT_FAILURE) :
 		    p[0] <= EXIT_HOW_NOTSTARTED ? p[1] : RSH_EXIT_FAILURE;
 		return 1;
 	case REC_PONG:
@@ -597,7 +610,8 @@ session_run(int fd, int sigfd, struct rsh_target *t,
 		goto out;
 	}
 	if (handshake(&c, exec, (size_t)execlen) == 0 && loop(&c) == 0) {
-		status = c.status;
+		/* Output lost on our side is a failure of rsh's own. */
+		status = c.out_failed ? RSH_EXIT_FAILURE : c.status;
 		c.rec[WIRE_PAYLOADOFF] = 0;
 		(void)send_rec(&c, REC_BYE, 0);
 	}

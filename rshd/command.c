@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,7 +49,11 @@ send_exit(struct session *s, int how, int code)
 static int
 refuse(struct session *s, uint16_t err, const char *text, int code)
 {
-	log_info("%s: refused: %s", s->peerstr, text);
+	char vis[4 * 256 + 1];
+
+	/* text may hold the client's argv[0] or CWD: escape it for the log */
+	log_info("%s: refused: %s", s->peerstr,
+	    log_vis(vis, sizeof(vis), text, strlen(text)));
 	s->cmd.running = 0;
 	if (sess_send_error(s, err, text) == -1 ||
 	    send_exit(s, EXIT_HOW_NOTSTARTED, code) == -1) {
@@ -103,6 +108,10 @@ command_exec(struct session *s, const uint8_t *p, size_t len)
 	c->child.out_fd = c->child.err_fd = -1;
 	c->t_start_us = now_us();
 	c->running = 1;
+	if (s->shutting_down) {
+		return refuse(s, ERR_SHUTDOWN, "rshd is stopping; no new "
+		    "commands", 255);
+	}
 	if (wire_exec_decode(p, len, WIRE_TCP, &e, &why) != WIRE_OK) {
 		return refuse(s, ERR_BAD_REQUEST, why, 255);
 	}
@@ -329,17 +338,21 @@ timers(struct session *s)
 			return -1;
 		}
 	}
-	if (c->kill_at != 0 && !c->exited && now >= c->kill_at) {
-		exec_signal(&c->child, SIGKILL);
+	if (c->kill_at != 0 && now >= c->kill_at) {
+		/* Its group too, when the leader died of TERM and others not. */
+		if (!c->exited || exec_group_alive(&c->child)) {
+			exec_signal(&c->child, SIGKILL);
+		}
 		c->kill_at = 0;
 	}
 	if (c->exited && now >= c->drain_until &&
 	    (c->child.out_fd != -1 || c->child.err_fd != -1)) {
-		if (s->out.len >= SESS_OUT_HIGH ||
-		    c->read_after_exit < c->owed) {
-			/* Waiting on the client, or on what the command itself
-			 * wrote: only a background writer's output is cut. */
-			c->drain_until = now + s->d->conf->drain_grace_ms;
+		if (c->read_after_exit < c->owed) {
+			/* What the command itself wrote comes first in the
+			 * pipes and is never cut, however slow the client; a
+			 * background writer cannot extend this. */
+			c->drain_until = now + (s->d->conf->drain_grace_ms > 10 ?
+			    s->d->conf->drain_grace_ms : 10);
 			return 0;
 		}
 		close_fd(&c->child.out_fd);
@@ -358,6 +371,16 @@ finish(struct session *s)
 
 	if (!c->exited || c->child.out_fd != -1 || c->child.err_fd != -1) {
 		return 0;
+	}
+	if ((c->stopping || c->child.in_fd != -1) &&
+	    exec_group_alive(&c->child)) {
+		/* A command stopped for its time limit or a shutdown goes
+		 * with its whole group.  And stdin ends only by STDIN_EOF: a
+		 * background process reading it must not see end of file
+		 * (and run half a line) now. */
+		log_info("%s: pid %d is gone; stopping the processes left in "
+		    "its group", s->peerstr, (int)c->child.pid);
+		exec_terminate(&c->child, s->d->conf->kill_grace_ms);
 	}
 	log_info("%s: pid %d %s %d after %.3f s", s->peerstr,
 	    (int)c->child.pid, c->how == EXIT_HOW_SIGNALED ?
@@ -406,22 +429,30 @@ int
 command_timeout(const struct session *s)
 {
 	const struct command	*c = &s->cmd;
-	long long		 next = 0, now = netio_now_ms();
+	long long		 t[3] = { 0, 0, 0 }, next = 0;
+	long long		 now = netio_now_ms();
 
 	if (!c->running) {
 		return -1;
 	}
-	if (c->exited) {
-		next = c->drain_until;
-	} else if (c->kill_at != 0) {
-		next = c->kill_at;
-	} else if (c->deadline != 0 && !c->stopping) {
-		next = c->deadline;
+	if (!c->exited && !c->stopping) {
+		t[0] = c->deadline;
+	}
+	t[1] = c->kill_at;
+	if (c->exited && (c->child.out_fd != -1 || c->child.err_fd != -1)) {
+		t[2] = c->drain_until;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (t[i] != 0 && (next == 0 || t[i] < next)) {
+			next = t[i];
+		}
 	}
 	if (next == 0) {
 		return -1;
 	}
-	return next <= now ? 0 : (int)(next - now);
+	/* A time limit of weeks must not overflow poll()'s int. */
+	return next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
+	    (int)(next - now);
 }
 
 int

@@ -13,6 +13,8 @@
 
 #include <linux/close_range.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -431,10 +433,54 @@ exec_signal(const struct child *c, int sig)
 	(void)kill(-c->pid, sig);
 }
 
+/* 1 when /proc shows a process of group pgid that is not a zombie (or
+ * when /proc cannot tell). */
+static int
+group_has_runner(pid_t pgid)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	int		 found = 0;
+
+	if ((dir = opendir("/proc")) == NULL) {
+		return 1;
+	}
+	while (!found && (de = readdir(dir)) != NULL) {
+		char	 path[300], stat[512], state, *p;
+		int	 fd, ppid, pgrp;
+		ssize_t	 n;
+
+		if (!isdigit((unsigned char)de->d_name[0])) {
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			continue;
+		}
+		n = read(fd, stat, sizeof(stat) - 1);
+		close(fd);
+		/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
+		if (n <= 0 || (stat[n] = '\0', p = strrchr(stat, ')')) == NULL) {
+			continue;
+		}
+		if (sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 &&
+		    pgrp == pgid && state != 'Z' && state != 'X') {
+			found = 1;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
 int
 exec_group_alive(const struct child *c)
 {
-	return kill(-c->pid, 0) == 0 || errno == EPERM;
+	if (kill(-c->pid, 0) == -1 && errno != EPERM) {
+		return 0;
+	}
+	/* kill() counts zombies, which a reaper may leave for long: look for
+	 * a member that can still run. */
+	return group_has_runner(c->pid);
 }
 
 /* Waits until the group is gone or deadline (monotonic ms) passes. */
@@ -472,12 +518,9 @@ exec_terminate(struct child *c, int grace_ms)
 		exec_signal(c, SIGCONT);	/* a stopped process must see TERM */
 		if (wait_group(c, netio_now_ms() + grace_ms) == -1) {
 			exec_signal(c, SIGKILL);
-			if (c->pidfd != -1) {
-				(void)waitpid(c->pid, NULL, 0);
-				close(c->pidfd);
-				c->pidfd = -1;
-			}
-			(void)wait_group(c, netio_now_ms() + 1000);
+			/* Bounded: a process in D state, or one we may not
+			 * kill, must not hold this thread forever. */
+			(void)wait_group(c, netio_now_ms() + 2000);
 		}
 	}
 	exec_close(c);

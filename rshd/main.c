@@ -263,9 +263,10 @@ load_keys(struct rshd *d, const struct conf *c)
 int
 main(int argc, char **argv)
 {
+	/* Static: session threads use them until the very end. */
+	static struct conf	 c;
+	static struct rshd	 d;
 	struct cmdline		 cl;
-	struct conf		 c;
-	struct rshd		 d;
 	struct pidfh		*pfh = NULL;
 	char			 err[512];
 	int			 fds[CONF_MAXLISTEN * 2], nfds, port, sigfd;
@@ -332,8 +333,11 @@ main(int argc, char **argv)
 	log_info("listening on port %d (%zu keys)", port,
 	    keys_count(d.keys));
 	if (server_run(&d, fds, (size_t)nfds, sigfd) != 0) {
-		/* Sessions still hold d: leave it to exit(). */
-		return pfh != NULL ? (pidfile_remove(pfh), 0) : 0;
+		/* Sessions still use d and libcrypto: no cleanup under them. */
+		if (pfh != NULL) {
+			pidfile_remove(pfh);
+		}
+		_exit(0);
 	}
 	if (pfh != NULL) {
 		pidfile_remove(pfh);

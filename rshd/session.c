@@ -115,11 +115,13 @@ flush_out(struct session *s)
 	return 0;
 }
 
-/* Waits for the socket to be readable until deadline: 1, 0 timeout. */
+/* Waits for the socket to be readable until deadline: 1, or 0 on
+ * timeout or when rshd is stopping. */
 static int
 wait_readable(struct session *s, long long deadline)
 {
-	struct pollfd	pfd = { s->fd, POLLIN, 0 };
+	struct pollfd	pfd[2] = { { s->fd, POLLIN, 0 },
+			    { s->d->shutdown_fd, POLLIN, 0 } };
 	long long	left = deadline - netio_now_ms();
 	int		r;
 
@@ -127,9 +129,9 @@ wait_readable(struct session *s, long long deadline)
 		return 0;
 	}
 	do {
-		r = poll(&pfd, 1, (int)left);
+		r = poll(pfd, 2, (int)left);
 	} while (r == -1 && errno == EINTR);
-	return r > 0;
+	return r > 0 && pfd[1].revents == 0;
 }
 
 /* After a refusal: stop sending, let the client read the status, close. */
@@ -219,8 +221,11 @@ handshake(struct session *s)
 	}
 	buf_consume(&s->in, used);
 	status = judge(s, &hs);
-	if ((n = hs_server_finish(&hs, status, s2, &keys)) == -1 ||
-	    netio_write_full(s->fd, s2, (size_t)n) == -1) {
+	if ((n = hs_server_finish(&hs, status, s2, &keys)) == -1) {
+		goto out;
+	}
+	if (netio_write_full(s->fd, s2, (size_t)n) == -1) {
+		crypto_wipe(&keys, sizeof(keys));
 		goto out;
 	}
 	if (status != HS_OK) {
@@ -387,6 +392,8 @@ session_free(struct session *s)
 {
 	struct rshd *d = s->d;
 
+	/* The peer learns at once; killing the command may take a while. */
+	(void)shutdown(s->fd, SHUT_RDWR);
 	if (s->cmd.running) {
 		command_abort(s);
 	}

@@ -192,6 +192,12 @@ remote_pids() {
 	done
 }
 
+# marked_alive MARKER: a live process anywhere on the machine carries
+# MARKER in its command line (one that left rshd's tree included).
+marked_alive() {
+	pgrep -f -- "$1" >/dev/null
+}
+
 # wait_remote MARKER: waits up to 10 s for a remote process marked MARKER;
 # prints its pid and its descendants' pids on one line.
 wait_remote() {

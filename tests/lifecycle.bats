@@ -127,6 +127,40 @@ teardown() {
 	assert_output "rsh: 127.0.0.1:$port: connection refused"
 }
 
+@test "-m kills the whole process group, even members that ignore TERM" {
+	local m
+	m=$(unique_marker)
+	run -143 --separate-stderr timeout 30 "$RSH" -k "$RSH_KEYFILE" \
+	    -p "$RSHD_PORT" -n -m 1 127.0.0.1 "sh -c 'trap \"\" TERM; \
+	    while :; do sleep 1; done; : $m' >/dev/null 2>&1 & exec sleep 100"
+	wait_until "! marked_alive '$m'" 10
+}
+
+@test "a background reader of stdin never sees end of file without STDIN_EOF" {
+	local f=$BATS_TEST_TMPDIR/ran
+	# An explicit <&0 keeps the pipe as the background job's stdin.
+	run -0 probe exec-sh "sh <&0 >$f 2>&1 & sleep 0.5" \
+	    started stdin 'echo partial-li' read
+	assert_line 'EXIT 0 0'
+	# Give a wrongly freed reader the time to run what it got.
+	wait_until "[ -s '$f' ]" 2 || true
+	[ ! -s "$f" ] || fail "the partial line ran: $(cat "$f")"
+}
+
+@test "rsh with stdout closed keeps its connection clean" {
+	run -0 --separate-stderr sh -c 'exec >&-; exec "$@"' sh "$RSH" \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    'echo out; sleep 0.2; echo err >&2'
+	assert_equal "$stderr" err
+}
+
+@test "rsh exits 255 when it cannot write the command's output" {
+	run -255 --separate-stderr sh -c '"$@" >/dev/full' sh "$RSH" \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 echo hi
+	assert_equal "$stderr" \
+	    "rsh: cannot write standard output: No space left on device"
+}
+
 @test "rshd's fds, children and threads return to baseline after these" {
 	assert_rshd_at_baseline
 }

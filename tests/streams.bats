@@ -142,6 +142,19 @@ teardown() {
 	((t < 5000)) || fail "took ${t} ms"
 }
 
+@test "a background writer faster than a slow client cannot hold EXIT back" {
+	local t0 t
+	t0=$(now_ms)
+	# The reader takes 64 KiB every 10 ms: the queue to it stays full.
+	run -0 --separate-stderr timeout 40 sh -c '"$0" -k "$1" -p "$2" -n \
+	    127.0.0.1 "yes & sleep 0.2" |
+	    while [ "$(head -c 65536 | wc -c)" -gt 0 ]; do sleep 0.01; done' \
+	    "$RSH" "$RSH_KEYFILE" "$RSHD_PORT"
+	t=$(($(now_ms) - t0))
+	[[ $stderr == *"output cut"* ]] || fail "stderr: '$stderr'"
+	((t < 20000)) || fail "took ${t} ms"
+}
+
 @test "output still in the pipes at exit reaches a slow reader in full" {
 	run -0 --separate-stderr timeout 30 sh -c '"$0" -k "$1" -p "$2" -n \
 	    127.0.0.1 "head -c 3000000 /dev/zero; head -c 500000 /dev/zero >&2" |
