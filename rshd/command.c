@@ -234,7 +234,7 @@ command_signal(struct session *s, uint8_t sig)
 	    [WIRE_SIG_INT] = SIGINT, [WIRE_SIG_QUIT] = SIGQUIT,
 	    [WIRE_SIG_KILL] = SIGKILL, [WIRE_SIG_TERM] = SIGTERM };
 
-	/* Only while the leader is unreaped: its pgid cannot be reused. */
+	/* Until EXIT the leader is at worst a zombie: its pgid is ours. */
 	if (s->cmd.running && s->cmd.child.pidfd != -1 && sig < 16 &&
 	    map[sig] != 0) {
 		log_debug("%s: signal %d to pid %d", s->peerstr, map[sig],
@@ -257,7 +257,7 @@ command_pollfds(struct session *s, struct pollfd pfd[4])
 	pfd[1].events = POLLIN;
 	pfd[2].fd = room ? c->child.err_fd : -1;
 	pfd[2].events = POLLIN;
-	pfd[3].fd = c->running ? c->child.pidfd : -1;
+	pfd[3].fd = c->running && !c->exited ? c->child.pidfd : -1;
 	pfd[3].events = POLLIN;
 	for (int i = 0; i < 4; i++) {
 		pfd[i].revents = 0;

@@ -400,30 +400,30 @@ fail:
 int
 exec_reap(struct child *c, int *how, int *code)
 {
-	int	st;
-	pid_t	r;
+	siginfo_t	si;
+	int		r;
 
-	if (c->pidfd == -1) {
+	if (c->pidfd == -1 || c->exited) {
 		return -1;
 	}
+	memset(&si, 0, sizeof(si));
 	do {
-		r = waitpid(c->pid, &st, WNOHANG);
+		r = waitid(P_PID, (id_t)c->pid, &si,
+		    WEXITED | WNOHANG | WNOWAIT);
 	} while (r == -1 && errno == EINTR);
-	if (r == 0) {
-		return 0;
-	}
-	close(c->pidfd);
-	c->pidfd = -1;
 	if (r == -1) {
 		return -1;
 	}
-	if (WIFSIGNALED(st)) {
-		*how = EXIT_HOW_SIGNALED;
-		*code = WTERMSIG(st);
-	} else {
-		*how = EXIT_HOW_EXITED;
-		*code = WEXITSTATUS(st);
+	if (si.si_pid == 0) {
+		return 0;
 	}
+	c->exited = 1;
+	if (si.si_code == CLD_EXITED) {
+		*how = EXIT_HOW_EXITED;
+	} else {
+		*how = EXIT_HOW_SIGNALED;
+	}
+	*code = si.si_status;
 	return 1;
 }
 
@@ -490,7 +490,7 @@ wait_group(struct child *c, long long deadline)
 	int how, code;
 
 	for (;;) {
-		if (c->pidfd != -1) {
+		if (!c->exited && c->pidfd != -1) {
 			struct pollfd pfd = { c->pidfd, POLLIN, 0 };
 			long long left = deadline - netio_now_ms();
 
@@ -498,13 +498,13 @@ wait_group(struct child *c, long long deadline)
 			    (int)left));
 			(void)exec_reap(c, &how, &code);
 		}
-		if (c->pidfd == -1 && !exec_group_alive(c)) {
+		if ((c->exited || c->pidfd == -1) && !exec_group_alive(c)) {
 			return 0;
 		}
 		if (netio_now_ms() >= deadline) {
 			return -1;
 		}
-		if (c->pidfd == -1) {
+		if (c->exited) {
 			(void)poll(NULL, 0, 10);
 		}
 	}
@@ -513,7 +513,7 @@ wait_group(struct child *c, long long deadline)
 void
 exec_terminate(struct child *c, int grace_ms)
 {
-	if (c->pidfd != -1 || exec_group_alive(c)) {
+	if ((c->pidfd != -1 && !c->exited) || exec_group_alive(c)) {
 		exec_signal(c, SIGTERM);
 		exec_signal(c, SIGCONT);	/* a stopped process must see TERM */
 		if (wait_group(c, netio_now_ms() + grace_ms) == -1) {
@@ -530,6 +530,10 @@ void
 exec_close(struct child *c)
 {
 	int *fds[] = { &c->pidfd, &c->in_fd, &c->out_fd, &c->err_fd };
+
+	if (c->pidfd != -1 && c->exited) {
+		(void)waitpid(c->pid, NULL, WNOHANG);	/* a zombie: at once */
+	}
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] != -1) {

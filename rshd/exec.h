@@ -25,7 +25,9 @@ struct exec_account {
 /* A running (or exited, not yet drained) command, owned by its session. */
 struct child {
 	pid_t	pid;		/* also its process group id */
-	int	pidfd;		/* readable once it exits; -1 after reap */
+	int	pidfd;		/* readable once it exits; -1 once reaped */
+	int	exited;		/* status read; kept a zombie, it holds the
+				 * pgid so no one else can take it */
 	int	in_fd;		/* its stdin, our write end; -1: closed */
 	int	out_fd;		/* its stdout, our read end; -1: closed */
 	int	err_fd;		/* its stderr, our read end; -1: closed */
@@ -53,9 +55,11 @@ int	exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 	    size_t msglen, int *code);
 
 /*
- * Reaps the child if it has exited (without blocking).  Returns 1 with
- * *how (EXIT_HOW_EXITED or EXIT_HOW_SIGNALED) and *code set, 0 if it still
- * runs, -1 on error.  Closes the pidfd once reaped.
+ * Reads the child's exit status if it has exited (without blocking), but
+ * leaves it a zombie until exec_close(): while it is one, its process
+ * group id cannot be reused, so signalling the group stays safe.
+ * Returns 1 with *how (EXIT_HOW_EXITED or EXIT_HOW_SIGNALED) and *code
+ * set, 0 if it still runs, -1 on error.
  */
 int	exec_reap(struct child *c, int *how, int *code);
 
@@ -73,7 +77,7 @@ int	exec_group_alive(const struct child *c);
  */
 void	exec_terminate(struct child *c, int grace_ms);
 
-/* Closes whatever fds *c still holds. */
+/* Reaps the exited leader and closes whatever fds *c still holds. */
 void	exec_close(struct child *c);
 
 /* The account rshd itself runs as (the default until policy says
