@@ -1,0 +1,26 @@
+/*
+ * plan.h: what exec needs to start a command, built before any fork so the
+ * child makes only async-signal-safe calls.  Private to exec.c and plan.c.
+ */
+#ifndef RSHD_PLAN_H
+#define RSHD_PLAN_H
+
+#include <sys/types.h>
+
+#define EXEC_MAXGROUPS	256
+
+struct exec_plan {
+	const char	 *path;		/* what execve() runs */
+	char		 *resolved;	/* owned copy when PATH was searched */
+	char		**argv;		/* owned array; strings borrowed */
+	char		**envp;		/* owned array and strings */
+	const char	 *cwd;
+	int		  no_stdin;
+	uid_t		  uid;
+	gid_t		  gid;
+	int		  change_ids;
+	gid_t		  groups[EXEC_MAXGROUPS];
+	int		  ngroups;
+};
+
+#endif
