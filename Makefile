@@ -128,9 +128,9 @@ lint: deps
 
 # The README's test command: everything, in both builds.
 test: deps
-	$(MAKE) lint
-	$(MAKE) check
-	$(MAKE) SANITIZE=1 check
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory SANITIZE=1 check
 
 demo: all
 	sh tests/demo.sh $(BUILD)
