@@ -22,11 +22,11 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "output.h"
 #include "session.h"
 
 #define IN_MAX		(RECV_CHUNK + 2 * WIRE_MAXRECORD)
 #define MAX_INTERRUPTS	3	/* then rsh gives up waiting for EXIT */
-#define PEND_MAX	16	/* STDOUT payloads per writev() */
 #define RECV_CHUNK	(256 * 1024)
 
 struct client {
@@ -40,9 +40,7 @@ struct client {
 	int			 stdin_open;	/* still forwarding stdin */
 	int			 status;	/* -1 until EXIT */
 	int			 interrupts;
-	int			 out_failed;	/* our stdout or stderr broke */
-	struct iovec		 pend[PEND_MAX];	/* STDOUT to write */
-	int			 npend;
+	struct output		 out;
 };
 
 /* "rsh: HOST:PORT: what went wrong" on stderr. */
@@ -278,106 +276,6 @@ out:
 }
 
 
-static const char *
-error_label(uint16_t code)
-{
-	static const char *labels[] = { "error", "bad request", "denied",
-	    "cannot run the command", "busy", "timed out",
-	    "server shutting down", "internal error", "output cut" };
-
-	return code < sizeof(labels) / sizeof(labels[0]) ? labels[code] :
-	    "error";
-}
-
-static void
-print_error(const struct client *c, const uint8_t *p, size_t len)
-{
-	char		vis[4 * WIRE_MAXERRTEXT + 1];
-	uint16_t	code = wire_get16(p);
-
-	fprintf(stderr, "rsh: %s: %s", c->t->display, error_label(code));
-	if (code >= 9) {
-		fprintf(stderr, " %u", code);
-	}
-	fprintf(stderr, "%s%s\n", len > 2 ? ": " : "",
-	    log_vis(vis, sizeof(vis), p + 2, len - 2));
-}
-
-/* Our stdout or stderr broke: say so once, or die of SIGPIPE like any
- * local writer to a closed pipe. */
-static void
-output_failed(struct client *c, int fd)
-{
-	if (errno == EPIPE) {
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
-	}
-	c->out_failed = 1;
-	fprintf(stderr, "rsh: cannot write %s: %s\n",
-	    fd == 1 ? "standard output" : "standard error", strerror(errno));
-}
-
-/* Writes the STDOUT payloads gathered from the records just opened. */
-static void
-flush_stdout(struct client *c)
-{
-	struct iovec	*iov = c->pend;
-	int		 n = c->npend;
-
-	while (n > 0 && !c->out_failed) {
-		ssize_t w = writev(1, iov, n);
-
-		if (w == -1 && errno == EINTR) {
-			continue;
-		}
-		if (w == -1 && errno == EAGAIN) {
-			/* Someone made our stdout nonblocking: wait, lose nothing. */
-			struct pollfd pfd = { 1, POLLOUT, 0 };
-
-			(void)poll(&pfd, 1, -1);
-			continue;
-		}
-		if (w == -1) {
-			output_failed(c, 1);
-			break;
-		}
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-	c->npend = 0;
-}
-
-/*
- * Output, byte for byte.  STDOUT payloads stay in the receive buffer and
- * leave in one writev() per batch; anything else flushes them first.
- */
-static void
-output(struct client *c, int fd, const uint8_t *p, size_t len)
-{
-	if (c->out_failed) {
-		return;
-	}
-	if (fd == 1) {
-		c->pend[c->npend].iov_base = (void *)p;
-		c->pend[c->npend].iov_len = len;
-		if (++c->npend == PEND_MAX) {
-			flush_stdout(c);
-		}
-		return;
-	}
-	flush_stdout(c);
-	if (netio_write_full(fd, p, len) == -1) {
-		output_failed(c, fd);
-	}
-}
-
 static int
 proto_error(const struct client *c, const char *what)
 {
@@ -405,10 +303,10 @@ handle(struct client *c, uint8_t type, const uint8_t *p, size_t len)
 		c->credit = wire_get32(p + 4);
 		return 0;
 	case REC_STDOUT:
-		output(c, 1, p, len);
+		output_stdout(&c->out, p, len);
 		return 0;
 	case REC_STDERR:
-		output(c, 2, p, len);
+		output_stderr(&c->out, p, len);
 		return 0;
 	case REC_WINDOW:
 		if (wire_get32(p) == 0) {
@@ -417,7 +315,7 @@ handle(struct client *c, uint8_t type, const uint8_t *p, size_t len)
 		c->credit += wire_get32(p);
 		return 0;
 	case REC_ERROR:
-		print_error(c, p, len);
+		output_error(c->t->display, p, len);
 		return 0;
 	case REC_EXIT:
 		c->status = p[0] == EXIT_HOW_SIGNALED ?
@@ -464,7 +362,7 @@ process_in(struct client *c)
 {
 	int r = process_records(c);
 
-	flush_stdout(c);
+	output_flush(&c->out);
 	return r;
 }
 
@@ -611,7 +509,7 @@ session_run(int fd, int sigfd, struct rsh_target *t,
 	}
 	if (handshake(&c, exec, (size_t)execlen) == 0 && loop(&c) == 0) {
 		/* Output lost on our side is a failure of rsh's own. */
-		status = c.out_failed ? RSH_EXIT_FAILURE : c.status;
+		status = c.out.failed ? RSH_EXIT_FAILURE : c.status;
 		c.rec[WIRE_PAYLOADOFF] = 0;
 		(void)send_rec(&c, REC_BYE, 0);
 	}
