@@ -172,4 +172,7 @@ install: all
 clean:
 	rm -rf build
 
+# Keep the objects of tests and tools: no "rm" after the test summary.
+.SECONDARY:
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
