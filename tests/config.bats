@@ -78,3 +78,17 @@ teardown() {
 	    127.0.0.1 true
 	assert_equal "$stderr" "rsh: no key for 127.0.0.1 in $d/scoped"
 }
+
+@test "connections beyond MaxConnections are refused as busy" {
+	local m pid
+	m=$(unique_marker)
+	start_rshd "$BATS_TEST_TMPDIR/srv" -o MaxConnections=1
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    "sleep 30; : $m" >/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_remote "$m" >/dev/null
+	run -255 --separate-stderr rsh_cmd -n 127.0.0.1 true
+	assert_equal "$stderr" "rsh: 127.0.0.1:$RSHD_PORT refused the connection: busy: too many connections"
+	kill "$pid"
+	wait "$pid" || true
+}

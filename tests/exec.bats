@@ -119,6 +119,25 @@ forward_signal() {
 	forward_signal HUP 129
 }
 
+@test "rsh gives up after three signals the command ignores, and the command dies" {
+	local m pid pids st=0
+	m=$(unique_marker)
+	env --default-signal=INT,QUIT "$RSH" -k "$RSH_KEYFILE" \
+	    -p "$RSHD_PORT" -n 127.0.0.1 "trap '' INT; sleep 30; : $m" \
+	    >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	pid=$!
+	pids=$(wait_remote "$m")
+	kill -INT "$pid"
+	kill -INT "$pid"
+	kill -INT "$pid"
+	wait "$pid" || st=$?
+	[ "$st" -eq 130 ] || fail "rsh exited $st: $(cat "$BATS_TEST_TMPDIR/out")"
+	grep -q "giving up on the command after 3 signals" "$BATS_TEST_TMPDIR/out" ||
+	    fail "stderr: $(cat "$BATS_TEST_TMPDIR/out")"
+	# The server sees the connection go and stops the command itself.
+	wait_until "all_gone $pids" 10
+}
+
 @test "rshd's fds, children and threads return to baseline after these" {
 	assert_rshd_at_baseline
 }
