@@ -120,9 +120,15 @@ if [ "$have_ssh" = 1 ]; then
 else
 	echo "  ssh localhost true: skipped (no non-interactive ssh to localhost)"
 fi
-printf '  rsh minus local, median: %.2f ms\n' "$(awk \
-    -v a="$(cat "$dir/median.rsh")" -v b="$(cat "$dir/median.local")" \
-    'BEGIN { print (a - b) / 1000 }')"
+# gap A B LABEL: the difference of two medians, in ms.
+gap() {
+	[ -s "$dir/median.$1" ] && [ -s "$dir/median.$2" ] || return 0
+	printf '  %-38s %.2f ms\n' "$3" "$(awk -v a="$(cat "$dir/median.$1")" \
+	    -v b="$(cat "$dir/median.$2")" 'BEGIN { print (a - b) / 1000 }')"
+}
+gap rsh local "rsh minus local sh -c, median:"
+gap rshx local "rsh -x minus local sh -c, median:"
+gap rsh acct "rsh minus the account's shell, median:"
 
 echo
 echo "Throughput of $size bytes of stdout, best of $tries"

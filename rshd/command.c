@@ -101,6 +101,7 @@ command_exec(struct session *s, const uint8_t *p, size_t len)
 		    s->peerstr);
 		return -1;
 	}
+	command_cleanup(s);	/* the previous one's, if EXEC came at once */
 	stdin_q = c->stdin_q;		/* the one thing kept across commands */
 	memset(c, 0, sizeof(*c));
 	c->stdin_q = stdin_q;
@@ -372,6 +373,31 @@ finish(struct session *s)
 	if (!c->exited || c->child.out_fd != -1 || c->child.err_fd != -1) {
 		return 0;
 	}
+	log_info("%s: pid %d %s %d after %.3f s", s->peerstr,
+	    (int)c->child.pid, c->how == EXIT_HOW_SIGNALED ?
+	    "killed by signal" : "exited with status", c->code,
+	    (double)(now_us() - c->t_start_us) / 1e6);
+	buf_consume(&c->stdin_q, c->stdin_q.len);
+	c->running = 0;
+	c->cleanup = 1;		/* once EXIT is on its way: command_cleanup() */
+	if (s->shutting_down) {
+		s->draining = 1;
+	}
+	return send_exit(s, c->how, c->code);
+}
+
+void
+command_cleanup(struct session *s)
+{
+	struct command *c = &s->cmd;
+
+	if (!c->cleanup) {
+		return;
+	}
+	c->cleanup = 0;
+	/* Without the zombie leader, an empty group answers ESRCH at once:
+	 * the /proc walk is left for groups that really have survivors. */
+	exec_release(&c->child);
 	if ((c->stopping || c->child.in_fd != -1) &&
 	    exec_group_alive(&c->child)) {
 		/* A command stopped for its time limit or a shutdown goes
@@ -382,17 +408,7 @@ finish(struct session *s)
 		    "its group", s->peerstr, (int)c->child.pid);
 		exec_terminate(&c->child, s->d->conf->kill_grace_ms);
 	}
-	log_info("%s: pid %d %s %d after %.3f s", s->peerstr,
-	    (int)c->child.pid, c->how == EXIT_HOW_SIGNALED ?
-	    "killed by signal" : "exited with status", c->code,
-	    (double)(now_us() - c->t_start_us) / 1e6);
 	exec_close(&c->child);
-	buf_consume(&c->stdin_q, c->stdin_q.len);
-	c->running = 0;
-	if (s->shutting_down) {
-		s->draining = 1;
-	}
-	return send_exit(s, c->how, c->code);
 }
 
 int

@@ -355,6 +355,16 @@ exec_terminate(struct child *c, int grace_ms)
 }
 
 void
+exec_release(struct child *c)
+{
+	if (c->pidfd != -1 && c->exited) {
+		(void)waitpid(c->pid, NULL, WNOHANG);	/* a zombie: at once */
+		close(c->pidfd);
+		c->pidfd = -1;
+	}
+}
+
+void
 exec_close(struct child *c)
 {
 	int *fds[] = { &c->pidfd, &c->in_fd, &c->out_fd, &c->err_fd };

@@ -77,6 +77,12 @@ int	exec_group_alive(const struct child *c);
  */
 void	exec_terminate(struct child *c, int grace_ms);
 
+/*
+ * Reaps the exited leader (so a group with no one else left is gone at
+ * once, for a cheap exec_group_alive()) and closes its pidfd.
+ */
+void	exec_release(struct child *c);
+
 /* Reaps the exited leader and closes whatever fds *c still holds. */
 void	exec_close(struct child *c);
 

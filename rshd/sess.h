@@ -38,6 +38,7 @@ struct command {
 	long long	 drain_until;	/* after exit: output grace */
 	long long	 kill_at;	/* after TERM: when to KILL */
 	int		 stopping;	/* TERM sent (timeout or shutdown) */
+	int		 cleanup;	/* after EXIT: group check, reap, close */
 	uint64_t	 owed;		/* output in the pipes at exit */
 	uint64_t	 read_after_exit;
 };
@@ -83,5 +84,11 @@ int	command_timeout(const struct session *s);
 int	command_shutdown(struct session *s);
 /* Kills and forgets the command (connection lost, BYE, protocol error). */
 void	command_abort(struct session *s);
+/*
+ * After EXIT has been flushed: stops what the command left in its group
+ * when it must (time limit, shutdown, stdin never closed), reaps the
+ * leader and closes its fds.  Kept off the client's critical path.
+ */
+void	command_cleanup(struct session *s);
 
 #endif

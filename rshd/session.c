@@ -374,6 +374,7 @@ run(struct session *s)
 		if (r == 0 && flush_out(s) == -1) {
 			r = 1;
 		}
+		command_cleanup(s);
 		if (r == 0 && s->draining && !s->cmd.running) {
 			if (drain_until == 0) {
 				drain_until = netio_now_ms() + FLUSH_MS;
@@ -397,6 +398,7 @@ session_free(struct session *s)
 	if (s->cmd.running) {
 		command_abort(s);
 	}
+	command_cleanup(s);
 	if (!s->authed) {
 		server_auth_done(s->d, &s->peer);
 	}
