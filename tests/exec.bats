@@ -142,6 +142,15 @@ forward_signal() {
 	wait_until "all_gone $pids" 10
 }
 
+@test "a command starts with no signal ignored or blocked, in its own session" {
+	run -0 rsh_cmd -n 127.0.0.1 \
+	    'grep -E "^Sig(Ign|Blk)" /proc/self/status; ps -o sid= -o pgid= -p $$'
+	assert_line --index 0 $'SigBlk:\t0000000000000000'
+	assert_line --index 1 $'SigIgn:\t0000000000000000'
+	[[ ${lines[2]} =~ ^\ *([0-9]+)\ +([0-9]+)$ ]] || fail "ps: ${lines[2]}"
+	assert_equal "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+}
+
 @test "rshd's fds, children and threads return to baseline after these" {
 	assert_rshd_at_baseline
 }
