@@ -8,6 +8,9 @@
 # Environment: RUNS (latency runs, default 300), TRIES (throughput runs,
 # best kept, default 3), SIZE (bytes for throughput, default 1 GiB).
 set -eu
+# Every command gets the same stdin: /dev/null, as a script or cron job
+# would give it (rsh sends NO_STDIN for it).
+exec </dev/null
 
 if [ $# -ne 1 ]; then
 	echo "usage: sh bench/run.sh BUILD_DIR" >&2

@@ -4,6 +4,7 @@
  */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -295,6 +296,20 @@ stdio_closed(void)
 	return closed_in;
 }
 
+/*
+ * stdin is /dev/null: the command gets the same empty input from NO_STDIN,
+ * without a pipe, a STDIN_EOF record and their round of work on each side
+ * (cron jobs and scripts often run so).
+ */
+static int
+stdin_is_devnull(void)
+{
+	struct stat	in, null;
+
+	return fstat(0, &in) == 0 && S_ISCHR(in.st_mode) &&
+	    stat("/dev/null", &null) == 0 && in.st_rdev == null.st_rdev;
+}
+
 static int
 block_signals(void)
 {
@@ -332,7 +347,7 @@ main(int argc, char **argv)
 	if (argc - i < 2) {
 		usage(1);
 	}
-	if (stdio_closed()) {
+	if (stdio_closed() || stdin_is_devnull()) {
 		o.no_stdin = 1;
 	}
 	if (netio_split_hostport(argv[i], host, sizeof(host), port,

@@ -72,6 +72,14 @@ teardown() {
 	assert_output 0
 }
 
+@test "stdin from /dev/null reaches the command as /dev/null, a pipe as a pipe" {
+	run -0 rsh_cmd 127.0.0.1 'readlink /proc/self/fd/0' </dev/null
+	assert_output /dev/null
+	run -0 sh -c 'echo | "$@"' sh "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" \
+	    127.0.0.1 'readlink /proc/self/fd/0; cat'
+	assert_line --index 0 --regexp '^pipe:'
+}
+
 @test "rsh host yes | head -n 2 returns promptly and the remote yes is gone" {
 	local m t0 t
 	m=$(unique_marker)
