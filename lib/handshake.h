@@ -101,7 +101,6 @@ struct hs_client {
 	uint8_t		c1[HS_C1MAX];
 	size_t		c1len;
 	uint8_t		s2[HS_S2LEN];		/* the S2 we expect */
-	uint8_t		psk[CRYPTO_KEYLEN];
 };
 
 /* What a server's refusal said. */

@@ -88,15 +88,24 @@ teardown() {
 
 # forward_signal SIG STATUS: rsh running a long remote command gets SIG
 # and exits STATUS promptly, and the remote command is gone.
+# start_rsh_bg MARKER COMMAND: rsh running COMMAND (which carries MARKER)
+# in the background, output in $BATS_TEST_TMPDIR/out; sets RSH_PID, and
+# REMOTE_PIDS once the command runs.
+start_rsh_bg() {
+	# A background job of a script starts with SIGINT ignored: undo that.
+	env --default-signal=INT,QUIT "$RSH" -k "$RSH_KEYFILE" \
+	    -p "$RSHD_PORT" -n 127.0.0.1 "$2" \
+	    >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	RSH_PID=$!
+	REMOTE_PIDS=$(wait_remote "$1")
+}
+
 forward_signal() {
 	local sig=$1 want=$2 m pid pids st=0 t0 t
 	m=$(unique_marker)
-	# A background job of a script starts with SIGINT ignored: undo that.
-	env --default-signal=INT,QUIT "$RSH" -k "$RSH_KEYFILE" \
-	    -p "$RSHD_PORT" -n 127.0.0.1 "sleep 30; : $m" \
-	    >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
-	pid=$!
-	pids=$(wait_remote "$m")
+	start_rsh_bg "$m" "sleep 30; : $m"
+	pid=$RSH_PID
+	pids=$REMOTE_PIDS
 	t0=$(now_ms)
 	kill -"$sig" "$pid"
 	wait "$pid" || st=$?
@@ -122,11 +131,9 @@ forward_signal() {
 @test "rsh gives up after three signals the command ignores, and the command dies" {
 	local m pid pids st=0
 	m=$(unique_marker)
-	env --default-signal=INT,QUIT "$RSH" -k "$RSH_KEYFILE" \
-	    -p "$RSHD_PORT" -n 127.0.0.1 "trap '' INT; sleep 30; : $m" \
-	    >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
-	pid=$!
-	pids=$(wait_remote "$m")
+	start_rsh_bg "$m" "trap '' INT; sleep 30; : $m"
+	pid=$RSH_PID
+	pids=$REMOTE_PIDS
 	# Pending signals of one kind merge: space them so rsh sees three.
 	# (Nothing outside rsh shows that it has forwarded one.)
 	kill -INT "$pid"
