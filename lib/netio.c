@@ -142,6 +142,15 @@ netio_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+uint64_t
+netio_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /*
  * RFC 5952 text for an IPv6 address: lowercase hex without leading
  * zeros, the longest run of two or more zero fields (the first of equal

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define NETIO_NAMEMAX	256	/* a server name (255) and its NUL */
 #define NETIO_ADDRSTRMAX 64	/* "[v6%scope]:port" and its NUL */
@@ -30,8 +31,9 @@ ssize_t	netio_read_full(int fd, void *buf, size_t len, int timeout_ms);
 /* Sets or clears O_NONBLOCK.  Returns 0 or -1. */
 int	netio_set_nonblock(int fd, int on);
 
-/* Milliseconds from a monotonic clock. */
+/* Milliseconds, and microseconds, from the same monotonic clock. */
 long long netio_now_ms(void);
+uint64_t netio_now_us(void);
 
 /*
  * Canonical server name for what the user typed (host name or address

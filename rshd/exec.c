@@ -13,8 +13,6 @@
 
 #include <linux/close_range.h>
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -92,6 +90,14 @@ child_run(const struct exec_plan *p, int in, int out, int err, int report)
 	child_fail(report, STAGE_EXEC);
 }
 
+/* Not the command's fault: the client should see 255 and may retry. */
+static int
+out_of_resources(int err)
+{
+	return err == EAGAIN || err == ENOMEM || err == EMFILE ||
+	    err == ENFILE;
+}
+
 static void
 describe_failure(const struct exec_plan *p, const struct exec_failure *f,
     char *msg, size_t msglen, int *code)
@@ -107,6 +113,11 @@ describe_failure(const struct exec_plan *p, const struct exec_failure *f,
 		    (unsigned)p->uid, strerror(f->err));
 		break;
 	case STAGE_EXEC:
+		if (out_of_resources(f->err)) {
+			snprintf(msg, msglen, "cannot start %s: %s; the server "
+			    "is out of resources", p->path, strerror(f->err));
+			break;
+		}
 		*code = f->err == ENOENT ? 127 : 126;
 		snprintf(msg, msglen, "%s: %s", p->path,
 		    f->err == ENOENT ? "command not found" : strerror(f->err));
@@ -317,7 +328,10 @@ exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 	    netio_set_nonblock(c->out_fd, 1) == -1 ||
 	    netio_set_nonblock(c->err_fd, 1) == -1) {
 		snprintf(msg, msglen, "fcntl: %s", strerror(errno));
-		exec_terminate(c, 0);
+		exec_signal(c, SIGKILL);
+		(void)waitpid(c->pid, NULL, 0);
+		c->exited = 0;
+		exec_close(c);
 		return -1;
 	}
 	return 0;
@@ -362,109 +376,6 @@ void
 exec_signal(const struct child *c, int sig)
 {
 	(void)kill(-c->pid, sig);
-}
-
-/* 1 when /proc shows a process of group pgid that is not a zombie (or
- * when /proc cannot tell). */
-static int
-group_has_runner(pid_t pgid)
-{
-	DIR		*dir;
-	struct dirent	*de;
-	int		 found = 0;
-
-	if ((dir = opendir("/proc")) == NULL) {
-		return 1;
-	}
-	while (!found && (de = readdir(dir)) != NULL) {
-		char	 path[300], stat[512], state, *p;
-		int	 fd, ppid, pgrp;
-		ssize_t	 n;
-
-		if (!isdigit((unsigned char)de->d_name[0])) {
-			continue;
-		}
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-			continue;
-		}
-		n = read(fd, stat, sizeof(stat) - 1);
-		close(fd);
-		/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
-		if (n <= 0 || (stat[n] = '\0', p = strrchr(stat, ')')) == NULL) {
-			continue;
-		}
-		if (sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 &&
-		    pgrp == pgid && state != 'Z' && state != 'X') {
-			found = 1;
-		}
-	}
-	closedir(dir);
-	return found;
-}
-
-int
-exec_group_alive(const struct child *c)
-{
-	if (kill(-c->pid, 0) == -1 && errno != EPERM) {
-		return 0;
-	}
-	/* kill() counts zombies, which a reaper may leave for long: look for
-	 * a member that can still run. */
-	return group_has_runner(c->pid);
-}
-
-/* Waits until the group is gone or deadline (monotonic ms) passes. */
-static int
-wait_group(struct child *c, long long deadline)
-{
-	int how, code;
-
-	for (;;) {
-		if (!c->exited && c->pidfd != -1) {
-			struct pollfd pfd = { c->pidfd, POLLIN, 0 };
-			long long left = deadline - netio_now_ms();
-
-			(void)poll(&pfd, 1, left > 20 ? 20 : (left < 0 ? 0 :
-			    (int)left));
-			(void)exec_reap(c, &how, &code);
-		}
-		if ((c->exited || c->pidfd == -1) && !exec_group_alive(c)) {
-			return 0;
-		}
-		if (netio_now_ms() >= deadline) {
-			return -1;
-		}
-		if (c->exited) {
-			(void)poll(NULL, 0, 10);
-		}
-	}
-}
-
-void
-exec_terminate(struct child *c, int grace_ms)
-{
-	if ((c->pidfd != -1 && !c->exited) || exec_group_alive(c)) {
-		exec_signal(c, SIGTERM);
-		exec_signal(c, SIGCONT);	/* a stopped process must see TERM */
-		if (wait_group(c, netio_now_ms() + grace_ms) == -1) {
-			exec_signal(c, SIGKILL);
-			/* Bounded: a process in D state, or one we may not
-			 * kill, must not hold this thread forever. */
-			(void)wait_group(c, netio_now_ms() + 2000);
-		}
-	}
-	exec_close(c);
-}
-
-void
-exec_release(struct child *c)
-{
-	if (c->pidfd != -1 && c->exited) {
-		(void)waitpid(c->pid, NULL, WNOHANG);	/* a zombie: at once */
-		close(c->pidfd);
-		c->pidfd = -1;
-	}
 }
 
 void

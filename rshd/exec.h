@@ -22,7 +22,7 @@ struct exec_account {
 	char	*shell;		/* "/bin/sh" when the account has none */
 };
 
-/* A running (or exited, not yet drained) command, owned by its session. */
+/* A running (or exited, not yet drained) command, owned by its job. */
 struct child {
 	pid_t	pid;		/* also its process group id */
 	int	pidfd;		/* readable once it exits; -1 once reaped */
@@ -65,23 +65,6 @@ int	exec_reap(struct child *c, int *how, int *code);
 
 /* Sends sig to the child's whole process group. */
 void	exec_signal(const struct child *c, int sig);
-
-/* 1 while any process of the child's group still exists. */
-int	exec_group_alive(const struct child *c);
-
-/*
- * Ends the command for good: TERM to the group, up to grace_ms for it to
- * go, then KILL; reaps the leader; closes stdin only after the group is
- * gone (so a cut connection never feeds a half line to a shell), then the
- * other pipes.  Leaves *c with every fd -1.
- */
-void	exec_terminate(struct child *c, int grace_ms);
-
-/*
- * Reaps the exited leader (so a group with no one else left is gone at
- * once, for a cheap exec_group_alive()) and closes its pidfd.
- */
-void	exec_release(struct child *c);
 
 /* Reaps the exited leader and closes whatever fds *c still holds. */
 void	exec_close(struct child *c);

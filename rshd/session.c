@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,9 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "job.h"
 #include "keypool.h"
-#include "sess.h"
+#include "request.h"
 #include "session.h"
 
 #ifdef RSH_SANITIZE
@@ -35,8 +37,36 @@
 #define LINGER_MS	1000
 /* Flushing the last records before a close. */
 #define FLUSH_MS	2000
+/* Stop reading the command's output while this much waits for the socket. */
+#define SESS_OUT_HIGH	(256 * 1024)
+#define SESS_OUT_MAX	(SESS_OUT_HIGH + 4 * WIRE_MAXRECORD)
+#define SESS_IN_MAX	(4 * WIRE_MAXRECORD)
+/* Earlier commands of one connection whose groups are still being stopped
+ * while the next runs; a client that outruns this gets BUSY. */
+#define SESS_MAXOLD	8
 
-int
+struct session {
+	struct rshd		*d;
+	int			 fd;
+	struct sockaddr_storage	 peer;
+	char			 peerstr[NETIO_ADDRSTRMAX];
+	char			 localname[NETIO_NAMEMAX];
+	struct wire_dir		*rx, *tx;
+	struct buf		 in, out;
+	const struct key	*key;
+	int			 authed;	/* unauth slot given back */
+	int			 shutting_down;	/* SHUTDOWN seen */
+	int			 draining;	/* flush out, then close */
+	uint64_t		 out_sent;	/* bytes of out written so far */
+	uint64_t		 pong_end;	/* out_sent when our PONG is gone */
+	struct job		*job;		/* the command, or its stop */
+	char			 what[128];	/* its argv[0], escaped */
+	struct job		*old[SESS_MAXOLD];	/* earlier ones stopping */
+	size_t			 nold;
+};
+
+/* Queues one sealed record; -1 when out is full (the peer stopped reading). */
+static int
 sess_send(struct session *s, uint8_t type, const void *p, size_t len)
 {
 	uint8_t	*rec;
@@ -57,7 +87,7 @@ sess_send(struct session *s, uint8_t type, const void *p, size_t len)
 	return 0;
 }
 
-int
+static int
 sess_send_error(struct session *s, uint16_t code, const char *text)
 {
 	uint8_t	p[2 + WIRE_MAXERRTEXT];
@@ -245,6 +275,177 @@ out:
 	return rc;
 }
 
+/* The TCP sink: the job's output is read straight into sealed records. */
+static int
+sink_room(void *ctx)
+{
+	const struct session *s = ctx;
+
+	return s->out.len < SESS_OUT_HIGH;
+}
+
+static uint8_t *
+sink_reserve(void *ctx, enum job_stream stream, size_t *len)
+{
+	struct session	*s = ctx;
+	uint8_t		*rec;
+
+	(void)stream;
+	if (s->out.len >= SESS_OUT_HIGH || (rec = buf_reserve(&s->out,
+	    WIRE_MAXPAYLOAD + WIRE_OVERHEAD)) == NULL) {
+		return NULL;
+	}
+	if (*len > WIRE_MAXPAYLOAD) {
+		*len = WIRE_MAXPAYLOAD;
+	}
+	return rec + WIRE_PAYLOADOFF;
+}
+
+static int
+sink_commit(void *ctx, enum job_stream stream, uint8_t *p, size_t n)
+{
+	struct session	*s = ctx;
+	long		 len;
+
+	if ((len = wire_seal(s->tx, stream == JOB_STDOUT ? REC_STDOUT :
+	    REC_STDERR, p - WIRE_PAYLOADOFF, n)) == -1) {
+		log_err("%s: cannot seal a record", s->peerstr);
+		return -1;
+	}
+	buf_commit(&s->out, (size_t)len);
+	return 0;
+}
+
+static int
+sink_started(void *ctx, pid_t pid, uint32_t window)
+{
+	struct session	*s = ctx;
+	uint8_t		 p[8];
+
+	wire_put32(p, (uint32_t)pid);
+	wire_put32(p + 4, window);
+	log_info("%s: key '%s' runs %s as pid %d", s->peerstr, s->key->id,
+	    s->what, (int)pid);
+	return sess_send(s, REC_STARTED, p, sizeof(p));
+}
+
+static int
+sink_window(void *ctx, uint32_t more)
+{
+	uint8_t p[4];
+
+	wire_put32(p, more);
+	return sess_send(ctx, REC_WINDOW, p, sizeof(p));
+}
+
+static int
+sink_error(void *ctx, uint16_t code, const char *text)
+{
+	return sess_send_error(ctx, code, text);
+}
+
+static int
+sink_exited(void *ctx, int how, int code, uint64_t elapsed_us)
+{
+	struct session	*s = ctx;
+	uint8_t		 p[10];
+
+	p[0] = (uint8_t)how;
+	p[1] = (uint8_t)code;
+	wire_put64(p + 2, elapsed_us);
+	if (s->shutting_down) {
+		s->draining = 1;
+	}
+	return sess_send(s, REC_EXIT, p, sizeof(p));
+}
+
+static const struct job_sink tcp_sink = {
+	sink_reserve, sink_commit, sink_room, sink_started, sink_window,
+	sink_error, sink_exited
+};
+
+/* Frees the jobs that are done; -1 when the current one still stops and
+ * there is no room to keep it aside. */
+static int
+retire(struct session *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nold; i++) {
+		if (job_done(s->old[i])) {
+			job_free(s->old[i]);
+		} else {
+			s->old[n++] = s->old[i];
+		}
+	}
+	s->nold = n;
+	if (s->job != NULL && job_done(s->job)) {
+		job_free(s->job);
+		s->job = NULL;
+	}
+	if (s->job == NULL || job_running(s->job)) {
+		return 0;
+	}
+	if (s->nold == SESS_MAXOLD) {
+		return -1;
+	}
+	s->old[s->nold++] = s->job;
+	s->job = NULL;
+	return 0;
+}
+
+static int
+on_exec(struct session *s, const uint8_t *p, size_t len)
+{
+	struct wire_exec	*e = NULL;
+	struct job_limits	 lim;
+	const char		*why = NULL;
+	uint64_t		 t0 = netio_now_us();
+	int			 rc, busy;
+
+	if (s->job != NULL && job_running(s->job)) {
+		log_info("%s: protocol error: EXEC while a command runs",
+		    s->peerstr);
+		return -1;
+	}
+	busy = retire(s) == -1;
+	if (wire_exec_decode(p, len, WIRE_TCP, &e, &why) != WIRE_OK) {
+		e = NULL;
+	}
+	request_limits(s->d, e, 0, &lim);
+	if ((s->job = job_new(&tcp_sink, s, &lim, s->peerstr, t0)) == NULL) {
+		log_err("%s: out of memory", s->peerstr);
+		wire_exec_free(e);
+		return -1;
+	}
+	if (busy) {
+		rc = job_refuse(s->job, ERR_BUSY, "earlier commands of this "
+		    "connection are still being stopped; try again", 255);
+	} else if (s->shutting_down) {
+		rc = job_refuse(s->job, ERR_SHUTDOWN, "rshd is stopping; no "
+		    "new commands", 255);
+	} else if (e == NULL) {
+		rc = job_refuse(s->job, ERR_BAD_REQUEST, why, 255);
+	} else {
+		rc = request_start(s->d, s->key, s->job, e, s->what,
+		    sizeof(s->what));
+	}
+	wire_exec_free(e);
+	return rc;
+}
+
+static void
+on_signal(struct session *s, uint8_t sig)
+{
+	static const int map[16] = { [WIRE_SIG_HUP] = SIGHUP,
+	    [WIRE_SIG_INT] = SIGINT, [WIRE_SIG_QUIT] = SIGQUIT,
+	    [WIRE_SIG_KILL] = SIGKILL, [WIRE_SIG_TERM] = SIGTERM };
+
+	if (s->job != NULL && sig < 16 && map[sig] != 0) {
+		job_signal(s->job, map[sig]);
+	}
+}
+
 /* One record from the client: 0 to go on, 1 to close quietly, -1 error. */
 static int
 dispatch(struct session *s, uint8_t type, const uint8_t *p, size_t len)
@@ -256,13 +457,16 @@ dispatch(struct session *s, uint8_t type, const uint8_t *p, size_t len)
 	}
 	switch (type) {
 	case REC_EXEC:
-		return command_exec(s, p, len);
+		return on_exec(s, p, len);
 	case REC_STDIN:
-		return command_stdin(s, p, len);
+		return s->job == NULL ? 0 : job_stdin(s->job, p, len);
 	case REC_STDIN_EOF:
-		return command_stdin_eof(s);
+		if (s->job != NULL) {
+			job_stdin_eof(s->job);
+		}
+		return 0;
 	case REC_SIGNAL:
-		command_signal(s, p[0]);
+		on_signal(s, p[0]);
 		return 0;
 	case REC_PING:
 		/* One PING outstanding: another before our PONG left is the
@@ -330,21 +534,53 @@ socket_events(struct session *s, short revents)
 }
 
 static int
+earlier(int a, int b)
+{
+	return a == -1 ? b : b == -1 ? a : a < b ? a : b;
+}
+
+static int
 loop_timeout(const struct session *s)
 {
-	int t = command_timeout(s);
+	int t = s->job != NULL ? job_timeout(s->job) : -1;
 
-	if (s->draining && (t == -1 || t > 50)) {
-		t = 50;
+	for (size_t i = 0; i < s->nold; i++) {
+		t = earlier(t, job_timeout(s->old[i]));
+	}
+	if (s->draining) {
+		t = earlier(t, 50);
 	}
 	return t;
+}
+
+/* The jobs' turn: the current one's fds, and every job's timers. */
+static int
+jobs_events(struct session *s, const struct pollfd *pfd)
+{
+	struct pollfd none[JOB_NPOLL];
+
+	for (size_t i = 0; i < s->nold; i++) {
+		job_pollfds(s->old[i], none);
+		(void)job_events(s->old[i], none);
+	}
+	if (s->job != NULL && job_events(s->job, pfd) == -1) {
+		return -1;
+	}
+	(void)retire(s);	/* a full list waits for the next EXEC */
+	return 0;
+}
+
+static int
+running(const struct session *s)
+{
+	return s->job != NULL && job_running(s->job);
 }
 
 /* The session's poll() loop, until the connection should close. */
 static void
 run(struct session *s)
 {
-	struct pollfd	pfd[6];
+	struct pollfd	pfd[2 + JOB_NPOLL];
 	long long	drain_until = 0;
 	int		r;
 
@@ -356,26 +592,38 @@ run(struct session *s)
 		    (s->out.len > 0 ? POLLOUT : 0);
 		pfd[1].fd = s->shutting_down ? -1 : s->d->shutdown_fd;
 		pfd[1].events = POLLIN;
-		command_pollfds(s, pfd + 2);
-		if (poll(pfd, 6, loop_timeout(s)) == -1 && errno != EINTR) {
+		pfd[1].revents = 0;
+		if (s->job != NULL) {
+			job_pollfds(s->job, pfd + 2);
+		} else {
+			for (int i = 2; i < 2 + JOB_NPOLL; i++) {
+				pfd[i].fd = -1;
+				pfd[i].revents = 0;
+			}
+		}
+		if (poll(pfd, 2 + JOB_NPOLL, loop_timeout(s)) == -1 &&
+		    errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
 		if (pfd[1].revents & POLLIN) {
 			s->shutting_down = 1;
-			r = command_shutdown(s);
+			if (running(s)) {
+				r = job_shutdown(s->job);
+			} else {
+				s->draining = 1;
+			}
 		}
 		if (r == 0) {
 			r = socket_events(s, pfd[0].revents);
 		}
 		if (r == 0) {
-			r = command_events(s, pfd + 2);
+			r = jobs_events(s, pfd + 2);
 		}
 		if (r == 0 && flush_out(s) == -1) {
 			r = 1;
 		}
-		command_cleanup(s);
-		if (r == 0 && s->draining && !s->cmd.running) {
+		if (r == 0 && s->draining && !running(s)) {
 			if (drain_until == 0) {
 				drain_until = netio_now_ms() + FLUSH_MS;
 			}
@@ -393,12 +641,16 @@ session_free(struct session *s)
 {
 	struct rshd *d = s->d;
 
-	/* The peer learns at once; killing the command may take a while. */
+	/* The peer learns at once; stopping the commands may take a while,
+	 * and nothing else waits on this thread now. */
 	(void)shutdown(s->fd, SHUT_RDWR);
-	if (s->cmd.running) {
-		command_abort(s);
+	if (s->job != NULL) {
+		job_abort(s->job);
 	}
-	command_cleanup(s);
+	for (size_t i = 0; i < s->nold; i++) {
+		job_free(s->old[i]);
+	}
+	job_free(s->job);
 	if (!s->authed) {
 		server_auth_done(s->d, &s->peer);
 	}
@@ -407,7 +659,6 @@ session_free(struct session *s)
 	wire_dir_free(s->tx);
 	buf_free(&s->in);
 	buf_free(&s->out);
-	buf_free(&s->cmd.stdin_q);
 	free(s);
 	crypto_thread_done();
 	server_conn_done(d);
@@ -450,12 +701,10 @@ session_start(struct rshd *d, int fd, const struct sockaddr_storage *peer)
 	s->d = d;
 	s->fd = fd;
 	s->peer = *peer;
-	s->cmd.child.pidfd = -1;
 	(void)netio_addr_str((const struct sockaddr *)peer, s->peerstr,
 	    sizeof(s->peerstr));
 	if (buf_init(&s->in, WIRE_MAXRECORD, SESS_IN_MAX) == -1 ||
-	    buf_init(&s->out, 2 * WIRE_MAXRECORD, SESS_OUT_MAX) == -1 ||
-	    buf_init(&s->cmd.stdin_q, 0, d->conf->stdin_window) == -1) {
+	    buf_init(&s->out, 2 * WIRE_MAXRECORD, SESS_OUT_MAX) == -1) {
 		goto fail;
 	}
 	if (pthread_attr_init(&attr) != 0) {
@@ -471,7 +720,6 @@ session_start(struct rshd *d, int fd, const struct sockaddr_storage *peer)
 fail:
 	buf_free(&s->in);
 	buf_free(&s->out);
-	buf_free(&s->cmd.stdin_q);
 	free(s);
 	return -1;
 }

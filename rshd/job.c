@@ -1,0 +1,582 @@
+/*
+ * job: one command from spawn to the end of its process group.
+ *
+ * The stdin credit is an invariant: credit + queued + ungranted is the
+ * window, so the stdin queue never outgrows the window and the carrier can
+ * always read its peer (a SIGNAL is never stuck behind data).
+ *
+ * After exit the leader stays a zombie until the group is confirmed gone:
+ * while it is one, its pid is the group's id and no one else can take it,
+ * so signalling the group stays safe.  Whether the group still has a
+ * member is asked of pgroup (one shared walk of /proc) when a timer fires,
+ * with growing intervals, never in a loop.
+ */
+#include <sys/ioctl.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "netio.h"
+#include "wire.h"
+
+#include "exec.h"
+#include "job.h"
+#include "pgroup.h"
+
+#define CHECK_FIRST_MS	10	/* first look at a stopping group */
+#define CHECK_MAX_MS	500	/* the intervals double up to this */
+#define GIVEUP_MS	2000	/* after KILL: a process in D state */
+
+enum job_state {
+	JOB_NEW,	/* not started */
+	JOB_RUNNING,	/* started; the sink has not heard exited() */
+	JOB_STOPPING,	/* exited() said, or aborted: the group goes */
+	JOB_DONE	/* nothing left */
+};
+
+struct job {
+	const struct job_sink	*sink;		/* NULL once aborted */
+	void			*ctx;
+	struct job_limits	 lim;
+	char			 tag[NETIO_ADDRSTRMAX];
+	enum job_state		 state;
+	struct child		 child;
+	uint64_t		 t_start_us;
+	uint64_t		 credit;	/* STDIN bytes the peer may send */
+	uint64_t		 ungranted;	/* written to the child, not granted */
+	struct buf		 stdin_q;	/* STDIN waiting for the child */
+	int			 stdin_eof;
+	int			 how, code;
+	long long		 exited_at;	/* when the leader's exit was seen */
+	long long		 deadline;	/* time limit; 0: none */
+	long long		 drain_until;	/* after exit: output grace */
+	long long		 kill_at;	/* after TERM: when to KILL */
+	int			 stopping;	/* TERM sent */
+	uint64_t		 owed;		/* output in the pipes at exit */
+	uint64_t		 read_after_exit;
+	/* The stop sequence after exit or abort. */
+	int			 must_stop;	/* the group goes, not waited for */
+	long long		 check_at;	/* next look at the group */
+	long long		 check_step;
+	long long		 last_look;	/* the group may have changed since */
+	long long		 giveup_at;	/* after KILL */
+};
+
+static void
+close_fd(int *fd)
+{
+	if (*fd != -1) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+struct job *
+job_new(const struct job_sink *sink, void *ctx, const struct job_limits *lim,
+    const char *tag, uint64_t t_start_us)
+{
+	struct job *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		return NULL;
+	}
+	if (buf_init(&j->stdin_q, 0, lim->stdin_window) == -1) {
+		free(j);
+		return NULL;
+	}
+	j->sink = sink;
+	j->ctx = ctx;
+	j->lim = *lim;
+	(void)strlcpy(j->tag, tag, sizeof(j->tag));
+	j->child.pidfd = j->child.in_fd = -1;
+	j->child.out_fd = j->child.err_fd = -1;
+	j->t_start_us = t_start_us;
+	return j;
+}
+
+static int
+report_exit(struct job *j, int how, int code)
+{
+	if (j->sink == NULL) {
+		return 0;
+	}
+	return j->sink->exited(j->ctx, how, code, netio_now_us() - j->t_start_us);
+}
+
+static int
+report_error(struct job *j, uint16_t err, const char *text)
+{
+	return j->sink == NULL ? 0 : j->sink->error(j->ctx, err, text);
+}
+
+int
+job_refuse(struct job *j, uint16_t err, const char *text, int code)
+{
+	char vis[4 * 256 + 1];
+
+	/* text may hold the client's argv[0] or CWD: escape it for the log */
+	log_info("%s: refused: %s", j->tag,
+	    log_vis(vis, sizeof(vis), text, strlen(text)));
+	j->state = JOB_DONE;
+	if (report_error(j, err, text) == -1) {
+		return -1;
+	}
+	return report_exit(j, EXIT_HOW_NOTSTARTED, code);
+}
+
+int
+job_start(struct job *j, const struct exec_plan *plan)
+{
+	char		msg[512];
+	uint32_t	window;
+	int		code;
+
+	if (exec_spawn(plan, &j->child, msg, sizeof(msg), &code) == -1) {
+		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
+	}
+	j->state = JOB_RUNNING;
+	window = j->child.in_fd == -1 ? 0 : j->lim.stdin_window;
+	j->credit = window;
+	j->deadline = j->lim.time_limit_ms > 0 ?
+	    netio_now_ms() + j->lim.time_limit_ms : 0;
+	return j->sink->started(j->ctx, j->child.pid, window);
+}
+
+/* Gives back what the child has consumed, in chunks worth a record. */
+static int
+grant(struct job *j)
+{
+	uint32_t more;
+
+	if (j->ungranted == 0 || (j->stdin_q.len > 0 &&
+	    j->ungranted < j->lim.stdin_window / 4)) {
+		return 0;
+	}
+	more = (uint32_t)j->ungranted;	/* never above the window */
+	j->credit += j->ungranted;
+	j->ungranted = 0;
+	if (j->sink == NULL || j->sink->window == NULL) {
+		return 0;
+	}
+	return j->sink->window(j->ctx, more);
+}
+
+/* Feeds the child's stdin from the queue without blocking. */
+static void
+write_stdin(struct job *j)
+{
+	while (j->stdin_q.len > 0 && j->child.in_fd != -1) {
+		ssize_t w = write(j->child.in_fd, buf_data(&j->stdin_q),
+		    j->stdin_q.len);
+
+		if (w > 0) {
+			buf_consume(&j->stdin_q, (size_t)w);
+			j->ungranted += (uint64_t)w;
+		} else if (w == -1 && errno == EINTR) {
+			continue;
+		} else if (w == -1 && errno == EAGAIN) {
+			break;
+		} else {
+			/* It closed its stdin: discard, keep granting. */
+			j->ungranted += j->stdin_q.len;
+			buf_consume(&j->stdin_q, j->stdin_q.len);
+			close_fd(&j->child.in_fd);
+		}
+	}
+	if (j->stdin_eof && j->stdin_q.len == 0) {
+		close_fd(&j->child.in_fd);
+	}
+}
+
+int
+job_stdin(struct job *j, const uint8_t *p, size_t len)
+{
+	if (j->state != JOB_RUNNING) {
+		return 0;	/* in flight when the command ended */
+	}
+	if (j->stdin_eof || len > j->credit) {
+		log_info("%s: protocol error: STDIN %s", j->tag,
+		    j->stdin_eof ? "after STDIN_EOF" : "beyond the credit");
+		return -1;
+	}
+	j->credit -= len;
+	if (j->child.in_fd == -1) {
+		j->ungranted += len;
+	} else if (buf_append(&j->stdin_q, p, len) == -1) {
+		return -1;	/* cannot happen: see the invariant */
+	}
+	write_stdin(j);
+	return grant(j);
+}
+
+void
+job_stdin_eof(struct job *j)
+{
+	if (j->state == JOB_RUNNING) {
+		j->stdin_eof = 1;
+		write_stdin(j);
+	}
+}
+
+void
+job_signal(struct job *j, int sig)
+{
+	/* Until exit is reported the leader is at worst a zombie: its pgid
+	 * is ours. */
+	if (j->state == JOB_RUNNING) {
+		log_debug("%s: signal %d to pid %d", j->tag, sig,
+		    (int)j->child.pid);
+		exec_signal(&j->child, sig);
+	}
+}
+
+/* TERM now (and CONT: a stopped process must see it), KILL later. */
+static void
+stop(struct job *j)
+{
+	j->stopping = 1;
+	exec_signal(&j->child, SIGTERM);
+	exec_signal(&j->child, SIGCONT);
+	j->kill_at = netio_now_ms() + j->lim.kill_grace_ms;
+}
+
+int
+job_shutdown(struct job *j)
+{
+	if (j->state != JOB_RUNNING || j->child.exited || j->stopping) {
+		return 0;
+	}
+	stop(j);
+	return report_error(j, ERR_SHUTDOWN,
+	    "rshd is stopping; the command is being terminated");
+}
+
+/* From now on the group is stopped by timers; the next look is due now. */
+static void
+begin_stopping(struct job *j, int must_stop)
+{
+	long long now = netio_now_ms();
+
+	j->state = JOB_STOPPING;
+	j->must_stop = must_stop;
+	j->check_at = now;
+	j->check_step = CHECK_FIRST_MS;
+	j->last_look = j->child.exited ? j->exited_at : now;
+}
+
+void
+job_abort(struct job *j)
+{
+	j->sink = NULL;
+	if (j->state == JOB_NEW) {
+		j->state = JOB_DONE;
+	}
+	if (j->state != JOB_RUNNING) {
+		return;
+	}
+	log_info("%s: connection ended; stopping pid %d", j->tag,
+	    (int)j->child.pid);
+	/* No one reads the output any more: writers get EPIPE.  Stdin stays
+	 * open until the group is gone (no half script ever runs). */
+	close_fd(&j->child.out_fd);
+	close_fd(&j->child.err_fd);
+	if (!j->child.exited && !j->stopping) {
+		stop(j);
+	}
+	begin_stopping(j, 1);
+}
+
+void
+job_pollfds(const struct job *j, struct pollfd *pfd)
+{
+	int running = j->state == JOB_RUNNING;
+	int room = running && j->sink != NULL && j->sink->room(j->ctx);
+
+	/* An fd we do not want events from is left out: a closed peer
+	 * reports POLLHUP or POLLERR whatever we ask for. */
+	pfd[0].fd = running && j->stdin_q.len > 0 ? j->child.in_fd : -1;
+	pfd[0].events = POLLOUT;
+	pfd[1].fd = room ? j->child.out_fd : -1;
+	pfd[1].events = POLLIN;
+	pfd[2].fd = room ? j->child.err_fd : -1;
+	pfd[2].events = POLLIN;
+	pfd[3].fd = (running || j->state == JOB_STOPPING) &&
+	    !j->child.exited ? j->child.pidfd : -1;
+	pfd[3].events = POLLIN;
+	for (int i = 0; i < JOB_NPOLL; i++) {
+		pfd[i].revents = 0;
+	}
+}
+
+/* Reads the child's output into the sink's room. */
+static int
+read_output(struct job *j, int *fd, enum job_stream stream)
+{
+	while (*fd != -1 && j->sink->room(j->ctx)) {
+		uint8_t	*p;
+		size_t	 room = WIRE_MAXPAYLOAD;
+		ssize_t	 r;
+
+		if ((p = j->sink->reserve(j->ctx, stream, &room)) == NULL) {
+			break;
+		}
+		r = read(*fd, p, room);
+		if (r > 0) {
+			if (j->child.exited) {
+				j->read_after_exit += (uint64_t)r;
+			}
+			if (j->sink->commit(j->ctx, stream, p,
+			    (size_t)r) == -1) {
+				return -1;
+			}
+		} else if (r == -1 && errno == EINTR) {
+			continue;
+		} else if (r == -1 && errno == EAGAIN) {
+			break;
+		} else {
+			close_fd(fd);
+		}
+	}
+	return 0;
+}
+
+/* How many bytes the pipe holds unread. */
+static uint64_t
+pipe_pending(int fd)
+{
+	int n = 0;
+
+	return fd != -1 && ioctl(fd, FIONREAD, &n) == 0 && n > 0 ?
+	    (uint64_t)n : 0;
+}
+
+/* The leader's exit, when the pidfd says it came. */
+static void
+leader_exited(struct job *j)
+{
+	if (exec_reap(&j->child, &j->how, &j->code) != 1) {
+		return;
+	}
+	j->exited_at = netio_now_ms();
+	j->drain_until = j->exited_at + j->lim.drain_grace_ms;
+	j->owed = pipe_pending(j->child.out_fd) +
+	    pipe_pending(j->child.err_fd);
+}
+
+/* The time limit, KILL after TERM, and the end of the drain. */
+static int
+running_timers(struct job *j)
+{
+	long long	now = netio_now_ms();
+	char		text[128];
+
+	if (j->deadline != 0 && !j->child.exited && !j->stopping &&
+	    now >= j->deadline) {
+		snprintf(text, sizeof(text), "the command ran past its time "
+		    "limit of %lld ms", j->lim.time_limit_ms);
+		log_info("%s: pid %d: %s", j->tag, (int)j->child.pid, text);
+		stop(j);
+		if (report_error(j, ERR_TIMEOUT, text) == -1) {
+			return -1;
+		}
+	}
+	if (j->kill_at != 0 && now >= j->kill_at) {
+		/* The group too, when the leader died of TERM and others not:
+		 * its zombie keeps the group id ours. */
+		exec_signal(&j->child, SIGKILL);
+		j->kill_at = 0;
+	}
+	if (j->child.exited && now >= j->drain_until &&
+	    (j->child.out_fd != -1 || j->child.err_fd != -1)) {
+		if (j->read_after_exit < j->owed) {
+			/* What the command itself wrote comes first in the
+			 * pipes and is never cut, however slow the client; a
+			 * background writer cannot extend this. */
+			j->drain_until = now + (j->lim.drain_grace_ms > 10 ?
+			    j->lim.drain_grace_ms : 10);
+			return 0;
+		}
+		close_fd(&j->child.out_fd);
+		close_fd(&j->child.err_fd);
+		return report_error(j, ERR_OUTPUT_CUT, "a background "
+		    "process kept the command's output open");
+	}
+	return 0;
+}
+
+/* Exit once the leader has exited and its output is drained. */
+static int
+finish(struct job *j)
+{
+	if (!j->child.exited || j->child.out_fd != -1 ||
+	    j->child.err_fd != -1) {
+		return 0;
+	}
+	log_info("%s: pid %d %s %d after %.3f s", j->tag, (int)j->child.pid,
+	    j->how == EXIT_HOW_SIGNALED ? "killed by signal" :
+	    "exited with status", j->code,
+	    (double)(netio_now_us() - j->t_start_us) / 1e6);
+	buf_consume(&j->stdin_q, j->stdin_q.len);
+	/* A command stopped for its time limit or a shutdown goes with its
+	 * whole group.  And stdin ends only by STDIN_EOF: a background
+	 * process reading it must not see end of file (and run half a
+	 * line) now.  The look at the group waits for the next turn of the
+	 * loop, so that exit is on its way first. */
+	begin_stopping(j, j->stopping || j->child.in_fd != -1);
+	return report_exit(j, j->how, j->code);
+}
+
+static void
+done(struct job *j)
+{
+	exec_close(&j->child);
+	j->state = JOB_DONE;
+}
+
+/* One look at a stopping group, and what follows from it. */
+static void
+stopping_timers(struct job *j)
+{
+	long long now = netio_now_ms();
+
+	if (j->giveup_at != 0 && now >= j->giveup_at) {
+		log_warn("%s: processes of group %d survive KILL; leaving "
+		    "them", j->tag, (int)j->child.pid);
+		done(j);
+		return;
+	}
+	if (j->kill_at != 0 && now >= j->kill_at) {
+		exec_signal(&j->child, SIGKILL);
+		j->kill_at = 0;
+		j->giveup_at = now + GIVEUP_MS;
+		j->check_at = now;
+		j->check_step = CHECK_FIRST_MS;
+	}
+	if (now < j->check_at) {
+		return;
+	}
+	if (j->child.exited && (!j->must_stop ||
+	    !pgroup_has_runner(j->child.pid, j->last_look))) {
+		done(j);
+		return;
+	}
+	j->last_look = now;
+	if (j->child.exited && !j->stopping) {
+		log_info("%s: pid %d is gone; stopping the processes left in "
+		    "its group", j->tag, (int)j->child.pid);
+		stop(j);
+	}
+	j->check_at = now + j->check_step;
+	j->check_step = j->check_step * 2 > CHECK_MAX_MS ? CHECK_MAX_MS :
+	    j->check_step * 2;
+}
+
+int
+job_events(struct job *j, const struct pollfd *pfd)
+{
+	if (j->state == JOB_STOPPING) {
+		if (pfd[3].revents != 0 && !j->child.exited) {
+			leader_exited(j);
+			j->last_look = j->exited_at;
+			j->check_at = j->exited_at;
+		}
+		stopping_timers(j);
+		return 0;
+	}
+	if (j->state != JOB_RUNNING) {
+		return 0;
+	}
+	if (pfd[0].revents != 0) {
+		write_stdin(j);
+	}
+	if ((pfd[1].revents != 0 &&
+	    read_output(j, &j->child.out_fd, JOB_STDOUT) == -1) ||
+	    (pfd[2].revents != 0 &&
+	    read_output(j, &j->child.err_fd, JOB_STDERR) == -1)) {
+		return -1;
+	}
+	if (pfd[3].revents != 0) {
+		leader_exited(j);
+	}
+	if (running_timers(j) == -1 || grant(j) == -1) {
+		return -1;
+	}
+	return finish(j);
+}
+
+static long long
+earliest(long long a, long long b)
+{
+	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+int
+job_timeout(const struct job *j)
+{
+	long long	next = 0, now = netio_now_ms();
+
+	if (j->state == JOB_RUNNING) {
+		if (!j->child.exited && !j->stopping) {
+			next = j->deadline;
+		}
+		next = earliest(next, j->kill_at);
+		if (j->child.exited && (j->child.out_fd != -1 ||
+		    j->child.err_fd != -1)) {
+			next = earliest(next, j->drain_until);
+		}
+	} else if (j->state == JOB_STOPPING) {
+		next = earliest(earliest(j->check_at, j->kill_at),
+		    j->giveup_at);
+	}
+	if (next == 0) {
+		return -1;
+	}
+	/* A time limit of weeks must not overflow poll()'s int. */
+	return next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
+	    (int)(next - now);
+}
+
+int
+job_running(const struct job *j)
+{
+	return j->state == JOB_NEW || j->state == JOB_RUNNING;
+}
+
+int
+job_done(const struct job *j)
+{
+	return j->state == JOB_DONE;
+}
+
+pid_t
+job_pid(const struct job *j)
+{
+	return j->child.pid;
+}
+
+void
+job_free(struct job *j)
+{
+	struct pollfd pfd[JOB_NPOLL];
+
+	if (j == NULL) {
+		return;
+	}
+	job_abort(j);
+	/* Only an owner on its way out gets here with a job not done:
+	 * drive the stop sequence to its end. */
+	while (j->state != JOB_DONE) {
+		job_pollfds(j, pfd);
+		(void)poll(pfd, JOB_NPOLL, job_timeout(j));
+		(void)job_events(j, pfd);
+	}
+	buf_free(&j->stdin_q);
+	free(j);
+}

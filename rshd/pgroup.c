@@ -1,0 +1,118 @@
+/*
+ * pgroup: one shared walk of /proc, kept as the sorted list of process
+ * groups that have a member that is not a zombie.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pgroup.h"
+
+static pthread_mutex_t	 walk_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Guarded by walk_lock: the last walk and when it started. */
+static pid_t		*groups;
+static size_t		 ngroups, cap;
+static long long	 walked_at_us = -1;	/* monotonic */
+static int		 walk_failed;
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The process group of /proc/NAME when it is not a zombie; -1 otherwise. */
+static pid_t
+runner_group(const char *name)
+{
+	char	 path[300], stat[512], state, *p;
+	int	 fd, ppid, pgrp;
+	ssize_t	 n;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		return -1;
+	}
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
+	if (n <= 0 || (stat[n] = '\0', p = strrchr(stat, ')')) == NULL ||
+	    sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3 ||
+	    state == 'Z' || state == 'X') {
+		return -1;
+	}
+	return (pid_t)pgrp;
+}
+
+static int
+add_group(pid_t g)
+{
+	if (ngroups == cap) {
+		size_t	 ncap = cap == 0 ? 256 : cap * 2;
+		pid_t	*n = reallocarray(groups, ncap, sizeof(*n));
+
+		if (n == NULL) {
+			return -1;
+		}
+		groups = n;
+		cap = ncap;
+	}
+	groups[ngroups++] = g;
+	return 0;
+}
+
+/* Walks /proc into groups; walk_lock held. */
+static void
+walk(void)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	pid_t		 g;
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	walked_at_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	ngroups = 0;
+	walk_failed = 0;
+	if ((dir = opendir("/proc")) == NULL) {
+		walk_failed = 1;
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    (g = runner_group(de->d_name)) == -1) {
+			continue;
+		}
+		if (add_group(g) == -1) {
+			walk_failed = 1;
+			break;
+		}
+	}
+	closedir(dir);
+	qsort(groups, ngroups, sizeof(*groups), cmp_pid);
+}
+
+int
+pgroup_has_runner(pid_t pgid, long long since_ms)
+{
+	int found;
+
+	pthread_mutex_lock(&walk_lock);
+	/* A walk that started within since_ms's own millisecond may have
+	 * started before the event: only a later one answers. */
+	if (walked_at_us < (since_ms + 1) * 1000) {
+		walk();
+	}
+	found = walk_failed || bsearch(&pgid, groups, ngroups,
+	    sizeof(*groups), cmp_pid) != NULL;
+	pthread_mutex_unlock(&walk_lock);
+	return found;
+}

@@ -1,0 +1,21 @@
+/*
+ * pgroup: whether a command's process group still has a member that can
+ * run.  The answer comes from one walk of /proc that every thread shares:
+ * with hundreds of commands being stopped at once, each asks for a walk
+ * no older than it needs, and one walk answers them all.
+ */
+#ifndef RSHD_PGROUP_H
+#define RSHD_PGROUP_H
+
+#include <sys/types.h>
+
+/*
+ * 1 when a process of group pgid that is not a zombie exists (or /proc
+ * cannot tell), according to a walk of /proc that started at or after
+ * since_ms (netio_now_ms()); 0 when there is none.  A caller passes the
+ * time it last knew the group to have changed (its leader's exit, its
+ * last check), so the answer is never older than that.
+ */
+int	pgroup_has_runner(pid_t pgid, long long since_ms);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * request: an authenticated EXEC, from checks to a started job.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "wire.h"
+
+#include "exec.h"
+#include "job.h"
+#include "policy.h"
+#include "request.h"
+
+void
+request_limits(const struct rshd *d, const struct wire_exec *e,
+    long long cap_ms, struct job_limits *lim)
+{
+	long long	t = e != NULL && e->has_timeout ? e->timeout_ms : 0;
+	long long	max = d->conf->max_timeout_ms;
+
+	if (max > 0 && (t == 0 || t > max)) {
+		t = max;
+	}
+	if (cap_ms > 0 && (t == 0 || t > cap_ms)) {
+		t = cap_ms;
+	}
+	memset(lim, 0, sizeof(*lim));
+	lim->stdin_window = d->conf->stdin_window;
+	lim->drain_grace_ms = d->conf->drain_grace_ms;
+	lim->kill_grace_ms = d->conf->kill_grace_ms;
+	lim->time_limit_ms = t;
+}
+
+int
+request_start(const struct rshd *d, const struct key *key, struct job *j,
+    const struct wire_exec *e, char *what, size_t whatlen)
+{
+	struct exec_plan	*plan;
+	char			 msg[512];
+	int			 code, rc;
+	const char		*arg0 = e->argc > 0 ? e->argv[0] : "-";
+
+	(void)log_vis(what, whatlen, arg0, strlen(arg0));
+	if ((e->flags & EXEC_FLAG_SHELL) && e->argc != 1) {
+		return job_refuse(j, ERR_BAD_REQUEST,
+		    "SHELL takes exactly one ARG", 255);
+	}
+	if (policy_exec(key, e, msg, sizeof(msg)) == -1) {
+		return job_refuse(j, ERR_DENIED, msg, 255);
+	}
+	if ((plan = exec_plan_new(e, &d->account, msg, sizeof(msg),
+	    &code)) == NULL) {
+		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
+	}
+	rc = job_start(j, plan);
+	exec_plan_free(plan);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * request: what every transport does with a decoded EXEC once its peer is
+ * authenticated: the last checks, policy, the plan, and the job's start.
+ * So TCP and UDP refuse and run commands the same way.
+ */
+#ifndef RSHD_REQUEST_H
+#define RSHD_REQUEST_H
+
+#include <stddef.h>
+
+#include "keys.h"
+#include "wire.h"
+
+#include "job.h"
+#include "server.h"
+
+/*
+ * The limits of a job for e: the daemon's grace periods, the stdin
+ * window, and the time limit, which is the client's TIMEOUT (none when e
+ * is NULL) capped by MaxCommandTime and by cap_ms (0: no cap of the
+ * transport's own).
+ */
+void	request_limits(const struct rshd *d, const struct wire_exec *e,
+	    long long cap_ms, struct job_limits *lim);
+
+/*
+ * Runs e for key on j (new, not started): the SHELL rule, policy, the
+ * plan for the daemon's account, the spawn.  Whatever stops it is
+ * reported through j's sink (ERROR, then EXIT(2, code)).  what gets
+ * argv[0], escaped, for logs.  Returns what the sink returned.
+ */
+int	request_start(const struct rshd *d, const struct key *key,
+	    struct job *j, const struct wire_exec *e, char *what,
+	    size_t whatlen);
+
+#endif
