@@ -1,8 +1,8 @@
 /*
- * test_wire: the record layer and the UDP datagrams against
- * vectors-v1.json, byte for byte, and every malformed record we can make:
- * bad lengths, truncations, flipped bits, replays, reordering, key update
- * and sequence exhaustion.  Runs in tests/vectors.
+ * test_wire: the record layer against vectors-v1.json, byte for byte, and
+ * every malformed record we can make: bad lengths, truncations, flipped
+ * bits, replays, reordering, key update and sequence exhaustion.  The UDP
+ * datagrams are test_udp's.  Runs in tests/vectors.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -395,94 +395,6 @@ test_checks(void)
 	CHECK_EQ(wire_check_s2c(REC_ERROR, 1), WIRE_BAD);
 }
 
-/* Seals p with key, nonce and AAD; appends the tag.  0 or -1. */
-static int
-seal_direct(const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
-    size_t aadlen, uint8_t *p, size_t len)
-{
-	struct crypto_aead	*a;
-	int			 rc;
-
-	if ((a = crypto_aead_new(key, 1)) == NULL) {
-		return -1;
-	}
-	rc = crypto_aead_seal(a, nonce, aad, aadlen, p, len, p + len);
-	crypto_aead_free(a);
-	return rc;
-}
-
-/* The UDP request and reply vectors. */
-static void
-test_udp(void)
-{
-	uint8_t		 psk[32], n16[16], h[512], want[1024], buf[1024];
-	uint8_t		 info[600], k[32], nonce[12], out[64];
-	char		 keyid[80], name[300];
-	size_t		 hl, idl, nl, pl, ol, el, off;
-	long		 wl;
-	long long	 ts, mr;
-
-	CHECK_EQ(vec_hex(json, "psk", psk, 32), 32);
-	CHECK_EQ(vec_hex(json, "udp/N", n16, 16), 16);
-	CHECK((idl = (size_t)vec_str(json, "keyid", keyid, sizeof(keyid))) > 0);
-	CHECK((nl = (size_t)vec_str(json, "server_name", name, sizeof(name))) >
-	    0);
-	CHECK((ts = vec_num(json, "udp/ts_ms")) > 0);
-	CHECK((mr = vec_num(json, "udp/max_reply")) > 0);
-	memcpy(h, "RSU\x01", 4);
-	h[4] = (uint8_t)idl;
-	memcpy(h + 5, keyid, idl);
-	h[5 + idl] = (uint8_t)nl;
-	memcpy(h + 6 + idl, name, nl);
-	off = 6 + idl + nl;
-	memcpy(h + off, n16, 16);
-	wire_put64(h + off + 16, (uint64_t)ts);
-	wire_put16(h + off + 24, (uint16_t)mr);
-	hl = off + 26;
-	CHECK_EQ(vec_hex(json, "udp/header", want, sizeof(want)), hl);
-	CHECK_MEM(h, want, hl);
-
-	memcpy(info, "rsh/1 udp request", 17);
-	memcpy(info + 17, h, hl);
-	CHECK_EQ(crypto_hkdf(k, n16, 16, psk, 32, info, 17 + hl), 0);
-	CHECK_EQ(vec_hex(json, "udp/k_req", want, 32), 32);
-	CHECK_MEM(k, want, 32);
-	memcpy(buf, h, hl);
-	CHECK((pl = (size_t)vec_hex(json, "udp/payload", buf + hl, 256)) > 0);
-	memset(nonce, 0, 12);
-	CHECK_EQ(seal_direct(k, nonce, h, hl, buf + hl, pl), 0);
-	CHECK_EQ(vec_hex(json, "udp/request", want, sizeof(want)),
-	    hl + pl + 16);
-	CHECK_MEM(buf, want, hl + pl + 16);
-
-	memcpy(info, "rsh/1 udp reply", 15);
-	memcpy(info + 15, h, hl);
-	CHECK_EQ(crypto_hkdf(k, n16, 16, psk, 32, info, 15 + hl), 0);
-	CHECK_EQ(vec_hex(json, "udp/k_rep", want, 32), 32);
-	CHECK_MEM(k, want, 32);
-	memcpy(buf, "RSU\x81", 4);
-	memcpy(buf + 4, n16, 16);
-	CHECK_EQ(vec_hex(json, "udp/Nr", buf + 20, 12), 12);
-	memcpy(nonce, buf + 20, 12);
-	buf[32] = (uint8_t)vec_num(json, "udp/reply_fields/how");
-	buf[33] = (uint8_t)vec_num(json, "udp/reply_fields/code");
-	buf[34] = (uint8_t)vec_num(json, "udp/reply_fields/flags");
-	CHECK((wl = vec_hex(json, "udp/reply_fields/out", out, sizeof(out))) >=
-	    0);
-	ol = wl < 0 ? 0 : (size_t)wl;
-	wire_put32(buf + 35, (uint32_t)ol);
-	memcpy(buf + 39, out, ol);
-	CHECK((wl = vec_hex(json, "udp/reply_fields/err", out, sizeof(out))) >=
-	    0);
-	el = wl < 0 ? 0 : (size_t)wl;
-	wire_put32(buf + 39 + ol, (uint32_t)el);
-	memcpy(buf + 43 + ol, out, el);
-	CHECK_EQ(seal_direct(k, nonce, buf, 32, buf + 32, 11 + ol + el), 0);
-	CHECK_EQ(vec_hex(json, "udp/reply", want, sizeof(want)),
-	    32 + 11 + ol + el + 16);
-	CHECK_MEM(buf, want, 32 + 11 + ol + el + 16);
-}
-
 int
 main(void)
 {
@@ -500,7 +412,6 @@ main(void)
 	test_key_update();
 	test_exhaustion();
 	test_checks();
-	test_udp();
 	free(json);
 	return check_done("test_wire");
 }
