@@ -143,6 +143,15 @@ netio_now_ms(void)
 }
 
 uint64_t
+netio_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t
 netio_now_us(void)
 {
 	struct timespec ts;

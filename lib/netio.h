@@ -34,6 +34,8 @@ int	netio_set_nonblock(int fd, int on);
 /* Milliseconds, and microseconds, from the same monotonic clock. */
 long long netio_now_ms(void);
 uint64_t netio_now_us(void);
+/* The wall clock in Unix milliseconds (UDP timestamps). */
+uint64_t netio_wall_ms(void);
 
 /*
  * Canonical server name for what the user typed (host name or address

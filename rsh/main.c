@@ -1,6 +1,6 @@
 /*
  * rsh: run a command on a remote host through rshd.  Options, the key,
- * the connection, and the exit status.
+ * the connection (TCP here, UDP in dgram.c), and the exit status.
  */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,9 +28,14 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "dgram.h"
 #include "session.h"
 
 #define DEFAULT_PORT		"2222"
+/* The Makefile sets it; tools run without the Makefile's flags need one. */
+#ifndef RSH_VERSION
+#define RSH_VERSION		"unknown"
+#endif
 #define CONNECT_TIMEOUT_MS	10000
 
 struct options {
@@ -39,8 +44,12 @@ struct options {
 	int		 argv_mode;	/* -x */
 	int		 no_stdin;	/* -n */
 	uint32_t	 timeout_ms;	/* -m */
+	int		 udp;		/* -u */
+	uint16_t	 max_reply;	/* --max-reply, 0: not given */
 	const char	*keygen;
 };
+
+enum { OPT_KEYGEN = 256, OPT_MAX_REPLY };
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -48,6 +57,9 @@ usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: rsh [-p PORT] [-k KEYFILE] [-x] [-n] [-m SECONDS] "
 	    "HOST[:PORT] COMMAND [ARG]...\n"
+	    "       rsh -u [-p PORT] [-k KEYFILE] [-x] [-n] [-m SECONDS] "
+	    "[--max-reply N]\n"
+	    "              HOST[:PORT] COMMAND [ARG]...\n"
 	    "       rsh --keygen KEYID\n");
 	exit(status == 0 ? 0 : RSH_EXIT_FAILURE);
 }
@@ -81,11 +93,29 @@ parse_seconds(const char *s)
 	return v * 1000 < 1 ? 1 : (uint32_t)(v * 1000);
 }
 
+/* --max-reply: the largest reply datagram we accept, in bytes. */
+static uint16_t
+parse_max_reply(const char *s)
+{
+	char		*end;
+	unsigned long	 v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    v < DGRAM_REPLY_MIN || v > DGRAM_REPLY_MAX) {
+		die("--max-reply wants a number of bytes from %d to %d, not '%s'",
+		    DGRAM_REPLY_MIN, DGRAM_REPLY_MAX, s);
+	}
+	return (uint16_t)v;
+}
+
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "keygen", required_argument, NULL, 'G' },
+		{ "keygen", required_argument, NULL, OPT_KEYGEN },
+		{ "max-reply", required_argument, NULL, OPT_MAX_REPLY },
 		{ "max-time", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -94,14 +124,16 @@ parse_args(int argc, char **argv, struct options *o)
 	int ch;
 
 	/* '+': the remote command's own options are not ours. */
-	while ((ch = getopt_long(argc, argv, "+hk:m:np:Vx", longopts,
+	while ((ch = getopt_long(argc, argv, "+hk:m:np:uVx", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 'G': o->keygen = optarg; break;
+		case OPT_KEYGEN: o->keygen = optarg; break;
+		case OPT_MAX_REPLY: o->max_reply = parse_max_reply(optarg); break;
 		case 'k': o->keyfile = optarg; break;
 		case 'm': o->timeout_ms = parse_seconds(optarg); break;
 		case 'n': o->no_stdin = 1; break;
 		case 'p': o->port = optarg; break;
+		case 'u': o->udp = 1; break;
 		case 'x': o->argv_mode = 1; break;
 		case 'V':
 			printf("rsh %s (protocol 1)\n", RSH_VERSION);
@@ -113,6 +145,32 @@ parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	return optind;
+}
+
+/*
+ * Over UDP the whole exchange must end inside the server's 30 s clock
+ * window: the command gets at most 22 s (its default there), the reply
+ * 3 s more.
+ */
+static void
+check_udp(struct options *o)
+{
+	if (!o->udp) {
+		if (o->max_reply != 0) {
+			die("%s", "--max-reply goes with -u (UDP)");
+		}
+		return;
+	}
+	if (o->timeout_ms > DGRAM_MAXTIME_MS) {
+		die("over UDP a command may run at most %d s; use TCP "
+		    "(without -u)", DGRAM_MAXTIME_MS / 1000);
+	}
+	if (o->timeout_ms == 0) {
+		o->timeout_ms = DGRAM_MAXTIME_MS;
+	}
+	if (o->max_reply == 0) {
+		o->max_reply = DGRAM_REPLY_DEFAULT;
+	}
 }
 
 static int
@@ -326,6 +384,43 @@ block_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+/* TCP: connect, then one session with signals forwarded. */
+static int
+run_tcp(const char *host, const char *port, struct rsh_target *t,
+    const struct wire_exec *e)
+{
+	int fd, sigfd, status;
+
+	t->timeout_ms = CONNECT_TIMEOUT_MS;
+	fd = connect_to(host, port, t->display, t);
+	if ((sigfd = block_signals()) == -1) {
+		die("signalfd: %s", strerror(errno));
+	}
+	status = session_run(fd, sigfd, t, e);
+	/* NULL once the handshake took it; still ours when no S1 came. */
+	crypto_x25519_free(t->xkey);
+	close(sigfd);
+	close(fd);
+	return status;
+}
+
+/* UDP: one datagram each way; nothing to forward a signal to. */
+static int
+run_udp(const char *host, const char *port, const struct options *o,
+    const struct rsh_target *t, const struct wire_exec *e)
+{
+	struct dgram_target d;
+
+	memset(&d, 0, sizeof(d));
+	d.host = host;
+	d.port = port;
+	d.display = t->display;
+	d.name = t->name;
+	d.key = t->key;
+	d.max_reply = o->max_reply;
+	return dgram_run(&d, e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,7 +432,7 @@ main(int argc, char **argv)
 	char			 display[NETIO_NAMEMAX + 40], err[1024], kbuf[4096];
 	char			*line;
 	const char		*kpath;
-	int			 i, fd, sigfd, status;
+	int			 i, status;
 
 	memset(&o, 0, sizeof(o));
 	i = parse_args(argc, argv, &o);
@@ -347,6 +442,7 @@ main(int argc, char **argv)
 	if (argc - i < 2) {
 		usage(1);
 	}
+	check_udp(&o);
 	if (stdio_closed() || stdin_is_devnull()) {
 		o.no_stdin = 1;
 	}
@@ -368,21 +464,14 @@ main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	t.display = display;
 	t.name = name;
-	t.timeout_ms = CONNECT_TIMEOUT_MS;
 	if ((t.key = keys_find_host(keys, name)) == NULL) {
 		fprintf(stderr, "rsh: no key for %s in %s\n", name, kpath);
 		keys_free(keys);
 		return RSH_EXIT_FAILURE;
 	}
 	line = build_exec(&o, argc - i - 1, argv + i + 1, &e);
-	fd = connect_to(host, port, display, &t);
-	if ((sigfd = block_signals()) == -1) {
-		die("signalfd: %s", strerror(errno));
-	}
-	status = session_run(fd, sigfd, &t, &e);
-	/* NULL once the handshake took it; still ours when no S1 came. */
-	crypto_x25519_free(t.xkey);
-	close(fd);
+	status = o.udp ? run_udp(host, port, &o, &t, &e) :
+	    run_tcp(host, port, &t, &e);
 	free(line);
 	keys_free(keys);
 	return status;

@@ -42,6 +42,15 @@ output_error(const char *display, const uint8_t *p, size_t len)
 	    log_vis(vis, sizeof(vis), p + 2, len - 2));
 }
 
+void
+output_text(const char *display, const uint8_t *p, size_t len)
+{
+	char vis[4 * WIRE_MAXERRTEXT + 1];
+
+	fprintf(stderr, "rsh: %s: %s\n", display,
+	    log_vis(vis, sizeof(vis), p, len));
+}
+
 /* Our stdout or stderr broke: say so once, or die of SIGPIPE like any
  * local writer to a closed pipe. */
 static void

@@ -33,4 +33,7 @@ void	output_flush(struct output *);
 /* Prints an ERROR payload (u16 code, text) as "rsh: HOST: label: text". */
 void	output_error(const char *display, const uint8_t *p, size_t len);
 
+/* Prints a server's text without a code (UDP how 2) as "rsh: HOST: text". */
+void	output_text(const char *display, const uint8_t *p, size_t len);
+
 #endif

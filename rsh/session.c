@@ -318,9 +318,7 @@ handle(struct client *c, uint8_t type, const uint8_t *p, size_t len)
 		output_error(c->t->display, p, len);
 		return 0;
 	case REC_EXIT:
-		c->status = p[0] == EXIT_HOW_SIGNALED ?
-		    (p[1] < 128 ? 128 + p[1] : RSH_EXIT_FAILURE) :
-		    p[0] <= EXIT_HOW_NOTSTARTED ? p[1] : RSH_EXIT_FAILURE;
+		c->status = session_exit_status(p[0], p[1]);
 		return 1;
 	case REC_PONG:
 		return proto_error(c, "PONG without PING");
@@ -479,6 +477,15 @@ loop(struct client *c)
 		}
 	}
 	return r == 1 ? 0 : -1;
+}
+
+int
+session_exit_status(uint8_t how, uint8_t code)
+{
+	if (how == EXIT_HOW_SIGNALED) {
+		return code < 128 ? 128 + code : RSH_EXIT_FAILURE;
+	}
+	return how <= EXIT_HOW_NOTSTARTED ? code : RSH_EXIT_FAILURE;
 }
 
 int

@@ -36,4 +36,11 @@ struct rsh_target {
 int	session_run(int fd, int sigfd, struct rsh_target *t,
 	    const struct wire_exec *e);
 
+/*
+ * The exit status for an EXIT's (or a UDP reply's) how and code: the
+ * command's own status, 128 + N when signal N killed it, 255 for
+ * anything the protocol does not define.
+ */
+int	session_exit_status(uint8_t how, uint8_t code);
+
 #endif

@@ -38,6 +38,14 @@ static const struct conf_keyword keywords[] = {
 	{ "KillGrace", T_DURATION, OFF(kill_grace_ms), 0, 60000 },
 	{ "StdinWindow", T_BYTES, OFF(stdin_window), 65536, 16777216 },
 	{ "MaxCommandTime", T_DURATION, OFF(max_timeout_ms), 0, 2000000000 },
+	{ "UdpWorkers", T_INT, OFF(udp_workers), 1, 256 },
+	{ "UdpQueue", T_INT, OFF(udp_queue), 1, 4096 },
+	{ "UdpClockWindow", T_DURATION, OFF(udp_window_ms), 1000, 300000 },
+	{ "UdpMaxReply", T_INT, OFF(udp_max_reply), 512, 65527 },
+	{ "UdpReplayEntries", T_INT, OFF(udp_replay_entries), 16, 1000000 },
+	{ "UdpReplayPerKey", T_INT, OFF(udp_replay_per_key), 1, 1000000 },
+	{ "UdpReplayMemory", T_BYTES, OFF(udp_replay_bytes), 65536,
+	    1073741824 },
 };
 
 void
@@ -54,6 +62,13 @@ conf_defaults(struct conf *c)
 	c->kill_grace_ms = 2000;
 	c->stdin_window = 262144;
 	c->max_timeout_ms = 0;
+	c->udp_workers = 4;
+	c->udp_queue = 64;
+	c->udp_window_ms = 30000;
+	c->udp_max_reply = 65507;
+	c->udp_replay_entries = 4096;
+	c->udp_replay_per_key = 1024;
+	c->udp_replay_bytes = 16 << 20;
 }
 
 /* "10", "10s", "250ms": milliseconds, or -1. */

@@ -34,6 +34,13 @@ struct conf {
 	int		 kill_grace_ms;		/* KillGrace */
 	uint32_t	 stdin_window;		/* StdinWindow */
 	int		 max_timeout_ms;	/* MaxCommandTime, 0: none */
+	int		 udp_workers;		/* UdpWorkers */
+	int		 udp_queue;		/* UdpQueue */
+	int		 udp_window_ms;		/* UdpClockWindow */
+	int		 udp_max_reply;		/* UdpMaxReply */
+	int		 udp_replay_entries;	/* UdpReplayEntries */
+	int		 udp_replay_per_key;	/* UdpReplayPerKey */
+	uint32_t	 udp_replay_bytes;	/* UdpReplayMemory */
 };
 
 /* Fills c with the defaults. */

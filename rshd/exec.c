@@ -31,6 +31,7 @@
 
 #include "exec.h"
 #include "plan.h"
+#include "reaper.h"
 
 #define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
 
@@ -305,8 +306,10 @@ exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 	fds[0] = in[0];
 	fds[1] = out[1];
 	fds[2] = err[1];
+	reaper_hold();
 	if ((p->change_ids ? spawn_fork(p, fds, &pid, msg, msglen, code) :
 	    spawn_fast(p, fds, &pid, msg, msglen, code)) == -1) {
+		reaper_release();
 		goto fail;
 	}
 	/* Not reaped yet, so the pid cannot be reused under the pidfd. */
@@ -315,8 +318,11 @@ exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 		snprintf(msg, msglen, "pidfd_open: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
+		reaper_release();
 		goto fail;
 	}
+	reaper_add(pid);
+	reaper_release();
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -386,7 +392,9 @@ exec_close(struct child *c)
 	if (c->pidfd != -1 && c->exited) {
 		(void)waitpid(c->pid, NULL, WNOHANG);	/* a zombie: at once */
 	}
-
+	if (c->pidfd != -1) {
+		reaper_remove(c->pid);
+	}
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] != -1) {
 			close(*fds[i]);

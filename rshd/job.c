@@ -269,6 +269,10 @@ begin_stopping(struct job *j, int must_stop)
 	j->check_at = now;
 	j->check_step = CHECK_FIRST_MS;
 	j->last_look = j->child.exited ? j->exited_at : now;
+	if (j->stopping && j->kill_at == 0) {
+		/* KILL went out while it ran: what is left gets its time. */
+		j->giveup_at = now + GIVEUP_MS;
+	}
 }
 
 void

@@ -25,7 +25,9 @@
 #include "conf.h"
 #include "keypool.h"
 #include "policy.h"
+#include "reaper.h"
 #include "server.h"
+#include "udpd.h"
 
 #define DEFAULT_KEYS	"/etc/rsh/keys"
 #define DEFAULT_PORT	"2222"
@@ -222,6 +224,10 @@ setup_signals(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	if (reaper_needed()) {
+		/* Orphans come to us; their exits are our SIGCHLD. */
+		sigaddset(&set, SIGCHLD);
+	}
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
 		return -1;
 	}
@@ -269,7 +275,9 @@ main(int argc, char **argv)
 	struct cmdline		 cl;
 	struct pidfh		*pfh = NULL;
 	char			 err[512];
-	int			 fds[CONF_MAXLISTEN * 2], nfds, port, sigfd;
+	struct listeners	 l;
+	struct udpd		*udp = NULL;
+	int			 port, sigfd;
 
 	memset(&cl, 0, sizeof(cl));
 	memset(&d, 0, sizeof(d));
@@ -300,8 +308,7 @@ main(int argc, char **argv)
 	}
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.idle, NULL);
-	if ((nfds = server_listen(&d, fds, sizeof(fds) / sizeof(fds[0]),
-	    &port, err, sizeof(err))) == -1) {
+	if (server_listen(&d, &l, &port, err, sizeof(err)) == -1) {
 		log_err("%s", err);
 		exit(1);
 	}
@@ -327,18 +334,21 @@ main(int argc, char **argv)
 		log_err("port file %s: %s", c.port_file, strerror(errno));
 		exit(1);
 	}
-	if (c.udp) {
-		log_debug("UDP is not served yet (protocol-v1 UDP variant)");
+	if (l.nudp > 0 && (udp = udpd_start(&d, l.udp, l.nudp, err,
+	    sizeof(err))) == NULL) {
+		log_err("%s", err);
+		exit(1);
 	}
-	log_info("listening on port %d (%zu keys)", port,
-	    keys_count(d.keys));
-	if (server_run(&d, fds, (size_t)nfds, sigfd) != 0) {
+	log_info("listening on port %d, TCP%s (%zu keys)", port,
+	    udp != NULL ? " and UDP" : "", keys_count(d.keys));
+	if (server_run(&d, l.tcp, l.ntcp, sigfd) != 0) {
 		/* Sessions still use d and libcrypto: no cleanup under them. */
 		if (pfh != NULL) {
 			pidfile_remove(pfh);
 		}
 		_exit(0);
 	}
+	udpd_stop(udp);
 	if (pfh != NULL) {
 		pidfile_remove(pfh);
 	}

@@ -24,8 +24,10 @@
 #include "log.h"
 #include "netio.h"
 
+#include "reaper.h"
 #include "server.h"
 #include "session.h"
+#include "udpd.h"
 
 static int
 add_name(struct rshd *d, const char *name)
@@ -109,16 +111,17 @@ server_name_ok(const struct rshd *d, const char *name, size_t len,
 	    strlen(localname) == len && memcmp(localname, name, len) == 0;
 }
 
+/* Opens one listening socket of socktype for every address of addr. */
 static int
-listen_one(struct rshd *d, const char *addr, const char *port, int *fds,
-    size_t maxfds, size_t *n, char *err, size_t errlen)
+listen_one(struct rshd *d, const char *addr, const char *port, int socktype,
+    int *fds, size_t maxfds, size_t *n, char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res, *ai;
 	int		 one = 1, rc, fd;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = socktype;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
 	if ((rc = getaddrinfo(addr, port, &hints, &res)) != 0) {
 		snprintf(err, errlen, "listen address %s port %s: %s", addr,
@@ -138,16 +141,25 @@ listen_one(struct rshd *d, const char *addr, const char *port, int *fds,
 			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &only,
 			    sizeof(only));
 		}
-		/* Accepted sockets inherit it: no delayed ACK stall, ever. */
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
+		if (socktype == SOCK_STREAM) {
+			/* Accepted sockets inherit it: no delayed ACK stall,
+			 * ever. */
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+		}
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-		    listen(fd, d->conf->backlog) == -1 ||
+		    (socktype == SOCK_STREAM ?
+		    listen(fd, d->conf->backlog) :
+		    udpd_prepare_socket(fd, ai->ai_family)) == -1 ||
 		    netio_set_nonblock(fd, 1) == -1) {
-			snprintf(err, errlen, "cannot listen on %s port %s: %s",
-			    addr, port, strerror(errno));
+			int e = errno;
+
+			snprintf(err, errlen, "cannot listen on %s port %s "
+			    "(%s): %s", addr, port, socktype == SOCK_STREAM ?
+			    "TCP" : "UDP", strerror(e));
 			close(fd);
 			freeaddrinfo(res);
+			errno = e;	/* server_listen() looks at it */
 			return -1;
 		}
 		fds[(*n)++] = fd;
@@ -171,45 +183,79 @@ bound_port(int fd)
 	    ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
-int
-server_listen(struct rshd *d, int *fds, size_t maxfds, int *port, char *err,
-    size_t errlen)
+static void
+close_all(int *fds, size_t *n)
+{
+	while (*n > 0) {
+		close(fds[--(*n)]);
+	}
+}
+
+/* One try at every listener on portstr ("0": the first picks). */
+static int
+listen_all(struct rshd *d, struct listeners *l, char *portstr,
+    size_t portlen, char *err, size_t errlen)
 {
 	const struct conf	*c = d->conf;
 	static const char	*dual[] = { "::" }, *v4[] = { "0.0.0.0" };
 	const char * const	*addrs = (const char * const *)c->listen;
-	size_t			 naddrs = c->nlisten, n = 0;
-	char			 portstr[16];
+	size_t			 naddrs = c->nlisten;
 
-	snprintf(portstr, sizeof(portstr), "%s", c->port);
 	if (naddrs == 0) {
 		addrs = dual;
 		naddrs = 1;
 	}
 	for (size_t i = 0; i < naddrs; i++) {
-		if (listen_one(d, addrs[i], portstr, fds, maxfds, &n, err,
-		    errlen) == -1) {
-			if (c->nlisten == 0 && n == 0 && listen_one(d, v4[0],
-			    portstr, fds, maxfds, &n, err, errlen) == 0) {
-				continue;	/* no IPv6 here */
+		const char *a = addrs[i];
+
+		if (listen_one(d, a, portstr, SOCK_STREAM, l->tcp,
+		    SERVER_MAXLISTENERS, &l->ntcp, err, errlen) == -1) {
+			if (c->nlisten != 0 || l->ntcp != 0) {
+				return -1;
 			}
-			goto fail;
+			a = v4[0];	/* no IPv6 here */
+			if (listen_one(d, a, portstr, SOCK_STREAM, l->tcp,
+			    SERVER_MAXLISTENERS, &l->ntcp, err, errlen) == -1) {
+				return -1;
+			}
 		}
-		if (n > 0 && strcmp(portstr, "0") == 0) {
-			/* The other listeners take the same free port. */
-			snprintf(portstr, sizeof(portstr), "%d",
-			    bound_port(fds[0]));
+		if (l->ntcp > 0 && strcmp(portstr, "0") == 0) {
+			/* The others take the same port, UDP included. */
+			snprintf(portstr, portlen, "%d", bound_port(l->tcp[0]));
+		}
+		if (c->udp && listen_one(d, a, portstr, SOCK_DGRAM, l->udp,
+		    SERVER_MAXLISTENERS, &l->nudp, err, errlen) == -1) {
+			return -1;
 		}
 	}
-	if (n == 0) {
+	if (l->ntcp == 0) {
 		snprintf(err, errlen, "no address to listen on");
 		return -1;
 	}
-	*port = bound_port(fds[0]);
-	return (int)n;
-fail:
-	while (n > 0) {
-		close(fds[--n]);
+	return 0;
+}
+
+int
+server_listen(struct rshd *d, struct listeners *l, int *port, char *err,
+    size_t errlen)
+{
+	char portstr[16];
+
+	memset(l, 0, sizeof(*l));
+	/* With port 0 the UDP port may be taken where TCP's was free: the
+	 * two must match, so pick again. */
+	for (int tries = 0; tries < 16; tries++) {
+		snprintf(portstr, sizeof(portstr), "%s", d->conf->port);
+		if (listen_all(d, l, portstr, sizeof(portstr), err,
+		    errlen) == 0) {
+			*port = bound_port(l->tcp[0]);
+			return 0;
+		}
+		close_all(l->tcp, &l->ntcp);
+		close_all(l->udp, &l->nudp);
+		if (strcmp(d->conf->port, "0") != 0 || errno != EADDRINUSE) {
+			break;
+		}
 	}
 	return -1;
 }
@@ -402,6 +448,10 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 		}
 		if ((pfd[nfds].revents & POLLIN) &&
 		    read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGCHLD) {
+				(void)reaper_reap();
+				continue;
+			}
 			if (si.ssi_signo == SIGHUP) {
 				log_info("SIGHUP: reloading is not supported "
 				    "yet; ignored");

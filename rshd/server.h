@@ -20,6 +20,16 @@
 #include "exec.h"
 
 #define SERVER_MAXNAMES	(CONF_MAXNAMES + 3)
+/* Sockets of one kind: an address may resolve to IPv4 and IPv6. */
+#define SERVER_MAXLISTENERS	(CONF_MAXLISTEN * 2)
+
+/* The daemon's sockets: TCP listeners, and UDP ones on the same port. */
+struct listeners {
+	int	tcp[SERVER_MAXLISTENERS];
+	size_t	ntcp;
+	int	udp[SERVER_MAXLISTENERS];
+	size_t	nudp;
+};
 
 /* How many unauthenticated connections one source address holds. */
 struct src_count {
@@ -52,11 +62,12 @@ int	server_name_ok(const struct rshd *d, const char *name, size_t len,
 	    const char *localname);
 
 /*
- * Opens the listeners of d->conf (every -l address, one port; with port 0
- * the first gets a free port and the others share it).  Returns the number
- * of sockets in fds, or -1 with a sentence in err.  *port gets the port.
+ * Opens the listeners of d->conf: TCP on every -l address, and UDP there
+ * too unless UDP is off, all on one port (with port 0 the first gets a
+ * free port and the others share it).  0, or -1 with a sentence in err.
+ * *port gets the port.
  */
-int	server_listen(struct rshd *d, int *fds, size_t maxfds, int *port,
+int	server_listen(struct rshd *d, struct listeners *l, int *port,
 	    char *err, size_t errlen);
 
 /*

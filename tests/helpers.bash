@@ -18,7 +18,12 @@ RSH_BUILD=$(cd "$RSH_BUILD" && pwd) || return 1
 RSHD=$RSH_BUILD/rshd
 RSH=$RSH_BUILD/rsh
 RSHPROBE=$RSH_BUILD/tools/rshprobe
-export RSH_BUILD RSHD RSH RSHPROBE
+UDPPROBE=$RSH_BUILD/tools/udpprobe
+export RSH_BUILD RSHD RSH RSHPROBE UDPPROBE
+
+# The flag start_rshd gives to keep UDP off; a file that tests UDP sets it
+# empty.
+: "${RSHD_NO_UDP=--no-udp}"
 
 # wait_until COND [SECONDS]: evaluates COND (a shell command string) every
 # 20 ms until it succeeds (0) or SECONDS (default 10) have passed (1).
@@ -72,7 +77,7 @@ start_rshd() {
 	# A script's background job starts with SIGINT and SIGQUIT ignored; a
 	# daemon started by init would not: env gives them back.
 	env --default-signal=INT,QUIT "$RSHD" -D -p 0 --port-file "$dir/port" \
-	    -l 127.0.0.1 --no-udp -k "$dir/keys" "$@" \
+	    -l 127.0.0.1 $RSHD_NO_UDP -k "$dir/keys" "$@" \
 	    </dev/null >>"$dir/rshd.log" 2>&1 3>&- &
 	RSHD_PID=$!
 	echo "$RSHD_PID" >"$dir/rshd.pid"
@@ -128,6 +133,22 @@ show_logs_on_failure() {
 		echo "--- last lines of $f"
 		tail -n 40 "$f"
 	done
+}
+
+# udpprobe [-OPTION VALUE]... STEP...: the raw UDP client against this
+# file's server (-P, the one option without a value, goes last).
+udpprobe() {
+	local opts=()
+	while [ $# -ge 1 ] && [[ $1 == -* ]]; do
+		if [ "$1" = -P ]; then
+			opts+=("$1")
+			shift
+		else
+			opts+=("$1" "$2")
+			shift 2
+		fi
+	done
+	"$UDPPROBE" -k "$RSH_KEYFILE" "${opts[@]}" 127.0.0.1 "$RSHD_PORT" "$@"
 }
 
 # rsh_cmd ARG...: the client with this file's key and server.
