@@ -314,14 +314,18 @@ exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 	}
 	/* Not reaped yet, so the pid cannot be reused under the pidfd. */
 	c->pid = pid;
-	if ((c->pidfd = pidfd_open(pid, 0)) == -1) {
-		snprintf(msg, msglen, "pidfd_open: %s", strerror(errno));
+	if ((c->pidfd = pidfd_open(pid, 0)) == -1 || reaper_add(pid) == -1) {
+		snprintf(msg, msglen, "cannot watch the command: %s",
+		    c->pidfd == -1 ? strerror(errno) : "out of memory");
 		kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
 		reaper_release();
+		if (c->pidfd != -1) {
+			close(c->pidfd);
+			c->pidfd = -1;
+		}
 		goto fail;
 	}
-	reaper_add(pid);
 	reaper_release();
 	close(in[0]);
 	close(out[1]);
@@ -381,7 +385,10 @@ exec_reap(struct child *c, int *how, int *code)
 void
 exec_signal(const struct child *c, int sig)
 {
-	(void)kill(-c->pid, sig);
+	/* kill(0) or kill(1) would reach rshd's own group or init. */
+	if (c->pid > 1) {
+		(void)kill(-c->pid, sig);
+	}
 }
 
 void
@@ -389,7 +396,7 @@ exec_close(struct child *c)
 {
 	int *fds[] = { &c->pidfd, &c->in_fd, &c->out_fd, &c->err_fd };
 
-	if (c->pidfd != -1 && c->exited) {
+	if (c->pidfd != -1 && c->exited && c->pid > 0) {
 		(void)waitpid(c->pid, NULL, WNOHANG);	/* a zombie: at once */
 	}
 	if (c->pidfd != -1) {

@@ -365,8 +365,22 @@ pipe_pending(int fd)
 static void
 leader_exited(struct job *j)
 {
-	if (exec_reap(&j->child, &j->how, &j->code) != 1) {
+	int r = exec_reap(&j->child, &j->how, &j->code);
+
+	if (r == 0) {
 		return;
+	}
+	if (r == -1) {
+		/* Reaped by someone else: its pid may be anyone's now, so
+		 * the group is never signalled or looked for again. */
+		log_err("%s: lost the exit status of pid %d", j->tag,
+		    (int)j->child.pid);
+		j->child.exited = 1;
+		j->child.pid = 0;
+		j->how = EXIT_HOW_EXITED;
+		j->code = 255;
+		j->stopping = 0;
+		j->kill_at = 0;
 	}
 	j->exited_at = netio_now_ms();
 	j->drain_until = j->exited_at + j->lim.drain_grace_ms;
@@ -466,7 +480,7 @@ stopping_timers(struct job *j)
 	if (now < j->check_at) {
 		return;
 	}
-	if (j->child.exited && (!j->must_stop ||
+	if (j->child.exited && (!j->must_stop || j->child.pid == 0 ||
 	    !pgroup_has_runner(j->child.pid, j->last_look))) {
 		done(j);
 		return;

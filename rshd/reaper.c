@@ -44,25 +44,27 @@ reaper_release(void)
 	(void)pthread_rwlock_unlock(&reg_lock);
 }
 
-void
+int
 reaper_add(pid_t pid)
 {
+	int rc = 0;
+
 	pthread_mutex_lock(&reg_edit);
 	if (nleaders == cap) {
 		size_t	 ncap = cap == 0 ? 64 : cap * 2;
 		pid_t	*n = reallocarray(leaders, ncap, sizeof(*n));
 
 		if (n == NULL) {
-			/* Untracked, it may be reaped as an orphan; its job
-			 * then sees the exit as an error and reports 255. */
-			pthread_mutex_unlock(&reg_edit);
-			return;
+			rc = -1;
+			goto out;
 		}
 		leaders = n;
 		cap = ncap;
 	}
 	leaders[nleaders++] = pid;
+out:
 	pthread_mutex_unlock(&reg_edit);
+	return rc;
 }
 
 void
@@ -148,7 +150,11 @@ reaper_reap(void)
 {
 	int n = 0, r;
 
-	(void)pthread_rwlock_wrlock(&reg_lock);
+	/* Never wait behind a spawn (a slow exec, a hung directory): the
+	 * caller tries again shortly. */
+	if (pthread_rwlock_trywrlock(&reg_lock) != 0) {
+		return -1;
+	}
 	/* A children file holds so many pids: go again while it pays. */
 	for (int pass = 0; pass < 16 && (r = reap_pass()) > 0; pass++) {
 		n += r;

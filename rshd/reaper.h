@@ -16,16 +16,18 @@ int	reaper_needed(void);
  * Around a spawn: reaper_hold() before the child exists, reaper_add() once
  * its pid is known (not when the spawn failed), reaper_release() after;
  * so a command that exits at once is never taken for an orphan.
+ * reaper_add() is -1 when memory runs out: the caller must then kill and
+ * reap the child itself, or it could be reaped as an orphan.
  */
 void	reaper_hold(void);
-void	reaper_add(pid_t pid);
+int	reaper_add(pid_t pid);
 void	reaper_release(void);
 
 /* A command's leader was reaped by its job (or given up): forget it. */
 void	reaper_remove(pid_t pid);
 
 /* Reaps every exited child that is not a command's leader.  Returns how
- * many. */
+ * many, or -1 when a spawn holds the registry (try again shortly). */
 int	reaper_reap(void);
 
 #endif

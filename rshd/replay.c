@@ -19,9 +19,10 @@
 #include "replay.h"
 
 struct keycount {
-	char	id[KEYS_MAXIDLEN + 1];
-	size_t	idlen;
-	size_t	n;
+	char		id[KEYS_MAXIDLEN + 1];
+	size_t		idlen;
+	size_t		n;
+	uint64_t	floor;	/* this key's requests at or below: how 3 */
 };
 
 struct replay_entry {
@@ -48,7 +49,8 @@ struct replay {
 	uint64_t		 seed;
 	struct replay_entry	*oldest, *newest;
 	size_t			 nentries, bytes;
-	uint64_t		 floor, evicted;
+	uint64_t		 start_floor;	/* every key's, at first */
+	uint64_t		 evicted;
 	struct keycount		*kcs;
 	size_t			 nkc, kccap;
 };
@@ -92,7 +94,7 @@ replay_new(const struct replay_limits *lim, uint64_t floor_ms)
 	}
 	r->mask = n - 1;
 	r->lim = *lim;
-	r->floor = floor_ms;
+	r->start_floor = floor_ms;
 	pthread_mutex_init(&r->lock, NULL);
 	return r;
 }
@@ -145,6 +147,7 @@ keycount_get(struct replay *r, const char *id, size_t idlen)
 	memset(kc, 0, sizeof(*kc));
 	memcpy(kc->id, id, idlen);
 	kc->idlen = idlen;
+	kc->floor = r->start_floor;
 	return kc;
 }
 
@@ -174,8 +177,21 @@ unlink_entry(struct replay *r, struct replay_entry *e)
 	free(e);
 }
 
-/* Drops entries older than keep_ms: their requests are out of the clock
- * window for good. */
+/* Forgets e; its request may never run, so its key's floor rises to its
+ * timestamp (for an entry of normal age that is already out of the clock
+ * window, so valid requests never feel it). */
+static void
+forget(struct replay *r, struct replay_entry *e)
+{
+	if (e->ts_ms > e->kc->floor) {
+		e->kc->floor = e->ts_ms;
+	}
+	unlink_entry(r, e);
+}
+
+/* Drops entries older than keep_ms, twice the clock window.  A request
+ * that waited in the queue, or came from a clock ahead of ours, may still
+ * be inside the window then: the floor keeps it from running again. */
 static void
 expire(struct replay *r, long long now)
 {
@@ -184,7 +200,7 @@ expire(struct replay *r, long long now)
 	while (e != NULL && now - e->born >= r->lim.keep_ms) {
 		next = e->next;
 		if (!e->running) {
-			unlink_entry(r, e);
+			forget(r, e);
 		}
 		e = next;
 	}
@@ -209,11 +225,8 @@ evict_one(struct replay *r, const struct keycount *kc,
 	if (e == NULL) {
 		return -1;
 	}
-	if (e->ts_ms > r->floor) {
-		r->floor = e->ts_ms;
-	}
 	r->evicted++;
-	unlink_entry(r, e);
+	forget(r, e);
 	return 0;
 }
 
@@ -360,12 +373,14 @@ replay_forget(struct replay *r, struct replay_entry *e)
 }
 
 uint64_t
-replay_floor(struct replay *r)
+replay_floor(struct replay *r, const char *keyid, size_t idlen)
 {
-	uint64_t f;
+	const struct keycount	*kc;
+	uint64_t		 f;
 
 	pthread_mutex_lock(&r->lock);
-	f = r->floor;
+	f = (kc = keycount(r, keyid, idlen)) != NULL ? kc->floor :
+	    r->start_floor;
 	pthread_mutex_unlock(&r->lock);
 	return f;
 }

@@ -2,8 +2,13 @@
  * replay: the UDP replay cache (PROTOCOL.md, "UDP"): one per server, so a
  * command never runs twice and a lost reply can be sent again.  Bounded
  * in entries, per key, and in reply bytes; the oldest finished entries go
- * first, and an entry that goes before its time raises the timestamp
- * floor so that its request can never run again.  Thread safe.
+ * first, and an entry that goes raises its key's timestamp floor so that
+ * its request can never run again.  Thread safe.
+ *
+ * The floor is kept per key, where the specification has one for the
+ * server: at-most-once is the same (N is unique per key), and a key
+ * holder with a clock far ahead cannot push every other key's requests
+ * below the floor.
  */
 #ifndef RSHD_REPLAY_H
 #define RSHD_REPLAY_H
@@ -60,8 +65,8 @@ void	replay_store(struct replay *, struct replay_entry *,
 /* A REPLAY_NEW entry that will not run after all (dropped unrun). */
 void	replay_forget(struct replay *, struct replay_entry *);
 
-/* The timestamp floor: requests at or below it are refused (how 3). */
-uint64_t replay_floor(struct replay *);
+/* The key's timestamp floor: its requests at or below are refused (how 3). */
+uint64_t replay_floor(struct replay *, const char *keyid, size_t idlen);
 
 /* Entries, stored reply bytes and early evictions so far. */
 void	replay_stats(struct replay *, size_t *entries, size_t *bytes,

@@ -431,6 +431,7 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 	struct pollfd		pfd[CONF_MAXLISTEN * 2 + 1];
 	struct signalfd_siginfo	si;
 	uint64_t		one = 1;
+	int			reap_pending = 0;
 
 	for (size_t i = 0; i < nfds; i++) {
 		pfd[i].fd = fds[i];
@@ -439,17 +440,20 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 	pfd[nfds].fd = sigfd;
 	pfd[nfds].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, nfds + 1, -1) == -1) {
+		if (poll(pfd, nfds + 1, reap_pending ? 50 : -1) == -1) {
 			if (errno == EINTR) {
 				continue;
 			}
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
+		if (reap_pending) {
+			reap_pending = reaper_reap() == -1;
+		}
 		if ((pfd[nfds].revents & POLLIN) &&
 		    read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGCHLD) {
-				(void)reaper_reap();
+				reap_pending = reaper_reap() == -1;
 				continue;
 			}
 			if (si.ssi_signo == SIGHUP) {

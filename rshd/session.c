@@ -399,35 +399,41 @@ on_exec(struct session *s, const uint8_t *p, size_t len)
 {
 	struct wire_exec	*e = NULL;
 	struct job_limits	 lim;
+	struct job		*j;
 	const char		*why = NULL;
 	uint64_t		 t0 = netio_now_us();
-	int			 rc, busy;
+	int			 rc;
 
 	if (s->job != NULL && job_running(s->job)) {
 		log_info("%s: protocol error: EXEC while a command runs",
 		    s->peerstr);
 		return -1;
 	}
-	busy = retire(s) == -1;
 	if (wire_exec_decode(p, len, WIRE_TCP, &e, &why) != WIRE_OK) {
 		e = NULL;
 	}
 	request_limits(s->d, e, 0, &lim);
-	if ((s->job = job_new(&tcp_sink, s, &lim, s->peerstr, t0)) == NULL) {
+	if ((j = job_new(&tcp_sink, s, &lim, s->peerstr, t0)) == NULL) {
 		log_err("%s: out of memory", s->peerstr);
 		wire_exec_free(e);
 		return -1;
 	}
-	if (busy) {
-		rc = job_refuse(s->job, ERR_BUSY, "earlier commands of this "
+	if (retire(s) == -1) {
+		/* The current job keeps stopping; this one only refuses. */
+		rc = job_refuse(j, ERR_BUSY, "earlier commands of this "
 		    "connection are still being stopped; try again", 255);
-	} else if (s->shutting_down) {
-		rc = job_refuse(s->job, ERR_SHUTDOWN, "rshd is stopping; no "
-		    "new commands", 255);
+		job_free(j);
+		wire_exec_free(e);
+		return rc;
+	}
+	s->job = j;
+	if (s->shutting_down) {
+		rc = job_refuse(j, ERR_SHUTDOWN, "rshd is stopping; no new "
+		    "commands", 255);
 	} else if (e == NULL) {
-		rc = job_refuse(s->job, ERR_BAD_REQUEST, why, 255);
+		rc = job_refuse(j, ERR_BAD_REQUEST, why, 255);
 	} else {
-		rc = request_start(s->d, s->key, s->job, e, s->what,
+		rc = request_start(s->d, s->key, j, e, s->what,
 		    sizeof(s->what));
 	}
 	wire_exec_free(e);

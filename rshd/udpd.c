@@ -276,16 +276,12 @@ admit(struct udpd *u, struct udpreq *rq)
 	case REPLAY_RESEND:
 		send_reply(rq, u->sbuf, slen);
 		return;
-	case REPLAY_MISMATCH:
-		(void)netio_addr_str((const struct sockaddr *)&rq->src,
-		    rq->peerstr, sizeof(rq->peerstr));
-		log_info("%s: udp: key '%s' repeated a request's N with other "
-		    "bytes or from another address; dropped", rq->peerstr,
-		    rq->key->id);
-		u->drops[DROP_MISMATCH]++;
-		return;
 	default:
+		/* A repeat from elsewhere is logged with the others: one
+		 * captured datagram sent from many addresses must not flood
+		 * the log. */
 		u->drops[v == REPLAY_RUNNING ? DROP_RUNNING :
+		    v == REPLAY_MISMATCH ? DROP_MISMATCH :
 		    v == REPLAY_EXHAUSTED ? DROP_EXHAUSTED : DROP_FULL]++;
 		return;
 	}
@@ -415,8 +411,8 @@ worker_main(void *arg)
 		if (stopping) {
 			replay_forget(u->replay, q->entry);	/* never ran */
 		} else {
-			n = udpjob_answer(u->d, replay_floor(u->replay), q,
-			    &b, &rest);
+			n = udpjob_answer(u->d, replay_floor(u->replay,
+			    q->r.keyid, q->r.idlen), q, &b, &rest);
 			/* Stored before it is sent: a repeat from now on gets
 			 * these bytes, never another run. */
 			replay_store(u->replay, q->entry, b.reply,

@@ -48,6 +48,23 @@ LEFTOVER="(trap '' TERM; sleep 30; : MARK) >/dev/null 2>&1 & exit 0"
 	wait_until "! marked_alive '$m'" 10
 }
 
+@test "past eight groups still stopping, EXEC gets BUSY and nothing leaks" {
+	local m i steps=()
+	m=$(unique_marker)
+	start_rshd "$BATS_TEST_TMPDIR/srv" -o KillGrace=3s
+	record_baseline
+	for ((i = 0; i < 9; i++)); do
+		steps+=(exec-sh "${LEFTOVER/MARK/$m}" read)
+	done
+	run -0 probe -t 2000 "${steps[@]}" exec-sh 'echo tenth' read close
+	assert_line --partial 'ERROR 4 earlier commands of this connection'
+	assert_line 'EXIT 2 255'
+	refute_line 'STDOUT tenth\n'
+	# Every group goes with KILL, and rshd holds nothing of them.
+	wait_until "! marked_alive '$m'" 15
+	assert_rshd_at_baseline
+}
+
 @test "a client that disconnects leaves nothing behind, in its own time" {
 	local m pids
 	m=$(unique_marker)

@@ -124,6 +124,23 @@ field() {
 	[ ! -e "$f" ] || fail "a request outside the clock window ran"
 }
 
+@test "a request that waited in the queue never runs twice, even after expiry" {
+	local d=$BATS_TEST_TMPDIR/srv f=$BATS_TEST_TMPDIR/ran t0
+	start_rshd "$d" -o UdpClockWindow=1s -o UdpWorkers=1
+	# The one worker is busy; B, from a clock 1.5 s ahead, waits for it
+	# and is inside the window by the time it runs.
+	run -0 udpprobe make 'sleep 0.9' send
+	t0=$(now_ms)
+	run -0 udpprobe -s 1500 make "echo B >>$f" send recv save "$d/b"
+	assert_line --regexp '^REPLY [0-9]+ 0 0 '
+	# Its entry is gone after twice the window; B's timestamp is still
+	# inside the window when it comes again, from another port.
+	wait_until "[ \$((\$(now_ms) - $t0)) -ge 2200 ]" 5
+	run -0 udpprobe load "$d/b" send recv
+	[ "$(wc -l <"$f")" -eq 1 ] || fail "B ran $(wc -l <"$f") times"
+	assert_line --regexp '^REPLY [0-9]+ 3 '
+}
+
 @test "an unpadded request gets at most three times its size back" {
 	run -0 udpprobe -P -m 65000 make 'seq 1 100000' send recv
 	local sent got
