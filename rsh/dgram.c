@@ -20,13 +20,13 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "log.h"
 #include "netio.h"
 #include "udp.h"
 #include "wire.h"
 
 #include "dgram.h"
-#include "output.h"
-#include "session.h"
+#include "sink.h"
 
 #define RETRY_FIRST_MS	200
 #define RETRY_MAX_MS	2000
@@ -48,17 +48,17 @@ struct dgram {
 	unsigned	 ignored;	/* datagrams that were not the reply */
 };
 
-/* "rsh: HOST:PORT: what went wrong" on stderr. */
+/* "rsh: HOST:PORT: what went wrong", through the sink. */
 static void __attribute__((format(printf, 2, 3)))
 fail(const struct dgram *d, const char *fmt, ...)
 {
-	va_list ap;
+	char	text[SINK_ERRMAX];
+	va_list	ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "rsh: %s: ", d->t->display);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	sink_msg(d->t->sink, SINK_ERROR, "%s", text);
 }
 
 /* strerror(e) as the end of a sentence: "network is unreachable". */
@@ -140,7 +140,7 @@ read_stdin(struct dgram *d, size_t cap)
 
 	d->incap = cap + 1;
 	if ((d->in = malloc(d->incap)) == NULL) {
-		fprintf(stderr, "rsh: out of memory\n");
+		fail(d, "%s", "out of memory");
 		return -1;
 	}
 	while (got < d->incap) {
@@ -151,8 +151,8 @@ read_stdin(struct dgram *d, size_t cap)
 		} else if (errno == EAGAIN) {
 			(void)poll(&pfd, 1, -1);
 		} else if (errno != EINTR) {
-			fprintf(stderr, "rsh: reading standard input: %s\n",
-			    strerror(errno));
+			sink_msg(d->t->sink, SINK_ERROR | SINK_NOHOST,
+			    "reading standard input: %s", strerror(errno));
 			return -1;
 		}
 	}
@@ -211,15 +211,14 @@ build_request(struct dgram *d, const struct wire_exec *e)
 	if ((d->req = malloc(d->maxdgram)) == NULL ||
 	    (d->tlv = malloc(d->tlvcap)) == NULL ||
 	    (d->rep = malloc(d->t->max_reply)) == NULL) {
-		fprintf(stderr, "rsh: out of memory\n");
+		fail(d, "%s", "out of memory");
 		return -1;
 	}
 	if ((tlvlen = encode_tlv(d, e)) == -1) {
 		return -1;
 	}
 	if (crypto_random(d->n, sizeof(d->n)) == -1) {
-		fprintf(stderr, "rsh: cannot get random bytes: %s\n",
-		    strerror(errno));
+		fail(d, "cannot get random bytes: %s", strerror(errno));
 		return -1;
 	}
 	n = udp_req_build(d->req, d->maxdgram, k->id, d->t->name, d->n,
@@ -358,25 +357,38 @@ clock_skew(const struct dgram *d, const struct udp_reply *r)
 	return RSH_EXIT_FAILURE;
 }
 
+/* Our stdout or stderr broke: one line, or a quiet end on EPIPE. */
+static int
+output_failed(const struct dgram *d, int fd, struct sink_result *res)
+{
+	if (errno == EPIPE) {
+		res->sigpipe = 1;
+	} else {
+		sink_msg(d->t->sink, SINK_ERROR | SINK_NOHOST, "cannot write "
+		    "standard %s: %s", fd == 1 ? "output" : "error",
+		    strerror(errno));
+	}
+	return RSH_EXIT_FAILURE;
+}
+
 /* how 0 and 1: the output, byte for byte; cut output is a failure. */
 static int
 print_output(const struct dgram *d, const struct udp_reply *r,
-    size_t replen)
+    size_t replen, struct sink_result *res)
 {
-	struct output	o;
-	int		status = session_exit_status(r->how, r->code);
-	unsigned	cut = r->flags & (UDP_FLAG_OUT_CUT | UDP_FLAG_ERR_CUT);
+	struct sink	*s = d->t->sink;
+	int		 status = sink_exit_status(r->how, r->code, &res->how);
+	unsigned	 cut = r->flags & (UDP_FLAG_OUT_CUT | UDP_FLAG_ERR_CUT);
 
-	memset(&o, 0, sizeof(o));
-	if (r->olen > 0) {
-		output_stdout(&o, r->out, r->olen);
-		output_flush(&o);
+	res->code = r->code;
+	res->out_bytes = r->olen;
+	res->err_bytes = r->elen;
+	if ((r->olen > 0 && (sink_data(s, 1, r->out, r->olen) == -1 ||
+	    sink_flush(s) == -1))) {
+		return output_failed(d, 1, res);
 	}
-	if (r->elen > 0) {
-		output_stderr(&o, r->err, r->elen);
-	}
-	if (o.failed) {
-		return RSH_EXIT_FAILURE;
+	if (r->elen > 0 && sink_data(s, 2, r->err, r->elen) == -1) {
+		return output_failed(d, 2, res);
 	}
 	if (cut != 0) {
 		fail(d, "output cut to fit one reply of %zu bytes (%s); the "
@@ -390,19 +402,23 @@ print_output(const struct dgram *d, const struct udp_reply *r,
 }
 
 static int
-finish(const struct dgram *d, const struct udp_reply *r, size_t replen)
+finish(const struct dgram *d, const struct udp_reply *r, size_t replen,
+    struct sink_result *res)
 {
+	char vis[4 * WIRE_MAXERRTEXT + 1];
+
 	switch (r->how) {
 	case EXIT_HOW_EXITED:
 	case EXIT_HOW_SIGNALED:
-		return print_output(d, r, replen);
+		return print_output(d, r, replen, res);
 	case EXIT_HOW_NOTSTARTED:
 		if (r->elen > 0) {
-			output_text(d->t->display, r->err, r->elen);
+			fail(d, "%s", log_vis(vis, sizeof(vis), r->err,
+			    r->elen));
 		} else {
 			fail(d, "%s", "the server did not run the command");
 		}
-		return session_exit_status(r->how, r->code);
+		return sink_exit_status(r->how, r->code, &res->how);
 	case EXIT_HOW_CLOCKSKEW:
 		return clock_skew(d, r);
 	default:
@@ -421,13 +437,14 @@ wipe_free(uint8_t *p, size_t len)
 }
 
 int
-dgram_run(const struct dgram_target *t, const struct wire_exec *e)
+dgram_run(const struct dgram_target *t, const struct wire_exec *e,
+    struct sink_result *res)
 {
 	struct dgram		d;
 	struct udp_reply	r;
 	size_t			replen = 0;
 	uint32_t		wait_ms = DGRAM_MAXTIME_MS;
-	int			status = RSH_EXIT_FAILURE;
+	uint64_t		t0 = netio_now_us();
 
 	memset(&d, 0, sizeof(d));
 	memset(&r, 0, sizeof(r));
@@ -437,16 +454,25 @@ dgram_run(const struct dgram_target *t, const struct wire_exec *e)
 	    e->timeout_ms < DGRAM_MAXTIME_MS) {
 		wait_ms = e->timeout_ms;
 	}
+	memset(res, 0, sizeof(*res));
+	res->how = SINK_FAILED;
+	res->status = RSH_EXIT_FAILURE;
+	sink_begin(t->sink, e);
 	if (crypto_init() == -1) {
-		fprintf(stderr, "rsh: cannot initialize OpenSSL's libcrypto\n");
+		fail(&d, "%s", "cannot initialize OpenSSL's libcrypto");
 		goto out;
 	}
 	if (open_socket(&d) == -1 || build_request(&d, e) == -1 ||
 	    exchange(&d, wait_ms + DGRAM_SLACK_MS, &r, &replen) == -1) {
 		goto out;
 	}
-	status = finish(&d, &r, replen);
+	res->status = finish(&d, &r, replen, res);
+	if (res->status == RSH_EXIT_FAILURE && t->sink->error[0] != '\0') {
+		res->how = SINK_FAILED;
+	}
 out:
+	res->duration_ms = (long long)((netio_now_us() - t0) / 1000);
+	sink_end(t->sink, res);
 	if (d.fd != -1) {
 		close(d.fd);
 	}
@@ -455,5 +481,5 @@ out:
 	wipe_free(d.tlv, d.tlvcap);
 	/* Sealed, unless udp_req_build() failed half way. */
 	wipe_free(d.req, d.maxdgram);
-	return status;
+	return res->status;
 }

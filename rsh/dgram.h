@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "keys.h"
+#include "sink.h"
 #include "wire.h"
 
 /*
@@ -26,7 +27,7 @@
 struct dgram_target {
 	const char		*host;		/* to resolve, no brackets */
 	const char		*port;
-	const char		*display;	/* "web3:2222", for messages */
+	struct sink		*sink;		/* output and messages */
 	const char		*name;		/* canonical server name */
 	const struct key	*key;
 	uint16_t		 max_reply;
@@ -36,10 +37,12 @@ struct dgram_target {
  * Runs e on t over UDP.  e has a TIMEOUT of at most DGRAM_MAXTIME_MS and
  * no stdin_data: unless e's FLAGS say NO_STDIN, standard input is read to
  * its end here and sent with the request.  Waits for the reply until the
- * TIMEOUT plus DGRAM_SLACK_MS has passed, prints it, and returns the exit
- * status rsh should end with; every failure has been reported on stderr
- * in one line.  Everything it allocates is freed, secrets wiped.
+ * TIMEOUT plus DGRAM_SLACK_MS has passed, hands it to t->sink, and
+ * returns the exit status rsh should end with, also in *res (whose error
+ * points into the sink); every failure has been said through the sink in
+ * one line.  Everything it allocates is freed, secrets wiped.
  */
-int	dgram_run(const struct dgram_target *t, const struct wire_exec *e);
+int	dgram_run(const struct dgram_target *t, const struct wire_exec *e,
+	    struct sink_result *res);
 
 #endif

@@ -1,23 +1,16 @@
 /*
- * rsh: run a command on a remote host through rshd.  Options, the key,
- * the connection (TCP here, UDP in dgram.c), and the exit status.
+ * rsh: run a command on a remote host through rshd.  The options and the
+ * config decide the target; a connection (conn.c, or dgram.c for UDP)
+ * runs the command, reporting to a sink; main decides the exit status.
+ * Only main exits.
  */
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <netdb.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,142 +21,41 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "config.h"
+#include "conn.h"
 #include "dgram.h"
-#include "session.h"
+#include "json.h"
+#include "keygen.h"
+#include "opts.h"
+#include "output.h"
+#include "run.h"
+#include "sink.h"
+#include "target.h"
 
-#define DEFAULT_PORT		"2222"
 /* The Makefile sets it; tools run without the Makefile's flags need one. */
 #ifndef RSH_VERSION
 #define RSH_VERSION		"unknown"
 #endif
-#define CONNECT_TIMEOUT_MS	10000
-
-struct options {
-	const char	*port;
-	const char	*keyfile;
-	int		 argv_mode;	/* -x */
-	int		 no_stdin;	/* -n */
-	uint32_t	 timeout_ms;	/* -m */
-	int		 udp;		/* -u */
-	uint16_t	 max_reply;	/* --max-reply, 0: not given */
-	const char	*keygen;
-};
-
-enum { OPT_KEYGEN = 256, OPT_MAX_REPLY };
-
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status == 0 ? stdout : stderr,
-	    "usage: rsh [-p PORT] [-k KEYFILE] [-x] [-n] [-m SECONDS] "
-	    "HOST[:PORT] COMMAND [ARG]...\n"
-	    "       rsh -u [-p PORT] [-k KEYFILE] [-x] [-n] [-m SECONDS] "
-	    "[--max-reply N]\n"
-	    "              HOST[:PORT] COMMAND [ARG]...\n"
-	    "       rsh --keygen KEYID\n");
-	exit(status == 0 ? 0 : RSH_EXIT_FAILURE);
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("rsh: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(RSH_EXIT_FAILURE);
-}
-
-/* "1", "0.5", "90": milliseconds for TIMEOUT; at most about 49 days. */
-static uint32_t
-parse_seconds(const char *s)
-{
-	char	*end;
-	double	 v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v > 0) ||
-	    v > 4294967.0) {
-		die("-m wants a number of seconds above 0, not '%s'", s);
-	}
-	return v * 1000 < 1 ? 1 : (uint32_t)(v * 1000);
-}
-
-/* --max-reply: the largest reply datagram we accept, in bytes. */
-static uint16_t
-parse_max_reply(const char *s)
-{
-	char		*end;
-	unsigned long	 v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
-	    v < DGRAM_REPLY_MIN || v > DGRAM_REPLY_MAX) {
-		die("--max-reply wants a number of bytes from %d to %d, not '%s'",
-		    DGRAM_REPLY_MIN, DGRAM_REPLY_MAX, s);
-	}
-	return (uint16_t)v;
-}
-
-static int
-parse_args(int argc, char **argv, struct options *o)
-{
-	static const struct option longopts[] = {
-		{ "keygen", required_argument, NULL, OPT_KEYGEN },
-		{ "max-reply", required_argument, NULL, OPT_MAX_REPLY },
-		{ "max-time", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
-
-	/* '+': the remote command's own options are not ours. */
-	while ((ch = getopt_long(argc, argv, "+hk:m:np:uVx", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case OPT_KEYGEN: o->keygen = optarg; break;
-		case OPT_MAX_REPLY: o->max_reply = parse_max_reply(optarg); break;
-		case 'k': o->keyfile = optarg; break;
-		case 'm': o->timeout_ms = parse_seconds(optarg); break;
-		case 'n': o->no_stdin = 1; break;
-		case 'p': o->port = optarg; break;
-		case 'u': o->udp = 1; break;
-		case 'x': o->argv_mode = 1; break;
-		case 'V':
-			printf("rsh %s (protocol 1)\n", RSH_VERSION);
-			exit(0);
-		case 'h':
-			usage(0);
-		default:
-			usage(1);
-		}
-	}
-	return optind;
-}
 
 /*
  * Over UDP the whole exchange must end inside the server's 30 s clock
  * window: the command gets at most 22 s (its default there), the reply
  * 3 s more.
  */
-static void
-check_udp(struct options *o)
+static int
+check_udp(struct opts *o)
 {
 	if (!o->udp) {
 		if (o->max_reply != 0) {
-			die("%s", "--max-reply goes with -u (UDP)");
+			fprintf(stderr, "rsh: --max-reply goes with -u (UDP)\n");
+			return -1;
 		}
-		return;
+		return 0;
 	}
 	if (o->timeout_ms > DGRAM_MAXTIME_MS) {
-		die("over UDP a command may run at most %d s; use TCP "
-		    "(without -u)", DGRAM_MAXTIME_MS / 1000);
+		fprintf(stderr, "rsh: over UDP a command may run at most %d s; "
+		    "use TCP (without -u)\n", DGRAM_MAXTIME_MS / 1000);
+		return -1;
 	}
 	if (o->timeout_ms == 0) {
 		o->timeout_ms = DGRAM_MAXTIME_MS;
@@ -171,168 +63,7 @@ check_udp(struct options *o)
 	if (o->max_reply == 0) {
 		o->max_reply = DGRAM_REPLY_DEFAULT;
 	}
-}
-
-static int
-keygen(const char *id)
-{
-	char line[256];
-
-	if (keys_generate_line(id, line, sizeof(line)) == -1) {
-		die("'%s' is not a valid key id (1 to 64 of A-Z a-z 0-9 . _ @ -)",
-		    id);
-	}
-	fputs(line, stdout);
-	return fflush(stdout) == 0 ? 0 : RSH_EXIT_FAILURE;
-}
-
-/* -k, else $RSH_KEY, else ~/.config/rsh/key. */
-static const char *
-key_path(const struct options *o, char *buf, size_t len)
-{
-	const char	*home;
-	struct passwd	*pw;
-
-	if (o->keyfile != NULL) {
-		return o->keyfile;
-	}
-	if ((home = getenv("RSH_KEY")) != NULL && *home != '\0') {
-		return home;
-	}
-	if ((home = getenv("HOME")) == NULL || *home == '\0') {
-		if ((pw = getpwuid(getuid())) == NULL) {
-			die("%s", "cannot find your home directory for the "
-			    "key file; use -k");
-		}
-		home = pw->pw_dir;
-	}
-	snprintf(buf, len, "%s/.config/rsh/key", home);
-	return buf;
-}
-
-static void
-lowercase_first(char *s)
-{
-	s[0] = (char)tolower((unsigned char)s[0]);
-}
-
-/* Fresh Nc and X25519 key; the first use of libcrypto pays its start-up. */
-static void
-prepare_handshake(struct rsh_target *t)
-{
-	if (crypto_init() == -1 || crypto_random(t->nc, sizeof(t->nc)) == -1 ||
-	    (t->xkey = crypto_x25519_new(NULL)) == NULL) {
-		die("cannot initialize OpenSSL's libcrypto");
-	}
-	t->prepared = 1;
-}
-
-/*
- * Connects to host:port within the timeout, trying every address, and
- * prepares t's handshake secrets meanwhile.
- */
-static int
-connect_to(const char *host, const char *port, const char *display,
-    struct rsh_target *t)
-{
-
-	struct addrinfo	 hints, *res, *ai;
-	char		 err[256] = "no address";
-	int		 fd = -1, rc, one = 1;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		fprintf(stderr, "rsh: %s: %s\n", display, gai_strerror(rc));
-		exit(RSH_EXIT_FAILURE);
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		struct pollfd pfd;
-		int e = 0;
-		socklen_t elen = sizeof(e);
-
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0);
-		if (fd == -1) {
-			continue;
-		}
-		/* From the first byte: no delayed-ACK stall on C1. */
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-			e = errno;
-			if (e == EINPROGRESS && t != NULL) {
-				/* The handshake's crypto, while SYN and S1 travel. */
-				prepare_handshake(t);
-				t = NULL;
-			}
-			if (e == EINPROGRESS) {
-				pfd.fd = fd;
-				pfd.events = POLLOUT;
-				e = poll(&pfd, 1, CONNECT_TIMEOUT_MS) == 1 ?
-				    (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e,
-				    &elen) == 0 ? e : errno) : ETIMEDOUT;
-			}
-		}
-		if (e == 0 && netio_set_nonblock(fd, 0) == 0) {
-			break;
-		}
-		snprintf(err, sizeof(err), "%s", strerror(e));
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (t != NULL) {
-		prepare_handshake(t);
-	}
-	if (fd == -1) {
-		lowercase_first(err);
-		fprintf(stderr, "rsh: %s: %s\n", display, err);
-		exit(RSH_EXIT_FAILURE);
-	}
-	return fd;
-}
-
-/* The EXEC: a shell command line (like ssh) or, with -x, an argv. */
-static char *
-build_exec(const struct options *o, int argc, char **argv,
-    struct wire_exec *e)
-{
-	static char	*shell_argv[2];	/* e->argv outlives this call */
-	char		*line = NULL;
-	size_t		 len = 0;
-
-	memset(e, 0, sizeof(*e));
-	e->has_flags = 1;
-	e->flags = o->no_stdin ? EXEC_FLAG_NO_STDIN : 0;
-	if (o->timeout_ms > 0) {
-		e->has_timeout = 1;
-		e->timeout_ms = o->timeout_ms;
-	}
-	if (o->argv_mode) {
-		e->argv = argv;
-		e->argc = (size_t)argc;
-		return NULL;
-	}
-	for (int i = 0; i < argc; i++) {
-		len += strlen(argv[i]) + 1;
-	}
-	if ((line = malloc(len)) == NULL) {
-		die("%s", "out of memory");
-	}
-	line[0] = '\0';
-	for (int i = 0; i < argc; i++) {
-		strlcat(line, argv[i], len);
-		if (i + 1 < argc) {
-			strlcat(line, " ", len);
-		}
-	}
-	e->flags |= EXEC_FLAG_SHELL;
-	shell_argv[0] = line;
-	e->argv = shell_argv;
-	e->argc = 1;
-	return line;
+	return 0;
 }
 
 /*
@@ -384,95 +115,241 @@ block_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-/* TCP: connect, then one session with signals forwarded. */
-static int
-run_tcp(const char *host, const char *port, struct rsh_target *t,
-    const struct wire_exec *e)
+/* The EXEC: a shell command line (like ssh) or, with -x, an argv. */
+static char *
+build_exec(const struct opts *o, int argc, char **argv,
+    struct wire_exec *e, char **shell_argv)
 {
-	int fd, sigfd, status;
+	char	*line = NULL;
+	size_t	 len = 1;
 
-	t->timeout_ms = CONNECT_TIMEOUT_MS;
-	fd = connect_to(host, port, t->display, t);
-	if ((sigfd = block_signals()) == -1) {
-		die("signalfd: %s", strerror(errno));
+	memset(e, 0, sizeof(*e));
+	e->has_flags = 1;
+	e->flags = o->no_stdin ? EXEC_FLAG_NO_STDIN : 0;
+	e->env = o->env;
+	e->envc = o->envc;
+	e->cwd = o->cwd;
+	if (o->timeout_ms > 0) {
+		e->has_timeout = 1;
+		e->timeout_ms = o->timeout_ms;
 	}
-	status = session_run(fd, sigfd, t, e);
-	/* NULL once the handshake took it; still ours when no S1 came. */
-	crypto_x25519_free(t->xkey);
-	close(sigfd);
-	close(fd);
-	return status;
+	if (o->argv_mode) {
+		e->argv = argv;
+		e->argc = (size_t)argc;
+		return NULL;
+	}
+	for (int i = 0; i < argc; i++) {
+		len += strlen(argv[i]) + 1;
+	}
+	if ((line = malloc(len)) == NULL) {
+		return NULL;
+	}
+	line[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		strlcat(line, argv[i], len);
+		if (i + 1 < argc) {
+			strlcat(line, " ", len);
+		}
+	}
+	e->flags |= EXEC_FLAG_SHELL;
+	shell_argv[0] = line;
+	shell_argv[1] = NULL;
+	e->argv = shell_argv;
+	e->argc = 1;
+	return line;
 }
 
 /* UDP: one datagram each way; nothing to forward a signal to. */
 static int
-run_udp(const char *host, const char *port, const struct options *o,
-    const struct rsh_target *t, const struct wire_exec *e)
+run_udp(const struct target *t, const struct opts *o, const struct key *k,
+    struct sink *s, const struct wire_exec *e, struct sink_result *r)
 {
 	struct dgram_target d;
 
 	memset(&d, 0, sizeof(d));
-	d.host = host;
-	d.port = port;
-	d.display = t->display;
+	d.host = t->connect;
+	d.port = t->port;
+	d.sink = s;
 	d.name = t->name;
-	d.key = t->key;
+	d.key = k;
 	d.max_reply = o->max_reply;
-	return dgram_run(&d, e);
+	return dgram_run(&d, e, r);
+}
+
+/* TCP: one command, or (cmd NULL) line mode. */
+static int
+run_tcp(const struct target *t, const struct opts *o, const struct key *k,
+    struct sink *s, const struct wire_exec *e, int lines)
+{
+	struct conn_params	 p;
+	struct conn		*c;
+	int			 sigfd, status = RSH_EXIT_FAILURE;
+
+	memset(&p, 0, sizeof(p));
+	p.host = t->connect;
+	p.port = t->port;
+	p.name = t->name;
+	p.key = k;
+	p.connect_ms = (int)t->connect_ms;
+	p.alive_ms = (int)t->alive_ms;
+	p.alive_count = t->alive_count;
+	p.retries = o->retries;
+	p.max_time = o->max_time;
+	p.in_fd = lines ? -1 : 0;
+	if ((sigfd = block_signals()) == -1) {
+		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
+		return RSH_EXIT_FAILURE;
+	}
+	if ((c = conn_new(&p, s)) == NULL) {
+		fprintf(stderr, "rsh: out of memory\n");
+		close(sigfd);
+		return RSH_EXIT_FAILURE;
+	}
+	if (lines) {
+		if (conn_start(c) == 0) {
+			status = run_lines(c, sigfd, e);
+		}
+	} else if (conn_exec(c, e) == 0 && conn_start(c) == 0) {
+		status = run_one(c, sigfd);
+	} else {
+		status = conn_result(c)->status;
+	}
+	if (conn_result(c)->sigpipe) {
+		status = -SIGPIPE;
+	}
+	conn_free(c);
+	close(sigfd);
+	return status;
+}
+
+static int
+keygen_main(const struct opts *o, int argc)
+{
+	if (o->argi != argc || o->ncfg > 1) {
+		fprintf(stderr, "usage: rsh --keygen KEYID [-o FILE]\n");
+		return RSH_EXIT_FAILURE;
+	}
+	return keygen_write(o->keygen, o->ncfg == 1 ? o->cfg[0] : NULL) == 0 ?
+	    0 : RSH_EXIT_FAILURE;
+}
+
+/* Checks the operands and the mode; 0, or -1 (said). */
+static int
+check_mode(struct opts *o, int argc, int *lines)
+{
+	if (argc - o->argi < 1) {
+		opts_usage(stderr);
+		return -1;
+	}
+	*lines = argc - o->argi == 1;
+	if (*lines && isatty(0)) {
+		fprintf(stderr, "rsh: interactive sessions are not supported "
+		    "yet; give a command, or commands on standard input\n");
+		return -1;
+	}
+	if (*lines && o->udp) {
+		fprintf(stderr, "rsh: commands on standard input need TCP; "
+		    "drop -u\n");
+		return -1;
+	}
+	if (*lines) {
+		o->no_stdin = 1;	/* the lines are the input */
+	}
+	return check_udp(o);
+}
+
+static int
+run(struct opts *o, int argc, char **argv, const struct target *t,
+    const struct key *k)
+{
+	struct output		 plain;
+	struct json		 json;
+	struct sink		*s;
+	struct wire_exec	 e;
+	struct sink_result	 r;
+	char			*shell_argv[2], *line;
+	int			 lines = argc - o->argi == 1, status;
+
+	output_init(&plain, t->display);
+	json_init(&json, t->display, t->host, (unsigned)atoi(t->port),
+	    o->udp ? "udp" : "tcp");
+	s = o->json ? &json.s : &plain.s;
+	s->verbose = o->verbose;
+	s->quiet = o->quiet;
+	line = build_exec(o, argc - o->argi - 1, argv + o->argi + 1, &e,
+	    shell_argv);
+	if (!o->argv_mode && !lines && line == NULL) {
+		fprintf(stderr, "rsh: out of memory\n");
+		return RSH_EXIT_FAILURE;
+	}
+	if (o->udp) {
+		status = run_udp(t, o, k, s, &e, &r);
+		status = r.sigpipe ? -SIGPIPE : status;
+	} else {
+		status = run_tcp(t, o, k, s, &e, lines);
+	}
+	free(line);
+	json_free(&json);
+	return status;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct options		 o;
-	struct rsh_target	 t;
-	struct wire_exec	 e;
-	struct keyring		*keys;
-	char			 host[NETIO_NAMEMAX], port[32], name[NETIO_NAMEMAX];
-	char			 display[NETIO_NAMEMAX + 40], err[1024], kbuf[4096];
-	char			*line;
-	const char		*kpath;
-	int			 i, status;
+	struct opts	 o;
+	struct target	 t;
+	struct keyring	*keys = NULL;
+	const struct key *k;
+	char		 err[1024];
+	int		 lines, status = RSH_EXIT_FAILURE;
 
-	memset(&o, 0, sizeof(o));
-	i = parse_args(argc, argv, &o);
+	if (opts_parse(argc, argv, &o) == -1) {
+		if (o.help == -1) {
+			opts_usage(stderr);
+		}
+		goto out;
+	}
+	if (o.help || o.version) {
+		if (o.help) {
+			opts_usage(stdout);
+		} else {
+			printf("rsh %s (protocol 1)\n", RSH_VERSION);
+		}
+		status = fflush(stdout) == 0 ? 0 : RSH_EXIT_FAILURE;
+		goto out;
+	}
 	if (o.keygen != NULL) {
-		return keygen(o.keygen);
+		status = keygen_main(&o, argc);
+		goto out;
 	}
-	if (argc - i < 2) {
-		usage(1);
+	if (check_mode(&o, argc, &lines) == -1) {
+		goto out;
 	}
-	check_udp(&o);
-	if (stdio_closed() || stdin_is_devnull()) {
+	if (stdio_closed() || (!lines && stdin_is_devnull())) {
 		o.no_stdin = 1;
 	}
-	if (netio_split_hostport(argv[i], host, sizeof(host), port,
-	    sizeof(port)) == -1 || netio_name_canon(host, name,
-	    sizeof(name)) == -1) {
-		die("'%s' is not a host name or address", argv[i]);
+	if (target_resolve(&t, argv[o.argi], &o) == -1) {
+		goto out;
 	}
-	if (port[0] == '\0') {
-		snprintf(port, sizeof(port), "%s",
-		    o.port != NULL ? o.port : DEFAULT_PORT);
+	if ((keys = keys_load(t.keypath, KEYS_CLIENT, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "rsh: %s\n", err);
+		goto out;
 	}
-	snprintf(display, sizeof(display), strchr(host, ':') != NULL ?
-	    "[%s]:%s" : "%s:%s", host, port);
-	kpath = key_path(&o, kbuf, sizeof(kbuf));
-	if ((keys = keys_load(kpath, KEYS_CLIENT, err, sizeof(err))) == NULL) {
-		die("%s", err);
+	if ((k = keys_find_host(keys, t.name)) == NULL) {
+		fprintf(stderr, "rsh: no key for %s in %s\n", t.name,
+		    t.keypath);
+		goto out;
 	}
-	memset(&t, 0, sizeof(t));
-	t.display = display;
-	t.name = name;
-	if ((t.key = keys_find_host(keys, name)) == NULL) {
-		fprintf(stderr, "rsh: no key for %s in %s\n", name, kpath);
-		keys_free(keys);
-		return RSH_EXIT_FAILURE;
-	}
-	line = build_exec(&o, argc - i - 1, argv + i + 1, &e);
-	status = o.udp ? run_udp(host, port, &o, &t, &e) :
-	    run_tcp(host, port, &t, &e);
-	free(line);
+	status = run(&o, argc, argv, &t, k);
+out:
 	keys_free(keys);
+	opts_free(&o);
+	if (status == -SIGPIPE) {
+		/* Our reader is gone: end as any writer to a closed pipe. */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+		status = RSH_EXIT_FAILURE;
+	}
 	return status;
 }

@@ -6,72 +6,33 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "netio.h"
-#include "wire.h"
 
 #include "output.h"
 
-static const char *
-error_label(uint16_t code)
+static int
+failed(struct output *o, int e)
 {
-	static const char *labels[] = { "error", "bad request", "denied",
-	    "cannot run the command", "busy", "timed out",
-	    "server shutting down", "internal error", "output cut" };
-
-	return code < sizeof(labels) / sizeof(labels[0]) ? labels[code] :
-	    "error";
+	o->failed = e;
+	o->npend = 0;
+	errno = e;
+	return -1;
 }
 
-void
-output_error(const char *display, const uint8_t *p, size_t len)
+static int
+output_flush(struct sink *s)
 {
-	char		vis[4 * WIRE_MAXERRTEXT + 1];
-	uint16_t	code = wire_get16(p);
-
-	fprintf(stderr, "rsh: %s: %s", display, error_label(code));
-	if (code >= 9) {
-		fprintf(stderr, " %u", code);
-	}
-	fprintf(stderr, "%s%s\n", len > 2 ? ": " : "",
-	    log_vis(vis, sizeof(vis), p + 2, len - 2));
-}
-
-void
-output_text(const char *display, const uint8_t *p, size_t len)
-{
-	char vis[4 * WIRE_MAXERRTEXT + 1];
-
-	fprintf(stderr, "rsh: %s: %s\n", display,
-	    log_vis(vis, sizeof(vis), p, len));
-}
-
-/* Our stdout or stderr broke: say so once, or die of SIGPIPE like any
- * local writer to a closed pipe. */
-static void
-output_failed(struct output *o, int fd)
-{
-	if (errno == EPIPE) {
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
-	}
-	o->failed = 1;
-	fprintf(stderr, "rsh: cannot write %s: %s\n",
-	    fd == 1 ? "standard output" : "standard error", strerror(errno));
-}
-
-void
-output_flush(struct output *o)
-{
+	struct output	*o = (struct output *)(void *)s;
 	struct iovec	*iov = o->pend;
 	int		 n = o->npend;
 
-	while (n > 0 && !o->failed) {
+	if (o->failed) {
+		return failed(o, o->failed);
+	}
+	while (n > 0) {
 		ssize_t w = writev(1, iov, n);
 
 		if (w == -1 && errno == EINTR) {
@@ -85,8 +46,7 @@ output_flush(struct output *o)
 			continue;
 		}
 		if (w == -1) {
-			output_failed(o, 1);
-			break;
+			return failed(o, errno);
 		}
 		while (n > 0 && (size_t)w >= iov->iov_len) {
 			w -= (ssize_t)iov->iov_len;
@@ -99,26 +59,48 @@ output_flush(struct output *o)
 		}
 	}
 	o->npend = 0;
+	return 0;
 }
 
-void
-output_stdout(struct output *o, const uint8_t *p, size_t len)
+static int
+output_data(struct sink *s, int fd, const uint8_t *p, size_t len)
 {
+	struct output *o = (struct output *)(void *)s;
+
 	if (o->failed) {
-		return;
+		return failed(o, o->failed);
 	}
-	o->pend[o->npend].iov_base = (void *)p;
+	if (fd == 2) {
+		if (output_flush(s) == -1) {
+			return -1;
+		}
+		return netio_write_full(2, p, len) == -1 ?
+		    failed(o, errno) : 0;
+	}
+	o->pend[o->npend].iov_base = (void *)(uintptr_t)p;
 	o->pend[o->npend].iov_len = len;
 	if (++o->npend == OUTPUT_BATCH) {
-		output_flush(o);
+		return output_flush(s);
 	}
+	return 0;
 }
 
-void
-output_stderr(struct output *o, const uint8_t *p, size_t len)
+static int
+output_end(struct sink *s, const struct sink_result *r)
 {
-	output_flush(o);
-	if (!o->failed && netio_write_full(2, p, len) == -1) {
-		output_failed(o, 2);
-	}
+	(void)r;
+	/* A failed write was reported where it happened. */
+	return ((struct output *)(void *)s)->failed ? 0 : output_flush(s);
+}
+
+static const struct sink_ops output_ops = {
+	NULL, output_data, output_flush, output_end
+};
+
+void
+output_init(struct output *o, const char *display)
+{
+	memset(o, 0, sizeof(*o));
+	o->s.ops = &output_ops;
+	o->s.display = display;
 }

@@ -1,6 +1,6 @@
 /*
- * output: the command's output on rsh's stdout and stderr, byte for byte,
- * and the server's ERROR texts, escaped.
+ * output: the plain sink.  The command's output goes to rsh's stdout and
+ * stderr byte for byte; rsh's own messages go to stderr (sink.c).
  */
 #ifndef RSH_OUTPUT_H
 #define RSH_OUTPUT_H
@@ -10,30 +10,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sink.h"
+
 #define OUTPUT_BATCH	16	/* STDOUT payloads per writev() */
 
 struct output {
+	struct sink	s;		/* first: &o->s is the sink */
 	int		failed;		/* our stdout or stderr broke */
 	struct iovec	pend[OUTPUT_BATCH];
 	int		npend;
 };
 
 /*
- * Queues a STDOUT payload.  It is not copied: p must stay valid until
- * output_flush(), which the caller runs before it reuses the buffer.
+ * A plain sink for the host named display (which must outlive it).
+ * STDOUT payloads are queued, not copied, until the sink's flush; stderr
+ * is written at once, after the queued stdout.  Once a write has failed,
+ * the sink drops everything and keeps failing with the same errno.
  */
-void	output_stdout(struct output *, const uint8_t *p, size_t len);
-
-/* Writes a STDERR payload at once (after the queued stdout). */
-void	output_stderr(struct output *, const uint8_t *p, size_t len);
-
-/* Writes what output_stdout() queued, in one writev() where it can. */
-void	output_flush(struct output *);
-
-/* Prints an ERROR payload (u16 code, text) as "rsh: HOST: label: text". */
-void	output_error(const char *display, const uint8_t *p, size_t len);
-
-/* Prints a server's text without a code (UDP how 2) as "rsh: HOST: text". */
-void	output_text(const char *display, const uint8_t *p, size_t len);
+void	output_init(struct output *o, const char *display);
 
 #endif

@@ -26,7 +26,7 @@ client_key() {
 	client_key "$d/wrong" test
 	run -255 "$RSH" -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 \
 	    "touch $d/ran"
-	assert_output "rsh: authentication failed for key 'test'"
+	assert_output "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'test'"
 	[ ! -e "$d/ran" ]
 }
 
@@ -135,7 +135,7 @@ rsh_cmd_key() {
 	start_rshd "$d/srv" -o ServerName=other.example
 	client_key "$d/wrong" test
 	run -255 "$RSH" -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 true
-	assert_output "rsh: authentication failed for key 'test'"
+	assert_output "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'test'"
 }
 
 @test "ServerName=* accepts any name" {

@@ -67,7 +67,8 @@ teardown() {
 	} >"$d/multi2")
 	run -255 --separate-stderr "$RSH" -k "$d/multi2" -p "$RSHD_PORT" -n \
 	    127.0.0.1 true
-	assert_equal "$stderr" "rsh: authentication failed for key 'other'"
+	assert_equal "$stderr" \
+	    "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'other'"
 }
 
 @test "a client key file with no line for the host says so" {

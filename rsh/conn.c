@@ -1,0 +1,486 @@
+/*
+ * conn: a client connection.  Connecting, the handshake and every record
+ * go through one output queue and one input buffer, so that nothing
+ * waits on the network: C1 and the first EXEC leave in one write (one
+ * round trip), and the loop that drives us may drive others alongside.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "crypto.h"
+#include "handshake.h"
+#include "log.h"
+#include "netio.h"
+#include "wire.h"
+
+#include "conn.h"
+#include "conn_int.h"
+#include "dial.h"
+#include "sink.h"
+
+#define RECV_CHUNK	(256 * 1024)
+#define IN_MAX		(RECV_CHUNK + 2 * WIRE_MAXRECORD)
+#define OUT_MAX		(HS_C1MAX + 4 * WIRE_MAXRECORD)
+
+double
+conn_ms_since(uint64_t t)
+{
+	return (double)(netio_now_us() - t) / 1000.0;
+}
+
+struct conn *
+conn_new(const struct conn_params *p, struct sink *s)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		return NULL;
+	}
+	c->p = *p;
+	c->sink = s;
+	c->fd = -1;
+	dial_init(&c->dial);
+	if (buf_init(&c->in, WIRE_MAXRECORD, IN_MAX) == -1 ||
+	    buf_init(&c->out, WIRE_MAXRECORD, OUT_MAX) == -1 ||
+	    (c->exec = malloc(WIRE_MAXPAYLOAD)) == NULL) {
+		conn_free(c);
+		return NULL;
+	}
+	c->result.status = RSH_EXIT_FAILURE;
+	c->result.how = SINK_FAILED;
+	return c;
+}
+
+void
+conn_close_socket(struct conn *c)
+{
+	if (c->fd != -1) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	dial_free(&c->dial);
+	crypto_x25519_free(c->xkey);
+	c->xkey = NULL;
+	c->prepared = 0;
+	hs_client_clear(&c->hs);
+	wire_dir_free(c->rx);
+	wire_dir_free(c->tx);
+	c->rx = c->tx = NULL;
+	c->in.len = c->out.len = 0;
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	if (c->state == ST_OPEN && c->cmd == CMD_NONE &&
+	    conn_send(c, REC_BYE, NULL, 0) == 0) {
+		(void)conn_flush(c);
+	}
+	conn_close_socket(c);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	free(c->exec);
+	crypto_wipe(c->nc, sizeof(c->nc));
+	free(c);
+}
+
+void
+conn_end_cmd(struct conn *c, int how, int code, int status)
+{
+	struct sink_result *r = &c->result;
+
+	if (c->cmd == CMD_NONE) {
+		return;
+	}
+	r->how = how;
+	r->code = code;
+	r->status = status;
+	r->duration_ms = (long long)(conn_ms_since(c->exec_us) + 0.5);
+	c->cmd = CMD_NONE;
+	c->stdin_open = 0;
+	c->execlen = 0;
+	sink_end(c->sink, r);
+	if (r->sigpipe && c->state == ST_OPEN) {
+		/* Nobody reads our output: stop the command, as BYE does. */
+		conn_close_socket(c);
+		c->state = ST_CLOSED;
+	}
+}
+
+void
+conn_fail(struct conn *c, int status, int nohost, const char *fmt, ...)
+{
+	char	text[SINK_ERRMAX];
+	va_list	ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(text, sizeof(text), fmt, ap);
+		va_end(ap);
+		sink_msg(c->sink, SINK_ERROR | (nohost ? SINK_NOHOST : 0),
+		    "%s", text);
+	}
+	conn_close_socket(c);
+	c->state = ST_CLOSED;
+	if (c->cmd != CMD_NONE) {
+		conn_end_cmd(c, SINK_FAILED, 0, status);
+	} else {
+		c->result.how = SINK_FAILED;
+		c->result.status = status;
+		c->result.error = c->sink->error;
+	}
+}
+
+int
+conn_flush(struct conn *c)
+{
+	ssize_t w;
+
+	while (c->out.len > 0 && c->fd != -1 && c->state >= ST_S2) {
+		w = send(c->fd, buf_data(&c->out), c->out.len,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w == -1 && errno == EINTR) {
+			continue;
+		}
+		if (w == -1 && errno == EAGAIN) {
+			return 0;
+		}
+		if (w == -1) {
+			if (c->cmd != CMD_NONE) {
+				conn_fail(c, RSH_EXIT_FAILURE, 1, "connection "
+				    "to %s lost; output may be truncated",
+				    c->sink->display);
+			} else {
+				conn_fail(c, RSH_EXIT_FAILURE, 0, "cannot "
+				    "send: %s", strerror(errno));
+			}
+			return -1;
+		}
+		buf_consume(&c->out, (size_t)w);
+	}
+	return 0;
+}
+
+int
+conn_send(struct conn *c, uint8_t type, const void *p, size_t len)
+{
+	uint8_t	*rec;
+	long	 n;
+
+	if ((rec = buf_reserve(&c->out, len + WIRE_OVERHEAD)) == NULL) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "output queue full");
+		return -1;
+	}
+	if (len > 0) {
+		memcpy(rec + WIRE_PAYLOADOFF, p, len);
+	}
+	if ((n = wire_seal(c->tx, type, rec, len)) == -1) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "cannot seal a record");
+		return -1;
+	}
+	buf_commit(&c->out, (size_t)n);
+	return conn_flush(c);
+}
+
+/* Fresh Nc and X25519 key; the first use of libcrypto pays its start-up. */
+static int
+prepare_handshake(struct conn *c)
+{
+	if (c->prepared) {
+		return 0;
+	}
+	if (crypto_random(c->nc, sizeof(c->nc)) == -1 ||
+	    (c->xkey = crypto_x25519_new(NULL)) == NULL) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
+		    "cannot initialize OpenSSL's libcrypto");
+		return -1;
+	}
+	c->prepared = 1;
+	return 0;
+}
+
+static void
+connected(struct conn *c)
+{
+	char addr[NETIO_ADDRSTRMAX];
+
+	dial_addr(&c->dial, addr, sizeof(addr));
+	sink_msg(c->sink, SINK_INFO, "connected to %s at %.1f ms", addr,
+	    conn_ms_since(c->t0_us));
+	c->fd = dial_take(&c->dial);
+	dial_free(&c->dial);
+	c->state = ST_S1;
+	(void)prepare_handshake(c);
+}
+
+static void
+dial_result(struct conn *c, int r)
+{
+	if (r == DIAL_DONE) {
+		connected(c);
+	} else if (r == DIAL_FAILED) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", c->dial.err);
+	} else {
+		/* The handshake's crypto, while SYN and S1 travel. */
+		(void)prepare_handshake(c);
+	}
+}
+
+/* One attempt: resolve, connect, with the connect timeout from here. */
+static void
+attempt(struct conn *c)
+{
+	uint64_t t = netio_now_us();
+
+	c->state = ST_CONNECT;
+	c->deadline = netio_now_ms() + c->p.connect_ms;
+	if (dial_resolve(&c->dial, c->p.host, c->p.port) == -1) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", c->dial.err);
+		return;
+	}
+	sink_msg(c->sink, SINK_INFO, "resolved to %d address%s in %.1f ms",
+	    c->dial.naddr, c->dial.naddr == 1 ? "" : "es", conn_ms_since(t));
+	dial_result(c, dial_next(&c->dial));
+}
+
+int
+conn_start(struct conn *c)
+{
+	c->t0_us = netio_now_us();
+	if (crypto_init() == -1) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
+		    "cannot initialize OpenSSL's libcrypto");
+		return -1;
+	}
+	attempt(c);
+	return c->state == ST_CLOSED ? -1 : 0;
+}
+
+/* The server closed the connection, or it broke. */
+static void
+eof(struct conn *c, ssize_t r)
+{
+	char e[128];
+
+	snprintf(e, sizeof(e), "%s", r == 0 ? "" : strerror(errno));
+	switch (c->state) {
+	case ST_S1:
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "connection closed before "
+		    "the handshake%s%s", e[0] ? ": " : "", e);
+		break;
+	case ST_S2:
+		/* End of file instead of S2 is a failure to authenticate. */
+		conn_hs_refused(c, HS_AUTH_FAILED);
+		break;
+	default:
+		if (c->cmd != CMD_NONE) {
+			conn_fail(c, RSH_EXIT_FAILURE, 1, "connection to %s "
+			    "lost; output may be truncated", c->sink->display);
+		} else {
+			conn_fail(c, RSH_EXIT_FAILURE, 0, "the server closed "
+			    "the connection%s%s", e[0] ? ": " : "", e);
+		}
+	}
+}
+
+static void
+socket_events(struct conn *c)
+{
+	uint8_t	*p;
+	ssize_t	 r;
+
+	if ((p = buf_reserve(&c->in, RECV_CHUNK)) == NULL) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
+		    "protocol error: record too large");
+		return;
+	}
+	do {
+		r = recv(c->fd, p, c->in.cap - c->in.off - c->in.len,
+		    MSG_DONTWAIT);
+	} while (r == -1 && errno == EINTR);
+	if (r == -1 && errno == EAGAIN) {
+		return;
+	}
+	if (r <= 0) {
+		eof(c, r);
+		return;
+	}
+	buf_commit(&c->in, (size_t)r);
+	c->unanswered = 0;
+	c->alive_at = netio_now_ms() + c->p.alive_ms;
+	if (c->state != ST_OPEN && conn_hs_input(c) == -1) {
+		return;
+	}
+	if (c->state == ST_OPEN) {
+		conn_rec_process(c);
+	}
+}
+
+int
+conn_exec(struct conn *c, const struct wire_exec *e)
+{
+	long n;
+
+	memset(&c->result, 0, sizeof(c->result));
+	c->cmd = CMD_SENT;
+	c->error_seen = c->interrupts = c->first_byte = 0;
+	c->credit = 0;
+	c->stdin_open = c->p.in_fd != -1 && !(e->flags & EXEC_FLAG_NO_STDIN);
+	c->exec_us = netio_now_us();
+	sink_begin(c->sink, e);
+	if ((n = wire_exec_encode(e, c->exec, WIRE_MAXPAYLOAD, 0)) == -1) {
+		sink_msg(c->sink, SINK_ERROR | SINK_NOHOST, "the command is "
+		    "too long for one request (at most %d bytes with its "
+		    "arguments)", WIRE_MAXPAYLOAD);
+		conn_end_cmd(c, SINK_FAILED, 0, RSH_EXIT_FAILURE);
+		return -1;
+	}
+	c->execlen = (size_t)n;
+	if (c->state == ST_S2 || c->state == ST_OPEN) {
+		c->execlen = 0;
+		(void)conn_send(c, REC_EXEC, c->exec, (size_t)n);
+	}
+	return 0;
+}
+
+int
+conn_pollfds(struct conn *c, struct pollfd *pfd)
+{
+	int n = 0;
+
+	if (c->state == ST_CONNECT && c->dial.fd != -1) {
+		pfd[n].fd = c->dial.fd;
+		pfd[n++].events = POLLOUT;
+	} else if (c->fd != -1) {
+		pfd[n].fd = c->fd;
+		pfd[n++].events = POLLIN | (c->out.len > 0 ? POLLOUT : 0);
+	}
+	/* Stdin waits while the queue is full: the socket sets the pace. */
+	if (c->state == ST_OPEN && c->cmd == CMD_STARTED && c->stdin_open &&
+	    c->credit > 0 && c->out.len < WIRE_MAXRECORD) {
+		pfd[n].fd = c->p.in_fd;
+		pfd[n++].events = POLLIN;
+	}
+	for (int i = 0; i < n; i++) {
+		pfd[i].revents = 0;
+	}
+	return n;
+}
+
+static long long
+next_deadline(const struct conn *c)
+{
+	switch (c->state) {
+	case ST_CONNECT:
+	case ST_S1:
+	case ST_S2:
+		return c->deadline;
+	case ST_RETRY:
+		return c->retry_at;
+	case ST_OPEN:
+		return c->cmd != CMD_NONE && c->p.alive_ms > 0 ?
+		    c->alive_at : 0;
+	default:
+		return 0;
+	}
+}
+
+int
+conn_timeout(const struct conn *c)
+{
+	long long at = next_deadline(c), left;
+
+	if (at == 0) {
+		return -1;
+	}
+	left = at - netio_now_ms();
+	return left <= 0 ? 0 : left > 86400000 ? 86400000 : (int)left;
+}
+
+static void
+timed_out(struct conn *c)
+{
+	double s = c->p.connect_ms / 1000.0;
+
+	if (c->state == ST_CONNECT) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "connection timed out after "
+		    "%g s", s);
+	} else if (c->state == ST_S1) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "no greeting from the "
+		    "server within %g s (timed out)", s);
+	} else {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "the server greeted but did "
+		    "not answer the handshake within %g s (timed out)", s);
+	}
+}
+
+static void
+timers(struct conn *c)
+{
+	long long at = next_deadline(c);
+
+	if (at == 0 || netio_now_ms() < at) {
+		return;
+	}
+	if (c->state == ST_RETRY) {
+		attempt(c);
+	} else if (c->state == ST_OPEN) {
+		conn_rec_alive(c);
+	} else {
+		timed_out(c);
+	}
+}
+
+void
+conn_events(struct conn *c, const struct pollfd *pfd, int n)
+{
+	for (int i = 0; i < n; i++) {
+		short ev = pfd[i].revents;
+
+		if (ev == 0 || c->state == ST_CLOSED) {
+			continue;
+		}
+		if (c->state == ST_CONNECT && pfd[i].fd == c->dial.fd) {
+			dial_result(c, dial_events(&c->dial));
+		} else if (pfd[i].fd == c->fd) {
+			if ((ev & POLLOUT) && conn_flush(c) == -1) {
+				continue;
+			}
+			if (ev & (POLLIN | POLLHUP | POLLERR)) {
+				socket_events(c);
+			}
+		} else if (pfd[i].fd == c->p.in_fd && c->stdin_open &&
+		    c->state == ST_OPEN) {
+			conn_rec_stdin(c);
+		}
+	}
+	timers(c);
+}
+
+int
+conn_busy(const struct conn *c)
+{
+	return c->state != ST_CLOSED && c->cmd != CMD_NONE;
+}
+
+int
+conn_closed(const struct conn *c)
+{
+	return c->state == ST_CLOSED;
+}
+
+const struct sink_result *
+conn_result(const struct conn *c)
+{
+	return &c->result;
+}

@@ -1,0 +1,92 @@
+/*
+ * conn: one client connection to an rshd, as an object a loop it does
+ * not own drives: conn_pollfds() says what to wait for, conn_timeout()
+ * how long, conn_events() acts on what poll() found.  Nothing in it
+ * blocks except name resolution (getaddrinfo), nothing prints but its
+ * sink, and nothing exits.  One command runs at a time; after its EXIT
+ * another may follow on the same connection (line mode).
+ *
+ * Life:  conn_new -> conn_exec (queued until the handshake) -> conn_start
+ *        -> loop while conn_busy() -> conn_result -> [conn_exec ...]
+ *        -> conn_free (which says BYE).
+ */
+#ifndef RSH_CONN_H
+#define RSH_CONN_H
+
+#include <poll.h>
+
+#include "keys.h"
+#include "sink.h"
+#include "wire.h"
+
+#define CONN_MAXPOLL	2	/* pollfds a connection asks for, at most */
+
+struct conn_params {
+	const char		*host;		/* to resolve, no brackets */
+	const char		*port;
+	const char		*name;		/* the server name to present */
+	const struct key	*key;
+	int			 connect_ms;	/* connect plus handshake */
+	int			 alive_ms;	/* silence before PING; 0: none */
+	int			 alive_count;	/* unanswered PINGs, then give up */
+	int			 retries;	/* "busy" refusals to retry */
+	const char		*max_time;	/* -m as given, or NULL */
+	int			 in_fd;		/* stdin to forward, or -1 */
+};
+
+struct conn;
+
+/*
+ * A connection for p (copied; its strings and key must outlive the
+ * connection) reporting to s, which the caller keeps.  NULL when memory
+ * runs out.
+ */
+struct conn	*conn_new(const struct conn_params *p, struct sink *s);
+
+/*
+ * Resolves the host and starts connecting.  Returns 0, or -1 when the
+ * connection has already failed (conn_result says why).
+ */
+int	conn_start(struct conn *c);
+
+/*
+ * Sends e as the next command (with C1 when the handshake has not got
+ * that far).  Only while !conn_busy() and the connection is not closed.
+ * Returns 0, or -1 when e cannot be encoded (said; the connection is
+ * unchanged).
+ */
+int	conn_exec(struct conn *c, const struct wire_exec *e);
+
+/* Fills up to CONN_MAXPOLL pollfds and returns how many. */
+int	conn_pollfds(struct conn *c, struct pollfd *pfd);
+
+/*
+ * Milliseconds until the connection has something to do without any
+ * event (a deadline, a PING, a retry), 0 when due, -1 when never.
+ */
+int	conn_timeout(const struct conn *c);
+
+/* Acts on the revents of the n pollfds conn_pollfds() filled, and on
+ * every deadline that has passed. */
+void	conn_events(struct conn *c, const struct pollfd *pfd, int n);
+
+/*
+ * A signal rsh received: forwarded to a running command (the third one
+ * gives up on it); before the command started it ends the connection
+ * with 128 + sig.
+ */
+void	conn_signal(struct conn *c, int sig);
+
+/* 1 while a command is under way or the connection is being made. */
+int	conn_busy(const struct conn *c);
+
+/* 1 once the connection has ended (failure, signal, protocol error). */
+int	conn_closed(const struct conn *c);
+
+/* How the last command (or the connection) ended. */
+const struct sink_result *conn_result(const struct conn *c);
+
+/* Says BYE when it can, closes, wipes and frees; NULL does nothing. */
+void	conn_free(struct conn *c);
+
+#endif

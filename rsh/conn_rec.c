@@ -1,0 +1,283 @@
+/*
+ * conn_rec: a connection's records once the handshake is done: what the
+ * server sends, in the order the protocol allows; standard input within
+ * the server's credit; signals; PING when the server has been silent.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "netio.h"
+#include "wire.h"
+
+#include "conn.h"
+#include "conn_int.h"
+#include "sink.h"
+
+#define MAX_INTERRUPTS	3	/* then rsh gives up waiting for EXIT */
+
+static void
+proto_error(struct conn *c, const char *what)
+{
+	conn_fail(c, RSH_EXIT_FAILURE, 0, "protocol error: %s", what);
+}
+
+/* Our stdout or stderr broke: stop the command (BYE, then close). */
+static void
+output_failed(struct conn *c, int fd)
+{
+	int e = errno;
+
+	if (e == EPIPE) {
+		c->result.sigpipe = 1;
+	}
+	if (c->state == ST_OPEN && conn_send(c, REC_BYE, NULL, 0) == -1) {
+		return;
+	}
+	if (e == EPIPE) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, NULL);
+	} else {
+		/* Local, not the server's: no host in the message. */
+		conn_fail(c, RSH_EXIT_FAILURE, 1, "cannot write standard %s: "
+		    "%s", fd == 1 ? "output" : "error", strerror(e));
+	}
+}
+
+static void
+output(struct conn *c, int fd, const uint8_t *p, size_t len)
+{
+	if (!c->first_byte) {
+		c->first_byte = 1;
+		sink_msg(c->sink, SINK_INFO, "first byte of output at %.1f ms",
+		    conn_ms_since(c->exec_us));
+	}
+	if (fd == 1) {
+		c->result.out_bytes += len;
+	} else {
+		c->result.err_bytes += len;
+	}
+	if (sink_data(c->sink, fd, p, len) == -1) {
+		output_failed(c, fd);
+	}
+}
+
+static void
+on_error(struct conn *c, const uint8_t *p, size_t len)
+{
+	/* A started command's errors explain its status: warnings. */
+	int	level = c->cmd == CMD_STARTED ? SINK_WARN : SINK_ERROR;
+	char	note[80];
+
+	c->error_seen = 1;
+	if (wire_get16(p) == ERR_TIMEOUT && c->p.max_time != NULL) {
+		snprintf(note, sizeof(note), "-m %s", c->p.max_time);
+		(void)sink_server_error(c->sink, level, p, len, note);
+	} else {
+		(void)sink_server_error(c->sink, level, p, len, NULL);
+	}
+}
+
+static void
+on_exit_rec(struct conn *c, const uint8_t *p)
+{
+	int status, how;
+
+	if (c->cmd != CMD_STARTED && !c->error_seen) {
+		proto_error(c, "EXIT without STARTED or ERROR");
+		return;
+	}
+	status = sink_exit_status(p[0], p[1], &how);
+	sink_msg(c->sink, SINK_INFO, "exit status %d at %.1f ms (%.1f ms on "
+	    "the server)", status, conn_ms_since(c->exec_us),
+	    (double)wire_get64(p + 2) / 1000.0);
+	conn_end_cmd(c, how, p[1], status);
+}
+
+/* Order: what needs a command under way, what needs it started. */
+static int
+in_order(struct conn *c, uint8_t type)
+{
+	switch (type) {
+	case REC_STARTED:
+	case REC_ERROR:
+	case REC_EXIT:
+		return c->cmd != CMD_NONE;
+	case REC_STDOUT:
+	case REC_STDERR:
+	case REC_WINDOW:
+		return c->cmd == CMD_STARTED;
+	case REC_PONG:
+		return c->ping_out;
+	default:
+		return 1;
+	}
+}
+
+static void
+handle(struct conn *c, uint8_t type, const uint8_t *p, size_t len)
+{
+	if (wire_check_s2c(type, len) != WIRE_OK) {
+		proto_error(c, "unexpected record from the server");
+		return;
+	}
+	if (!in_order(c, type)) {
+		proto_error(c, type == REC_PONG ? "PONG without PING" :
+		    c->cmd == CMD_NONE ? "a record with no command under way" :
+		    "output before STARTED");
+		return;
+	}
+	switch (type) {
+	case REC_STARTED:
+		if (c->cmd == CMD_STARTED) {
+			proto_error(c, "STARTED twice");
+			return;
+		}
+		c->cmd = CMD_STARTED;
+		c->credit = wire_get32(p + 4);
+		break;
+	case REC_STDOUT:
+	case REC_STDERR:
+		output(c, type == REC_STDOUT ? 1 : 2, p, len);
+		break;
+	case REC_WINDOW:
+		if (wire_get32(p) == 0) {
+			proto_error(c, "WINDOW of 0");
+			return;
+		}
+		c->credit += wire_get32(p);
+		break;
+	case REC_ERROR:
+		on_error(c, p, len);
+		break;
+	case REC_EXIT:
+		on_exit_rec(c, p);
+		break;
+	case REC_PONG:
+		c->ping_out = 0;
+		break;
+	default:
+		break;		/* PAD */
+	}
+}
+
+void
+conn_rec_process(struct conn *c)
+{
+	while (c->state == ST_OPEN) {
+		uint8_t	*payload, type;
+		size_t	 used, len;
+
+		switch (wire_open(c->rx, buf_data(&c->in), c->in.len, &used,
+		    &type, &payload, &len)) {
+		case WIRE_OK:
+			break;
+		case WIRE_INCOMPLETE:
+			goto flush;
+		default:
+			proto_error(c, "bad record from the server");
+			return;
+		}
+		handle(c, type, payload, len);
+		if (c->state != ST_OPEN) {
+			return;		/* closed: nothing is left to consume */
+		}
+		/* Consumed stays in place until the next receive. */
+		buf_consume(&c->in, used);
+	}
+	return;
+flush:
+	/* The payloads a sink queued point into c->in: out before recv. */
+	if (c->cmd != CMD_NONE && sink_flush(c->sink) == -1) {
+		output_failed(c, 1);
+	}
+}
+
+void
+conn_rec_stdin(struct conn *c)
+{
+	size_t	 want = c->credit < WIRE_MAXPAYLOAD ? c->credit :
+		    WIRE_MAXPAYLOAD;
+	uint8_t	*rec;
+	ssize_t	 r;
+	long	 n;
+
+	if ((rec = buf_reserve(&c->out, want + WIRE_OVERHEAD)) == NULL) {
+		return;		/* the socket drains the queue first */
+	}
+	do {
+		r = read(c->p.in_fd, rec + WIRE_PAYLOADOFF, want);
+	} while (r == -1 && errno == EINTR);
+	if (r == -1 && errno == EAGAIN) {
+		return;
+	}
+	if (r <= 0) {
+		if (r == -1) {
+			sink_msg(c->sink, SINK_WARN | SINK_NOHOST, "reading "
+			    "standard input: %s; sending end of file",
+			    strerror(errno));
+		}
+		c->stdin_open = 0;
+		(void)conn_send(c, REC_STDIN_EOF, NULL, 0);
+		return;
+	}
+	if ((n = wire_seal(c->tx, REC_STDIN, rec, (size_t)r)) == -1) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "cannot seal a record");
+		return;
+	}
+	c->credit -= (uint64_t)r;
+	buf_commit(&c->out, (size_t)n);
+	(void)conn_flush(c);
+}
+
+void
+conn_rec_alive(struct conn *c)
+{
+	uint8_t ping[8];
+
+	/* As ssh counts: AliveCount silent intervals after the first PING. */
+	if (++c->unanswered > c->p.alive_count) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "no answer from the server "
+		    "for %g s (AliveInterval %g s, AliveCount %d); giving up",
+		    (double)c->p.alive_ms * c->unanswered / 1000.0,
+		    c->p.alive_ms / 1000.0, c->p.alive_count);
+		return;
+	}
+	c->alive_at = netio_now_ms() + c->p.alive_ms;
+	if (!c->ping_out) {
+		wire_put64(ping, netio_now_us());
+		if (conn_send(c, REC_PING, ping, sizeof(ping)) == 0) {
+			c->ping_out = 1;
+		}
+	}
+}
+
+void
+conn_signal(struct conn *c, int sig)
+{
+	uint8_t s;
+
+	if (c->state == ST_CLOSED) {
+		return;
+	}
+	if (c->cmd != CMD_STARTED || c->state != ST_OPEN) {
+		/* Nothing runs remotely yet: end as the signal says. */
+		conn_fail(c, 128 + sig, 0, "%s", c->cmd == CMD_NONE ?
+		    "interrupted" : "interrupted before the command started");
+		return;
+	}
+	if (++c->interrupts >= MAX_INTERRUPTS) {
+		conn_fail(c, 128 + sig, 0, "giving up on the command after %d "
+		    "signals", c->interrupts);
+		return;
+	}
+	switch (sig) {
+	case SIGHUP: s = WIRE_SIG_HUP; break;
+	case SIGINT: s = WIRE_SIG_INT; break;
+	case SIGQUIT: s = WIRE_SIG_QUIT; break;
+	default: s = WIRE_SIG_TERM; break;
+	}
+	(void)conn_send(c, REC_SIGNAL, &s, 1);
+}

@@ -1,0 +1,265 @@
+/*
+ * json: one object a command.  Strings are checked as UTF-8 (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF); output that
+ * is not valid goes out as base64 so that no byte is lost.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "netio.h"
+
+#include "json.h"
+
+/* Length of the valid UTF-8 sequence at p[0..len), or 0. */
+static size_t
+utf8_seq(const uint8_t *p, size_t len)
+{
+	uint32_t	cp;
+	size_t		n;
+
+	if (p[0] < 0x80) {
+		return 1;
+	} else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2, cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3, cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4, cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n) {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			return 0;
+		}
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+		return 0;
+	}
+	return n;
+}
+
+static int
+utf8_valid(const uint8_t *p, size_t len)
+{
+	size_t n;
+
+	for (size_t i = 0; i < len; i += n) {
+		if ((n = utf8_seq(p + i, len - i)) == 0) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* A JSON string; bytes that are not UTF-8 become U+FFFD. */
+static void
+put_string(FILE *f, const uint8_t *p, size_t len)
+{
+	size_t n;
+
+	fputc('"', f);
+	for (size_t i = 0; i < len; i += n) {
+		if ((n = utf8_seq(p + i, len - i)) == 0) {
+			fputs("\\ufffd", f);
+			n = 1;
+		} else if (p[i] == '"' || p[i] == '\\') {
+			fprintf(f, "\\%c", p[i]);
+		} else if (p[i] == '\n') {
+			fputs("\\n", f);
+		} else if (p[i] == '\t') {
+			fputs("\\t", f);
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			fprintf(f, "\\u%04x", p[i]);
+		} else {
+			fwrite(p + i, 1, n, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void
+put_cstring(FILE *f, const char *s)
+{
+	if (s == NULL) {
+		fputs("null", f);
+	} else {
+		put_string(f, (const uint8_t *)s, strlen(s));
+	}
+}
+
+/* "name": text, or base64 and "name_base64": true when not UTF-8. */
+static int
+put_output(FILE *f, const char *name, const struct json_stream *st)
+{
+	char	*b64;
+	size_t	 cap;
+	int	 text = utf8_valid(st->p, st->len);
+
+	fprintf(f, ",\"%s\":", name);
+	if (text) {
+		put_string(f, st->p, st->len);
+	} else {
+		cap = 4 * ((st->len + 2) / 3) + 1;
+		if ((b64 = malloc(cap)) == NULL ||
+		    crypto_b64encode(b64, cap, st->p, st->len) == -1) {
+			free(b64);
+			return -1;
+		}
+		fprintf(f, "\"%s\"", b64);
+		free(b64);
+	}
+	fprintf(f, ",\"%s_base64\":%s,\"%s_bytes\":%zu", name,
+	    text ? "false" : "true", name, st->len);
+	return 0;
+}
+
+static void
+json_begin(struct sink *s, const struct wire_exec *e)
+{
+	struct json	*j = (struct json *)(void *)s;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*f;
+
+	free(j->what);
+	j->what = NULL;
+	j->out.len = j->err.len = 0;
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		return;
+	}
+	if ((e->flags & EXEC_FLAG_SHELL) && e->argc == 1) {
+		fputs("\"command\":", f);
+		put_cstring(f, e->argv[0]);
+	} else {
+		fputs("\"argv\":[", f);
+		for (size_t i = 0; i < e->argc; i++) {
+			fputs(i > 0 ? "," : "", f);
+			put_cstring(f, e->argv[i]);
+		}
+		fputc(']', f);
+	}
+	if (fclose(f) == 0) {
+		j->what = buf;
+	} else {
+		free(buf);
+	}
+}
+
+static int
+json_data(struct sink *s, int fd, const uint8_t *p, size_t len)
+{
+	struct json		*j = (struct json *)(void *)s;
+	struct json_stream	*st = fd == 1 ? &j->out : &j->err;
+	uint8_t			*np;
+	size_t			 cap;
+
+	if (JSON_MAXOUT - st->len < len) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (st->cap - st->len < len) {
+		cap = st->cap == 0 ? 65536 : st->cap;
+		while (cap - st->len < len) {
+			cap *= 2;
+		}
+		if ((np = realloc(st->p, cap)) == NULL) {
+			return -1;
+		}
+		st->p = np;
+		st->cap = cap;
+	}
+	memcpy(st->p + st->len, p, len);
+	st->len += len;
+	return 0;
+}
+
+static int
+json_flush(struct sink *s)
+{
+	(void)s;
+	return 0;
+}
+
+static void
+put_result(FILE *f, const struct json *j, const struct sink_result *r)
+{
+	fprintf(f, "{\"host\":");
+	put_cstring(f, j->host);
+	fprintf(f, ",\"port\":%u,\"transport\":\"%s\",%s", j->port,
+	    j->transport, j->what != NULL ? j->what : "\"argv\":null");
+	fprintf(f, ",\"status\":%d", r->status);
+	if (r->how == SINK_EXITED) {
+		fprintf(f, ",\"exit\":%d,\"signal\":null", r->code);
+	} else if (r->how == SINK_SIGNALED) {
+		fprintf(f, ",\"exit\":null,\"signal\":%d", r->code);
+	} else {
+		fprintf(f, ",\"exit\":null,\"signal\":null");
+	}
+	fprintf(f, ",\"error\":");
+	put_cstring(f, r->error);
+}
+
+static int
+json_end(struct sink *s, const struct sink_result *r)
+{
+	struct json	*j = (struct json *)(void *)s;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*f;
+	int		 rc = -1;
+
+	if ((f = open_memstream(&buf, &len)) != NULL) {
+		put_result(f, j, r);
+		rc = put_output(f, "stdout", &j->out);
+		if (rc == 0) {
+			rc = put_output(f, "stderr", &j->err);
+		}
+		fprintf(f, ",\"duration_ms\":%lld}\n", r->duration_ms);
+		if (fclose(f) != 0) {
+			rc = -1;
+		}
+	}
+	if (rc == 0 && netio_write_full(1, buf, len) == -1) {
+		rc = -1;
+	} else if (rc == -1) {
+		errno = ENOMEM;
+	}
+	free(buf);
+	j->out.len = j->err.len = 0;
+	return rc;
+}
+
+static const struct sink_ops json_ops = {
+	json_begin, json_data, json_flush, json_end
+};
+
+void
+json_init(struct json *j, const char *display, const char *host,
+    unsigned port, const char *transport)
+{
+	memset(j, 0, sizeof(*j));
+	j->s.ops = &json_ops;
+	j->s.display = display;
+	j->host = host;
+	j->port = port;
+	j->transport = transport;
+}
+
+void
+json_free(struct json *j)
+{
+	free(j->what);
+	free(j->out.p);
+	free(j->err.p);
+	j->what = NULL;
+	j->out.p = j->err.p = NULL;
+}

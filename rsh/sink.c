@@ -1,0 +1,109 @@
+/*
+ * sink: the part of reporting every sink shares: rsh's own messages on
+ * stderr, the server's ERROR texts, and exit statuses.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "wire.h"
+
+#include "sink.h"
+
+void
+sink_msg(struct sink *s, int level, const char *fmt, ...)
+{
+	char	text[SINK_ERRMAX];
+	va_list	ap;
+	int	nohost = level & SINK_NOHOST;
+
+	level &= ~SINK_NOHOST;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (level == SINK_ERROR && s->error[0] == '\0') {
+		strlcpy(s->error, text, sizeof(s->error));
+	}
+	if ((level == SINK_WARN && s->quiet) ||
+	    (level == SINK_INFO && !s->verbose)) {
+		return;
+	}
+	if (nohost) {
+		fprintf(stderr, "rsh: %s\n", text);
+	} else {
+		fprintf(stderr, "rsh: %s: %s\n", s->display, text);
+	}
+}
+
+static const char *
+error_label(uint16_t code)
+{
+	static const char *labels[] = { "error", "bad request", "denied",
+	    "cannot run the command", "busy", "timed out",
+	    "server shutting down", "internal error", "output cut" };
+
+	return code < sizeof(labels) / sizeof(labels[0]) ? labels[code] :
+	    "error";
+}
+
+uint16_t
+sink_server_error(struct sink *s, int level, const uint8_t *p, size_t len,
+    const char *note)
+{
+	char		vis[4 * WIRE_MAXERRTEXT + 1], num[16] = "", paren[96] = "";
+	uint16_t	code = wire_get16(p);
+
+	if (code >= 9) {
+		snprintf(num, sizeof(num), " %u", code);
+	}
+	if (note != NULL) {
+		snprintf(paren, sizeof(paren), " (%s)", note);
+	}
+	sink_msg(s, level, "%s%s%s%s%s", error_label(code), num, paren,
+	    len > 2 ? ": " : "", log_vis(vis, sizeof(vis), p + 2, len - 2));
+	return code;
+}
+
+void
+sink_begin(struct sink *s, const struct wire_exec *e)
+{
+	s->error[0] = '\0';
+	if (s->ops->begin != NULL) {
+		s->ops->begin(s, e);
+	}
+}
+
+void
+sink_end(struct sink *s, struct sink_result *r)
+{
+	r->error = s->error[0] != '\0' ? s->error : NULL;
+	if (s->ops->end(s, r) == -1 && !r->sigpipe) {
+		r->sigpipe = errno == EPIPE;
+		if (!r->sigpipe) {
+			fprintf(stderr, "rsh: cannot write standard output: "
+			    "%s\n", strerror(errno));
+		}
+		r->status = RSH_EXIT_FAILURE;
+	}
+}
+
+int
+sink_exit_status(uint8_t how, uint8_t code, int *kind)
+{
+	switch (how) {
+	case EXIT_HOW_EXITED:
+		*kind = SINK_EXITED;
+		return code;
+	case EXIT_HOW_SIGNALED:
+		*kind = SINK_SIGNALED;
+		return code < 128 ? 128 + code : RSH_EXIT_FAILURE;
+	case EXIT_HOW_NOTSTARTED:
+		*kind = SINK_NOTSTARTED;
+		return code;
+	default:
+		*kind = SINK_FAILED;
+		return RSH_EXIT_FAILURE;
+	}
+}

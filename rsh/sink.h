@@ -1,0 +1,120 @@
+/*
+ * sink: where one connection's commands report: their output, rsh's own
+ * messages about them, and how each ended.  The connection (conn.c, and
+ * dgram.c for UDP) never writes to fds 1 and 2 itself, so that the same
+ * connection can feed plain output (output.c), one JSON object a command
+ * (json.c) or, later, lines prefixed by host.
+ */
+#ifndef RSH_SINK_H
+#define RSH_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+/* rsh's own failures: cannot connect, authentication, protocol. */
+#define RSH_EXIT_FAILURE	255
+#define SINK_ERRMAX		512
+
+/* How a command ended. */
+enum {
+	SINK_EXITED = 0,	/* code: its exit status */
+	SINK_SIGNALED,		/* code: the signal */
+	SINK_NOTSTARTED,	/* the server refused or could not start it */
+	SINK_FAILED		/* rsh's own error: see error */
+};
+
+/*
+ * Message levels: an error always shows; -q hides warnings; -v shows
+ * infos.  Or'ed with SINK_NOHOST, the text names the host itself.
+ */
+enum { SINK_ERROR = 0, SINK_WARN, SINK_INFO };
+#define SINK_NOHOST	0x10
+
+struct sink_result {
+	int		 how;		/* SINK_* above */
+	int		 code;
+	int		 status;	/* the exit status rsh ends with */
+	const char	*error;		/* first error said, or NULL */
+	long long	 duration_ms;	/* EXEC sent to EXIT or failure */
+	uint64_t	 out_bytes, err_bytes;
+	int		 sigpipe;	/* our stdout or stderr is a closed pipe */
+};
+
+struct sink;
+
+struct sink_ops {
+	/* A command is sent; e is valid only during the call. */
+	void	(*begin)(struct sink *, const struct wire_exec *e);
+	/*
+	 * Output of the command on fd 1 or 2.  p need only stay valid until
+	 * the next flush.  Returns 0, or -1 with errno when rsh's own stdout
+	 * or stderr failed.
+	 */
+	int	(*data)(struct sink *, int fd, const uint8_t *p, size_t len);
+	int	(*flush)(struct sink *);
+	/*
+	 * The command has ended; r is valid only during the call.  Returns
+	 * 0, or -1 with errno when the sink could not write its report.
+	 */
+	int	(*end)(struct sink *, const struct sink_result *r);
+};
+
+/*
+ * The common part of every sink.  The implementation embeds it first in
+ * its own struct and sets ops; display names host and port in every
+ * message ("web3:2222").
+ */
+struct sink {
+	const struct sink_ops	*ops;
+	const char		*display;
+	int			 verbose;	/* -v */
+	int			 quiet;		/* -q */
+	char			 error[SINK_ERRMAX];	/* "" until an error */
+};
+
+/*
+ * "rsh: HOST:PORT: text" on stderr, unless the level is hidden.  The
+ * first SINK_ERROR of a command is kept in s->error for its result.
+ */
+void	sink_msg(struct sink *s, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * An ERROR record's payload (u16 code, text) as "label: text", escaped,
+ * at this level; a note, when not NULL, goes in parentheses after the
+ * label.  Returns the code.
+ */
+uint16_t sink_server_error(struct sink *s, int level, const uint8_t *p,
+	    size_t len, const char *note);
+
+/* Clears s->error and tells the sink that e is sent. */
+void	sink_begin(struct sink *s, const struct wire_exec *e);
+
+/*
+ * Fills in r's error from s->error and tells the sink the command ended.
+ * When the sink cannot write, says so and makes r's status 255.
+ */
+void	sink_end(struct sink *s, struct sink_result *r);
+
+static inline int
+sink_data(struct sink *s, int fd, const uint8_t *p, size_t len)
+{
+	return s->ops->data(s, fd, p, len);
+}
+
+static inline int
+sink_flush(struct sink *s)
+{
+	return s->ops->flush(s);
+}
+
+/*
+ * The exit status for an EXIT's (or a UDP reply's) how and code: the
+ * command's own status, 128 + N when signal N killed it, 255 for
+ * anything the protocol does not define.  *kind gets the SINK_* kind.
+ */
+int	sink_exit_status(uint8_t how, uint8_t code, int *kind);
+
+#endif

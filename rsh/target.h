@@ -1,0 +1,40 @@
+/*
+ * target: where a command goes and how, worked out from every source in
+ * order of precedence (rsh_config.5): the command line (HOST:PORT, -p,
+ * -k, --connect-timeout), then -o, then the environment (RSH_PORT,
+ * RSH_KEY), then the config file, then the defaults.  The first value
+ * found for a setting wins.
+ */
+#ifndef RSH_TARGET_H
+#define RSH_TARGET_H
+
+#include <stdint.h>
+
+#include "netio.h"
+
+#include "opts.h"
+
+#define TARGET_PORT		2222
+#define TARGET_CONNECT_MS	10000
+#define TARGET_ALIVE_MS		15000
+#define TARGET_ALIVE_COUNT	3
+
+struct target {
+	char		host[NETIO_NAMEMAX];	/* as typed: messages, Host */
+	char		port[8];
+	char		connect[NETIO_NAMEMAX];	/* HostName, or host */
+	char		name[NETIO_NAMEMAX];	/* the server name */
+	char		display[NETIO_NAMEMAX + 40];	/* "host:port" */
+	char		keypath[4096];
+	uint32_t	connect_ms;
+	uint32_t	alive_ms;		/* 0: no PING */
+	int		alive_count;
+};
+
+/*
+ * Fills t for arg ("host", "host:port", "[v6]:port") and o.  Returns 0,
+ * or -1 after saying on stderr what is wrong.
+ */
+int	target_resolve(struct target *t, const char *arg, const struct opts *o);
+
+#endif

@@ -1,0 +1,399 @@
+#!/usr/bin/env bats
+# The client: config and its precedence, options, liveness, line mode,
+# --json, port checks, failed output, and protocol errors from a fake
+# server (tests/tools/fakersh.c).
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+FAKERSH=$RSH_BUILD/tools/fakersh
+
+setup_file() {
+	rsh_setup_file
+}
+
+teardown_file() {
+	rsh_teardown_file
+}
+
+teardown() {
+	local p
+	# A stopped server cannot act on TERM: let it go on first.
+	for p in ${STOPPED_PIDS:-}; do
+		kill -CONT "$p" 2>/dev/null || true
+	done
+	for p in ${FAKE_PIDS:-}; do
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rsh_teardown
+}
+
+# fake MODE [N]: starts fakersh with this file's keys; sets FAKE_PORT.
+fake() {
+	local d=$BATS_TEST_TMPDIR/fake pid
+	mkdir -p "$d"
+	"$FAKERSH" -k "$RSHD_DIR/keys" -P "$d/port" "$@" \
+	    </dev/null >"$d/log" 2>&1 3>&- &
+	pid=$!
+	FAKE_PIDS="${FAKE_PIDS:-} $pid"
+	wait_until "[ -s '$d/port' ]" 10
+	FAKE_PORT=$(cat "$d/port")
+}
+
+# conf TEXT...: a config file in the test's directory, one line an arg.
+conf() {
+	printf '%s\n' "$@" >"$BATS_TEST_TMPDIR/config"
+	echo "$BATS_TEST_TMPDIR/config"
+}
+
+# A port nothing listens on: bound, never listening, then closed.
+dead_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+@test "a Host block in -F FILE gives HostName, Port and Key" {
+	local f
+	f=$(conf '# comment' 'Host other' '  Port 1' 'Host web*' \
+	    "  HostName 127.0.0.1" "  Port $RSHD_PORT" "  Key $RSH_KEYFILE")
+	run -0 "$RSH" -F "$f" -n web3 echo via-config
+	assert_output via-config
+}
+
+@test "~/.config/rsh/config is read when -F is not given; -F none skips it" {
+	local h=$BATS_TEST_TMPDIR/home
+	mkdir -p "$h/.config/rsh"
+	printf 'Host *\n Port %s\n Key %s\n' "$RSHD_PORT" "$RSH_KEYFILE" \
+	    >"$h/.config/rsh/config"
+	run -0 env -u RSH_PORT -u RSH_KEY HOME="$h" "$RSH" -n 127.0.0.1 echo home
+	assert_output home
+	run -255 env -u RSH_PORT -u RSH_KEY HOME="$h" "$RSH" -F none -n \
+	    127.0.0.1 true
+	assert_output --partial "$h/.config/rsh/key"
+}
+
+@test "the first value wins within a config file" {
+	local f
+	f=$(conf "Port $RSHD_PORT" 'Host 127.0.0.1' '  Port 1' \
+	    "Key $RSH_KEYFILE")
+	run -0 "$RSH" -F "$f" -n 127.0.0.1 echo first
+	assert_output first
+}
+
+@test "precedence: command line, then -o, then environment, then file" {
+	local dead f
+	dead=$(dead_port)
+	f=$(conf "Port $dead" "Key $RSH_KEYFILE")
+	# The file alone: its port, nothing listens.
+	run -255 "$RSH" -F "$f" -n 127.0.0.1 true
+	assert_output "rsh: 127.0.0.1:$dead: connection refused"
+	# The environment beats the file.
+	run -0 env RSH_PORT="$RSHD_PORT" "$RSH" -F "$f" -n 127.0.0.1 echo env
+	assert_output env
+	# -o beats the environment.
+	run -255 env RSH_PORT="$RSHD_PORT" "$RSH" -F "$f" -o "Port=$dead" \
+	    -n 127.0.0.1 true
+	assert_output "rsh: 127.0.0.1:$dead: connection refused"
+	# -p beats -o; HOST:PORT beats -p.
+	run -0 "$RSH" -F "$f" -o "Port=$dead" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    echo p
+	assert_output p
+	run -0 "$RSH" -F "$f" -p "$dead" -n "127.0.0.1:$RSHD_PORT" echo hp
+	assert_output hp
+}
+
+@test "key precedence: -k, then -o Key, then RSH_KEY, then the file" {
+	local d=$BATS_TEST_TMPDIR f
+	(umask 077 && "$RSH" --keygen test >"$d/wrong")
+	f=$(conf "Key $d/wrong" "Port $RSHD_PORT")
+	run -255 "$RSH" -F "$f" -n 127.0.0.1 true
+	assert_output --partial "authentication failed"
+	run -0 env RSH_KEY="$RSH_KEYFILE" "$RSH" -F "$f" -n 127.0.0.1 echo k1
+	assert_output k1
+	run -255 env RSH_KEY="$RSH_KEYFILE" "$RSH" -F "$f" -o "Key=$d/wrong" \
+	    -n 127.0.0.1 true
+	run -0 "$RSH" -F "$f" -o "Key=$d/wrong" -k "$RSH_KEYFILE" -n \
+	    127.0.0.1 echo k2
+	assert_output k2
+}
+
+@test "ServerName sets the name presented to the server" {
+	local f
+	f=$(conf "Host alias" "HostName 127.0.0.1" "ServerName other.example" \
+	    "Port $RSHD_PORT" "Key $RSH_KEYFILE")
+	run -255 "$RSH" -F "$f" -n alias true
+	assert_output \
+	    "rsh: server alias:$RSHD_PORT does not answer to the name 'other.example'"
+}
+
+@test "a bad config line or -o stops rsh with 255, naming it" {
+	local f
+	f=$(conf 'Port 2222' 'Bogus yes')
+	run -255 "$RSH" -F "$f" -n 127.0.0.1 true
+	assert_output "rsh: $f:2: unknown keyword 'Bogus'"
+	run -255 "$RSH" -F none -o AliveCount=many -n 127.0.0.1 true
+	assert_output "rsh: -o AliveCount=many: AliveCount: 'many' is not a valid value"
+}
+
+@test "ports are range-checked everywhere, never wrapped" {
+	run -255 "$RSH" -p 67758 -n 127.0.0.1 true
+	assert_output "rsh: invalid port '67758'"
+	run -255 "$RSH" -n 127.0.0.1:67758 true
+	assert_output "rsh: invalid port '67758'"
+	run -255 env RSH_PORT=0 "$RSH" -F none -n 127.0.0.1 true
+	assert_output "rsh: invalid port '0'"
+	run -255 "$RSH" -F none -o Port=65536 -n 127.0.0.1 true
+	assert_output "rsh: invalid port '65536'"
+}
+
+@test "authentication failure names host and port" {
+	local d=$BATS_TEST_TMPDIR
+	(umask 077 && "$RSH" --keygen test >"$d/wrong")
+	run -255 "$RSH" -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 true
+	assert_output "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'test'"
+}
+
+@test "a server that greets and goes silent is a timeout, not an auth failure" {
+	local t0 t
+	fake greet-silent
+	t0=$(now_ms)
+	run -255 rsh_cmd --connect-timeout 500ms -n "127.0.0.1:$FAKE_PORT" true
+	t=$(($(now_ms) - t0))
+	assert_output "rsh: 127.0.0.1:$FAKE_PORT: the server greeted but did not answer the handshake within 0.5 s (timed out)"
+	((t < 3000)) || fail "took $t ms"
+	run -255 rsh_cmd -o ConnectTimeout=0.3 -n "127.0.0.1:$FAKE_PORT" true
+	assert_output --partial "within 0.3 s (timed out)"
+}
+
+@test "EXIT with no STARTED or ERROR before it is a protocol error (255)" {
+	fake exit-first
+	run -255 rsh_cmd -n "127.0.0.1:$FAKE_PORT" true
+	assert_output "rsh: 127.0.0.1:$FAKE_PORT: protocol error: EXIT without STARTED or ERROR"
+}
+
+@test "--retry N retries a busy refusal; off by default" {
+	fake busy 2
+	run -255 rsh_cmd -n "127.0.0.1:$FAKE_PORT" true
+	assert_output "rsh: 127.0.0.1:$FAKE_PORT refused the connection: busy: try later"
+	run -0 --separate-stderr rsh_cmd --retry 3 -n "127.0.0.1:$FAKE_PORT" true
+	assert_output ok
+	[ "$(grep -c 'busy: try later; retry' <<<"$stderr")" -eq 1 ] ||
+	    fail "stderr: $stderr"
+	run -0 --separate-stderr rsh_cmd -q --retry 3 -n \
+	    "127.0.0.1:$FAKE_PORT" true
+	assert_equal "$stderr" ""
+}
+
+@test "-m and --max-time take s and ms suffixes and report the limit as given" {
+	run -143 rsh_cmd -n -m 300ms 127.0.0.1 sleep 10
+	assert_output --partial "timed out (-m 300ms)"
+	run -0 rsh_cmd -n --max-time 5s 127.0.0.1 echo in-time
+	assert_output in-time
+	run -255 rsh_cmd -n -m 10min 127.0.0.1 true
+	assert_output "rsh: -m wants a time above 0 (10, 1.5s, 250ms), not '10min'"
+	run -255 rsh_cmd -n --connect-timeout 0 127.0.0.1 true
+	assert_output --partial "--connect-timeout wants a time above 0"
+}
+
+@test "-q silences rsh's warnings but not its errors" {
+	run -143 --separate-stderr rsh_cmd -q -n -m 300ms 127.0.0.1 sleep 10
+	assert_equal "$stderr" ""
+	run -255 --separate-stderr rsh_cmd -q -n -p 1 127.0.0.1 true
+	assert_equal "$stderr" "rsh: 127.0.0.1:1: connection refused"
+}
+
+@test "-v shows resolve, connect, handshake, first byte and exit with timings" {
+	run -0 --separate-stderr rsh_cmd -v -n 127.0.0.1 echo hi
+	assert_output hi
+	for step in "resolved to 1 address in" "connected to 127.0.0.1:$RSHD_PORT at" \
+	    "handshake done at" "first byte of output at" "exit status 0 at"; do
+		grep -qF "rsh: 127.0.0.1:$RSHD_PORT: $step" <<<"$stderr" ||
+		    fail "no '$step' in: $stderr"
+	done
+}
+
+@test "-e sends an environment variable: this rshd denies it, exit 255" {
+	run -255 rsh_cmd -n -e FOO=bar 127.0.0.1 'echo ran'
+	# The rest of the text is the server's policy's to word.
+	assert_output --partial \
+	    "rsh: 127.0.0.1:$RSHD_PORT: denied: environment variable FOO is not accepted"
+	[ "${#lines[@]}" -eq 1 ] || fail "more than one line: $output"
+	refute_output --partial ran
+	run -255 rsh_cmd -n -e 1FOO=bar 127.0.0.1 true
+	assert_output --partial "-e wants NAME=value"
+}
+
+@test "-d runs the command in that directory" {
+	local d=$BATS_TEST_TMPDIR/work
+	mkdir -p "$d"
+	run -0 rsh_cmd -n -d "$d" 127.0.0.1 pwd
+	assert_output "$d"
+}
+
+@test "--keygen ID -o FILE writes a 0600 key file and never overwrites one" {
+	local d=$BATS_TEST_TMPDIR f
+	f=$d/new.key
+	run -0 "$RSH" --keygen me -o "$f"
+	[ "$(stat -c %a "$f")" = 600 ] || fail "mode $(stat -c %a "$f")"
+	run -0 cat "$f"
+	assert_output --regexp '^me [A-Za-z0-9+/]{43}=$'
+	cp "$f" "$d/copy"
+	run -255 "$RSH" --keygen me -o "$f"
+	assert_output "rsh: $f already exists; not overwriting it (only an empty file of yours is filled in)"
+	cmp "$f" "$d/copy"
+	: >"$d/empty"
+	chmod 644 "$d/empty"
+	run -0 "$RSH" --keygen me -o "$d/empty"
+	[ "$(stat -c %a "$d/empty")" = 600 ] && [ -s "$d/empty" ]
+}
+
+@test "a failed write to stdout stops the remote command and exits 255" {
+	local m
+	m=$(unique_marker)
+	run -255 --separate-stderr sh -c '"$@" >/dev/full' sh "$RSH" \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 "yes $m"
+	assert_equal "$stderr" \
+	    "rsh: cannot write standard output: No space left on device"
+	wait_until "[ -z \"\$(remote_pids '$m')\" ]" 10
+}
+
+@test "liveness: a stopped server is given up on after AliveCount intervals" {
+	local d=$BATS_TEST_TMPDIR/srv m pid st=0 t0 t
+	m=$(unique_marker)
+	cp "$RSHD_DIR/keys" "$RSHD_DIR/key" "$d/" 2>/dev/null ||
+	    { mkdir -p "$d" && cp "$RSHD_DIR/keys" "$RSHD_DIR/key" "$d/"; }
+	start_rshd "$d"
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n -o AliveInterval=300ms \
+	    -o AliveCount=2 127.0.0.1 "sleep 60; : $m" \
+	    >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	pid=$!
+	wait_remote "$m" >/dev/null
+	STOPPED_PIDS=$RSHD_PID
+	t0=$(now_ms)
+	kill -STOP "$RSHD_PID"
+	wait "$pid" || st=$?
+	t=$(($(now_ms) - t0))
+	kill -CONT "$RSHD_PID"
+	[ "$st" -eq 255 ] || fail "exit $st: $(cat "$BATS_TEST_TMPDIR/out")"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output "rsh: 127.0.0.1:$RSHD_PORT: no answer from the server for 0.9 s (AliveInterval 0.3 s, AliveCount 2); giving up"
+	((t < 5000)) || fail "took $t ms"
+}
+
+@test "PING keeps a silent command alive while the server answers" {
+	run -0 rsh_cmd -n -o AliveInterval=100ms -o AliveCount=1 127.0.0.1 \
+	    'sleep 1; echo done'
+	assert_output done
+}
+
+@test "line mode: each line a command on one connection, status of the last" {
+	local before after
+	before=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
+	run -3 --separate-stderr sh -c 'printf "%s\n" "echo one" "" \
+	    "echo two >&2" "false" "echo three; exit 3" | "$@"' sh \
+	    "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1
+	assert_output "$(printf 'one\nthree')"
+	assert_equal "$stderr" two
+	after=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
+	[ $((after - before)) -eq 1 ] || fail "$((after - before)) connections"
+	run -0 sh -c 'printf "echo no-newline" | "$@"' sh "$RSH" \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1
+	assert_output no-newline
+}
+
+@test "no command and a terminal: interactive sessions are not supported yet" {
+	run -0 python3 - "$RSH" "$RSH_KEYFILE" "$RSHD_PORT" <<'PY'
+import os, pty, subprocess, sys
+rsh, key, port = sys.argv[1:]
+master, slave = pty.openpty()
+p = subprocess.run([rsh, "-k", key, "-p", port, "127.0.0.1"], stdin=slave,
+    stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+print(p.returncode, p.stderr.decode().strip())
+PY
+	assert_output "255 rsh: interactive sessions are not supported yet; give a command, or commands on standard input"
+}
+
+# json_check PYTHON-ASSERTIONS: reads one JSON object per line from
+# $output into j (the last one) and js (all), then runs the assertions.
+json_check() {
+	python3 -c '
+import base64, json, sys
+js = [json.loads(l) for l in sys.stdin.read().splitlines()]
+j = js[-1]
+exec(sys.argv[1])
+' "$1" <<<"$output"
+}
+
+@test "--json: one object with every field, text output as UTF-8" {
+	run -2 --separate-stderr rsh_cmd --json -n 127.0.0.1 'echo héllo; echo err >&2; exit 2'
+	json_check '
+assert len(js) == 1, js
+assert j["host"] == "127.0.0.1" and j["transport"] == "tcp", j
+assert j["port"] == int(sys.argv[2]) if len(sys.argv) > 2 else True
+assert j["command"] == "echo héllo; echo err >&2; exit 2", j
+assert j["status"] == 2 and j["exit"] == 2 and j["signal"] is None, j
+assert j["error"] is None, j
+assert j["stdout"] == "héllo\n" and j["stdout_base64"] is False, j
+assert j["stderr"] == "err\n" and j["stderr_base64"] is False, j
+assert j["stdout_bytes"] == 7 and j["stderr_bytes"] == 4, j
+assert isinstance(j["duration_ms"], int) and j["duration_ms"] >= 0, j
+'
+	[[ $output == *"\"port\":$RSHD_PORT,"* ]] || fail "$output"
+}
+
+@test "--json: output that is not UTF-8 comes as base64 with the flag" {
+	run -0 --separate-stderr rsh_cmd --json -n -x 127.0.0.1 printf 'a\377\376b'
+	json_check '
+assert j["argv"] == ["printf", "a\\377\\376b"], j
+assert j["stdout_base64"] is True, j
+assert base64.b64decode(j["stdout"]) == b"a\xff\xfeb", j
+assert j["stdout_bytes"] == 4 and j["status"] == 0 and j["exit"] == 0, j
+'
+}
+
+@test "--json: a signal, and rsh's own error when the command never ran" {
+	run -143 --separate-stderr rsh_cmd --json -n -x 127.0.0.1 sh -c 'kill $$'
+	json_check '
+assert j["signal"] == 15 and j["exit"] is None and j["status"] == 143, j
+'
+	run -255 --separate-stderr rsh_cmd --json -n -p 1 127.0.0.1 true
+	json_check '
+assert j["error"] == "connection refused", j
+assert j["status"] == 255 and j["exit"] is None and j["signal"] is None, j
+assert j["port"] == 1 and j["stdout"] == "", j
+'
+	assert_equal "$stderr" "rsh: 127.0.0.1:1: connection refused"
+}
+
+@test "--json: one object per command in line mode" {
+	run -1 --separate-stderr sh -c 'printf "echo a\nfalse\n" | "$@"' sh "$RSH" --json \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1
+	json_check '
+assert len(js) == 2, js
+assert js[0]["command"] == "echo a" and js[0]["stdout"] == "a\n", js
+assert js[1]["command"] == "false" and js[1]["exit"] == 1, js
+'
+}
+
+@test "--json works over UDP (-u)" {
+	local d=$BATS_TEST_TMPDIR/srv
+	mkdir -p "$d" && cp "$RSHD_DIR/keys" "$RSHD_DIR/key" "$d/"
+	RSHD_NO_UDP= start_rshd "$d"
+	run -0 --separate-stderr rsh_cmd --json -u -n 127.0.0.1 'echo over-udp'
+	json_check '
+assert j["transport"] == "udp" and j["stdout"] == "over-udp\n", j
+assert j["status"] == 0 and j["exit"] == 0 and j["error"] is None, j
+'
+}
+
+@test "-h lists every option" {
+	run -0 "$RSH" -h
+	for o in -d -e -F -k -m --max-time -n -o -p -q -u -v -x \
+	    --connect-timeout --json --max-reply --retry --keygen -V; do
+		[[ $output == *" $o"* ]] || fail "-h does not list $o"
+	done
+}
+
+@test "rshd's fds, children and threads return to baseline after these" {
+	assert_rshd_at_baseline
+}
