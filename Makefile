@@ -53,6 +53,8 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBRSH	 = $(BUILD)/lib/librsh.a
+# rshd's modules without main, for the unit tests of its pure parsers.
+LIBRSHD	 = $(BUILD)/lib/librshd.a
 STAMP	 = build/.deps-ok
 
 # Debian packages: to build, and to run the tests.
@@ -81,15 +83,19 @@ $(LIBRSH): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBRSHD): $(filter-out %/rshd/main.o,$(RSHD_OBJ))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/rshd: $(RSHD_OBJ) $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSHD_OBJ) $(LIBRSH) $(LIBS)
 
 $(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH) $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBRSH)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBRSHD) $(LIBRSH)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSH) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSHD) $(LIBRSH) $(LIBS)
 
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBRSH)
 	@mkdir -p $(@D)

@@ -57,7 +57,8 @@ cp "$dir/keys" "$dir/key"
 # The storm opens STORM connections at once from one address.
 "$rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/port" -k "$dir/keys" \
     -o MaxConnections=1024 -o MaxUnauthenticated=512 \
-    -o MaxUnauthenticatedPerSource=512 </dev/null >"$dir/rshd.log" 2>&1 &
+    -o MaxUnauthenticatedPerSource=512 -o PermitRootCommands=yes \
+    </dev/null >"$dir/rshd.log" 2>&1 &
 pid=$!
 i=0
 while [ ! -s "$dir/port" ]; do

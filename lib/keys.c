@@ -433,6 +433,19 @@ keys_find_id(const struct keyring *kr, const char *id, size_t idlen)
 	return (e = keys_lookup(kr, id, idlen)) != NULL ? &e->key : NULL;
 }
 
+size_t
+keys_index(const struct keyring *kr, const struct key *k)
+{
+	/* k is the first member of its entry. */
+	return (size_t)((const struct keyent *)(const void *)k - kr->ents);
+}
+
+size_t
+keys_line(const struct keyring *kr, size_t i)
+{
+	return kr->ents[i].line;
+}
+
 const struct key *
 keys_find_host(const struct keyring *kr, const char *name)
 {

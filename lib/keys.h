@@ -46,6 +46,12 @@ size_t		 keys_count(const struct keyring *);
 /* The i-th key (i < keys_count()), in file order. */
 const struct key *keys_at(const struct keyring *, size_t i);
 
+/* Where k (a key of this ring) stands: keys_at(kr, keys_index(kr, k)) is k. */
+size_t		 keys_index(const struct keyring *, const struct key *k);
+
+/* The line of the file the i-th key was read from. */
+size_t		 keys_line(const struct keyring *, size_t i);
+
 /* The key with this id (compared byte for byte), or NULL. */
 const struct key *keys_find_id(const struct keyring *, const char *id,
 		    size_t idlen);

@@ -11,8 +11,8 @@
 
 #include "conf.h"
 
-enum conf_type { T_INT, T_DURATION, T_BYTES, T_STRING, T_NAMES, T_LISTEN,
-	T_BOOL };
+enum conf_type { T_INT, T_DURATION, T_BYTES, T_SIZE, T_STRING, T_NAMES,
+	T_LISTEN, T_ENVLIST, T_BOOL };
 
 struct conf_keyword {
 	const char	*name;
@@ -46,6 +46,13 @@ static const struct conf_keyword keywords[] = {
 	{ "UdpReplayPerKey", T_INT, OFF(udp_replay_per_key), 1, 1000000 },
 	{ "UdpReplayMemory", T_BYTES, OFF(udp_replay_bytes), 65536,
 	    1073741824 },
+	{ "PermitRootCommands", T_BOOL, OFF(permit_root), 0, 1 },
+	{ "AcceptEnv", T_ENVLIST, 0, 0, 0 },
+	{ "Path", T_STRING, OFF(path), 0, 0 },
+	{ "LimitCPU", T_DURATION, OFF(limit_cpu_ms), 1000, 2000000000 },
+	{ "LimitNOFILE", T_INT, OFF(limit_nofile), 3, 1048576 },
+	{ "LimitNPROC", T_INT, OFF(limit_nproc), 1, 4194304 },
+	{ "LimitAS", T_SIZE, OFF(limit_as), 1 << 20, 1LL << 40 },
 };
 
 void
@@ -115,6 +122,8 @@ parse_bytes(const char *v)
 		return n << 10;
 	case 'm':
 		return n << 20;
+	case 'g':
+		return n > (1LL << 20) ? -1 : n << 30;
 	default:
 		return -1;
 	}
@@ -123,7 +132,7 @@ parse_bytes(const char *v)
 /* Splits a comma-separated list into a string array; -1 when too many. */
 /* Replaces a list with a comma-separated value: a later -o wins. */
 static int
-set_list(char **arr, size_t *n, size_t max, const char *v)
+set_list(char **arr, size_t *n, size_t max, const char *v, int lower)
 {
 	char	*copy, *p, *tok;
 
@@ -150,7 +159,7 @@ set_list(char **arr, size_t *n, size_t max, const char *v)
 			free(copy);
 			return -1;
 		}
-		for (char *q = arr[*n]; *q != '\0'; q++) {
+		for (char *q = arr[*n]; lower && *q != '\0'; q++) {
 			*q = (char)tolower((unsigned char)*q);
 		}
 		(*n)++;
@@ -175,12 +184,18 @@ set_value(struct conf *c, const struct conf_keyword *k, const char *v,
 		}
 		return 0;
 	case T_NAMES:
-		if (set_list(c->names, &c->nnames, CONF_MAXNAMES, v) == -1) {
+		if (set_list(c->names, &c->nnames, CONF_MAXNAMES, v, 1) == -1) {
 			goto toomany;
 		}
 		return 0;
 	case T_LISTEN:
-		if (set_list(c->listen, &c->nlisten, CONF_MAXLISTEN, v) == -1) {
+		if (set_list(c->listen, &c->nlisten, CONF_MAXLISTEN, v, 1) == -1) {
+			goto toomany;
+		}
+		return 0;
+	case T_ENVLIST:
+		if (set_list(c->accept_env, &c->naccept_env, CONF_MAXLIST, v,
+		    0) == -1) {
 			goto toomany;
 		}
 		return 0;
@@ -203,6 +218,7 @@ set_value(struct conf *c, const struct conf_keyword *k, const char *v,
 		n = parse_duration(v);
 		break;
 	case T_BYTES:
+	case T_SIZE:
 		n = parse_bytes(v);
 		break;
 	default:
@@ -213,11 +229,14 @@ set_value(struct conf *c, const struct conf_keyword *k, const char *v,
 		snprintf(err, errlen, "%s: '%s' is not a valid value "
 		    "(from %lld to %lld%s)", k->name, v, k->min, k->max,
 		    k->type == T_DURATION ? " ms; units: s, ms" :
-		    k->type == T_BYTES ? " bytes; units: k, m" : "");
+		    k->type == T_BYTES || k->type == T_SIZE ?
+		    " bytes; units: k, m, g" : "");
 		return -1;
 	}
 	if (k->type == T_BYTES) {
 		*(uint32_t *)(void *)base = (uint32_t)n;
+	} else if (k->type == T_SIZE) {
+		*(long long *)(void *)base = n;
 	} else {
 		*(int *)(void *)base = (int)n;
 	}
@@ -307,5 +326,9 @@ conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nnames; i++) {
 		free(c->names[i]);
 	}
+	for (size_t i = 0; i < c->naccept_env; i++) {
+		free(c->accept_env[i]);
+	}
+	free(c->path);
 	memset(c, 0, sizeof(*c));
 }

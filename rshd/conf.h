@@ -41,6 +41,14 @@ struct conf {
 	int		 udp_replay_entries;	/* UdpReplayEntries */
 	int		 udp_replay_per_key;	/* UdpReplayPerKey */
 	uint32_t	 udp_replay_bytes;	/* UdpReplayMemory */
+	int		 permit_root;		/* PermitRootCommands */
+	char		*accept_env[CONF_MAXLIST];	/* AcceptEnv globs */
+	size_t		 naccept_env;
+	char		*path;			/* Path; NULL: by uid */
+	int		 limit_cpu_ms;		/* LimitCPU; 0: none */
+	int		 limit_nofile;		/* LimitNOFILE; 0: none */
+	int		 limit_nproc;		/* LimitNPROC; 0: none */
+	long long	 limit_as;		/* LimitAS, bytes; 0: none */
 };
 
 /* Fills c with the defaults. */

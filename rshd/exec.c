@@ -7,6 +7,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,7 +36,8 @@
 
 #define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
 
-enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_IDS, STAGE_CHDIR, STAGE_EXEC };
+enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_LIMITS, STAGE_IDS, STAGE_CHDIR,
+	STAGE_EXEC };
 
 /* What the child tells the parent when it cannot exec. */
 struct exec_failure {
@@ -77,6 +79,16 @@ child_run(const struct exec_plan *p, int in, int out, int err, int report)
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1) {
 		child_fail(report, STAGE_DUP);
 	}
+	/* setrlimit() is one system call (prlimit64) in glibc, safe here
+	 * though POSIX does not list it. */
+	for (int i = 0; i < p->nlimits; i++) {
+		struct rlimit rl;
+
+		rl.rlim_cur = rl.rlim_max = (rlim_t)p->limits[i].value;
+		if (setrlimit(p->limits[i].resource, &rl) == -1) {
+			child_fail(report, STAGE_LIMITS);
+		}
+	}
 	/* Every fd of ours is O_CLOEXEC already; this catches any that is not. */
 	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (p->change_ids && (setgroups((size_t)p->ngroups, p->groups) == -1 ||
@@ -108,6 +120,10 @@ describe_failure(const struct exec_plan *p, const struct exec_failure *f,
 	case STAGE_CHDIR:
 		snprintf(msg, msglen, "cannot change directory to %s: %s",
 		    p->cwd, strerror(f->err));
+		break;
+	case STAGE_LIMITS:
+		snprintf(msg, msglen, "cannot set the command's resource "
+		    "limits: %s", strerror(f->err));
 		break;
 	case STAGE_IDS:
 		snprintf(msg, msglen, "cannot switch to uid %u: %s",
@@ -307,7 +323,8 @@ exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 	fds[1] = out[1];
 	fds[2] = err[1];
 	reaper_hold();
-	if ((p->change_ids ? spawn_fork(p, fds, &pid, msg, msglen, code) :
+	if ((p->change_ids || p->nlimits > 0 ?
+	    spawn_fork(p, fds, &pid, msg, msglen, code) :
 	    spawn_fast(p, fds, &pid, msg, msglen, code)) == -1) {
 		reaper_release();
 		goto fail;

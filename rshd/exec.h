@@ -33,15 +33,39 @@ struct child {
 	int	err_fd;		/* its stderr, our read end; -1: closed */
 };
 
+#define EXEC_MAXLIMITS	4
+
+/* A resource limit for the command (setrlimit in the child). */
+struct exec_limit {
+	int		resource;	/* RLIMIT_* */
+	long long	value;		/* soft and hard */
+};
+
+/*
+ * What policy granted a command: its account, a forced command, the
+ * variables beyond the account's own, PATH and resource limits.  Nothing
+ * here is owned by the plan: it copies what it keeps.
+ */
+struct exec_grant {
+	const struct exec_account *acct;
+	const char	 *forced;	/* run as SHELL -c instead of e */
+	char *const	 *env;		/* "NAME=value", envc of them */
+	size_t		  envc;
+	const char	 *path;		/* PATH; NULL: by the account's uid */
+	struct exec_limit limits[EXEC_MAXLIMITS];
+	int		  nlimits;
+};
+
 struct exec_plan;
 
 /*
- * Builds what exec_spawn() needs from a decoded EXEC for account.  NULL on
- * failure, with *code the exit status the client should end with (127:
- * command not found, 255: anything else) and a sentence in msg.
+ * Builds what exec_spawn() needs from a decoded EXEC and what policy
+ * granted.  NULL on failure, with *code the exit status the client should
+ * end with (127: command not found, 255: anything else) and a sentence in
+ * msg.
  */
 struct exec_plan *exec_plan_new(const struct wire_exec *e,
-		    const struct exec_account *acct, char *msg, size_t msglen,
+		    const struct exec_grant *g, char *msg, size_t msglen,
 		    int *code);
 void		 exec_plan_free(struct exec_plan *);
 
@@ -69,9 +93,11 @@ void	exec_signal(const struct child *c, int sig);
 /* Reaps the exited leader and closes whatever fds *c still holds. */
 void	exec_close(struct child *c);
 
-/* The account rshd itself runs as (the default until policy says
- * otherwise).  0 or -1. */
+/* The account rshd itself runs as, the one named, a copy.  0 or -1. */
 int	exec_account_self(struct exec_account *a);
+int	exec_account_named(struct exec_account *a, const char *name);
+int	exec_account_copy(struct exec_account *to,
+	    const struct exec_account *from);
 void	exec_account_free(struct exec_account *a);
 
 #endif

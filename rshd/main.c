@@ -40,7 +40,7 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: rshd [-D] [-d] [-k KEYSFILE] [-l ADDRESS]... [-p PORT] "
+	    "usage: rshd [-Ddt] [-k KEYSFILE] [-l ADDRESS]... [-p PORT] "
 	    "[--port-file FILE]\n"
 	    "            [--pid-file FILE] [--no-udp] [-f CONFIG] "
 	    "[-o KEYWORD=VALUE]... [-V] [-h]\n");
@@ -56,6 +56,7 @@ struct cmdline {
 	const char	*listen[CONF_MAXLISTEN];
 	size_t		 nlisten;
 	int		 foreground, debug, no_udp;
+	int		 check;		/* -t: check the files, then exit */
 };
 
 static void
@@ -71,7 +72,7 @@ parse_args(int argc, char **argv, struct cmdline *cl)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "Ddf:hk:l:o:p:V", longopts,
+	while ((ch = getopt_long(argc, argv, "Ddf:hk:l:o:p:tV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'D': cl->foreground = 1; break;
@@ -95,6 +96,7 @@ parse_args(int argc, char **argv, struct cmdline *cl)
 			}
 			cl->overrides[cl->noverrides++] = optarg;
 			break;
+		case 't': cl->check = 1; break;
 		case 'V':
 			printf("rshd %s (protocol 1)\n", RSH_VERSION);
 			exit(0);
@@ -181,7 +183,7 @@ build_conf(const struct cmdline *cl, struct conf *c)
 		}
 		c->nlisten = cl->nlisten;
 	}
-	c->foreground = cl->foreground;
+	c->foreground = cl->foreground || cl->check;
 	c->debug = cl->debug;
 	if (cl->no_udp) {
 		c->udp = 0;
@@ -248,14 +250,17 @@ sanitize_stdio(void)
 	}
 }
 
-static void
+/* The keys and what each may do; a key with a bad option is skipped,
+ * and reported, while the others work.  Returns how many were skipped. */
+static int
 load_keys(struct rshd *d, const struct conf *c)
 {
-	char err[1024];
+	int	 bad = 0;
+	char	 err[1024], *report = NULL, *line, *save = NULL;
+	size_t	 usable = 0;
 
 	if ((d->keys = keys_load(c->keys_file, KEYS_SERVER, err,
-	    sizeof(err))) == NULL ||
-	    policy_check_keys(d->keys, c->keys_file, err, sizeof(err)) == -1) {
+	    sizeof(err))) == NULL) {
 		log_err("%s", err);
 		exit(1);
 	}
@@ -264,6 +269,22 @@ load_keys(struct rshd *d, const struct conf *c)
 		    "'rsh --keygen ID'", c->keys_file);
 		exit(1);
 	}
+	if ((d->policy = policy_load(d->keys, c->keys_file, c, &d->account,
+	    &report, &usable)) == NULL) {
+		log_err("out of memory reading the keys' options");
+		exit(1);
+	}
+	for (line = report != NULL ? strtok_r(report, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		log_err("%s", line);
+		bad++;
+	}
+	free(report);
+	if (usable == 0) {
+		log_err("keys file %s holds no usable key", c->keys_file);
+		exit(1);
+	}
+	return bad;
 }
 
 int
@@ -291,11 +312,23 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	d.conf = &c;
-	load_keys(&d, &c);
 	if (exec_account_self(&d.account) == -1) {
 		log_err("cannot look up the account of uid %u",
 		    (unsigned)geteuid());
 		exit(1);
+	}
+	if (load_keys(&d, &c) > 0 && cl.check) {
+		exit(1);
+	}
+	if (cl.check) {
+		if (server_names_init(&d) == -1) {
+			exit(1);
+		}
+		printf("rshd: %s%s and keys file %s are in order: %zu keys\n",
+		    cl.config != NULL ? "config file " : "settings",
+		    cl.config != NULL ? cl.config : "", c.keys_file,
+		    keys_count(d.keys));
+		exit(0);
 	}
 	if (server_names_init(&d) == -1) {
 		exit(1);
@@ -354,6 +387,7 @@ main(int argc, char **argv)
 	}
 	keypool_free(d.pool);
 	log_info("stopped");
+	policy_free(d.policy);
 	keys_free(d.keys);
 	exec_account_free(&d.account);
 	for (size_t i = 0; i < d.nnames; i++) {

@@ -55,27 +55,36 @@ env_entry(const char *name, const char *value)
 	return s;
 }
 
-/* PATH, HOME, USER, LOGNAME, SHELL from the account, then e->env. */
-static int
-plan_env(struct exec_plan *p, const struct wire_exec *e,
-    const struct exec_account *a)
+static const char *
+search_path(const struct exec_grant *g)
 {
-	size_t n = 0;
+	if (g->path != NULL) {
+		return g->path;
+	}
+	return g->acct->uid == 0 ? root_path : default_path;
+}
 
-	p->envp = calloc(e->envc + 6, sizeof(char *));
+/* From scratch: PATH, HOME, USER, LOGNAME, SHELL from the account, then
+ * what policy granted (RSH_* and the accepted client variables). */
+static int
+plan_env(struct exec_plan *p, const struct exec_grant *g)
+{
+	const struct exec_account	*a = g->acct;
+	size_t				 n = 0;
+
+	p->envp = calloc(g->envc + 6, sizeof(char *));
 	if (p->envp == NULL) {
 		return -1;
 	}
-	if ((p->envp[n++] = env_entry("PATH",
-	    a->uid == 0 ? root_path : default_path)) == NULL ||
+	if ((p->envp[n++] = env_entry("PATH", search_path(g))) == NULL ||
 	    (p->envp[n++] = env_entry("HOME", a->home)) == NULL ||
 	    (p->envp[n++] = env_entry("USER", a->name)) == NULL ||
 	    (p->envp[n++] = env_entry("LOGNAME", a->name)) == NULL ||
 	    (p->envp[n++] = env_entry("SHELL", a->shell)) == NULL) {
 		return -1;
 	}
-	for (size_t i = 0; i < e->envc; i++) {
-		if ((p->envp[n++] = strdup(e->env[i])) == NULL) {
+	for (size_t i = 0; i < g->envc; i++) {
+		if ((p->envp[n++] = strdup(g->env[i])) == NULL) {
 			return -1;
 		}
 	}
@@ -84,9 +93,12 @@ plan_env(struct exec_plan *p, const struct wire_exec *e,
 
 static int
 plan_argv(struct exec_plan *p, const struct wire_exec *e,
-    const struct exec_account *a, char *msg, size_t msglen, int *code)
+    const struct exec_grant *g, char *msg, size_t msglen, int *code)
 {
-	if (e->has_flags && (e->flags & EXEC_FLAG_SHELL)) {
+	const struct exec_account *a = g->acct;
+
+	if (g->forced != NULL ||
+	    (e->has_flags && (e->flags & EXEC_FLAG_SHELL))) {
 		const char *base = strrchr(a->shell, '/');
 
 		if ((p->argv = calloc(4, sizeof(char *))) == NULL) {
@@ -94,7 +106,9 @@ plan_argv(struct exec_plan *p, const struct wire_exec *e,
 		}
 		p->argv[0] = (char *)(base != NULL ? base + 1 : a->shell);
 		p->argv[1] = (char *)"-c";
-		p->argv[2] = e->argv[0];
+		/* Borrowed, like e's strings: both outlive the plan. */
+		p->argv[2] = (char *)(g->forced != NULL ? g->forced :
+		    e->argv[0]);
 		p->path = a->shell;
 		return 0;
 	}
@@ -106,8 +120,7 @@ plan_argv(struct exec_plan *p, const struct wire_exec *e,
 		p->path = e->argv[0];
 		return 0;
 	}
-	p->resolved = resolve_path(e->argv[0],
-	    a->uid == 0 ? root_path : default_path);
+	p->resolved = resolve_path(e->argv[0], search_path(g));
 	if (p->resolved == NULL) {
 		snprintf(msg, msglen, "%s: command not found", e->argv[0]);
 		*code = 127;
@@ -122,20 +135,21 @@ nomem:
 }
 
 struct exec_plan *
-exec_plan_new(const struct wire_exec *e, const struct exec_account *a,
+exec_plan_new(const struct wire_exec *e, const struct exec_grant *g,
     char *msg, size_t msglen, int *code)
 {
-	struct exec_plan *p;
+	const struct exec_account	*a = g->acct;
+	struct exec_plan		*p;
 
 	*code = 255;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(msg, msglen, "out of memory");
 		return NULL;
 	}
-	if (plan_argv(p, e, a, msg, msglen, code) == -1) {
+	if (plan_argv(p, e, g, msg, msglen, code) == -1) {
 		goto fail;
 	}
-	if (plan_env(p, e, a) == -1) {
+	if (plan_env(p, g) == -1) {
 		snprintf(msg, msglen, "out of memory");
 		goto fail;
 	}
@@ -144,6 +158,8 @@ exec_plan_new(const struct wire_exec *e, const struct exec_account *a,
 	p->uid = a->uid;
 	p->gid = a->gid;
 	p->change_ids = a->uid != geteuid() || a->gid != getegid();
+	memcpy(p->limits, g->limits, sizeof(p->limits));
+	p->nlimits = g->nlimits;
 	if (p->change_ids) {
 		p->ngroups = EXEC_MAXGROUPS;
 		if (getgrouplist(a->name, a->gid, p->groups,
@@ -176,6 +192,53 @@ exec_plan_free(struct exec_plan *p)
 	free(p);
 }
 
+/* The account of pw, copied into a. */
+static int
+account_from(struct exec_account *a, const struct passwd *pw)
+{
+	a->uid = pw->pw_uid;
+	a->gid = pw->pw_gid;
+	a->name = strdup(pw->pw_name);
+	a->home = strdup(pw->pw_dir != NULL && *pw->pw_dir != '\0' ?
+	    pw->pw_dir : "/");
+	a->shell = strdup(pw->pw_shell != NULL && *pw->pw_shell != '\0' ?
+	    pw->pw_shell : "/bin/sh");
+	if (a->name == NULL || a->home == NULL || a->shell == NULL) {
+		exec_account_free(a);
+		return -1;
+	}
+	return 0;
+}
+
+int
+exec_account_named(struct exec_account *a, const char *name)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 buf[4096];
+
+	memset(a, 0, sizeof(*a));
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL) {
+		return -1;
+	}
+	return account_from(a, &pw);
+}
+
+int
+exec_account_copy(struct exec_account *to, const struct exec_account *from)
+{
+	struct passwd pw;
+
+	memset(&pw, 0, sizeof(pw));
+	pw.pw_uid = from->uid;
+	pw.pw_gid = from->gid;
+	pw.pw_name = from->name;
+	pw.pw_dir = from->home;
+	pw.pw_shell = from->shell;
+	memset(to, 0, sizeof(*to));
+	return account_from(to, &pw);
+}
+
 int
 exec_account_self(struct exec_account *a)
 {
@@ -187,19 +250,9 @@ exec_account_self(struct exec_account *a)
 	    res == NULL) {
 		return -1;
 	}
-	a->uid = pw.pw_uid;
-	a->gid = pw.pw_gid;
-	a->name = strdup(pw.pw_name);
-	a->home = strdup(pw.pw_dir != NULL && *pw.pw_dir != '\0' ?
-	    pw.pw_dir : "/");
-	a->shell = strdup(pw.pw_shell != NULL && *pw.pw_shell != '\0' ?
-	    pw.pw_shell : "/bin/sh");
-	if (a->name == NULL || a->home == NULL || a->shell == NULL) {
-		exec_account_free(a);
-		return -1;
-	}
-	return 0;
+	return account_from(a, &pw);
 }
+
 
 void
 exec_account_free(struct exec_account *a)

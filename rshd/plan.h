@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include "exec.h"
+
 #define EXEC_MAXGROUPS	256
 
 struct exec_plan {
@@ -21,6 +23,8 @@ struct exec_plan {
 	int		  change_ids;
 	gid_t		  groups[EXEC_MAXGROUPS];
 	int		  ngroups;
+	struct exec_limit limits[EXEC_MAXLIMITS];
+	int		  nlimits;	/* any: the fork path sets them */
 };
 
 #endif

@@ -1,48 +1,403 @@
 /*
- * policy: per-key decisions.
+ * policy: one entry per key of the keys file, in the same order: its
+ * options, its account, whether it may be used at all.
  */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <fnmatch.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keys.h"
+#include "log.h"
+#include "netio.h"
 #include "wire.h"
 
+#include "exec.h"
+#include "keyopts.h"
 #include "policy.h"
 
-int
-policy_check_keys(const struct keyring *keys, const char *path, char *err,
-    size_t errlen)
-{
-	for (size_t i = 0; i < keys_count(keys); i++) {
-		const struct key *k = keys_at(keys, i);
+struct pkey {
+	struct keyopts		opts;
+	int			usable;
+	struct exec_account	acct;
+	int			nologin;	/* its shell refuses logins */
+	int			sessions;	/* guarded by the lock */
+};
 
-		if (k->options != NULL && k->options[0] != '\0') {
-			snprintf(err, errlen, "keys file %s: key '%s' has "
-			    "options ('%s'), which this rshd does not support "
-			    "yet; refusing the file rather than ignoring them",
-			    path, k->id, k->options);
+struct policy {
+	const struct keyring	*keys;
+	const struct conf	*conf;
+	struct pkey		*k;
+	size_t			 n;
+	pthread_mutex_t		 lock;		/* guards sessions */
+};
+
+/* Appends one line to the load report. */
+static void __attribute__((format(printf, 2, 3)))
+report_line(char **report, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 line[1024], *n;
+	size_t	 have = *report != NULL ? strlen(*report) : 0;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if ((n = realloc(*report, have + strlen(line) + 2)) == NULL) {
+		return;
+	}
+	memcpy(n + have, line, strlen(line));
+	n[have + strlen(line)] = '\n';
+	n[have + strlen(line) + 1] = '\0';
+	*report = n;
+}
+
+static int
+shell_refuses(const char *shell)
+{
+	const char *base = strrchr(shell, '/');
+
+	base = base != NULL ? base + 1 : shell;
+	return strcmp(base, "nologin") == 0 || strcmp(base, "false") == 0;
+}
+
+/* The account of key i: user=, else rshd's own where that is allowed. */
+static int
+key_account(struct policy *p, size_t i, const struct exec_account *self,
+    char *why, size_t whylen)
+{
+	struct pkey *pk = &p->k[i];
+
+	if (pk->opts.user == NULL) {
+		if (self->uid == 0 && !p->conf->permit_root) {
+			snprintf(why, whylen, "it has no user= option and rshd "
+			    "runs as root; add user=ACCOUNT, or set "
+			    "PermitRootCommands yes");
 			return -1;
+		}
+		return exec_account_copy(&pk->acct, self);
+	}
+	if (exec_account_named(&pk->acct, pk->opts.user) == -1) {
+		snprintf(why, whylen, "user=%s: no such account",
+		    pk->opts.user);
+		return -1;
+	}
+	if (geteuid() != 0 && pk->acct.uid != self->uid) {
+		snprintf(why, whylen, "user=%s: rshd runs as %s and cannot "
+		    "switch accounts", pk->opts.user, self->name);
+		exec_account_free(&pk->acct);
+		return -1;
+	}
+	return 0;
+}
+
+struct policy *
+policy_load(const struct keyring *keys, const char *path,
+    const struct conf *c, const struct exec_account *self, char **report,
+    size_t *usable)
+{
+	struct policy	*p;
+	char		 why[512];
+
+	*report = NULL;
+	*usable = 0;
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->k = calloc(keys_count(keys) + 1, sizeof(*p->k))) == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->keys = keys;
+	p->conf = c;
+	p->n = keys_count(keys);
+	pthread_mutex_init(&p->lock, NULL);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct key	*k = keys_at(keys, i);
+		struct pkey		*pk = &p->k[i];
+
+		if (keyopts_parse(k->options, &pk->opts, why,
+		    sizeof(why)) == -1 ||
+		    key_account(p, i, self, why, sizeof(why)) == -1) {
+			report_line(report, "keys file %s, line %zu: key '%s': "
+			    "%s; the key is skipped", path, keys_line(keys, i),
+			    k->id, why);
+			continue;
+		}
+		pk->usable = 1;
+		pk->nologin = shell_refuses(pk->acct.shell);
+		if (pk->nologin) {
+			log_warn("keys file %s, line %zu: key '%s' runs as %s, "
+			    "whose shell %s refuses commands; only -x (no "
+			    "shell) will work", path, keys_line(keys, i),
+			    k->id, pk->acct.name, pk->acct.shell);
+		}
+		(*usable)++;
+	}
+	return p;
+}
+
+void
+policy_free(struct policy *p)
+{
+	if (p == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		keyopts_free(&p->k[i].opts);
+		exec_account_free(&p->k[i].acct);
+	}
+	pthread_mutex_destroy(&p->lock);
+	free(p->k);
+	free(p);
+}
+
+static struct pkey *
+pkey(const struct policy *p, const struct key *k)
+{
+	size_t i = keys_index(p->keys, k);
+
+	return i < p->n ? &p->k[i] : NULL;
+}
+
+enum policy_admit
+policy_admit(const struct policy *p, const struct key *k,
+    const struct sockaddr_storage *peer, int transport)
+{
+	const struct pkey *pk = pkey(p, k);
+
+	if (pk == NULL || !pk->usable) {
+		return POLICY_KEY_SKIPPED;
+	}
+	if (transport == WIRE_UDP && pk->opts.no_udp) {
+		return POLICY_NO_UDP;
+	}
+	return keyopts_from_ok(&pk->opts, peer) ? POLICY_OK : POLICY_ADDRESS;
+}
+
+int
+policy_session_begin(struct policy *p, const struct key *k)
+{
+	struct pkey	*pk = pkey(p, k);
+	int		 rc = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (pk->opts.max_sessions > 0 &&
+	    pk->sessions >= pk->opts.max_sessions) {
+		rc = -1;
+	} else {
+		pk->sessions++;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+void
+policy_session_end(struct policy *p, const struct key *k)
+{
+	struct pkey *pk = pkey(p, k);
+
+	pthread_mutex_lock(&p->lock);
+	pk->sessions--;
+	pthread_mutex_unlock(&p->lock);
+}
+
+int
+policy_sessions(const struct policy *p, const struct key *k, int *max)
+{
+	const struct pkey	*pk = pkey(p, k);
+	int			 n;
+
+	pthread_mutex_lock((pthread_mutex_t *)(uintptr_t)&p->lock);
+	n = pk->sessions;
+	pthread_mutex_unlock((pthread_mutex_t *)(uintptr_t)&p->lock);
+	*max = pk->opts.max_sessions;
+	return n;
+}
+
+/* A client variable NAME (len bytes) the key or AcceptEnv accepts. */
+static int
+env_accepted(const struct policy *p, const struct pkey *pk, const char *name,
+    size_t len)
+{
+	char buf[256];
+
+	if (keyopts_env_ok(&pk->opts, name, len)) {
+		return 1;
+	}
+	if (len >= sizeof(buf)) {
+		return 0;
+	}
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	for (size_t i = 0; i < p->conf->naccept_env; i++) {
+		if (fnmatch(p->conf->accept_env[i], buf, 0) == 0) {
+			return 1;
 		}
 	}
 	return 0;
 }
 
-int
-policy_exec(const struct key *key, const struct wire_exec *e, char *msg,
+/* The command line as the client gave it: the shell's, or argv joined. */
+static char *
+command_line(const struct wire_exec *e)
+{
+	size_t	 len = 1;
+	char	*s;
+
+	for (size_t i = 0; i < e->argc; i++) {
+		len += strlen(e->argv[i]) + 1;
+	}
+	if ((s = calloc(1, len)) == NULL) {
+		return NULL;
+	}
+	for (size_t i = 0; i < e->argc; i++) {
+		if (i > 0) {
+			(void)strlcat(s, " ", len);
+		}
+		(void)strlcat(s, e->argv[i], len);
+	}
+	return s;
+}
+
+static int
+check_env(const struct policy *p, const struct pkey *pk, const struct key *k,
+    const struct wire_exec *e, struct policy_decision *dec, char *msg,
     size_t msglen)
 {
-	(void)key;
-	if (e->envc > 0) {
-		size_t n = strcspn(e->env[0], "=");
+	for (size_t i = 0; i < e->envc; i++) {
+		const char	*v = e->env[i];
+		int		 n = (int)strcspn(v, "=");
 
-		snprintf(msg, msglen, "environment variable %.*s is not "
-		    "accepted by this server", (int)n, e->env[0]);
-		return -1;
-	}
-	if (e->has_flags && (e->flags & EXEC_FLAG_PTY)) {
-		snprintf(msg, msglen, "PTY sessions are not supported by this "
-		    "server");
-		return -1;
+		if (keyopts_env_forbidden(v, (size_t)n)) {
+			snprintf(msg, msglen, "environment variable %.*s is "
+			    "never accepted", n, v);
+			return -1;
+		}
+		if (!env_accepted(p, pk, v, (size_t)n)) {
+			snprintf(msg, msglen, "environment variable %.*s is not "
+			    "accepted for key '%s' (AcceptEnv, or the key's "
+			    "env= option)", n, v, k->id);
+			return -1;
+		}
+		dec->env[dec->grant.envc++] = e->env[i];
 	}
 	return 0;
+}
+
+/* RSH_CLIENT, RSH_KEYID and, under a forced command, the original. */
+static int
+add_own_env(struct policy_decision *dec, const struct key *k,
+    const struct sockaddr_storage *peer, const char *original)
+{
+	char	addr[NETIO_ADDRSTRMAX], port[16];
+	int	n = 0;
+
+	if (getnameinfo((const struct sockaddr *)peer, sizeof(*peer), addr,
+	    sizeof(addr), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(addr, sizeof(addr), "unknown");
+		snprintf(port, sizeof(port), "0");
+	}
+	if (asprintf(&dec->owned[n++], "RSH_CLIENT=%s %s", addr, port) ==
+	    -1 || asprintf(&dec->owned[n++], "RSH_KEYID=%s", k->id) == -1 ||
+	    (original != NULL && asprintf(&dec->owned[n++],
+	    "RSH_ORIGINAL_COMMAND=%s", original) == -1)) {
+		dec->owned[n - 1] = NULL;
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		dec->env[dec->grant.envc++] = dec->owned[i];
+	}
+	return 0;
+}
+
+static void
+add_limits(const struct conf *c, struct exec_grant *g)
+{
+	const struct { int res; long long v; } l[] = {
+		{ RLIMIT_CPU, c->limit_cpu_ms > 0 ?
+		    (c->limit_cpu_ms + 999) / 1000 : 0 },
+		{ RLIMIT_NOFILE, c->limit_nofile },
+		{ RLIMIT_NPROC, c->limit_nproc },
+		{ RLIMIT_AS, c->limit_as },
+	};
+
+	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++) {
+		if (l[i].v > 0 && g->nlimits < EXEC_MAXLIMITS) {
+			g->limits[g->nlimits].resource = l[i].res;
+			g->limits[g->nlimits++].value = l[i].v;
+		}
+	}
+}
+
+int
+policy_exec(const struct policy *p, const struct key *k,
+    const struct wire_exec *e, const struct sockaddr_storage *peer,
+    struct policy_decision *dec, char *msg, size_t msglen)
+{
+	const struct pkey	*pk = pkey(p, k);
+	int			 shell;
+	char			*line = NULL;
+
+	memset(dec, 0, sizeof(*dec));
+	if (e->has_flags && (e->flags & EXEC_FLAG_PTY)) {
+		snprintf(msg, msglen, pk->opts.no_pty ? "key '%s' may not "
+		    "have a terminal (no-pty)" : "PTY sessions are not "
+		    "supported by this server%.0s", k->id);
+		return -1;
+	}
+	shell = pk->opts.command != NULL ||
+	    (e->has_flags && (e->flags & EXEC_FLAG_SHELL));
+	if ((line = command_line(e)) == NULL ||
+	    (dec->env = calloc(e->envc + 4, sizeof(char *))) == NULL) {
+		snprintf(msg, msglen, "rshd is out of memory");
+		goto fail;
+	}
+	if (pk->opts.command == NULL && !keyopts_allow_ok(&pk->opts, line)) {
+		snprintf(msg, msglen, "key '%s' may not run '%.200s' (its "
+		    "allow= option)", k->id, line);
+		goto fail;
+	}
+	if (shell && pk->nologin) {
+		snprintf(msg, msglen, "account %s has no shell for commands "
+		    "(%s); run a program directly (rsh -x)", pk->acct.name,
+		    pk->acct.shell);
+		goto fail;
+	}
+	if (check_env(p, pk, k, e, dec, msg, msglen) == -1) {
+		goto fail;
+	}
+	if (add_own_env(dec, k, peer, pk->opts.command != NULL ? line :
+	    NULL) == -1) {
+		snprintf(msg, msglen, "rshd is out of memory");
+		goto fail;
+	}
+	dec->grant.acct = &pk->acct;
+	dec->grant.forced = pk->opts.command;
+	dec->grant.env = dec->env;
+	dec->grant.path = p->conf->path;
+	add_limits(p->conf, &dec->grant);
+	free(line);
+	return 0;
+fail:
+	free(line);
+	policy_decision_free(dec);
+	return -1;
+}
+
+void
+policy_decision_free(struct policy_decision *dec)
+{
+	for (size_t i = 0; i < sizeof(dec->owned) / sizeof(dec->owned[0]);
+	    i++) {
+		free(dec->owned[i]);
+	}
+	free(dec->env);
+	memset(dec, 0, sizeof(*dec));
 }

@@ -1,23 +1,74 @@
 /*
- * policy: what a key may do.  Today a key's options must be empty (the
- * per-key options, run-as account, source networks, forced command and
- * accepted environment, will be parsed here), no ENV name is accepted and
- * PTY sessions are refused; every refusal says what and why.
+ * policy: who may run what, as whom, from where.  Built once from the
+ * keys file (each key's options, see keyopts.h) and the configuration;
+ * read-only afterwards, except the per-key session counts.  Its answers
+ * are decisions the job's plan is built from, never rshd's own account
+ * by default: a key must name its account (user=) when rshd runs as root,
+ * unless PermitRootCommands says otherwise.
  */
 #ifndef RSHD_POLICY_H
 #define RSHD_POLICY_H
+
+#include <sys/socket.h>
 
 #include <stddef.h>
 
 #include "keys.h"
 #include "wire.h"
 
-/* Checks every key's options when the keys file loads: 0, or -1 with err. */
-int	policy_check_keys(const struct keyring *keys, const char *path,
-	    char *err, size_t errlen);
+#include "conf.h"
+#include "exec.h"
 
-/* May key run e?  0, or -1 with a sentence for ERROR DENIED in msg. */
-int	policy_exec(const struct key *key, const struct wire_exec *e,
-	    char *msg, size_t msglen);
+struct policy;
+
+/*
+ * Reads every key's options and looks up its account.  A key whose
+ * options do not parse, or whose account does not exist or may not be
+ * used, is skipped (it authenticates nobody) with a line naming file,
+ * line and option in *report (one sentence a line, NUL terminated; the
+ * caller frees it; NULL when nothing is wrong); the others keep working.
+ * *usable gets how many keys are usable.  NULL when memory runs out.
+ */
+struct policy	*policy_load(const struct keyring *keys, const char *path,
+		    const struct conf *c, const struct exec_account *self,
+		    char **report, size_t *usable);
+void		 policy_free(struct policy *);
+
+enum policy_admit {
+	POLICY_OK = 0,
+	POLICY_KEY_SKIPPED,	/* its options were refused at load */
+	POLICY_ADDRESS,		/* from= does not include the peer */
+	POLICY_NO_UDP		/* no-udp, or from= (addresses prove nothing) */
+};
+
+/* May key be used from peer over transport (WIRE_TCP or WIRE_UDP)? */
+enum policy_admit policy_admit(const struct policy *, const struct key *,
+		    const struct sockaddr_storage *peer, int transport);
+
+/* A connection authenticated with key begins or ends: -1 from begin when
+ * the key's max-sessions are all in use (nothing counted then). */
+int	policy_session_begin(struct policy *, const struct key *);
+void	policy_session_end(struct policy *, const struct key *);
+
+/* The sessions key holds now, and its max-sessions (0: no limit). */
+int	policy_sessions(const struct policy *, const struct key *, int *max);
+
+/* What policy decided: the grant the plan is built from, and what it
+ * owns. */
+struct policy_decision {
+	struct exec_grant	 grant;
+	char			*owned[4];	/* RSH_* strings */
+	char			**env;		/* the grant's env array */
+};
+
+/*
+ * May key run e, from peer?  0 with *dec filled (free it with
+ * policy_decision_free; it borrows from e and the policy, which must
+ * outlive it), or -1 with a sentence for ERROR DENIED in msg.
+ */
+int	policy_exec(const struct policy *, const struct key *,
+	    const struct wire_exec *e, const struct sockaddr_storage *peer,
+	    struct policy_decision *dec, char *msg, size_t msglen);
+void	policy_decision_free(struct policy_decision *);
 
 #endif

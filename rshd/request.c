@@ -32,9 +32,11 @@ request_limits(const struct rshd *d, const struct wire_exec *e,
 }
 
 int
-request_start(const struct rshd *d, const struct key *key, struct job *j,
+request_start(const struct rshd *d, const struct key *key,
+    const struct sockaddr_storage *peer, struct job *j,
     const struct wire_exec *e, char *what, size_t whatlen)
 {
+	struct policy_decision	 dec;
 	struct exec_plan	*plan;
 	char			 msg[512];
 	int			 code, rc;
@@ -45,11 +47,13 @@ request_start(const struct rshd *d, const struct key *key, struct job *j,
 		return job_refuse(j, ERR_BAD_REQUEST,
 		    "SHELL takes exactly one ARG", 255);
 	}
-	if (policy_exec(key, e, msg, sizeof(msg)) == -1) {
+	if (policy_exec(d->policy, key, e, peer, &dec, msg,
+	    sizeof(msg)) == -1) {
 		return job_refuse(j, ERR_DENIED, msg, 255);
 	}
-	if ((plan = exec_plan_new(e, &d->account, msg, sizeof(msg),
-	    &code)) == NULL) {
+	plan = exec_plan_new(e, &dec.grant, msg, sizeof(msg), &code);
+	policy_decision_free(&dec);
+	if (plan == NULL) {
 		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
 	}
 	rc = job_start(j, plan);

@@ -6,6 +6,8 @@
 #ifndef RSHD_REQUEST_H
 #define RSHD_REQUEST_H
 
+#include <sys/socket.h>
+
 #include <stddef.h>
 
 #include "keys.h"
@@ -24,13 +26,13 @@ void	request_limits(const struct rshd *d, const struct wire_exec *e,
 	    long long cap_ms, struct job_limits *lim);
 
 /*
- * Runs e for key on j (new, not started): the SHELL rule, policy, the
- * plan for the daemon's account, the spawn.  Whatever stops it is
+ * Runs e for key, from peer, on j (new, not started): the SHELL rule,
+ * policy, the plan from its decision, the spawn.  Whatever stops it is
  * reported through j's sink (ERROR, then EXIT(2, code)).  what gets
  * argv[0], escaped, for logs.  Returns what the sink returned.
  */
 int	request_start(const struct rshd *d, const struct key *key,
-	    struct job *j, const struct wire_exec *e, char *what,
-	    size_t whatlen);
+	    const struct sockaddr_storage *peer, struct job *j,
+	    const struct wire_exec *e, char *what, size_t whatlen);
 
 #endif

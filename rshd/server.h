@@ -40,6 +40,7 @@ struct src_count {
 struct rshd {
 	const struct conf	*conf;
 	struct keyring		*keys;
+	struct policy		*policy;	/* what each key may do */
 	char			*names[SERVER_MAXNAMES];  /* lowercased */
 	size_t			 nnames;
 	int			 any_name;	/* ServerName * */

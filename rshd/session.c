@@ -24,6 +24,7 @@
 
 #include "job.h"
 #include "keypool.h"
+#include "policy.h"
 #include "request.h"
 #include "session.h"
 
@@ -63,6 +64,7 @@ struct session {
 	char			 what[128];	/* its argv[0], escaped */
 	struct job		*old[SESS_MAXOLD];	/* earlier ones stopping */
 	size_t			 nold;
+	int			 counted;	/* in the key's max-sessions */
 };
 
 /* Queues one sealed record; -1 when out is full (the peer stopped reading). */
@@ -223,6 +225,19 @@ judge(struct session *s, struct hs_server *hs)
 		    s->peerstr, hs->keyid);
 		return HS_AUTH_FAILED;
 	}
+	switch (policy_admit(s->d->policy, key, &s->peer, WIRE_TCP)) {
+	case POLICY_OK:
+	case POLICY_NO_UDP:
+		break;
+	case POLICY_ADDRESS:
+		log_info("%s: key '%s' may not be used from this address "
+		    "(from=)", s->peerstr, hs->keyid);
+		return HS_ADDR_DENIED;
+	default:
+		log_info("%s: key '%s' is skipped (its options were refused "
+		    "when the keys file was read)", s->peerstr, hs->keyid);
+		return HS_AUTH_FAILED;
+	}
 	if (!server_name_ok(s->d, hs->name, hs->namelen, s->localname)) {
 		log_info("%s: key '%s' asked for server name '%s', which "
 		    "this server does not answer to", s->peerstr, hs->keyid,
@@ -269,6 +284,8 @@ handshake(struct session *s)
 		goto out;
 	}
 	log_info("%s: authenticated key '%s'", s->peerstr, s->key->id);
+	/* Over max-sessions the connection stays, and every EXEC says so. */
+	s->counted = policy_session_begin(s->d->policy, s->key) == 0;
 	rc = 0;
 out:
 	hs_server_clear(&hs);
@@ -395,6 +412,17 @@ retire(struct session *s)
 }
 
 static int
+refuse_max_sessions(struct session *s, struct job *j)
+{
+	char	text[160];
+	int	max, n = policy_sessions(s->d->policy, s->key, &max);
+
+	snprintf(text, sizeof(text), "key '%s' has all its %d sessions in use "
+	    "(max-sessions; %d open)", s->key->id, max, n);
+	return job_refuse(j, ERR_BUSY, text, 255);
+}
+
+static int
 on_exec(struct session *s, const uint8_t *p, size_t len)
 {
 	struct wire_exec	*e = NULL;
@@ -432,8 +460,10 @@ on_exec(struct session *s, const uint8_t *p, size_t len)
 		    "commands", 255);
 	} else if (e == NULL) {
 		rc = job_refuse(j, ERR_BAD_REQUEST, why, 255);
+	} else if (!s->counted) {
+		rc = refuse_max_sessions(s, j);
 	} else {
-		rc = request_start(s->d, s->key, j, e, s->what,
+		rc = request_start(s->d, s->key, &s->peer, j, e, s->what,
 		    sizeof(s->what));
 	}
 	wire_exec_free(e);
@@ -659,6 +689,9 @@ session_free(struct session *s)
 	job_free(s->job);
 	if (!s->authed) {
 		server_auth_done(s->d, &s->peer);
+	}
+	if (s->counted) {
+		policy_session_end(s->d->policy, s->key);
 	}
 	close(s->fd);
 	wire_dir_free(s->rx);

@@ -23,6 +23,7 @@
 #include "udp.h"
 
 #include "job.h"
+#include "policy.h"
 #include "replay.h"
 #include "udpd.h"
 #include "udpjob.h"
@@ -257,8 +258,10 @@ admit(struct udpd *u, struct udpreq *rq)
 		u->drops[DROP_MALFORMED]++;
 		return;
 	}
+	/* A key skipped for its options is as good as unknown. */
 	if ((rq->key = keys_find_id(u->d->keys, rq->r.keyid,
-	    rq->r.idlen)) == NULL) {
+	    rq->r.idlen)) == NULL || policy_admit(u->d->policy, rq->key,
+	    &rq->src, WIRE_TCP) == POLICY_KEY_SKIPPED) {
 		u->drops[DROP_UNKNOWN_KEY]++;
 		return;
 	}

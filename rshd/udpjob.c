@@ -19,6 +19,7 @@
 #include "wire.h"
 
 #include "job.h"
+#include "policy.h"
 #include "request.h"
 #include "udpjob.h"
 
@@ -189,7 +190,7 @@ run(const struct rshd *d, const struct udpreq *q, struct usink *u)
 	} else if (e == NULL) {
 		(void)job_refuse(j, ERR_BAD_REQUEST, why, 255);
 	} else {
-		(void)request_start(d, q->key, j, e, u->what,
+		(void)request_start(d, q->key, &q->src, j, e, u->what,
 		    sizeof(u->what));
 		if (lim.stdin_window > 0) {
 			(void)job_stdin(j, e->stdin_data, e->stdin_len);
@@ -290,6 +291,7 @@ udpjob_answer(const struct rshd *d, uint64_t floor_ms,
 	int64_t		 window = d->conf->udp_window_ms;
 	size_t		 limit;
 	long		 n = -1;
+	char		 text[160];
 
 	*rest = NULL;
 	limit = q->src.ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(
@@ -309,13 +311,25 @@ udpjob_answer(const struct rshd *d, uint64_t floor_ms,
 		log_info("%s: udp: key '%s': clock skew of %lld ms; refused",
 		    q->peerstr, q->key->id, (long long)skew);
 		refusal(&u, EXIT_HOW_CLOCKSKEW, NULL, now);
+	} else if (policy_admit(d->policy, q->key, &q->src, WIRE_UDP) !=
+	    POLICY_OK) {
+		log_info("%s: udp: key '%s' may not be used over UDP",
+		    q->peerstr, q->key->id);
+		snprintf(text, sizeof(text), "key '%s' may not be used over UDP "
+		    "(no-udp, or from=)", q->key->id);
+		refusal(&u, EXIT_HOW_NOTSTARTED, text, now);
 	} else if (!name_ok(d, q)) {
 		log_info("%s: udp: key '%s' asked for a server name this "
 		    "server does not answer to", q->peerstr, q->key->id);
 		refusal(&u, EXIT_HOW_NOTSTARTED, "this server does not answer "
 		    "to that name", now);
+	} else if (policy_session_begin(d->policy, q->key) == -1) {
+		snprintf(text, sizeof(text), "key '%s' has all its sessions "
+		    "in use (max-sessions)", q->key->id);
+		refusal(&u, EXIT_HOW_NOTSTARTED, text, now);
 	} else {
 		*rest = run(d, q, &u);
+		policy_session_end(d->policy, q->key);
 	}
 	if ((n = build(q, &u, limit, b->reply, UDP_MAXV6)) == -1) {
 		log_err("%s: udp: cannot build the reply", q->peerstr);

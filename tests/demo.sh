@@ -58,8 +58,10 @@ chmod 600 "$dir/keys" "$dir/key"
 echo "demo <32 random bytes in base64>  -> $dir/keys (server), $dir/key (client)"
 
 say "2. A throwaway rshd on 127.0.0.1, on a free port, logging to a file"
+# The demo key has no user= option: as root that needs PermitRootCommands.
 "$rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/port" --no-udp \
-    -k "$dir/keys" </dev/null >"$dir/rshd.log" 2>&1 &
+    -k "$dir/keys" -o PermitRootCommands=yes \
+    </dev/null >"$dir/rshd.log" 2>&1 &
 pid=$!
 i=0
 while [ ! -s "$dir/port" ]; do

@@ -17,6 +17,7 @@
  *   rec TYPE HEX     send a sealed record (TYPE in hex: 82; HEX may be "")
  *   flip TYPE HEX    the same record with one bit of its tag flipped
  *   exec-sh CMD      EXEC of CMD with FLAGS SHELL
+ *   exec-env KV CMD  the same with one ENV, "NAME=value"
  *   exec-bad         EXEC whose ARG holds a NUL byte (BAD_REQUEST)
  *   stdin TEXT       STDIN with TEXT;  eof: STDIN_EOF
  *   signal N         SIGNAL N;  bye: BYE;  ping HEX: PING
@@ -503,10 +504,10 @@ read_records(int until_started, const char *text)
 
 /* The bytes of "exec-sh CMD": ARG CMD, FLAGS SHELL. */
 static int
-send_exec_sh(const char *cmd)
+send_exec_sh(const char *cmd, const char *env)
 {
 	struct wire_exec	 e;
-	char			*argv[2];
+	char			*argv[2], *envv[2];
 	long			 n;
 
 	memset(&e, 0, sizeof(e));
@@ -514,6 +515,10 @@ send_exec_sh(const char *cmd)
 	argv[1] = NULL;
 	e.argv = argv;
 	e.argc = 1;
+	envv[0] = (char *)(uintptr_t)env;
+	envv[1] = NULL;
+	e.env = envv;
+	e.envc = env != NULL;
 	e.has_flags = 1;
 	e.flags = EXEC_FLAG_SHELL;
 	n = wire_exec_encode(&e, P.ibuf, WIRE_MAXPAYLOAD, 0);
@@ -613,7 +618,13 @@ step_flip(char **a)
 static int
 step_exec_sh(char **a)
 {
-	return send_exec_sh(a[0]);
+	return send_exec_sh(a[0], NULL);
+}
+
+static int
+step_exec_env(char **a)
+{
+	return send_exec_sh(a[1], a[0]);
 }
 
 static int
@@ -714,6 +725,7 @@ static const struct step {
 	{ "rec", 2, step_rec },
 	{ "flip", 2, step_flip },
 	{ "exec-sh", 1, step_exec_sh },
+	{ "exec-env", 2, step_exec_env },
 	{ "exec-bad", 0, step_exec_bad },
 	{ "stdin", 1, step_stdin },
 	{ "eof", 0, step_eof },

@@ -1,0 +1,74 @@
+/*
+ * keyopts: a server key's options, the text after its secret in the keys
+ * file, authorized_keys style: comma-separated, a value that holds commas,
+ * spaces or quotes double-quoted (\" and \\ inside).  A pure parser.
+ *
+ *   user=NAME              run as that account
+ *   from="CIDR[,CIDR...]"  only from these networks (IPv4 and IPv6)
+ *   command="..."          a forced command
+ *   allow="GLOB[|GLOB...]" argv[0], or the shell command line, must match
+ *   env="NAME[,NAME...]"   client variables accepted, beyond AcceptEnv
+ *   no-udp, no-pty         no UDP requests, no pseudo-terminal
+ *   max-sessions=N         connections at once with this key
+ */
+#ifndef RSHD_KEYOPTS_H
+#define RSHD_KEYOPTS_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEYOPTS_MAXLIST	64	/* networks, globs or names in one option */
+
+struct keyopts_net {
+	int	family;		/* AF_INET or AF_INET6 */
+	uint8_t	addr[16];
+	int	bits;
+};
+
+struct keyopts {
+	char			*user;		/* NULL: not given */
+	struct keyopts_net	*from;
+	size_t			 nfrom;		/* 0: any address */
+	char			*command;	/* NULL: none forced */
+	char			**allow;
+	size_t			 nallow;	/* 0: anything */
+	char			**env;
+	size_t			 nenv;
+	int			 no_udp;	/* also implied by from= */
+	int			 no_pty;
+	int			 max_sessions;	/* 0: no limit */
+};
+
+/*
+ * Parses text (NULL or empty: no options) into *o.  A trailing comment
+ * ("# ..." after blanks) is allowed.  0, or -1 with a sentence naming the
+ * option in err and *o empty.  The caller frees *o with keyopts_free().
+ */
+int	keyopts_parse(const char *text, struct keyopts *o, char *err,
+	    size_t errlen);
+
+void	keyopts_free(struct keyopts *o);
+
+/* 1 when o allows a client at peer (always without from=), else 0.
+ * IPv4-mapped IPv6 peers match IPv4 networks. */
+int	keyopts_from_ok(const struct keyopts *o,
+	    const struct sockaddr_storage *peer);
+
+/* 1 when o allows the command line cmd (always without allow=). */
+int	keyopts_allow_ok(const struct keyopts *o, const char *cmd);
+
+/* 1 when o's env= names name (namelen bytes). */
+int	keyopts_env_ok(const struct keyopts *o, const char *name,
+	    size_t namelen);
+
+/*
+ * 1 for a variable name (len bytes) no client may ever set: those the
+ * protocol forbids (LD_*, DYLD_*, BASH_ENV, ENV, BASH_FUNC_*, IFS, PATH,
+ * SHELLOPTS, PS4), those rshd sets from the account (HOME, USER, LOGNAME,
+ * SHELL), and its own (RSH_*).
+ */
+int	keyopts_env_forbidden(const char *name, size_t len);
+
+#endif
