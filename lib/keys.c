@@ -248,18 +248,29 @@ keys_clear(struct key *k)
 	crypto_wipe(k, sizeof(*k));
 }
 
-/* The entry for this key id, or NULL. */
+/*
+ * The entry for this key id, or NULL.  Every entry is compared, whole
+ * (ids are NUL-padded to the same size): how long it takes says neither
+ * where a key stands in the file nor whether it exists.
+ */
 static const struct keyent *
 keys_lookup(const struct keyring *kr, const char *id, size_t idlen)
 {
+	const struct keyent *found = NULL;
+	char want[KEYS_MAXIDLEN + 1];
 	size_t i;
 
+	if (idlen > KEYS_MAXIDLEN)
+		return NULL;
+	memset(want, 0, sizeof(want));
+	memcpy(want, id, idlen);
 	for (i = 0; i < kr->n; i++) {
-		if (kr->ents[i].key.idlen == idlen &&
-		    memcmp(kr->ents[i].key.id, id, idlen) == 0)
-			return &kr->ents[i];
+		int same = crypto_memeq_ct(kr->ents[i].key.id, want,
+		    sizeof(want)) == 0;
+
+		found = same && found == NULL ? &kr->ents[i] : found;
 	}
-	return NULL;
+	return found;
 }
 
 /* Adds a checked key and the rest of its line to kr.  0 or -1 (memory). */

@@ -32,13 +32,13 @@ void
 log_init(const char *prog, int where, int debug)
 {
 	pthread_mutex_lock(&log_conf_lock);
-	if (log_where == LOG_TO_SYSLOG)
+	if (log_where != LOG_TO_STDERR)
 		closelog();
 	/* openlog() keeps this pointer; log_prog outlives every call. */
 	strlcpy(log_prog, prog, sizeof(log_prog));
 	log_where = where;
 	log_debugging = debug;
-	if (where == LOG_TO_SYSLOG)
+	if (where != LOG_TO_STDERR)
 		openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	pthread_mutex_unlock(&log_conf_lock);
 }
@@ -88,12 +88,13 @@ log_emit(int prio, const char *fmt, va_list ap)
 		goto out;
 	if ((size_t)n >= sizeof(line) - len - 1)
 		n = (int)(sizeof(line) - len - 2);
-	if (where == LOG_TO_SYSLOG) {
+	if (where != LOG_TO_STDERR) {
 		/* Under the lock: log_init() may be rewriting the ident. */
 		pthread_mutex_lock(&log_conf_lock);
 		syslog(prio, "%s", line + len);
 		pthread_mutex_unlock(&log_conf_lock);
-		goto out;
+		if (where == LOG_TO_SYSLOG)
+			goto out;
 	}
 	len += (size_t)n;
 	line[len++] = '\n';

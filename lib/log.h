@@ -7,7 +7,9 @@
 
 #include <stddef.h>
 
-enum { LOG_TO_STDERR = 0, LOG_TO_SYSLOG = 1 };
+/* LOG_TO_BOTH: a daemon until it detaches, so that what stops its start
+ * is seen on the terminal too. */
+enum { LOG_TO_STDERR = 0, LOG_TO_SYSLOG = 1, LOG_TO_BOTH = 2 };
 
 /* prog prefixes stderr lines ("rshd: ..."); debug enables log_debug. */
 void	log_init(const char *prog, int where, int debug);

@@ -47,6 +47,8 @@ static const struct conf_keyword keywords[] = {
 	{ "UdpReplayMemory", T_BYTES, OFF(udp_replay_bytes), 65536,
 	    1073741824 },
 	{ "PermitRootCommands", T_BOOL, OFF(permit_root), 0, 1 },
+	{ "IdleTimeout", T_DURATION, OFF(idle_timeout_ms), 0, 2000000000 },
+	{ "TCPKeepAlive", T_BOOL, OFF(keepalive), 0, 1 },
 	{ "AcceptEnv", T_ENVLIST, 0, 0, 0 },
 	{ "Path", T_STRING, OFF(path), 0, 0 },
 	{ "LimitCPU", T_DURATION, OFF(limit_cpu_ms), 1000, 2000000000 },
@@ -76,6 +78,8 @@ conf_defaults(struct conf *c)
 	c->udp_replay_entries = 4096;
 	c->udp_replay_per_key = 1024;
 	c->udp_replay_bytes = 16 << 20;
+	c->idle_timeout_ms = 30 * 60 * 1000;
+	c->keepalive = 1;
 }
 
 /* "10", "10s", "250ms": milliseconds, or -1. */

@@ -42,6 +42,8 @@ struct conf {
 	int		 udp_replay_per_key;	/* UdpReplayPerKey */
 	uint32_t	 udp_replay_bytes;	/* UdpReplayMemory */
 	int		 permit_root;		/* PermitRootCommands */
+	int		 idle_timeout_ms;	/* IdleTimeout, 0: none */
+	int		 keepalive;		/* TCPKeepAlive */
 	char		*accept_env[CONF_MAXLIST];	/* AcceptEnv globs */
 	size_t		 naccept_env;
 	char		*path;			/* Path; NULL: by uid */

@@ -111,6 +111,19 @@ parse_args(int argc, char **argv, struct cmdline *cl)
 	}
 }
 
+/* 1 to 65535; 0 (a free port) only from -p. */
+static void
+check_port(const char *port, int from_option)
+{
+	const char *errstr = NULL;
+
+	(void)strtonum(port, from_option ? 0 : 1, 65535, &errstr);
+	if (errstr != NULL) {
+		errx(1, "invalid port '%s' (%s)", port, from_option ?
+		    "0 to 65535; 0 takes a free one" : "1 to 65535");
+	}
+}
+
 static char *
 xstrdup(const char *s)
 {
@@ -171,6 +184,7 @@ build_conf(const struct cmdline *cl, struct conf *c)
 	if (c->port == NULL) {
 		c->port = xstrdup(DEFAULT_PORT);
 	}
+	check_port(c->port, cl->port != NULL);
 	/* daemon() moves to /: files named on the command line stay put. */
 	absolutize(&c->port_file);
 	absolutize(&c->pid_file);
@@ -188,6 +202,24 @@ build_conf(const struct cmdline *cl, struct conf *c)
 	if (cl->no_udp) {
 		c->udp = 0;
 	}
+}
+
+static struct pidfh *
+open_pid_file(const char *path)
+{
+	struct pidfh	*pfh;
+	pid_t		 other = -1;
+
+	if ((pfh = pidfile_open(path, 0644, &other)) != NULL) {
+		return pfh;
+	}
+	if (errno == EEXIST && other > 0) {
+		log_err("already running as pid %d (pid file %s)", (int)other,
+		    path);
+	} else {
+		log_err("pid file %s: %s", path, strerror(errno));
+	}
+	return NULL;
 }
 
 /* Writes "PORT\n" to path atomically: readers never see half a file. */
@@ -305,8 +337,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &cl);
 	build_conf(&cl, &c);
 	sanitize_stdio();
-	log_init("rshd", c.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
-	    c.debug);
+	log_init("rshd", c.foreground ? LOG_TO_STDERR : LOG_TO_BOTH, c.debug);
 	if (crypto_init() == -1) {
 		log_err("cannot initialize OpenSSL's libcrypto");
 		exit(1);
@@ -341,18 +372,23 @@ main(int argc, char **argv)
 	}
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.idle, NULL);
-	if (server_listen(&d, &l, &port, err, sizeof(err)) == -1) {
-		log_err("%s", err);
+	/* Before binding: a second instance names the first, not the port. */
+	if (c.pid_file != NULL && (pfh = open_pid_file(c.pid_file)) == NULL) {
 		exit(1);
 	}
-	if (c.pid_file != NULL &&
-	    (pfh = pidfile_open(c.pid_file, 0644, NULL)) == NULL) {
-		log_err("pid file %s: %s", c.pid_file, strerror(errno));
+	if (server_listen(&d, &l, &port, err, sizeof(err)) == -1) {
+		log_err("%s", err);
+		if (pfh != NULL) {
+			pidfile_remove(pfh);
+		}
 		exit(1);
 	}
 	if (!c.foreground && daemon(0, 0) == -1) {
 		log_err("daemon: %s", strerror(errno));
 		exit(1);
+	}
+	if (!c.foreground) {
+		log_init("rshd", LOG_TO_SYSLOG, c.debug);
 	}
 	if (pfh != NULL) {
 		(void)pidfile_write(pfh);

@@ -5,7 +5,11 @@
  */
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -65,6 +69,7 @@ struct session {
 	struct job		*old[SESS_MAXOLD];	/* earlier ones stopping */
 	size_t			 nold;
 	int			 counted;	/* in the key's max-sessions */
+	long long		 idle_since;	/* no command since; 0: one runs */
 };
 
 /* Queues one sealed record; -1 when out is full (the peer stopped reading). */
@@ -570,6 +575,12 @@ socket_events(struct session *s, short revents)
 }
 
 static int
+running(const struct session *s)
+{
+	return s->job != NULL && job_running(s->job);
+}
+
+static int
 earlier(int a, int b)
 {
 	return a == -1 ? b : b == -1 ? a : a < b ? a : b;
@@ -586,7 +597,35 @@ loop_timeout(const struct session *s)
 	if (s->draining) {
 		t = earlier(t, 50);
 	}
+	if (s->idle_since != 0 && s->d->conf->idle_timeout_ms > 0) {
+		long long left = s->idle_since + s->d->conf->idle_timeout_ms -
+		    netio_now_ms();
+
+		t = earlier(t, left < 0 ? 0 : left > INT_MAX ? INT_MAX :
+		    (int)left);
+	}
 	return t;
+}
+
+/* IdleTimeout: no command for that long, and the slot goes back. */
+static int
+idle_check(struct session *s)
+{
+	int limit = s->d->conf->idle_timeout_ms;
+
+	if (running(s)) {
+		s->idle_since = 0;
+		return 0;
+	}
+	if (s->idle_since == 0) {
+		s->idle_since = netio_now_ms();
+	}
+	if (limit > 0 && netio_now_ms() - s->idle_since >= limit) {
+		log_info("%s: no command for %d ms (IdleTimeout); closing",
+		    s->peerstr, limit);
+		return 1;
+	}
+	return 0;
 }
 
 /* The jobs' turn: the current one's fds, and every job's timers. */
@@ -604,12 +643,6 @@ jobs_events(struct session *s, const struct pollfd *pfd)
 	}
 	(void)retire(s);	/* a full list waits for the next EXEC */
 	return 0;
-}
-
-static int
-running(const struct session *s)
-{
-	return s->job != NULL && job_running(s->job);
 }
 
 /* The session's poll() loop, until the connection should close. */
@@ -659,6 +692,9 @@ run(struct session *s)
 		if (r == 0 && flush_out(s) == -1) {
 			r = 1;
 		}
+		if (r == 0) {
+			r = idle_check(s);
+		}
 		if (r == 0 && s->draining && !running(s)) {
 			if (drain_until == 0) {
 				drain_until = netio_now_ms() + FLUSH_MS;
@@ -703,6 +739,20 @@ session_free(struct session *s)
 	server_conn_done(d);
 }
 
+/* A client that vanished (a crash, a cut cable) is noticed in about two
+ * minutes: its slot goes back and its command is stopped. */
+static void
+set_keepalive(int fd)
+{
+	int on = 1, idle = 60, intvl = 15, cnt = 4;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 static void *
 session_main(void *arg)
 {
@@ -714,6 +764,9 @@ session_main(void *arg)
 	    netio_addr_name((struct sockaddr *)&local, s->localname,
 	    sizeof(s->localname)) == -1) {
 		s->localname[0] = '\0';
+	}
+	if (s->d->conf->keepalive) {
+		set_keepalive(s->fd);
 	}
 	if (handshake(s) == 0) {
 		server_auth_done(s->d, &s->peer);
