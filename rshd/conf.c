@@ -51,6 +51,7 @@ static const struct conf_keyword keywords[] = {
 	{ "TCPKeepAlive", T_BOOL, OFF(keepalive), 0, 1 },
 	{ "AcceptEnv", T_ENVLIST, 0, 0, 0 },
 	{ "Path", T_STRING, OFF(path), 0, 0 },
+	{ "AuditLog", T_STRING, OFF(audit_log), 0, 0 },
 	{ "LimitCPU", T_DURATION, OFF(limit_cpu_ms), 1000, 2000000000 },
 	{ "LimitNOFILE", T_INT, OFF(limit_nofile), 3, 1048576 },
 	{ "LimitNPROC", T_INT, OFF(limit_nproc), 1, 4194304 },
@@ -334,5 +335,6 @@ conf_free(struct conf *c)
 		free(c->accept_env[i]);
 	}
 	free(c->path);
+	free(c->audit_log);
 	memset(c, 0, sizeof(*c));
 }

@@ -26,6 +26,7 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "audit.h"
 #include "exec.h"
 #include "job.h"
 #include "pgroup.h"
@@ -67,6 +68,9 @@ struct job {
 	long long		 check_step;
 	long long		 last_look;	/* the group may have changed since */
 	long long		 giveup_at;	/* after KILL */
+	struct audit_rec	*audit;
+	int			 audited;	/* its line is written */
+	uint64_t		 bytes_in, bytes_out;
 };
 
 static void
@@ -101,13 +105,39 @@ job_new(const struct job_sink *sink, void *ctx, const struct job_limits *lim,
 	return j;
 }
 
+/* The audit line, once: refused is the refusal's text, or NULL. */
+static void
+audit(struct job *j, int how, int code, const char *refused)
+{
+	if (j->audit != NULL && !j->audited) {
+		j->audited = 1;
+		audit_rec_write(j->audit, refused != NULL ? 0 : j->child.pid,
+		    how, code, refused, netio_now_us() - j->t_start_us,
+		    j->bytes_in, j->bytes_out);
+	}
+}
+
 static int
 report_exit(struct job *j, int how, int code)
 {
+	audit(j, how, code, NULL);
 	if (j->sink == NULL) {
 		return 0;
 	}
 	return j->sink->exited(j->ctx, how, code, netio_now_us() - j->t_start_us);
+}
+
+void
+job_set_audit(struct job *j, struct audit_rec *r)
+{
+	audit_rec_free(j->audit);
+	j->audit = r;
+}
+
+struct audit_rec *
+job_audit(struct job *j)
+{
+	return j->audit;
 }
 
 static int
@@ -125,6 +155,7 @@ job_refuse(struct job *j, uint16_t err, const char *text, int code)
 	log_info("%s: refused: %s", j->tag,
 	    log_vis(vis, sizeof(vis), text, strlen(text)));
 	j->state = JOB_DONE;
+	audit(j, EXIT_HOW_NOTSTARTED, code, text);
 	if (report_error(j, err, text) == -1) {
 		return -1;
 	}
@@ -207,6 +238,7 @@ job_stdin(struct job *j, const uint8_t *p, size_t len)
 		return -1;
 	}
 	j->credit -= len;
+	j->bytes_in += len;
 	if (j->child.in_fd == -1) {
 		j->ungranted += len;
 	} else if (buf_append(&j->stdin_q, p, len) == -1) {
@@ -336,6 +368,7 @@ read_output(struct job *j, int *fd, enum job_stream stream)
 			if (j->child.exited) {
 				j->read_after_exit += (uint64_t)r;
 			}
+			j->bytes_out += (uint64_t)r;
 			if (j->sink->commit(j->ctx, stream, p,
 			    (size_t)r) == -1) {
 				return -1;
@@ -454,6 +487,9 @@ finish(struct job *j)
 static void
 done(struct job *j)
 {
+	/* Aborted before its exit was heard: its end is still recorded. */
+	audit(j, j->child.exited ? j->how : EXIT_HOW_SIGNALED,
+	    j->child.exited ? j->code : SIGKILL, NULL);
 	exec_close(&j->child);
 	j->state = JOB_DONE;
 }
@@ -596,5 +632,6 @@ job_free(struct job *j)
 		(void)job_events(j, pfd);
 	}
 	buf_free(&j->stdin_q);
+	audit_rec_free(j->audit);
 	free(j);
 }

@@ -117,6 +117,14 @@ int	job_done(const struct job *);
 /* The command's pid, 0 before it started. */
 pid_t	job_pid(const struct job *);
 
+struct audit_rec;
+
+/* The job keeps r (it frees it) and writes it when the command ends: its
+ * exit, or its refusal.  NULL does nothing. */
+void	job_set_audit(struct job *, struct audit_rec *r);
+/* The job's audit record, or NULL. */
+struct audit_rec *job_audit(struct job *);
+
 /* Frees a job; one not yet done is aborted and stopped here first,
  * blocking up to its grace plus 2 s (for owners that are exiting).
  * NULL does nothing. */

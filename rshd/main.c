@@ -22,6 +22,7 @@
 #include "keys.h"
 #include "log.h"
 
+#include "audit.h"
 #include "conf.h"
 #include "keypool.h"
 #include "policy.h"
@@ -188,6 +189,7 @@ build_conf(const struct cmdline *cl, struct conf *c)
 	/* daemon() moves to /: files named on the command line stay put. */
 	absolutize(&c->port_file);
 	absolutize(&c->pid_file);
+	absolutize(&c->audit_log);	/* reopened on SIGHUP, after chdir */
 	if (cl->nlisten > 0) {
 		for (size_t i = 0; i < c->nlisten; i++) {
 			free(c->listen[i]);
@@ -351,6 +353,10 @@ main(int argc, char **argv)
 	if (load_keys(&d, &c) > 0 && cl.check) {
 		exit(1);
 	}
+	if (audit_open(c.audit_log, err, sizeof(err)) == -1) {
+		log_err("%s", err);
+		exit(1);
+	}
 	if (cl.check) {
 		if (server_names_init(&d) == -1) {
 			exit(1);
@@ -423,6 +429,7 @@ main(int argc, char **argv)
 	}
 	keypool_free(d.pool);
 	log_info("stopped");
+	audit_close();
 	policy_free(d.policy);
 	keys_free(d.keys);
 	exec_account_free(&d.account);

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "wire.h"
 
+#include "audit.h"
 #include "exec.h"
 #include "job.h"
 #include "policy.h"
@@ -51,6 +52,7 @@ request_start(const struct rshd *d, const struct key *key,
 	    sizeof(msg)) == -1) {
 		return job_refuse(j, ERR_DENIED, msg, 255);
 	}
+	audit_rec_account(job_audit(j), dec.grant.acct->name);
 	plan = exec_plan_new(e, &dec.grant, msg, sizeof(msg), &code);
 	policy_decision_free(&dec);
 	if (plan == NULL) {

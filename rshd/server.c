@@ -24,6 +24,7 @@
 #include "log.h"
 #include "netio.h"
 
+#include "audit.h"
 #include "reaper.h"
 #include "server.h"
 #include "session.h"
@@ -337,6 +338,12 @@ server_auth_done(struct rshd *d, const struct sockaddr_storage *peer)
 	pthread_mutex_unlock(&d->lock);
 }
 
+uint64_t
+server_next_id(struct rshd *d)
+{
+	return __atomic_add_fetch(&d->last_id, 1, __ATOMIC_RELAXED);
+}
+
 void
 server_conn_done(struct rshd *d)
 {
@@ -457,8 +464,11 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 				continue;
 			}
 			if (si.ssi_signo == SIGHUP) {
-				log_info("SIGHUP: reloading is not supported "
-				    "yet; ignored");
+				if (audit_enabled()) {
+					(void)audit_reopen();
+				}
+				log_info("SIGHUP: audit log reopened; "
+				    "configuration reload is not supported yet");
 				continue;
 			}
 			log_info("signal %u: shutting down", si.ssi_signo);

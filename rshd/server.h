@@ -41,6 +41,8 @@ struct rshd {
 	const struct conf	*conf;
 	struct keyring		*keys;
 	struct policy		*policy;	/* what each key may do */
+	uint64_t		 last_id;	/* connections and UDP requests,
+						 * numbered: server_next_id() */
 	char			*names[SERVER_MAXNAMES];  /* lowercased */
 	size_t			 nnames;
 	int			 any_name;	/* ServerName * */
@@ -77,6 +79,9 @@ int	server_listen(struct rshd *d, struct listeners *l, int *port,
  * waits for them.  Returns how many sessions were still open at the end.
  */
 int	server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd);
+
+/* A number for a new connection or UDP request (audit, logs). */
+uint64_t server_next_id(struct rshd *d);
 
 /* A session's handshake ended (either way): frees its unauth slot. */
 void	server_auth_done(struct rshd *d, const struct sockaddr_storage *peer);

@@ -26,6 +26,7 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "audit.h"
 #include "job.h"
 #include "keypool.h"
 #include "policy.h"
@@ -70,6 +71,7 @@ struct session {
 	size_t			 nold;
 	int			 counted;	/* in the key's max-sessions */
 	long long		 idle_since;	/* no command since; 0: one runs */
+	struct audit_origin	 origin;	/* for the audit log */
 };
 
 /* Queues one sealed record; -1 when out is full (the peer stopped reading). */
@@ -228,6 +230,8 @@ judge(struct session *s, struct hs_server *hs)
 	    key == NULL) {
 		log_info("%s: authentication failed for key '%s'",
 		    s->peerstr, hs->keyid);
+		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
+		    "unknown key or wrong MAC");
 		return HS_AUTH_FAILED;
 	}
 	switch (policy_admit(s->d->policy, key, &s->peer, WIRE_TCP)) {
@@ -237,16 +241,22 @@ judge(struct session *s, struct hs_server *hs)
 	case POLICY_ADDRESS:
 		log_info("%s: key '%s' may not be used from this address "
 		    "(from=)", s->peerstr, hs->keyid);
+		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
+		    "address not allowed (from=)");
 		return HS_ADDR_DENIED;
 	default:
 		log_info("%s: key '%s' is skipped (its options were refused "
 		    "when the keys file was read)", s->peerstr, hs->keyid);
+		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
+		    "key skipped for its options");
 		return HS_AUTH_FAILED;
 	}
 	if (!server_name_ok(s->d, hs->name, hs->namelen, s->localname)) {
 		log_info("%s: key '%s' asked for server name '%s', which "
 		    "this server does not answer to", s->peerstr, hs->keyid,
 		    log_vis(vis, sizeof(vis), hs->name, hs->namelen));
+		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
+		    "server name not answered to");
 		return HS_BAD_NAME;
 	}
 	s->key = key;
@@ -451,6 +461,7 @@ on_exec(struct session *s, const uint8_t *p, size_t len)
 		wire_exec_free(e);
 		return -1;
 	}
+	job_set_audit(j, audit_rec_new(&s->origin, s->key->id, e));
 	if (retire(s) == -1) {
 		/* The current job keeps stopping; this one only refuses. */
 		rc = job_refuse(j, ERR_BUSY, "earlier commands of this "
@@ -793,6 +804,8 @@ session_start(struct rshd *d, int fd, const struct sockaddr_storage *peer)
 	s->d = d;
 	s->fd = fd;
 	s->peer = *peer;
+	s->origin.conn = server_next_id(d);
+	s->origin.peer = &s->peer;
 	(void)netio_addr_str((const struct sockaddr *)peer, s->peerstr,
 	    sizeof(s->peerstr));
 	if (buf_init(&s->in, WIRE_MAXRECORD, SESS_IN_MAX) == -1 ||

@@ -290,6 +290,7 @@ admit(struct udpd *u, struct udpreq *rq)
 	}
 	rq->entry = entry;
 	rq->t_recv_us = netio_now_us();
+	rq->id = server_next_id(u->d);
 	(void)netio_addr_str((const struct sockaddr *)&rq->src, rq->peerstr,
 	    sizeof(rq->peerstr));
 	if ((q = copy_request(rq, u->rbuf)) == NULL || enqueue(u, q) == -1) {

@@ -18,6 +18,7 @@
 #include "udp.h"
 #include "wire.h"
 
+#include "audit.h"
 #include "job.h"
 #include "policy.h"
 #include "request.h"
@@ -170,6 +171,7 @@ run(const struct rshd *d, const struct udpreq *q, struct usink *u)
 	struct job		*j;
 	const char		*why = NULL;
 	char			 tag[80];
+	struct audit_origin	 origin = { q->id, 1, &q->src };
 
 	snprintf(tag, sizeof(tag), "udp %s", q->peerstr);
 	if (wire_exec_decode(q->r.payload, q->r.paylen, WIRE_UDP, &e,
@@ -188,8 +190,10 @@ run(const struct rshd *d, const struct udpreq *q, struct usink *u)
 		(void)us_error(u, ERR_INTERNAL, "rshd is out of memory");
 		(void)us_exited(u, EXIT_HOW_NOTSTARTED, 255, 0);
 	} else if (e == NULL) {
+		job_set_audit(j, audit_rec_new(&origin, q->key->id, NULL));
 		(void)job_refuse(j, ERR_BAD_REQUEST, why, 255);
 	} else {
+		job_set_audit(j, audit_rec_new(&origin, q->key->id, e));
 		(void)request_start(d, q->key, &q->src, j, e, u->what,
 		    sizeof(u->what));
 		if (lim.stdin_window > 0) {
@@ -202,10 +206,17 @@ run(const struct rshd *d, const struct udpreq *q, struct usink *u)
 	return j;
 }
 
-/* how 2 with text, or how 3 with the server's clock. */
+/* how 2 with text, or how 3 with the server's clock; audited. */
 static void
-refusal(struct usink *u, int how, const char *text, uint64_t now)
+refusal(const struct udpreq *q, struct usink *u, int how, const char *text,
+    uint64_t now)
 {
+	struct audit_origin	 origin = { q->id, 1, &q->src };
+	struct audit_rec	*r = audit_rec_new(&origin, q->key->id, NULL);
+
+	audit_rec_write(r, 0, EXIT_HOW_NOTSTARTED, 255, text, netio_now_us() -
+	    q->t_recv_us, 0, 0);
+	audit_rec_free(r);
 	u->exited = 1;
 	u->how = how;
 	u->code = how == EXIT_HOW_CLOCKSKEW ? 0 : 255;
@@ -310,23 +321,25 @@ udpjob_answer(const struct rshd *d, uint64_t floor_ms,
 	if (skew > window || skew < -window || q->r.ts_ms <= floor_ms) {
 		log_info("%s: udp: key '%s': clock skew of %lld ms; refused",
 		    q->peerstr, q->key->id, (long long)skew);
-		refusal(&u, EXIT_HOW_CLOCKSKEW, NULL, now);
+		snprintf(text, sizeof(text), "clock skew of %lld ms",
+		    (long long)skew);
+		refusal(q, &u, EXIT_HOW_CLOCKSKEW, text, now);
 	} else if (policy_admit(d->policy, q->key, &q->src, WIRE_UDP) !=
 	    POLICY_OK) {
 		log_info("%s: udp: key '%s' may not be used over UDP",
 		    q->peerstr, q->key->id);
 		snprintf(text, sizeof(text), "key '%s' may not be used over UDP "
 		    "(no-udp, or from=)", q->key->id);
-		refusal(&u, EXIT_HOW_NOTSTARTED, text, now);
+		refusal(q, &u, EXIT_HOW_NOTSTARTED, text, now);
 	} else if (!name_ok(d, q)) {
 		log_info("%s: udp: key '%s' asked for a server name this "
 		    "server does not answer to", q->peerstr, q->key->id);
-		refusal(&u, EXIT_HOW_NOTSTARTED, "this server does not answer "
-		    "to that name", now);
+		refusal(q, &u, EXIT_HOW_NOTSTARTED, "this server does not "
+		    "answer to that name", now);
 	} else if (policy_session_begin(d->policy, q->key) == -1) {
 		snprintf(text, sizeof(text), "key '%s' has all its sessions "
 		    "in use (max-sessions)", q->key->id);
-		refusal(&u, EXIT_HOW_NOTSTARTED, text, now);
+		refusal(q, &u, EXIT_HOW_NOTSTARTED, text, now);
 	} else {
 		*rest = run(d, q, &u);
 		policy_session_end(d->policy, q->key);

@@ -32,6 +32,7 @@ struct udpreq {
 	int			 ifindex;
 	char			 peerstr[64];
 	uint64_t		 t_recv_us;
+	uint64_t		 id;		/* for the audit log */
 };
 
 /* A worker's buffers, made once and reused for every request. */

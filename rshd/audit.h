@@ -1,0 +1,62 @@
+/*
+ * audit: AuditLog FILE, one JSON object per line for every command, every
+ * refused request and every failed authentication.  Each line is built
+ * whole and written with one write(2) to a file opened O_APPEND, so lines
+ * from many threads never mix; SIGHUP reopens the file (rotation).  Bytes
+ * from a client are escaped: JSON escapes, and invalid UTF-8 as \\ooo.
+ */
+#ifndef RSHD_AUDIT_H
+#define RSHD_AUDIT_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+/* Opens path for appending (mode 0600); NULL turns auditing off.  0, or
+ * -1 with a sentence in err. */
+int	audit_open(const char *path, char *err, size_t errlen);
+
+/* Reopens the file under the same name (after a rotation).  0 or -1. */
+int	audit_reopen(void);
+
+void	audit_close(void);
+
+/* 1 when an audit log is open. */
+int	audit_enabled(void);
+
+/* Who asked: the same for every record of a connection or request. */
+struct audit_origin {
+	uint64_t			 conn;	/* connection or request id */
+	int				 udp;
+	const struct sockaddr_storage	*peer;
+};
+
+/* One command's record, filled as it goes; owned by its job. */
+struct audit_rec;
+
+/* A record for a request from o for key (NULL when unknown), with the
+ * request e (NULL when it did not decode).  NULL when memory runs out or
+ * auditing is off. */
+struct audit_rec *audit_rec_new(const struct audit_origin *o,
+		    const char *keyid, const struct wire_exec *e);
+void		 audit_rec_account(struct audit_rec *, const char *account);
+void		 audit_rec_free(struct audit_rec *);
+
+/*
+ * Writes r's line: how the command ended (how and code as in EXIT; for
+ * a refusal, how 2 with its text), its pid (0: never started), how long
+ * it took and the bytes it read and wrote.
+ */
+void	audit_rec_write(const struct audit_rec *r, pid_t pid, int how,
+	    int code, const char *refused, uint64_t elapsed_us,
+	    uint64_t bytes_in, uint64_t bytes_out);
+
+/* A failed authentication from o, naming the key id it tried. */
+void	audit_authfail(const struct audit_origin *o, const char *keyid,
+	    size_t idlen, const char *why);
+
+#endif
