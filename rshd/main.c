@@ -28,6 +28,7 @@
 #include "policy.h"
 #include "reaper.h"
 #include "server.h"
+#include "systemd.h"
 #include "udpd.h"
 
 #define DEFAULT_KEYS	"/etc/rsh/keys"
@@ -332,7 +333,7 @@ main(int argc, char **argv)
 	char			 err[512];
 	struct listeners	 l;
 	struct udpd		*udp = NULL;
-	int			 port, sigfd;
+	int			 port, sigfd, nfds;
 
 	memset(&cl, 0, sizeof(cl));
 	memset(&d, 0, sizeof(d));
@@ -382,7 +383,16 @@ main(int argc, char **argv)
 	if (c.pid_file != NULL && (pfh = open_pid_file(c.pid_file)) == NULL) {
 		exit(1);
 	}
-	if (server_listen(&d, &l, &port, err, sizeof(err)) == -1) {
+	/* Sockets systemd holds for us, or our own. */
+	if ((nfds = systemd_listeners(&l, err, sizeof(err))) > 0) {
+		port = server_port(l.tcp[0]);
+		if (!c.udp) {
+			while (l.nudp > 0) {
+				close(l.udp[--l.nudp]);
+			}
+		}
+	} else if (nfds == -1 ||
+	    server_listen(&d, &l, &port, err, sizeof(err)) == -1) {
 		log_err("%s", err);
 		if (pfh != NULL) {
 			pidfile_remove(pfh);
@@ -414,8 +424,10 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		exit(1);
 	}
-	log_info("listening on port %d, TCP%s (%zu keys)", port,
-	    udp != NULL ? " and UDP" : "", keys_count(d.keys));
+	log_info("listening on port %d, TCP%s (%zu keys)%s", port,
+	    udp != NULL ? " and UDP" : "", keys_count(d.keys),
+	    nfds > 0 ? ", sockets from systemd" : "");
+	systemd_notify("READY=1");
 	if (server_run(&d, l.tcp, l.ntcp, sigfd) != 0) {
 		/* Sessions still use d and libcrypto: no cleanup under them. */
 		if (pfh != NULL) {

@@ -28,6 +28,7 @@
 #include "reaper.h"
 #include "server.h"
 #include "session.h"
+#include "systemd.h"
 #include "udpd.h"
 
 static int
@@ -169,8 +170,8 @@ listen_one(struct rshd *d, const char *addr, const char *port, int socktype,
 	return 0;
 }
 
-static int
-bound_port(int fd)
+int
+server_port(int fd)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
@@ -222,7 +223,7 @@ listen_all(struct rshd *d, struct listeners *l, char *portstr,
 		}
 		if (l->ntcp > 0 && strcmp(portstr, "0") == 0) {
 			/* The others take the same port, UDP included. */
-			snprintf(portstr, portlen, "%d", bound_port(l->tcp[0]));
+			snprintf(portstr, portlen, "%d", server_port(l->tcp[0]));
 		}
 		if (c->udp && listen_one(d, a, portstr, SOCK_DGRAM, l->udp,
 		    SERVER_MAXLISTENERS, &l->nudp, err, errlen) == -1) {
@@ -249,7 +250,7 @@ server_listen(struct rshd *d, struct listeners *l, int *port, char *err,
 		snprintf(portstr, sizeof(portstr), "%s", d->conf->port);
 		if (listen_all(d, l, portstr, sizeof(portstr), err,
 		    errlen) == 0) {
-			*port = bound_port(l->tcp[0]);
+			*port = server_port(l->tcp[0]);
 			return 0;
 		}
 		close_all(l->tcp, &l->ntcp);
@@ -480,6 +481,7 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 			}
 		}
 	}
+	systemd_notify("STOPPING=1");
 	/* Sessions see the eventfd, stop their commands and close. */
 	if (write(d->shutdown_fd, &one, sizeof(one)) == -1) {
 		log_err("eventfd: %s", strerror(errno));

@@ -73,6 +73,9 @@ int	server_name_ok(const struct rshd *d, const char *name, size_t len,
 int	server_listen(struct rshd *d, struct listeners *l, int *port,
 	    char *err, size_t errlen);
 
+/* The port a bound socket has, or -1. */
+int	server_port(int fd);
+
 /*
  * Accepts connections on fds until SIGTERM or SIGINT (delivered through
  * sigfd), then stops: refuses new connections, tells sessions to end and

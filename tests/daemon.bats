@@ -50,3 +50,56 @@ teardown() {
 	run -0 rsh_cmd -n 127.0.0.1 'sleep 1; echo done'
 	assert_output done
 }
+
+# sd_start DIR: rshd as systemd would start it: a TCP and a UDP socket on
+# one free port passed as fds 3 and 4 (LISTEN_FDS), and NOTIFY_SOCKET.
+# Prints "PID PORT READY-MESSAGE" once rshd said it is ready.
+sd_start() {
+	python3 - "$1" "$RSHD" <<'PY'
+import os, socket, sys
+d, rshd = sys.argv[1], sys.argv[2]
+note = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+note.bind(d + "/notify")
+note.settimeout(10)
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+t.bind(("127.0.0.1", 0))
+t.listen(16)
+port = t.getsockname()[1]
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", port))
+pid = os.fork()
+if pid == 0:
+    os.dup2(t.fileno(), 3)
+    os.dup2(u.fileno(), 4)
+    for fd in (3, 4):
+        os.set_inheritable(fd, True)
+    log = os.open(d + "/rshd.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.closerange(5, 1024)
+    env = dict(os.environ, LISTEN_PID=str(os.getpid()), LISTEN_FDS="2",
+               NOTIFY_SOCKET=d + "/notify")
+    os.execve(rshd, [rshd, "-D", "-k", d + "/keys",
+                     "-o", "PermitRootCommands=yes"], env)
+msg = note.recv(256).decode()
+print(pid, port, msg.replace("\n", ","))
+PY
+}
+
+@test "systemd socket activation and readiness: rshd serves the sockets it is given" {
+	local d=$BATS_TEST_TMPDIR/sd out pid port
+	make_keys "$d"
+	out=$(sd_start "$d" 3>&-)
+	read -r pid port msg <<<"$out"
+	echo "$pid" >"$d/rshd.pid"
+	[ "$msg" = "READY=1" ] || fail "notification: $msg"
+	run -0 "$RSH" -k "$d/key" -p "$port" -n 127.0.0.1 echo over-tcp
+	assert_output over-tcp
+	run -0 "$RSH" -u -k "$d/key" -p "$port" -n 127.0.0.1 echo over-udp
+	assert_output over-udp
+	grep -q "sockets from systemd" "$d/rshd.log"
+	# Its commands never see the variables.
+	run -0 "$RSH" -k "$d/key" -p "$port" -n -x 127.0.0.1 env
+	refute_output --partial LISTEN_
+	refute_output --partial NOTIFY_SOCKET
+}
