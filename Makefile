@@ -5,14 +5,24 @@
 #   make demo       a throwaway rshd on 127.0.0.1 and a few commands
 #   make bench      latency and throughput side by side with the alternatives
 #   make fuzz       each libFuzzer target for FUZZTIME seconds (clang)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (make uninstall undoes it)
+#   make deb        build/deb/rsh_VERSION_ARCH.deb, with dpkg-buildpackage
+#   make deps       the Debian packages that build and test need (as root)
 #   make clean
+#
+# Plain `make` uses what is installed (pkg-config finds the libraries) and
+# runs no package manager: only deps, test, demo and deb do, on Debian.
+# HARDEN=0 builds without the hardening flags (to measure what they cost).
 
 PREFIX	?= /usr/local
 BINDIR	 = $(PREFIX)/bin
 SBINDIR	 = $(PREFIX)/sbin
 MANDIR	 = $(PREFIX)/share/man
 DOCDIR	 = $(PREFIX)/share/doc/rsh
+# /etc for a system install (PREFIX=/usr), else PREFIX/etc as GNU does.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# Where systemd looks for units (/usr/local/lib/systemd/system included).
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
@@ -27,7 +37,7 @@ endif
 CC	?= cc
 CFLAGS	?= -O2 -g
 PKGS	 = libcrypto libbsd-overlay
-# Recursively expanded on purpose: evaluated after the deps check has run.
+# Recursively expanded on purpose: evaluated after the libs check has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -35,9 +45,33 @@ WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 DEFS	 = -D_GNU_SOURCE -DOPENSSL_API_COMPAT=0x30000000L \
 	   -DOPENSSL_NO_DEPRECATED -DRSH_VERSION=\"$(VERSION)\"
 VERSION	 = 0.1.0
-ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) $(SANFLAGS) -Ilib $(PKG_CFLAGS) \
+
+# Hardening, as Debian builds daemons (dpkg-buildflags hardening=+all).
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment come after these, so
+# they win.  _FORTIFY_SOURCE needs optimisation and is left to the caller
+# when CPPFLAGS sets it (a redefinition with another value would warn, and
+# warnings are errors); ASan does its own checking and wants it off.
+# Flags this compiler or target lacks (-fcf-protection is x86 only) are
+# dropped after one probe each.
+HARDEN	?= 1
+cc_has	 = $(shell $(CC) -Werror $(1) -c -x c -o /dev/null /dev/null \
+	   >/dev/null 2>&1 && echo $(1))
+ifeq ($(HARDEN),1)
+HARDEN_CFLAGS := $(foreach f,-fstack-protector-strong \
+	   -fstack-clash-protection -fcf-protection,$(call cc_has,$(f))) -fPIE
+HARDEN_LDFLAGS = -pie -Wl,-z,relro -Wl,-z,now
+ifeq ($(SANITIZE),1)
+HARDEN_CPPFLAGS = -U_FORTIFY_SOURCE
+else ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),)
+HARDEN_CPPFLAGS = $(if $(filter-out -O0,$(filter -O%,$(CFLAGS))), \
+	   -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
+endif
+endif
+ALL_CFLAGS = $(WARN) $(DEFS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) \
+	   $(HARDEN_CFLAGS) $(CFLAGS) $(SANFLAGS) -Ilib $(PKG_CFLAGS) \
 	   -MMD -MP -pthread
-ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
+ALL_LDFLAGS = $(HARDEN_CFLAGS) $(HARDEN_LDFLAGS) $(CFLAGS) $(LDFLAGS) \
+	   $(SANFLAGS) -pthread
 LIBS	 = $(PKG_LIBS)
 
 LIB_SRC	 = $(wildcard lib/*.c)
@@ -59,15 +93,28 @@ STAMP	 = build/.deps-ok
 
 # Debian packages: to build, and to run the tests.
 DEB_BUILD = gcc make pkg-config libssl-dev libbsd-dev
-DEB_TEST  = bats bats-support bats-assert procps clang-tidy cppcheck
+DEB_TEST  = bats bats-support bats-assert procps clang-tidy cppcheck \
+	    systemd
 BATS_LIB ?= /usr/lib/bats
 
-.PHONY: all deps test check unit bats lint demo bench fuzz fuzz-run install \
-	clean
+.PHONY: all libs deps test check unit bats lint demo bench fuzz fuzz-run \
+	install install-conf uninstall deb clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN)
 
+# The build's one check: the libraries, through pkg-config.  It installs
+# nothing, so that plain `make` works wherever they are (any Linux).
+libs:
+	@command -v pkg-config >/dev/null || { echo "rsh: pkg-config is" \
+	    "missing (Debian: apt-get install pkg-config, or make deps)" >&2; \
+	    exit 1; }
+	@m=; for p in $(PKGS); do pkg-config --exists $$p || m="$$m $$p"; \
+	 done; [ -z "$$m" ] || { echo "rsh: missing libraries" \
+	    "(pkg-config):$$m (Debian: libssl-dev libbsd-dev, or make deps)" \
+	    >&2; exit 1; }
+
 # Installs what is missing with apt-get when root; otherwise says how.
+# Only deps, test, demo and deb come here.
 $(STAMP):
 	@sh tests/deps.sh build $(DEB_BUILD)
 	@mkdir -p build && touch $@
@@ -75,7 +122,7 @@ $(STAMP):
 deps: $(STAMP)
 	@sh tests/deps.sh test $(DEB_TEST)
 
-$(BUILD)/obj/%.o: %.c | $(STAMP)
+$(BUILD)/obj/%.o: %.c | libs
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -138,7 +185,8 @@ test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory SANITIZE=1 check
 
-demo: all
+demo: $(STAMP)
+	@$(MAKE) --no-print-directory all
 	sh tests/demo.sh $(BUILD)
 
 bench: all
@@ -146,7 +194,7 @@ bench: all
 
 FUZZTIME ?= 30
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | $(STAMP)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | libs
 	@mkdir -p $(@D)
 	clang $(WARN) $(DEFS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-Ilib $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS) -pthread
@@ -163,17 +211,83 @@ fuzz-run: $(FUZZ_BIN)
 			build/corpus/$${f##*/} tests/fuzz/seeds/$${f##*/}; \
 	done
 
+# Installed files; the units get this PREFIX's paths at install time.
+MAN_SRC	 = $(wildcard docs/*.[1-8])
+UNITS	 = rshd.service rshd.socket
+SUBST	 = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+# An rsh that some package manages (Debian's rsh-client and
+# rsh-redone-client register /usr/bin/rsh with update-alternatives) is
+# neither overwritten nor removed: a link or a file dpkg knows is theirs.
+FOREIGN_RSH = f=$(DESTDIR)$(BINDIR)/rsh; [ -L $$f ] || { [ -z "$(DESTDIR)" ] \
+	   && [ -e $$f ] && dpkg -S $$f >/dev/null 2>&1; }
+
 install: all
+	@if $(FOREIGN_RSH); then echo "rsh: $(BINDIR)/rsh belongs to" \
+	    "another package (update-alternatives --display rsh); install" \
+	    "with PREFIX=/usr/local, or build the package: make deb" >&2; \
+	    exit 1; fi
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
-		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) \
+		$(sort $(foreach m,$(MAN_SRC),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))))
 	install -m 755 $(BUILD)/rsh $(DESTDIR)$(BINDIR)/rsh
 	install -m 755 $(BUILD)/rshd $(DESTDIR)$(SBINDIR)/rshd
-	install -m 644 docs/rsh.1 $(DESTDIR)$(MANDIR)/man1/rsh.1
-	install -m 644 docs/rshd.8 $(DESTDIR)$(MANDIR)/man8/rshd.8
+	@set -e; for m in $(MAN_SRC); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		echo "install -m 644 $$m $$d/"; install -m 644 $$m $$d/; done
 	install -m 644 README.md docs/PROTOCOL.md $(DESTDIR)$(DOCDIR)/
-	install -m 644 etc/rshd.conf etc/rshd.keys etc/rshd.service \
-		$(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 etc/rshd.conf etc/rshd.keys $(DESTDIR)$(DOCDIR)/examples/
+	@mkdir -p $(BUILD)/units
+	@set -e; for u in $(UNITS); do \
+		$(SUBST) etc/$$u >$(BUILD)/units/$$u; \
+		echo "install -m 644 $(BUILD)/units/$$u $(DESTDIR)$(UNITDIR)/"; \
+		install -m 644 $(BUILD)/units/$$u $(DESTDIR)$(UNITDIR)/; done
+	@$(MAKE) --no-print-directory install-conf
+	@[ -n "$(DESTDIR)" ] || echo "rsh: installed; the systemd units are" \
+	    "not enabled: add keys to $(SYSCONFDIR)/rsh/keys, then" \
+	    "systemctl daemon-reload && systemctl enable --now rshd"
+
+# The configuration directory and an all-defaults rshd.conf, each only when
+# absent: what an administrator put there stays as it is.  No keys file:
+# rshd refuses to start without a key, which is the point.
+install-conf:
+	@d=$(DESTDIR)$(SYSCONFDIR)/rsh; \
+	 if [ ! -d $$d ]; then echo "install -d -m 700 $$d"; \
+	    install -d -m 700 $$d; fi; \
+	 if [ ! -e $$d/rshd.conf ]; then \
+	    echo "install -m 644 etc/rshd.conf $$d/"; \
+	    install -m 644 etc/rshd.conf $$d/; \
+	 else echo "rsh: kept $$d/rshd.conf (example in $(DOCDIR)/examples)"; fi
+
+# Removes what install put outside SYSCONFDIR; the configuration and keys
+# are the administrator's and stay.
+uninstall:
+	@if $(FOREIGN_RSH); then echo "rsh: leaving $(BINDIR)/rsh, which" \
+	    "is not ours"; else rm -f $(DESTDIR)$(BINDIR)/rsh; fi
+	rm -f $(DESTDIR)$(SBINDIR)/rshd
+	rm -f $(foreach m,$(MAN_SRC),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "rsh: left $(DESTDIR)$(SYSCONFDIR)/rsh (configuration, keys)" \
+	    "in place; remove it yourself if it is no longer wanted"
+
+# The Debian package, built by dpkg-buildpackage in a copy of this tree
+# (without build/ and .git) under DEB_DIR, where the .deb, .buildinfo and
+# .changes land; lintian then reviews it (debian/rsh.lintian-overrides
+# says why each tag it still reports stays).
+DEB_DIR	 = build/deb
+DEB_PKG	 = dpkg-dev debhelper fakeroot lintian $(DEB_BUILD)
+deb:
+	@sh tests/deps.sh "build the package" $(DEB_PKG)
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	 [ "$$v" = $(VERSION) ] || { echo "rsh: debian/changelog says $$v," \
+	    "the Makefile $(VERSION): add a changelog entry (dch -v)" >&2; \
+	    exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/rsh-$(VERSION)
+	tar -cf - --exclude=./build --exclude=./.git . | \
+		tar -xf - -C $(DEB_DIR)/rsh-$(VERSION)
+	cd $(DEB_DIR)/rsh-$(VERSION) && dpkg-buildpackage -b -us -uc
+	lintian --info $(DEB_DIR)/rsh_$(VERSION)_*.changes
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf build

@@ -5,6 +5,13 @@
 set -eu
 what=$1
 shift
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	# Not Debian: the names below are Debian's; say what is wanted and go
+	# on, so that a machine which has the tools under other names works.
+	echo "rsh: not a Debian system; to $what, install the equivalents" \
+	    "of:" "$@" >&2
+	exit 0
+fi
 missing=
 for p in "$@"; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

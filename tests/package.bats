@@ -1,0 +1,206 @@
+#!/usr/bin/env bats
+# The Debian package: `make deb` builds it and lintian passes it; it
+# installs on this machine as a Debian citizen (rsh.psk behind
+# update-alternatives, /etc/rsh 0700, the rsh account, units present but
+# not enabled); the rshd its unit file starts runs a command; purge takes
+# it away.  Root only, as it installs a package; built and installed once
+# per run, in the release build's run (the ASan run skips it).  systemd
+# need not be running: the unit is checked with systemd-analyze verify and
+# its ExecStart= line is run as systemd would run it, as its User=.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+
+# why_skip: why this machine or run cannot take the test, or nothing.
+why_skip() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "installs a Debian package: root only"
+	elif [[ $(basename "$RSH_BUILD") == *asan* ]]; then
+		echo "the package is built and tested in the release run"
+	elif ! command -v dpkg-query >/dev/null; then
+		echo "not a Debian system"
+	elif dpkg-query -W -f='${db:Status-Status}' rsh 2>/dev/null |
+	    grep -q installed; then
+		echo "a package rsh is installed here already: not replacing it"
+	elif [ -e /etc/rsh ]; then
+		echo "/etc/rsh exists: not mixing the package with it"
+	fi
+}
+
+# bats 1.8 cannot skip from setup_file: it leaves the reason for setup.
+setup_file() {
+	PKG_SKIP=$(why_skip)
+	export PKG_SKIP
+	[ -z "$PKG_SKIP" ] || return 0
+	STATE=$BATS_FILE_TMPDIR/state
+	export STATE
+	mkdir -p "$STATE"
+	# What purge leaves by design (the account and its home) is removed
+	# after the run only when this run made it.
+	getent passwd rsh >/dev/null || touch "$STATE/made-account"
+	[ -e /var/lib/rsh ] || touch "$STATE/made-home"
+	# A make of its own: not the variables of the make that runs bats.
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    make -C "$REPO" --no-print-directory deb \
+	    DEB_DIR="$BATS_FILE_TMPDIR/deb" >"$STATE/deb.log" 2>&1 || {
+		tail -n 40 "$STATE/deb.log" >&2
+		return 1
+	}
+	DEB=$(ls "$BATS_FILE_TMPDIR"/deb/rsh_*.deb)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$DEB" \
+	    >"$STATE/install.log" 2>&1 || {
+		cat "$STATE/install.log" >&2
+		return 1
+	}
+	export DEB
+}
+
+teardown_file() {
+	[ -n "${STATE:-}" ] || return 0
+	dpkg --purge rsh >/dev/null 2>&1 || true
+	if [ -e "$STATE/made-account" ] && getent passwd rsh >/dev/null; then
+		userdel rsh >/dev/null 2>&1 || true
+		groupdel rsh >/dev/null 2>&1 || true
+	fi
+	if [ -e "$STATE/made-home" ]; then
+		rm -rf /var/lib/rsh
+	fi
+	return 0
+}
+
+setup() {
+	[ -z "$PKG_SKIP" ] || skip "$PKG_SKIP"
+}
+
+teardown() {
+	rsh_teardown
+}
+
+# unit_value UNIT KEY: the last KEY= of the unit file (a later one wins,
+# as in systemd).
+unit_value() {
+	sed -n "s/^$2=//p" "$1" | tail -n 1
+}
+
+# unit_file NAME: the installed unit's path.
+unit_file() {
+	local d
+	for d in /lib/systemd/system /usr/lib/systemd/system; do
+		if [ -f "$d/$1" ]; then
+			echo "$d/$1"
+			return 0
+		fi
+	done
+	return 1
+}
+
+@test "make deb builds a package that lintian passes" {
+	[ -f "$DEB" ]
+	# make deb ran lintian; every tag left must be overridden with a
+	# reason (debian/rsh.lintian-overrides), so none may show.
+	run grep -E '^[EW]: ' "$STATE/deb.log"
+	assert_output ''
+	# The hardening flags reached the binaries: full RELRO, PIE, stack
+	# protector, fortified calls.
+	run -0 readelf -d /usr/sbin/rshd
+	assert_output --partial 'BIND_NOW'
+	assert_output --partial 'PIE'
+	run -0 readelf -sW /usr/sbin/rshd
+	assert_output --partial '__stack_chk_fail'
+	run -0 bash -c "readelf -sW /usr/sbin/rshd | grep -v __stack_chk |
+	    grep -c '_chk@'"
+}
+
+@test "the package installs rshd, rsh.psk, the man pages and /etc/rsh 0700" {
+	[ -x /usr/sbin/rshd ]
+	[ -x /usr/bin/rsh.psk ]
+	[ -f /usr/share/man/man8/rshd.8.gz ]
+	[ -f /usr/share/man/man1/rsh.psk.1.gz ]
+	run -0 stat -c '%a %U' /etc/rsh
+	assert_output '700 root'
+	run -0 dpkg-query -W -f='${Conffiles}' rsh
+	assert_output --partial '/etc/rsh/rshd.conf'
+	run -0 /usr/bin/rsh.psk --version
+	assert_output --partial 'rsh 0.1.0'
+}
+
+@test "the package offers rsh.psk as /usr/bin/rsh below every BSD rsh" {
+	run -0 update-alternatives --query rsh
+	assert_output --partial 'Alternative: /usr/bin/rsh.psk'
+	# Below netkit's rsh-client (100) and rsh-redone-client (150).
+	local prio
+	prio=$(update-alternatives --query rsh |
+	    awk '/^Alternative: \/usr\/bin\/rsh.psk$/ { f = 1; next }
+	    f && /^Priority:/ { print $2; exit }')
+	[ "$prio" -lt 100 ]
+}
+
+@test "the package creates the rsh account, with a shell rshd can use" {
+	run -0 getent passwd rsh
+	local shell
+	shell=$(getent passwd rsh | cut -d: -f7)
+	[ -x "$shell" ]
+	run -0 "$shell" -c 'echo ok'
+	# adduser --system: no password to log in with.
+	run -0 getent shadow rsh
+	assert_output --regexp '^rsh:[!*]'
+}
+
+@test "the units pass systemd-analyze verify and are not enabled" {
+	command -v systemd-analyze >/dev/null ||
+	    skip "systemd-analyze is not installed"
+	local svc sock
+	svc=$(unit_file rshd.service)
+	sock=$(unit_file rshd.socket)
+	run -0 systemd-analyze verify "$svc" "$sock"
+	refute_output --partial 'rshd'
+	[ ! -e /etc/systemd/system/multi-user.target.wants/rshd.service ]
+	[ ! -e /etc/systemd/system/sockets.target.wants/rshd.socket ]
+	run -0 unit_value "$svc" ExecStart
+	assert_output --regexp '^/usr/sbin/rshd .*-f /etc/rsh/rshd\.conf'
+}
+
+@test "rshd started by its unit's ExecStart runs a command for a user= key" {
+	local svc cmd user d=$BATS_TEST_TMPDIR/srv line
+	svc=$(unit_file rshd.service)
+	cmd=$(unit_value "$svc" ExecStart)
+	user=$(unit_value "$svc" User)
+	mkdir -p "$d"
+	line=$(/usr/bin/rsh.psk --keygen package-test)
+	# Under root (the unit as shipped) a key must name its account.
+	(umask 077 && printf '%s user=rsh\n' "$line" >/etc/rsh/keys &&
+	    printf '%s\n' "$line" >"$d/key")
+	[ -z "$user" ] || chown "$user": /etc/rsh/keys
+	run -0 $cmd -t
+	# The unit's command line, with an ephemeral loopback port added
+	# (later options win over rshd.conf).
+	if [ -n "$user" ]; then
+		cmd="setpriv --reuid=$user --regid=$user --init-groups $cmd"
+	fi
+	$cmd -p 0 --port-file "$d/port" -l 127.0.0.1 --no-udp \
+	    </dev/null >"$d/rshd.log" 2>&1 3>&- &
+	echo $! >"$d/rshd.pid"
+	wait_until "[ -s '$d/port' ] || ! proc_alive $(cat "$d/rshd.pid")" ||
+	    true
+	[ -s "$d/port" ] || { cat "$d/rshd.log"; false; }
+	# /usr/bin/rsh is ours unless another rsh outranks it here.
+	local client=/usr/bin/rsh
+	[ "$(readlink -f /usr/bin/rsh)" = /usr/bin/rsh.psk ] ||
+	    client=/usr/bin/rsh.psk
+	run -0 "$client" -k "$d/key" -p "$(cat "$d/port")" 127.0.0.1 \
+	    'id -un; echo "$HOME"' </dev/null
+	assert_output $'rsh\n/var/lib/rsh'
+}
+
+@test "purge removes the package, /etc/rsh and the alternative" {
+	run -0 dpkg --purge rsh
+	[ ! -e /usr/sbin/rshd ]
+	[ ! -e /usr/bin/rsh.psk ]
+	[ ! -e /etc/rsh ]
+	run update-alternatives --query rsh
+	refute_output --partial '/usr/bin/rsh.psk'
+	run dpkg-query -W -f='${db:Status-Status}' rsh
+	[ "$status" -ne 0 ] || [ "$output" = not-installed ]
+}
