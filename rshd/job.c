@@ -12,6 +12,7 @@
  * with growing intervals, never in a loop.
  */
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -34,6 +35,15 @@
 #define CHECK_FIRST_MS	10	/* first look at a stopping group */
 #define CHECK_MAX_MS	500	/* the intervals double up to this */
 #define GIVEUP_MS	2000	/* after KILL: a process in D state */
+
+/* What the stop sequence after exit or abort stops. */
+enum {
+	STOP_NONE,	/* nothing: reap the leader and close */
+	STOP_GROUP,	/* the whole group (time limit, shutdown, abort) */
+	STOP_HOLDERS	/* only what still holds the command's stdin */
+};
+
+#define MAXHOLDERS	64	/* signalled per look; the rest next time */
 
 enum job_state {
 	JOB_NEW,	/* not started */
@@ -63,7 +73,8 @@ struct job {
 	uint64_t		 owed;		/* output in the pipes at exit */
 	uint64_t		 read_after_exit;
 	/* The stop sequence after exit or abort. */
-	int			 must_stop;	/* the group goes, not waited for */
+	int			 must_stop;	/* STOP_*: what goes */
+	ino_t			 stdin_ino;	/* its stdin pipe, for STOP_HOLDERS */
 	long long		 check_at;	/* next look at the group */
 	long long		 check_step;
 	long long		 last_look;	/* the group may have changed since */
@@ -166,6 +177,7 @@ int
 job_start(struct job *j, const struct exec_plan *plan)
 {
 	char		msg[512];
+	struct stat	st;
 	uint32_t	window;
 	int		code;
 
@@ -173,6 +185,9 @@ job_start(struct job *j, const struct exec_plan *plan)
 		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
 	}
 	j->state = JOB_RUNNING;
+	if (j->child.in_fd != -1 && fstat(j->child.in_fd, &st) == 0) {
+		j->stdin_ino = st.st_ino;
+	}
 	window = j->child.in_fd == -1 ? 0 : j->lim.stdin_window;
 	j->credit = window;
 	j->deadline = j->lim.time_limit_ms > 0 ?
@@ -326,7 +341,7 @@ job_abort(struct job *j)
 	if (!j->child.exited && !j->stopping) {
 		stop(j);
 	}
-	begin_stopping(j, 1);
+	begin_stopping(j, STOP_GROUP);
 }
 
 void
@@ -476,11 +491,13 @@ finish(struct job *j)
 	    (double)(netio_now_us() - j->t_start_us) / 1e6);
 	buf_consume(&j->stdin_q, j->stdin_q.len);
 	/* A command stopped for its time limit or a shutdown goes with its
-	 * whole group.  And stdin ends only by STDIN_EOF: a background
-	 * process reading it must not see end of file (and run half a
-	 * line) now.  The look at the group waits for the next turn of the
-	 * loop, so that exit is on its way first. */
-	begin_stopping(j, j->stopping || j->child.in_fd != -1);
+	 * whole group.  And stdin ends only by STDIN_EOF: a process that
+	 * still holds it must not see end of file (and run half a line)
+	 * now, so those go; a background job that holds none of it stays.
+	 * The look waits for the next turn of the loop, so that exit is on
+	 * its way first. */
+	begin_stopping(j, j->stopping ? STOP_GROUP :
+	    j->child.in_fd != -1 ? STOP_HOLDERS : STOP_NONE);
 	return report_exit(j, j->how, j->code);
 }
 
@@ -494,11 +511,45 @@ done(struct job *j)
 	j->state = JOB_DONE;
 }
 
+/* Signals what the stop is about: the group, or the stdin holders. */
+static void
+stop_signal(struct job *j, int sig, const pid_t *pids, int n)
+{
+	if (j->must_stop != STOP_HOLDERS) {
+		exec_signal(&j->child, sig);
+		return;
+	}
+	for (int i = 0; i < n && i < MAXHOLDERS; i++) {
+		pgroup_signal_holder(pids[i], j->child.pid, j->stdin_ino, sig);
+		if (sig == SIGTERM) {
+			pgroup_signal_holder(pids[i], j->child.pid,
+			    j->stdin_ino, SIGCONT);
+		}
+	}
+}
+
+/* How many processes the stop still waits for (pids: up to MAXHOLDERS
+ * of the holders), after a look at the group. */
+static int
+still_there(struct job *j, pid_t *pids)
+{
+	if (j->must_stop == STOP_NONE || j->child.pid == 0) {
+		return 0;
+	}
+	if (j->must_stop == STOP_HOLDERS) {
+		return pgroup_holders(j->child.pid, j->stdin_ino, pids,
+		    MAXHOLDERS);
+	}
+	return pgroup_has_runner(j->child.pid, j->last_look);
+}
+
 /* One look at a stopping group, and what follows from it. */
 static void
 stopping_timers(struct job *j)
 {
-	long long now = netio_now_ms();
+	long long	now = netio_now_ms();
+	pid_t		pids[MAXHOLDERS] = { 0 };
+	int		n;
 
 	if (j->giveup_at != 0 && now >= j->giveup_at) {
 		log_warn("%s: processes of group %d survive KILL; leaving "
@@ -506,27 +557,30 @@ stopping_timers(struct job *j)
 		done(j);
 		return;
 	}
-	if (j->kill_at != 0 && now >= j->kill_at) {
-		exec_signal(&j->child, SIGKILL);
-		j->kill_at = 0;
-		j->giveup_at = now + GIVEUP_MS;
-		j->check_at = now;
-		j->check_step = CHECK_FIRST_MS;
-	}
-	if (now < j->check_at) {
+	if (now < j->check_at && (j->kill_at == 0 || now < j->kill_at)) {
 		return;
 	}
-	if (j->child.exited && (!j->must_stop || j->child.pid == 0 ||
-	    !pgroup_has_runner(j->child.pid, j->last_look))) {
+	if (!j->child.exited) {
+		n = -1;		/* aborted while it ran: it is signalled */
+	} else if ((n = still_there(j, pids)) == 0) {
 		done(j);
 		return;
 	}
-	j->last_look = now;
-	if (j->child.exited && !j->stopping) {
-		log_info("%s: pid %d is gone; stopping the processes left in "
-		    "its group", j->tag, (int)j->child.pid);
-		stop(j);
+	if (j->kill_at != 0 && now >= j->kill_at) {
+		stop_signal(j, SIGKILL, pids, n);
+		j->kill_at = 0;
+		j->giveup_at = now + GIVEUP_MS;
+		j->check_step = CHECK_FIRST_MS;
+	} else if (n > 0 && !j->stopping) {
+		log_info("%s: pid %d is gone; stopping %s", j->tag,
+		    (int)j->child.pid, j->must_stop == STOP_HOLDERS ?
+		    "what still holds its standard input" :
+		    "the processes left in its group");
+		j->stopping = 1;
+		stop_signal(j, SIGTERM, pids, n);
+		j->kill_at = now + j->lim.kill_grace_ms;
 	}
+	j->last_look = now;
 	j->check_at = now + j->check_step;
 	j->check_step = j->check_step * 2 > CHECK_MAX_MS ? CHECK_MAX_MS :
 	    j->check_step * 2;

@@ -2,6 +2,8 @@
  * pgroup: one shared walk of /proc, kept as the sorted list of process
  * groups that have a member that is not a zombie.
  */
+#include <sys/syscall.h>
+
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -27,6 +29,35 @@ cmp_pid(const void *a, const void *b)
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
 
 	return (x > y) - (x < y);
+}
+
+/* 1 when /proc/PID holds the pipe ino on one of its fds. */
+static int
+holds_pipe(const char *pid, ino_t ino)
+{
+	char		 path[64], link[64], want[48];
+	DIR		*dir;
+	struct dirent	*de;
+	int		 found = 0;
+	ssize_t		 n;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	snprintf(want, sizeof(want), "pipe:[%llu]", (unsigned long long)ino);
+	if ((dir = opendir(path)) == NULL) {
+		return 0;
+	}
+	while (!found && (de = readdir(dir)) != NULL) {
+		char fd[64 + sizeof(de->d_name)];
+
+		if (de->d_name[0] == '.') {
+			continue;
+		}
+		snprintf(fd, sizeof(fd), "%s/%s", path, de->d_name);
+		n = readlink(fd, link, sizeof(link) - 1);
+		found = n > 0 && (link[n] = '\0', strcmp(link, want) == 0);
+	}
+	closedir(dir);
+	return found;
 }
 
 /* The process group of /proc/NAME when it is not a zombie; -1 otherwise. */
@@ -115,4 +146,47 @@ pgroup_has_runner(pid_t pgid, long long since_ms)
 	    sizeof(*groups), cmp_pid) != NULL;
 	pthread_mutex_unlock(&walk_lock);
 	return found;
+}
+
+int
+pgroup_holders(pid_t pgid, ino_t ino, pid_t *out, int max)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	int		 n = 0;
+
+	if ((dir = opendir("/proc")) == NULL) {
+		return 0;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    runner_group(de->d_name) != pgid ||
+		    !holds_pipe(de->d_name, ino)) {
+			continue;
+		}
+		if (n < max) {
+			out[n] = (pid_t)atoi(de->d_name);
+		}
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+void
+pgroup_signal_holder(pid_t pid, pid_t pgid, ino_t ino, int sig)
+{
+	char	name[16];
+	int	fd;
+
+	if (pid <= 1 || (fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1) {
+		return;
+	}
+	/* The pidfd pins the process: if it is still the holder now, the
+	 * signal reaches it and no other. */
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	if (runner_group(name) == pgid && holds_pipe(name, ino)) {
+		(void)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+	}
+	close(fd);
 }

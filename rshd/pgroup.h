@@ -18,4 +18,17 @@
  */
 int	pgroup_has_runner(pid_t pgid, long long since_ms);
 
+/*
+ * The processes of group pgid, zombies aside, that hold the pipe whose
+ * inode is ino open (on any fd): up to max pids in out.  Returns how many
+ * were found (possibly more than max), from a fresh walk of /proc.
+ */
+int	pgroup_holders(pid_t pgid, ino_t ino, pid_t *out, int max);
+
+/*
+ * Sends sig to pid only if it is still a holder as above: checked
+ * through a pidfd, so a pid reused since the walk is never signalled.
+ */
+void	pgroup_signal_holder(pid_t pid, pid_t pgid, ino_t ino, int sig);
+
 #endif

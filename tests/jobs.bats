@@ -30,8 +30,10 @@ teardown() {
 	rsh_teardown
 }
 
-# A group left behind that ignores TERM, holding the command's stdin.
-LEFTOVER="(trap '' TERM; sleep 30; : MARK) >/dev/null 2>&1 & exit 0"
+# A process left behind that ignores TERM and holds the command's stdin
+# (explicitly: sh gives a background job /dev/null otherwise), which the
+# client never closes.
+LEFTOVER="(trap '' TERM; sleep 30; : MARK) <&0 >/dev/null 2>&1 & exit 0"
 
 @test "stopping a TERM-ignoring group after EXIT does not hold up the connection" {
 	local m
@@ -71,6 +73,35 @@ LEFTOVER="(trap '' TERM; sleep 30; : MARK) >/dev/null 2>&1 & exit 0"
 	run -0 probe -t 2000 exec-sh "trap '' TERM; sleep 30; : $m" started close
 	wait_until "! marked_alive '$m'" 10
 	assert_rshd_at_baseline
+}
+
+@test "a detached job that holds none of the command's stdin survives, 20 times of 20" {
+	local m i alive
+	m=$(unique_marker)
+	for ((i = 0; i < 20; i++)); do
+		# The data and STDIN_EOF race the command's exit: whatever
+		# wins, the job holds none of that stdin and must stay.
+		printf x | rsh_cmd 127.0.0.1 \
+		    "nohup sh -c 'sleep 30; : $m' </dev/null >/dev/null 2>&1 &" ||
+		    fail "run $i failed"
+	done
+	# Give a wrongful stop the time to happen (KillGrace is 2 s).
+	wait_until "[ \$(pgrep -f -c -- '$m') -lt 20 ]" 3 || true
+	alive=$(pgrep -f -c -- "$m" || true)
+	pkill -f -- "$m" || true
+	[ "$alive" -eq 20 ] || fail "only $alive of 20 detached jobs survived"
+}
+
+@test "what still holds the stdin at exit is stopped; the rest of the group stays" {
+	local m
+	m=$(unique_marker)
+	run -0 probe -t 5000 exec-sh "sh -c 'cat >/dev/null; : $m-reader' <&0 \
+	    >/dev/null 2>&1 & sh -c 'sleep 30; : $m-other' </dev/null \
+	    >/dev/null 2>&1 & exit 0" read
+	assert_line 'EXIT 0 0'
+	wait_until "! marked_alive '$m-reader'" 10
+	marked_alive "$m-other" || fail "a job that held no stdin was stopped"
+	pkill -f -- "$m-other"
 }
 
 # pids_cgroup_root: where a pids cgroup can be made (v2 or v1), or fails.
