@@ -48,6 +48,7 @@ static const struct conf_keyword keywords[] = {
 	    1073741824 },
 	{ "PermitRootCommands", T_BOOL, OFF(permit_root), 0, 1 },
 	{ "IdleTimeout", T_DURATION, OFF(idle_timeout_ms), 0, 2000000000 },
+	{ "ShutdownGrace", T_DURATION, OFF(shutdown_grace_ms), 0, 3600000 },
 	{ "TCPKeepAlive", T_BOOL, OFF(keepalive), 0, 1 },
 	{ "AcceptEnv", T_ENVLIST, 0, 0, 0 },
 	{ "Path", T_STRING, OFF(path), 0, 0 },
@@ -81,6 +82,7 @@ conf_defaults(struct conf *c)
 	c->udp_replay_bytes = 16 << 20;
 	c->idle_timeout_ms = 30 * 60 * 1000;
 	c->keepalive = 1;
+	c->shutdown_grace_ms = 10000;
 }
 
 /* "10", "10s", "250ms": milliseconds, or -1. */

@@ -44,6 +44,7 @@ struct conf {
 	int		 permit_root;		/* PermitRootCommands */
 	int		 idle_timeout_ms;	/* IdleTimeout, 0: none */
 	int		 keepalive;		/* TCPKeepAlive */
+	int		 shutdown_grace_ms;	/* ShutdownGrace */
 	char		*accept_env[CONF_MAXLIST];	/* AcceptEnv globs */
 	size_t		 naccept_env;
 	char		*path;			/* Path; NULL: by uid */

@@ -69,6 +69,7 @@ struct job {
 	long long		 deadline;	/* time limit; 0: none */
 	long long		 drain_until;	/* after exit: output grace */
 	long long		 kill_at;	/* after TERM: when to KILL */
+	long long		 shutdown_at;	/* ShutdownGrace ends; 0: none */
 	int			 stopping;	/* TERM sent */
 	uint64_t		 owed;		/* output in the pipes at exit */
 	uint64_t		 read_after_exit;
@@ -295,10 +296,19 @@ stop(struct job *j)
 }
 
 int
-job_shutdown(struct job *j)
+job_shutdown(struct job *j, int grace_ms)
 {
-	if (j->state != JOB_RUNNING || j->child.exited || j->stopping) {
+	char text[128];
+
+	if (j->state != JOB_RUNNING || j->child.exited || j->stopping ||
+	    j->shutdown_at != 0) {
 		return 0;
+	}
+	if (grace_ms > 0) {
+		j->shutdown_at = netio_now_ms() + grace_ms;
+		snprintf(text, sizeof(text), "rshd is stopping; the command "
+		    "has %d ms to finish before it is terminated", grace_ms);
+		return report_error(j, ERR_SHUTDOWN, text);
 	}
 	stop(j);
 	return report_error(j, ERR_SHUTDOWN,
@@ -450,6 +460,16 @@ running_timers(struct job *j)
 		log_info("%s: pid %d: %s", j->tag, (int)j->child.pid, text);
 		stop(j);
 		if (report_error(j, ERR_TIMEOUT, text) == -1) {
+			return -1;
+		}
+	}
+	if (j->shutdown_at != 0 && !j->child.exited && !j->stopping &&
+	    now >= j->shutdown_at) {
+		log_info("%s: pid %d: ShutdownGrace is over", j->tag,
+		    (int)j->child.pid);
+		stop(j);
+		if (report_error(j, ERR_SHUTDOWN, "rshd is stopping; the "
+		    "command is being terminated") == -1) {
 			return -1;
 		}
 	}
@@ -632,7 +652,7 @@ job_timeout(const struct job *j)
 
 	if (j->state == JOB_RUNNING) {
 		if (!j->child.exited && !j->stopping) {
-			next = j->deadline;
+			next = earliest(j->deadline, j->shutdown_at);
 		}
 		next = earliest(next, j->kill_at);
 		if (j->child.exited && (j->child.out_fd != -1 ||

@@ -90,9 +90,12 @@ void	job_stdin_eof(struct job *);
 /* Sends sig to the command's group while it runs (before exit). */
 void	job_signal(struct job *, int sig);
 
-/* The server is stopping: TERM now, KILL after the grace, and the sink
- * hears error(SHUTDOWN).  Returns what the sink returned. */
-int	job_shutdown(struct job *);
+/*
+ * The server is stopping: the command has grace_ms to finish, then TERM,
+ * KILL after its kill grace; the sink hears error(SHUTDOWN) at each step.
+ * Returns what the sink returned.
+ */
+int	job_shutdown(struct job *, int grace_ms);
 
 /*
  * The carrier is gone (connection lost, BYE, protocol error): the sink

@@ -489,5 +489,6 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 	for (size_t i = 0; i < nfds; i++) {
 		close(fds[i]);
 	}
-	return wait_sessions(d, d->conf->kill_grace_ms + 3000);
+	return wait_sessions(d, d->conf->shutdown_grace_ms +
+	    d->conf->kill_grace_ms + 3000);
 }

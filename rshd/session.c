@@ -689,7 +689,8 @@ run(struct session *s)
 		if (pfd[1].revents & POLLIN) {
 			s->shutting_down = 1;
 			if (running(s)) {
-				r = job_shutdown(s->job);
+				r = job_shutdown(s->job,
+				    s->d->conf->shutdown_grace_ms);
 			} else {
 				s->draining = 1;
 			}

@@ -138,7 +138,7 @@ static const struct job_sink udp_sink = {
 
 /* Drives j until the sink has heard its exit; TERM on shutdown. */
 static void
-drive(struct job *j, const struct usink *u, int shutdown_fd)
+drive(struct job *j, const struct usink *u, int shutdown_fd, int grace_ms)
 {
 	struct pollfd	pfd[JOB_NPOLL + 1];
 	int		stopping = 0;
@@ -155,7 +155,7 @@ drive(struct job *j, const struct usink *u, int shutdown_fd)
 		}
 		if (pfd[JOB_NPOLL].revents != 0) {
 			stopping = 1;
-			(void)job_shutdown(j);
+			(void)job_shutdown(j, grace_ms);
 		}
 		(void)job_events(j, pfd);
 	}
@@ -200,7 +200,7 @@ run(const struct rshd *d, const struct udpreq *q, struct usink *u)
 			(void)job_stdin(j, e->stdin_data, e->stdin_len);
 			job_stdin_eof(j);
 		}
-		drive(j, u, d->shutdown_fd);
+		drive(j, u, d->shutdown_fd, d->conf->shutdown_grace_ms);
 	}
 	wire_exec_free(e);
 	return j;

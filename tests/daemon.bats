@@ -103,3 +103,33 @@ PY
 	refute_output --partial LISTEN_
 	refute_output --partial NOTIFY_SOCKET
 }
+
+@test "on SIGTERM a running command gets ShutdownGrace to finish" {
+	local d=$BATS_TEST_TMPDIR/srv m out=$BATS_TEST_TMPDIR/out
+	m=$(unique_marker)
+	start_rshd "$d" -o ShutdownGrace=5s
+	rsh_cmd -n 127.0.0.1 "sleep 1; echo finished; : $m" >"$out" \
+	    2>"$out.err" 3>&- &
+	local client=$!
+	wait_until "marked_alive '$m'" 5
+	kill -TERM "$RSHD_PID"
+	wait "$client" || fail "the client exited $?"
+	[ "$(cat "$out")" = finished ] || fail "stdout: $(cat "$out")"
+	grep -q "has 5000 ms to finish" "$out.err" ||
+	    fail "no warning: $(cat "$out.err")"
+	wait_until "! proc_alive $RSHD_PID" 10
+}
+
+@test "past ShutdownGrace the command is stopped and rshd exits 0" {
+	local d=$BATS_TEST_TMPDIR/srv m rc=0
+	m=$(unique_marker)
+	start_rshd "$d" -o ShutdownGrace=300ms
+	rsh_cmd -n 127.0.0.1 "sleep 30; : $m" >/dev/null 2>&1 3>&- &
+	local client=$!
+	wait_until "marked_alive '$m'" 5
+	kill -TERM "$RSHD_PID"
+	wait "$client" || rc=$?
+	[ "$rc" -eq 143 ] || fail "the client exited $rc"
+	wait "$RSHD_PID" || fail "rshd exited $?"
+	! marked_alive "$m"
+}

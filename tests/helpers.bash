@@ -66,8 +66,9 @@ proc_alive() {
 # start_rshd DIR [ARG...]: starts rshd in the foreground mode, in the
 # background, on 127.0.0.1 with an ephemeral port and the keys in
 # DIR/keys (made with make_keys unless there), logging to DIR/rshd.log.
-# Keys without user= are allowed under root (CI runs as root); a test of
-# that rule passes -o PermitRootCommands=no, which comes later and wins.
+# Keys without user= are allowed under root (CI runs as root), and
+# SIGTERM stops running commands at once (ShutdownGrace 0): a test of
+# either passes its own -o, which comes later and wins.
 # Waits up to 10 s for the port file.  Sets and exports RSHD_PID, RSHD_PORT,
 # RSHD_DIR and RSH_KEYFILE; also writes DIR/rshd.pid for stop_test_rshds.
 start_rshd() {
@@ -80,7 +81,7 @@ start_rshd() {
 	# daemon started by init would not: env gives them back.
 	env --default-signal=INT,QUIT "$RSHD" -D -p 0 --port-file "$dir/port" \
 	    -l 127.0.0.1 $RSHD_NO_UDP -k "$dir/keys" \
-	    -o PermitRootCommands=yes "$@" \
+	    -o PermitRootCommands=yes -o ShutdownGrace=0 "$@" \
 	    </dev/null >>"$dir/rshd.log" 2>&1 3>&- &
 	RSHD_PID=$!
 	echo "$RSHD_PID" >"$dir/rshd.pid"
