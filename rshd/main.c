@@ -34,7 +34,9 @@
 #define DEFAULT_KEYS	"/etc/rsh/keys"
 #define DEFAULT_PORT	"2222"
 #define MAX_OVERRIDES	64
-#define KEYPOOL_SIZE	32	/* connections a burst can open at once */
+/* Connections a burst can open at once without making a key; each is
+ * remade every second, so a bigger pool costs CPU when idle. */
+#define KEYPOOL_SIZE	16
 
 enum { OPT_PORT_FILE = 256, OPT_PID_FILE, OPT_NO_UDP };
 
