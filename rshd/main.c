@@ -23,6 +23,7 @@
 #include "log.h"
 
 #include "audit.h"
+#include "authlog.h"
 #include "conf.h"
 #include "keypool.h"
 #include "policy.h"
@@ -438,6 +439,7 @@ main(int argc, char **argv)
 		_exit(0);
 	}
 	udpd_stop(udp);
+	authlog_flush();
 	if (pfh != NULL) {
 		pidfile_remove(pfh);
 	}

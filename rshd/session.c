@@ -27,6 +27,7 @@
 #include "wire.h"
 
 #include "audit.h"
+#include "authlog.h"
 #include "job.h"
 #include "keypool.h"
 #include "policy.h"
@@ -228,10 +229,9 @@ judge(struct session *s, struct hs_server *hs)
 	key = keys_find_id(s->d->keys, hs->keyid, strlen(hs->keyid));
 	if (hs_server_verify(hs, key != NULL ? key->psk : NULL) != 0 ||
 	    key == NULL) {
-		log_info("%s: authentication failed for key '%s'",
-		    s->peerstr, hs->keyid);
+		authlog_fail(s->peerstr, hs->keyid, key == NULL);
 		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
-		    "unknown key or wrong MAC");
+		    key == NULL ? "unknown key id" : "wrong MAC");
 		return HS_AUTH_FAILED;
 	}
 	switch (policy_admit(s->d->policy, key, &s->peer, WIRE_TCP)) {

@@ -106,7 +106,7 @@ assert r["duration_ms"] >= 0' "$AUDIT"
 	grep '"auth_failed"' "$AUDIT" | tail -1 | python3 -c '
 import json, sys
 r = json.loads(sys.stdin.read())
-assert r["key"] == "intruder" and r["why"] == "unknown key or wrong MAC", r'
+assert r["key"] == "intruder" and r["why"] == "unknown key id", r'
 }
 
 @test "twenty commands at once give twenty whole lines" {

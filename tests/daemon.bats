@@ -133,3 +133,24 @@ PY
 	wait "$RSHD_PID" || fail "rshd exited $?"
 	! marked_alive "$m"
 }
+
+@test "a flood of failed handshakes is logged ten by one, then summed up" {
+	local d=$BATS_TEST_TMPDIR/srv w=$BATS_TEST_TMPDIR/wrong i
+	start_rshd "$d"
+	make_keys "$w" test		# the same key id, another secret
+	"$RSH" -k "$w/key" -p "$RSHD_PORT" -n 127.0.0.1 true 2>/dev/null || true
+	make_keys "$w/x" nosuchkey
+	"$RSH" -k "$w/x/key" -p "$RSHD_PORT" -n 127.0.0.1 true 2>/dev/null || true
+	for ((i = 0; i < 30; i++)); do
+		"$RSH" -k "$w/key" -p "$RSHD_PORT" -n 127.0.0.1 true \
+		    2>/dev/null || true
+	done
+	stop_rshd
+	grep -q "authentication failed for key 'test': wrong MAC" "$d/rshd.log"
+	grep -q "authentication failed for key 'nosuchkey': unknown key id" \
+	    "$d/rshd.log"
+	[ "$(grep -c 'authentication failed for key' "$d/rshd.log")" -eq 10 ] ||
+	    fail "$(grep -c 'authentication failed' "$d/rshd.log") lines one by one"
+	grep -q "22 more failed handshakes in 10 s, not logged one by one: 0 with an unknown key id, 22 with a wrong MAC (the last from 127.0.0.1:" \
+	    "$d/rshd.log"
+}
