@@ -111,7 +111,7 @@ PY
 	rsh_cmd -n 127.0.0.1 "sleep 1; echo finished; : $m" >"$out" \
 	    2>"$out.err" 3>&- &
 	local client=$!
-	wait_until "marked_alive '$m'" 5
+	wait_remote "$m" >/dev/null
 	kill -TERM "$RSHD_PID"
 	wait "$client" || fail "the client exited $?"
 	[ "$(cat "$out")" = finished ] || fail "stdout: $(cat "$out")"
@@ -126,7 +126,7 @@ PY
 	start_rshd "$d" -o ShutdownGrace=300ms
 	rsh_cmd -n 127.0.0.1 "sleep 30; : $m" >/dev/null 2>&1 3>&- &
 	local client=$!
-	wait_until "marked_alive '$m'" 5
+	wait_remote "$m" >/dev/null
 	kill -TERM "$RSHD_PID"
 	wait "$client" || rc=$?
 	[ "$rc" -eq 143 ] || fail "the client exited $rc"

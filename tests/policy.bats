@@ -147,7 +147,7 @@ test_account() {
 	keyed_rshd "$BATS_TEST_TMPDIR/a" 'max-sessions=1'
 	probe -t 10000 exec-sh "sleep 30; : $m" read >/dev/null 3>&- &
 	echo $! >"$BATS_TEST_TMPDIR/probe.pid"
-	wait_until "marked_alive '$m'" 10
+	wait_remote "$m" >/dev/null
 	run -255 rsh_cmd -n 127.0.0.1 echo second
 	assert_output --partial "key 'test' has all its 1 sessions in use"
 	kill "$(cat "$BATS_TEST_TMPDIR/probe.pid")"
