@@ -154,3 +154,35 @@ PY
 	grep -q "22 more failed handshakes in 10 s, not logged one by one: 0 with an unknown key id, 22 with a wrong MAC (the last from 127.0.0.1:" \
 	    "$d/rshd.log"
 }
+
+@test "under ulimit -n 64 rshd refuses what it cannot start and keeps serving" {
+	local d=$BATS_TEST_TMPDIR/srv i ok=0 refused=0 pids=()
+	make_keys "$d"
+	(ulimit -n 64 && exec env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
+	    --port-file "$d/port" -l 127.0.0.1 --no-udp -k "$d/keys" \
+	    -o PermitRootCommands=yes -o ShutdownGrace=0 \
+	    -o MaxUnauthenticatedPerSource=64) </dev/null >>"$d/rshd.log" \
+	    2>&1 3>&- &
+	RSHD_PID=$!
+	echo "$RSHD_PID" >"$d/rshd.pid"
+	wait_until "[ -s '$d/port' ]" 10
+	RSHD_PORT=$(cat "$d/port")
+	RSH_KEYFILE=$d/key
+	for ((i = 0; i < 40; i++)); do
+		rsh_cmd -n 127.0.0.1 'sleep 1; echo ok' >"$d/out.$i" 2>&1 3>&- &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		if wait "${pids[$i]}"; then
+			ok=$((ok + 1))
+		else
+			grep -qE 'Too many open files|out of resources' \
+			    "$d/out.$i" || fail "client $i: $(cat "$d/out.$i")"
+			refused=$((refused + 1))
+		fi
+	done
+	[ "$ok" -gt 0 ] || fail "no command ran"
+	proc_alive "$RSHD_PID" || fail "rshd died"
+	run -0 rsh_cmd -n 127.0.0.1 echo still-serving
+	assert_output still-serving
+}
