@@ -208,14 +208,14 @@ policy_session_end(struct policy *p, const struct key *k)
 }
 
 int
-policy_sessions(const struct policy *p, const struct key *k, int *max)
+policy_sessions(struct policy *p, const struct key *k, int *max)
 {
 	const struct pkey	*pk = pkey(p, k);
 	int			 n;
 
-	pthread_mutex_lock((pthread_mutex_t *)(uintptr_t)&p->lock);
+	pthread_mutex_lock(&p->lock);
 	n = pk->sessions;
-	pthread_mutex_unlock((pthread_mutex_t *)(uintptr_t)&p->lock);
+	pthread_mutex_unlock(&p->lock);
 	*max = pk->opts.max_sessions;
 	return n;
 }

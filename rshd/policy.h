@@ -51,7 +51,7 @@ int	policy_session_begin(struct policy *, const struct key *);
 void	policy_session_end(struct policy *, const struct key *);
 
 /* The sessions key holds now, and its max-sessions (0: no limit). */
-int	policy_sessions(const struct policy *, const struct key *, int *max);
+int	policy_sessions(struct policy *, const struct key *, int *max);
 
 /* What policy decided: the grant the plan is built from, and what it
  * owns. */

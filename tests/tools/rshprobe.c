@@ -60,6 +60,8 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "probe_key.h"
+
 /* What a step says: go on, stop (server gone), failed, timed out. */
 enum { GO = 0, STOP = 1, FAIL = -1, LATE = 3 };
 
@@ -763,34 +765,6 @@ run_step(int argc, char **argv, int *i)
 	usage();
 }
 
-/* Loads the key for P.name (or with the id overridden) into P. */
-static int
-load_key(const char *path, const char *idover)
-{
-	struct keyring		*ring;
-	const struct key	*k;
-	char			 err[512];
-
-	if ((ring = keys_load(path, KEYS_CLIENT, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "rshprobe: %s\n", err);
-		return -1;
-	}
-	if ((k = keys_find_host(ring, P.name)) == NULL) {
-		fprintf(stderr, "rshprobe: no key for %s in %s\n", P.name,
-		    path);
-		keys_free(ring);
-		return -1;
-	}
-	memcpy(P.psk, k->psk, sizeof(P.psk));
-	if (strlcpy(P.keyid, idover != NULL ? idover : k->id,
-	    sizeof(P.keyid)) >= sizeof(P.keyid)) {
-		fprintf(stderr, "rshprobe: key id too long\n");
-		keys_free(ring);
-		return -1;
-	}
-	keys_free(ring);
-	return 0;
-}
 
 int
 main(int argc, char **argv)
@@ -830,7 +804,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "rshprobe: bad host name %s\n", argv[0]);
 		return 1;
 	}
-	if (load_key(keyfile, idover) == -1) {
+	if (probe_key_load("rshprobe", keyfile, P.name, idover,
+	    P.psk, P.keyid, sizeof(P.keyid)) == -1) {
 		return 1;
 	}
 	if ((P.fd = connect_to(argv[0], argv[1])) == -1) {

@@ -46,6 +46,8 @@
 #include "udp.h"
 #include "wire.h"
 
+#include "probe_key.h"
+
 #define DGRAM_MAX	65536
 
 struct probe {
@@ -372,29 +374,6 @@ run_step(int argc, char **argv, int *i)
 	return 0;
 }
 
-/* The key for NAME in path, the key id replaced by idover if given. */
-static int
-load_key(const char *path, const char *idover)
-{
-	struct keyring		*ring;
-	const struct key	*k;
-	char			 err[512];
-
-	if ((ring = keys_load(path, KEYS_CLIENT, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "udpprobe: %s\n", err);
-		return -1;
-	}
-	if ((k = keys_find_host(ring, P.name)) == NULL) {
-		fprintf(stderr, "udpprobe: no key for %s\n", P.name);
-		keys_free(ring);
-		return -1;
-	}
-	memcpy(P.psk, k->psk, sizeof(P.psk));
-	(void)strlcpy(P.keyid, idover != NULL ? idover : k->id,
-	    sizeof(P.keyid));
-	keys_free(ring);
-	return 0;
-}
 
 int
 main(int argc, char **argv)
@@ -423,7 +402,8 @@ main(int argc, char **argv)
 	}
 	if (netio_name_canon(name != NULL ? name : argv[0], P.name,
 	    sizeof(P.name)) == -1 || crypto_init() == -1 ||
-	    load_key(keyfile, idover) == -1) {
+	    probe_key_load("udpprobe", keyfile, P.name, idover,
+	    P.psk, P.keyid, sizeof(P.keyid)) == -1) {
 		return 1;
 	}
 	memset(&hints, 0, sizeof(hints));
