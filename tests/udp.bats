@@ -180,7 +180,12 @@ field() {
 	run -0 udpprobe -s -100000 flood 10000
 	assert_line 'FLOOD sent 10000'
 	rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$RSHD_PID/status")
-	[ $((rss1 - rss0)) -lt 2048 ] ||
+	# ASan's allocator keeps freed chunks in its quarantine and caches:
+	# it gets more slack; the cache's own bounds are checked below from
+	# what rshd reports.
+	local slack=2048
+	[[ $(basename "$RSH_BUILD") != *asan* ]] || slack=8192
+	[ $((rss1 - rss0)) -lt "$slack" ] ||
 	    fail "rshd grew from $rss0 to $rss1 kB"
 	# Evicted early, the first request may never run again.
 	run -0 udpprobe load "$d/first" send recv
