@@ -178,30 +178,33 @@ out:
 int
 keyopts_env_forbidden(const char *name, size_t len)
 {
-	char buf[64];
+	static const char *const exact[] = { "BASH_ENV", "ENV", "IFS", "PATH",
+	    "SHELLOPTS", "PS4", "HOME", "USER", "LOGNAME", "SHELL" };
+	static const char *const prefix[] = { "LD_", "DYLD_", "BASH_FUNC_",
+	    "RSH_" };
 
-	if (len >= sizeof(buf)) {
-		return 0;
+	/* Whatever the name's length: a long LD_ name is still LD_. */
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
+		if (strlen(exact[i]) == len &&
+		    memcmp(name, exact[i], len) == 0) {
+			return 1;
+		}
 	}
-	memcpy(buf, name, len);
-	buf[len] = '\0';
-	return env_forbidden(buf);
+	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+		size_t n = strlen(prefix[i]);
+
+		if (len >= n && memcmp(name, prefix[i], n) == 0) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* Names a client may never set: the loader's, the shells', ours. */
 static int
 env_forbidden(const char *name)
 {
-	static const char *const exact[] = { "BASH_ENV", "ENV", "IFS", "PATH",
-	    "SHELLOPTS", "PS4", "HOME", "USER", "LOGNAME", "SHELL" };
-
-	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
-		if (strcmp(name, exact[i]) == 0) {
-			return 1;
-		}
-	}
-	return strncmp(name, "LD_", 3) == 0 || strncmp(name, "DYLD_", 5) == 0 ||
-	    strncmp(name, "BASH_FUNC_", 10) == 0 || strncmp(name, "RSH_", 4) == 0;
+	return keyopts_env_forbidden(name, strlen(name));
 }
 
 static int

@@ -214,9 +214,32 @@ test_truncations(void)
 	keyopts_free(&o);
 }
 
+/* The names a client may never set, at any length: a 100-byte LD_ name
+ * once slipped past a 64-byte buffer. */
+static void
+test_forbidden_names(void)
+{
+	char long_ld[101];
+
+	memset(long_ld, 'A', sizeof(long_ld));
+	memcpy(long_ld, "LD_", 3);
+	CHECK_EQ(keyopts_env_forbidden(long_ld, sizeof(long_ld)), 1);
+	memcpy(long_ld, "BASH_FUNC_", 10);
+	CHECK_EQ(keyopts_env_forbidden(long_ld, sizeof(long_ld)), 1);
+	memcpy(long_ld, "RSH_", 4);
+	CHECK_EQ(keyopts_env_forbidden(long_ld, sizeof(long_ld)), 1);
+	CHECK_EQ(keyopts_env_forbidden("PATH", 4), 1);
+	CHECK_EQ(keyopts_env_forbidden("PATHX", 5), 0);
+	CHECK_EQ(keyopts_env_forbidden("PAT", 3), 0);
+	CHECK_EQ(keyopts_env_forbidden("LD", 2), 0);
+	CHECK_EQ(keyopts_env_forbidden("LANG", 4), 0);
+	CHECK_EQ(keyopts_env_forbidden("ENV", 3), 1);
+}
+
 int
 main(void)
 {
+	test_forbidden_names();
 	test_every_option();
 	test_errors();
 	test_networks();
