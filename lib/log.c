@@ -5,6 +5,12 @@
  * threads never interleave; syslog(3) is thread safe on its own.  The
  * configuration is guarded by log_conf_lock because the daemon switches
  * from stderr to syslog while other code may already be logging.
+ *
+ * In asynchronous mode (the daemon, once it runs) a line is only queued:
+ * one writer thread does the write(2) or syslog(3) that may block when
+ * whoever reads stderr or the journal stalls.  A full queue drops lines
+ * and counts them, and the next line written says how many were lost, so
+ * that a stalled reader slows nothing but the log.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 /* libbsd warns about NetBSD's strnvis() unless told which one we mean. */
 #define LIBBSD_OPENBSD_VIS
@@ -22,11 +29,31 @@
 
 #define LOG_LINEMAX	2048
 #define LOG_PROGMAX	32
+/* The queue's bounds in asynchronous mode. */
+#define LOG_QLINES	1024
+#define LOG_QBYTES	(128 * 1024)
+/* At exit, how long the writer may take to empty the queue. */
+#define LOG_DRAIN_MS	2000
 
 static pthread_mutex_t log_conf_lock = PTHREAD_MUTEX_INITIALIZER;
 static char	log_prog[LOG_PROGMAX];	/* guarded by log_conf_lock */
 static int	log_where = LOG_TO_STDERR;	/* guarded by log_conf_lock */
 static int	log_debugging;		/* guarded by log_conf_lock */
+
+struct log_line {
+	int	where, prio;
+	size_t	len, msgoff;	/* text[msgoff..] is the message alone */
+	char	text[];
+};
+
+static pthread_mutex_t	log_q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	log_q_cond = PTHREAD_COND_INITIALIZER;
+/* Guarded by log_q_lock. */
+static struct log_line	*log_q[LOG_QLINES];
+static size_t		 log_q_head, log_q_count, log_q_bytes;
+static unsigned long	 log_q_dropped;
+static int		 log_q_on, log_q_stopping, log_q_idle = 1;
+static pthread_t	 log_q_writer;
 
 void
 log_init(const char *prog, int where, int debug)
@@ -60,6 +87,155 @@ log_write(const char *p, size_t len)
 	}
 }
 
+/* Sends one whole line ("prog: message\n") where it goes. */
+static void
+log_out(int where, int prio, const char *line, size_t len, size_t msgoff)
+{
+	if (where != LOG_TO_STDERR) {
+		/* Under the lock: log_init() may be rewriting the ident. */
+		pthread_mutex_lock(&log_conf_lock);
+		syslog(prio, "%.*s", (int)(len - msgoff - 1), line + msgoff);
+		pthread_mutex_unlock(&log_conf_lock);
+		if (where == LOG_TO_SYSLOG)
+			return;
+	}
+	log_write(line, len);
+}
+
+/* Queues the line when in asynchronous mode: 1 when it was taken care
+ * of (queued, or dropped and counted), 0 when the caller writes it. */
+static int
+log_enqueue(int where, int prio, const char *line, size_t len,
+    size_t msgoff)
+{
+	struct log_line *l;
+	int taken = 1;
+
+	pthread_mutex_lock(&log_q_lock);
+	if (!log_q_on) {
+		taken = 0;
+	} else if (log_q_count == LOG_QLINES ||
+	    log_q_bytes > LOG_QBYTES - len ||
+	    (l = malloc(sizeof(*l) + len)) == NULL) {
+		log_q_dropped++;
+	} else {
+		l->where = where;
+		l->prio = prio;
+		l->len = len;
+		l->msgoff = msgoff;
+		memcpy(l->text, line, len);
+		log_q[(log_q_head + log_q_count++) % LOG_QLINES] = l;
+		log_q_bytes += len;
+		log_q_idle = 0;
+		pthread_cond_broadcast(&log_q_cond);
+	}
+	pthread_mutex_unlock(&log_q_lock);
+	return taken;
+}
+
+static void *
+log_writer(void *arg)
+{
+	struct log_line *l;
+	unsigned long dropped;
+	char note[128];
+	int n;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&log_q_lock);
+		while (log_q_count == 0 && !log_q_stopping) {
+			log_q_idle = 1;
+			pthread_cond_broadcast(&log_q_cond);
+			pthread_cond_wait(&log_q_cond, &log_q_lock);
+		}
+		if (log_q_count == 0) {
+			pthread_mutex_unlock(&log_q_lock);
+			break;
+		}
+		l = log_q[log_q_head];
+		log_q_head = (log_q_head + 1) % LOG_QLINES;
+		log_q_count--;
+		log_q_bytes -= l->len;
+		dropped = log_q_dropped;
+		log_q_dropped = 0;
+		pthread_mutex_unlock(&log_q_lock);
+		if (dropped > 0) {
+			n = snprintf(note, sizeof(note), "%.*s%lu log lines "
+			    "dropped: the log could not keep up\n",
+			    (int)l->msgoff, l->text, dropped);
+			if (n > 0 && (size_t)n < sizeof(note))
+				log_out(l->where, LOG_WARNING, note, (size_t)n,
+				    l->msgoff);
+		}
+		log_out(l->where, l->prio, l->text, l->len, l->msgoff);
+		free(l);
+	}
+	return NULL;
+}
+
+int
+log_async_start(void)
+{
+	pthread_mutex_lock(&log_q_lock);
+	if (log_q_on) {
+		pthread_mutex_unlock(&log_q_lock);
+		return 0;
+	}
+	log_q_stopping = 0;
+	if (pthread_create(&log_q_writer, NULL, log_writer, NULL) != 0) {
+		pthread_mutex_unlock(&log_q_lock);
+		return -1;
+	}
+	log_q_on = 1;
+	pthread_mutex_unlock(&log_q_lock);
+	return 0;
+}
+
+int
+log_async_flush(int ms)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&log_q_lock);
+	while (log_q_on && !log_q_idle && rc == 0)
+		rc = pthread_cond_timedwait(&log_q_cond, &log_q_lock, &ts);
+	pthread_mutex_unlock(&log_q_lock);
+	return rc == 0 ? 0 : -1;
+}
+
+void
+log_async_stop(void)
+{
+	struct timespec ts;
+
+	pthread_mutex_lock(&log_q_lock);
+	if (!log_q_on) {
+		pthread_mutex_unlock(&log_q_lock);
+		return;
+	}
+	log_q_stopping = 1;
+	pthread_cond_broadcast(&log_q_cond);
+	pthread_mutex_unlock(&log_q_lock);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += LOG_DRAIN_MS / 1000;
+	/* A writer stuck on a stalled reader is left behind: the process is
+	 * about to exit, and what it holds is lost with it. */
+	if (pthread_timedjoin_np(log_q_writer, NULL, &ts) != 0)
+		return;
+	pthread_mutex_lock(&log_q_lock);
+	log_q_on = 0;
+	pthread_mutex_unlock(&log_q_lock);
+}
+
 static void	log_emit(int, const char *, va_list)
 		    __attribute__((format(printf, 2, 0)));
 
@@ -68,7 +244,7 @@ log_emit(int prio, const char *fmt, va_list ap)
 {
 	char line[LOG_LINEMAX];
 	int saved_errno = errno, where, debug, n;
-	size_t len;
+	size_t len, msgoff;
 
 	pthread_mutex_lock(&log_conf_lock);
 	where = log_where;
@@ -81,24 +257,17 @@ log_emit(int prio, const char *fmt, va_list ap)
 		goto out;
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
-	len = (size_t)n;
+	len = msgoff = (size_t)n;
 	/* Leave room for the newline; vsnprintf truncates the rest. */
 	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
 	if (n < 0)
 		goto out;
 	if ((size_t)n >= sizeof(line) - len - 1)
 		n = (int)(sizeof(line) - len - 2);
-	if (where != LOG_TO_STDERR) {
-		/* Under the lock: log_init() may be rewriting the ident. */
-		pthread_mutex_lock(&log_conf_lock);
-		syslog(prio, "%s", line + len);
-		pthread_mutex_unlock(&log_conf_lock);
-		if (where == LOG_TO_SYSLOG)
-			goto out;
-	}
 	len += (size_t)n;
 	line[len++] = '\n';
-	log_write(line, len);
+	if (!log_enqueue(where, prio, line, len, msgoff))
+		log_out(where, prio, line, len, msgoff);
 out:
 	errno = saved_errno;
 }

@@ -14,6 +14,21 @@ enum { LOG_TO_STDERR = 0, LOG_TO_SYSLOG = 1, LOG_TO_BOTH = 2 };
 /* prog prefixes stderr lines ("rshd: ..."); debug enables log_debug. */
 void	log_init(const char *prog, int where, int debug);
 
+/*
+ * From now on lines are queued for a writer thread, which does the
+ * writing that may block (a stalled stderr reader, a busy journal); a
+ * full queue drops lines, counted and reported by the next line written.
+ * Call with the signals blocked that the thread must not take.  0 or -1.
+ */
+int	log_async_start(void);
+
+/* Waits up to ms for the queue to be written: 0, or -1 on timeout. */
+int	log_async_flush(int ms);
+
+/* Writes what is queued (giving up after about 2 s) and goes back to
+ * writing lines directly. */
+void	log_async_stop(void);
+
 void	log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
