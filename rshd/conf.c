@@ -34,6 +34,8 @@ static const struct conf_keyword keywords[] = {
 	{ "MaxUnauthenticated", T_INT, OFF(max_unauth), 1, 100000 },
 	{ "MaxUnauthenticatedPerSource", T_INT, OFF(max_unauth_src), 1, 100000 },
 	{ "AuthTimeout", T_DURATION, OFF(auth_timeout_ms), 100, 600000 },
+	{ "MaxAuthFailures", T_INT, OFF(max_auth_failures), 0, 100000 },
+	{ "AuthPenalty", T_DURATION, OFF(auth_penalty_ms), 100, 3600000 },
 	{ "DrainGrace", T_DURATION, OFF(drain_grace_ms), 0, 60000 },
 	{ "KillGrace", T_DURATION, OFF(kill_grace_ms), 0, 60000 },
 	{ "StdinWindow", T_BYTES, OFF(stdin_window), 65536, 16777216 },
@@ -47,6 +49,7 @@ static const struct conf_keyword keywords[] = {
 	{ "UdpReplayMemory", T_BYTES, OFF(udp_replay_bytes), 65536,
 	    1073741824 },
 	{ "PermitRootCommands", T_BOOL, OFF(permit_root), 0, 1 },
+	{ "CommandCgroups", T_BOOL, OFF(command_cgroups), 0, 1 },
 	{ "IdleTimeout", T_DURATION, OFF(idle_timeout_ms), 0, 2000000000 },
 	{ "ShutdownGrace", T_DURATION, OFF(shutdown_grace_ms), 0, 3600000 },
 	{ "TCPKeepAlive", T_BOOL, OFF(keepalive), 0, 1 },
@@ -64,11 +67,16 @@ conf_defaults(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->udp = 1;
+	c->command_cgroups = 1;
 	c->backlog = 128;
 	c->max_conns = 256;
-	c->max_unauth = 64;
-	c->max_unauth_src = 16;
-	c->auth_timeout_ms = 10000;
+	c->max_unauth = 256;
+	/* A burst of 64 clients from one address is still handshaking all
+	 * at once on a busy machine: that is a script, not an attack. */
+	c->max_unauth_src = 64;
+	c->auth_timeout_ms = 5000;
+	c->max_auth_failures = 10;
+	c->auth_penalty_ms = 10000;
 	c->drain_grace_ms = 200;
 	c->kill_grace_ms = 2000;
 	c->stdin_window = 262144;
@@ -136,7 +144,6 @@ parse_bytes(const char *v)
 	}
 }
 
-/* Splits a comma-separated list into a string array; -1 when too many. */
 /* Replaces a list with a comma-separated value: a later -o wins. */
 static int
 set_list(char **arr, size_t *n, size_t max, const char *v, int lower)
@@ -185,6 +192,11 @@ set_value(struct conf *c, const struct conf_keyword *k, const char *v,
 
 	switch (k->type) {
 	case T_STRING:
+		/* An empty PATH or file name is a mistake, not a setting. */
+		if (*v == '\0') {
+			snprintf(err, errlen, "%s has no value", k->name);
+			return -1;
+		}
 		free(*(char **)(void *)base);
 		if ((*(char **)(void *)base = strdup(v)) == NULL) {
 			goto nomem;

@@ -30,6 +30,8 @@ struct conf {
 	int		 max_unauth;		/* MaxUnauthenticated */
 	int		 max_unauth_src;	/* MaxUnauthenticatedPerSource */
 	int		 auth_timeout_ms;	/* AuthTimeout */
+	int		 max_auth_failures;	/* MaxAuthFailures; 0: off */
+	int		 auth_penalty_ms;	/* AuthPenalty */
 	int		 drain_grace_ms;	/* DrainGrace */
 	int		 kill_grace_ms;		/* KillGrace */
 	uint32_t	 stdin_window;		/* StdinWindow */
@@ -42,6 +44,7 @@ struct conf {
 	int		 udp_replay_per_key;	/* UdpReplayPerKey */
 	uint32_t	 udp_replay_bytes;	/* UdpReplayMemory */
 	int		 permit_root;		/* PermitRootCommands */
+	int		 command_cgroups;	/* CommandCgroups */
 	int		 idle_timeout_ms;	/* IdleTimeout, 0: none */
 	int		 keepalive;		/* TCPKeepAlive */
 	int		 shutdown_grace_ms;	/* ShutdownGrace */
@@ -59,8 +62,9 @@ struct conf {
 void	conf_defaults(struct conf *c);
 
 /*
- * Sets one keyword from "KEYWORD=VALUE" (or "KEYWORD VALUE" when sep is
- * ' ').  Returns 0, or -1 with a sentence in err.
+ * Sets one keyword from "KEYWORD=VALUE" or "KEYWORD VALUE" (blanks or
+ * '=' between them; trailing blanks dropped).  A later value replaces an
+ * earlier one, lists included.  Returns 0, or -1 with a sentence in err.
  */
 int	conf_set(struct conf *c, const char *kv, char *err, size_t errlen);
 

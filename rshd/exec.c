@@ -37,7 +37,7 @@
 #define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
 
 enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_LIMITS, STAGE_IDS, STAGE_CHDIR,
-	STAGE_EXEC };
+	STAGE_EXEC, STAGE_CGROUP };
 
 /* What the child tells the parent when it cannot exec. */
 struct exec_failure {
@@ -61,7 +61,8 @@ child_fail(int fd, int stage)
 
 /* The child, from fork() to execve(): async-signal-safe calls only. */
 static void __attribute__((noreturn))
-child_run(const struct exec_plan *p, int in, int out, int err, int report)
+child_run(const struct exec_plan *p, int in, int out, int err, int cgfd,
+    int report)
 {
 	struct sigaction	sa;
 	sigset_t		none;
@@ -75,6 +76,10 @@ child_run(const struct exec_plan *p, int in, int out, int err, int report)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() == -1) {
 		child_fail(report, STAGE_SETSID);
+	}
+	/* Into the command's cgroup before anything else can start. */
+	if (cgfd != -1 && write(cgfd, "0", 1) != 1) {
+		child_fail(report, STAGE_CGROUP);
 	}
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1) {
 		child_fail(report, STAGE_DUP);
@@ -128,6 +133,10 @@ describe_failure(const struct exec_plan *p, const struct exec_failure *f,
 	case STAGE_IDS:
 		snprintf(msg, msglen, "cannot switch to uid %u: %s",
 		    (unsigned)p->uid, strerror(f->err));
+		break;
+	case STAGE_CGROUP:
+		snprintf(msg, msglen, "cannot put the command in its cgroup: "
+		    "%s", strerror(f->err));
 		break;
 	case STAGE_EXEC:
 		if (out_of_resources(f->err)) {
@@ -188,8 +197,8 @@ read_report(int fd, struct exec_failure *f)
 
 /* fork() and the child's own steps: the way that can switch accounts. */
 static int
-spawn_fork(const struct exec_plan *p, const int fds[3], pid_t *pidp,
-    char *msg, size_t msglen, int *code)
+spawn_fork(const struct exec_plan *p, const int fds[3], int cgfd,
+    pid_t *pidp, char *msg, size_t msglen, int *code)
 {
 	struct exec_failure	f;
 	int			report[2];
@@ -200,12 +209,16 @@ spawn_fork(const struct exec_plan *p, const int fds[3], pid_t *pidp,
 		return -1;
 	}
 	if ((pid = fork()) == -1) {
-		snprintf(msg, msglen, "cannot fork: %s", strerror(errno));
+		int e = errno;
+
+		snprintf(msg, msglen, "cannot fork: %s%s", strerror(e),
+		    out_of_resources(e) ? "; the server is out of resources" :
+		    "");
 		close_pair(report);
 		return -1;
 	}
 	if (pid == 0) {
-		child_run(p, fds[0], fds[1], fds[2], report[1]);
+		child_run(p, fds[0], fds[1], fds[2], cgfd, report[1]);
 	}
 	close(report[1]);
 	report[1] = -1;
@@ -306,7 +319,7 @@ err0:
 }
 
 int
-exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
+exec_spawn(const struct exec_plan *p, int cgfd, struct child *c, char *msg,
     size_t msglen, int *code)
 {
 	int	in[2], out[2], err[2], fds[3];
@@ -323,8 +336,9 @@ exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 	fds[1] = out[1];
 	fds[2] = err[1];
 	reaper_hold();
-	if ((p->change_ids || p->nlimits > 0 ?
-	    spawn_fork(p, fds, &pid, msg, msglen, code) :
+	/* posix_spawn() cannot join a cgroup in the child. */
+	if ((p->change_ids || p->nlimits > 0 || cgfd != -1 ?
+	    spawn_fork(p, fds, cgfd, &pid, msg, msglen, code) :
 	    spawn_fast(p, fds, &pid, msg, msglen, code)) == -1) {
 		reaper_release();
 		goto fail;

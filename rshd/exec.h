@@ -70,13 +70,14 @@ struct exec_plan *exec_plan_new(const struct wire_exec *e,
 void		 exec_plan_free(struct exec_plan *);
 
 /*
- * Forks and execs the plan.  On success the child's pid, pidfd and pipe
- * ends (all O_CLOEXEC, the parent's ends nonblocking) are in *c and the
- * caller owns them.  On failure nothing is left open, *code is 126 (not
- * executable), 127 (not found) or 255, and msg says why.
+ * Forks and execs the plan; with cgfd (a cgroup.procs fd, else -1) the
+ * child joins that cgroup first.  On success the child's pid, pidfd and
+ * pipe ends (all O_CLOEXEC, the parent's ends nonblocking) are in *c and
+ * the caller owns them.  On failure nothing is left open, *code is 126
+ * (not executable), 127 (not found) or 255, and msg says why.
  */
-int	exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
-	    size_t msglen, int *code);
+int	exec_spawn(const struct exec_plan *p, int cgfd, struct child *c,
+	    char *msg, size_t msglen, int *code);
 
 /*
  * Reads the child's exit status if it has exited (without blocking), but

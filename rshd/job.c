@@ -28,6 +28,7 @@
 #include "wire.h"
 
 #include "audit.h"
+#include "cgroup.h"
 #include "exec.h"
 #include "job.h"
 #include "pgroup.h"
@@ -80,6 +81,7 @@ struct job {
 	long long		 check_step;
 	long long		 last_look;	/* the group may have changed since */
 	long long		 giveup_at;	/* after KILL */
+	struct cgroup_cmd	*cg;		/* its own cgroup, or NULL */
 	struct audit_rec	*audit;
 	int			 audited;	/* its line is written */
 	uint64_t		 bytes_in, bytes_out;
@@ -180,9 +182,21 @@ job_start(struct job *j, const struct exec_plan *plan)
 	char		msg[512];
 	struct stat	st;
 	uint32_t	window;
-	int		code;
+	int		code, cgfd = -1, rc;
 
-	if (exec_spawn(plan, &j->child, msg, sizeof(msg), &code) == -1) {
+	j->cg = cgroup_cmd_new(&cgfd, &code);
+	if (j->cg == NULL && code != 0) {
+		snprintf(msg, sizeof(msg), "cannot make the command's cgroup: "
+		    "%s; the server is out of resources", strerror(code));
+		return job_refuse(j, ERR_EXEC_FAILED, msg, 255);
+	}
+	rc = exec_spawn(plan, cgfd, &j->child, msg, sizeof(msg), &code);
+	if (cgfd != -1) {
+		close(cgfd);
+	}
+	if (rc == -1) {
+		cgroup_cmd_free(j->cg);
+		j->cg = NULL;
 		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
 	}
 	j->state = JOB_RUNNING;
@@ -282,6 +296,16 @@ job_signal(struct job *j, int sig)
 		log_debug("%s: signal %d to pid %d", j->tag, sig,
 		    (int)j->child.pid);
 		exec_signal(&j->child, sig);
+	}
+}
+
+/* KILL to the group and, with a cgroup, to all the command started. */
+static void
+kill_all(struct job *j)
+{
+	exec_signal(&j->child, SIGKILL);
+	if (j->cg != NULL) {
+		(void)cgroup_cmd_kill(j->cg);
 	}
 }
 
@@ -476,11 +500,21 @@ running_timers(struct job *j)
 	if (j->kill_at != 0 && now >= j->kill_at) {
 		/* The group too, when the leader died of TERM and others not:
 		 * its zombie keeps the group id ours. */
-		exec_signal(&j->child, SIGKILL);
+		kill_all(j);
 		j->kill_at = 0;
 	}
 	if (j->child.exited && now >= j->drain_until &&
 	    (j->child.out_fd != -1 || j->child.err_fd != -1)) {
+		/* On a loaded machine this thread may not have run for the
+		 * whole grace: one look at the pipes before calling anything
+		 * cut (a 500-command burst under ASan once cut `true`). */
+		if (read_output(j, &j->child.out_fd, JOB_STDOUT) == -1 ||
+		    read_output(j, &j->child.err_fd, JOB_STDERR) == -1) {
+			return -1;
+		}
+		if (j->child.out_fd == -1 && j->child.err_fd == -1) {
+			return 0;
+		}
 		if (j->read_after_exit < j->owed) {
 			/* What the command itself wrote comes first in the
 			 * pipes and is never cut, however slow the client; a
@@ -536,7 +570,11 @@ static void
 stop_signal(struct job *j, int sig, const pid_t *pids, int n)
 {
 	if (j->must_stop != STOP_HOLDERS) {
-		exec_signal(&j->child, sig);
+		if (sig == SIGKILL) {
+			kill_all(j);
+		} else {
+			exec_signal(&j->child, sig);
+		}
 		return;
 	}
 	for (int i = 0; i < n && i < MAXHOLDERS; i++) {
@@ -559,6 +597,10 @@ still_there(struct job *j, pid_t *pids)
 	if (j->must_stop == STOP_HOLDERS) {
 		return pgroup_holders(j->child.pid, j->stdin_ino, pids,
 		    MAXHOLDERS);
+	}
+	/* What left the group (setsid) is still in the cgroup. */
+	if (j->cg != NULL && cgroup_cmd_populated(j->cg) == 1) {
+		return 1;
 	}
 	return pgroup_has_runner(j->child.pid, j->last_look);
 }
@@ -707,5 +749,6 @@ job_free(struct job *j)
 	}
 	buf_free(&j->stdin_q);
 	audit_rec_free(j->audit);
+	cgroup_cmd_free(j->cg);
 	free(j);
 }

@@ -20,7 +20,8 @@ struct keypool	*keypool_new(size_t size);
 
 /*
  * A key for one connection: from the pool, or made on the spot when the
- * pool is empty.  The caller owns it.  NULL only when no key can be made.
+ * pool is empty or NULL (-i).  The caller owns it.  NULL only when no key
+ * can be made.
  */
 struct crypto_x25519_key *keypool_take(struct keypool *);
 

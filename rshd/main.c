@@ -22,50 +22,42 @@
 #include "keys.h"
 #include "log.h"
 
+#include "admit.h"
 #include "audit.h"
 #include "authlog.h"
+#include "cgroup.h"
 #include "conf.h"
 #include "keypool.h"
 #include "policy.h"
 #include "reaper.h"
 #include "server.h"
+#include "snapshot.h"
 #include "systemd.h"
+#include "title.h"
 #include "udpd.h"
 
-#define DEFAULT_KEYS	"/etc/rsh/keys"
-#define DEFAULT_PORT	"2222"
-#define MAX_OVERRIDES	64
 /* Connections a burst can open at once without making a key; each is
  * remade every second, so a bigger pool costs CPU when idle. */
 #define KEYPOOL_SIZE	16
 
 enum { OPT_PORT_FILE = 256, OPT_PID_FILE, OPT_NO_UDP };
 
+/* -i: one connection on standard input, then exit. */
+static int inetd;
+
 static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: rshd [-Ddt] [-k KEYSFILE] [-l ADDRESS]... [-p PORT] "
+	    "usage: rshd [-Ddit] [-k KEYSFILE] [-l ADDRESS]... [-p PORT] "
 	    "[--port-file FILE]\n"
 	    "            [--pid-file FILE] [--no-udp] [-f CONFIG] "
 	    "[-o KEYWORD=VALUE]... [-V] [-h]\n");
 	exit(status);
 }
 
-/* Command-line settings, applied after the config file and -o. */
-struct cmdline {
-	const char	*config;
-	const char	*overrides[MAX_OVERRIDES];
-	size_t		 noverrides;
-	const char	*keys, *port, *port_file, *pid_file;
-	const char	*listen[CONF_MAXLISTEN];
-	size_t		 nlisten;
-	int		 foreground, debug, no_udp;
-	int		 check;		/* -t: check the files, then exit */
-};
-
 static void
-parse_args(int argc, char **argv, struct cmdline *cl)
+parse_args(int argc, char **argv, struct snapshot_source *cl)
 {
 	static const struct option longopts[] = {
 		{ "port-file", required_argument, NULL, OPT_PORT_FILE },
@@ -77,7 +69,7 @@ parse_args(int argc, char **argv, struct cmdline *cl)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "Ddf:hk:l:o:p:tV", longopts,
+	while ((ch = getopt_long(argc, argv, "Ddf:hik:l:o:p:tV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'D': cl->foreground = 1; break;
@@ -96,12 +88,14 @@ parse_args(int argc, char **argv, struct cmdline *cl)
 			cl->listen[cl->nlisten++] = optarg;
 			break;
 		case 'o':
-			if (cl->noverrides == MAX_OVERRIDES) {
-				errx(1, "at most %d -o options", MAX_OVERRIDES);
+			if (cl->noverrides == SNAPSHOT_MAXOVERRIDES) {
+				errx(1, "at most %d -o options",
+				    SNAPSHOT_MAXOVERRIDES);
 			}
 			cl->overrides[cl->noverrides++] = optarg;
 			break;
 		case 't': cl->check = 1; break;
+		case 'i': inetd = 1; break;
 		case 'V':
 			printf("rshd %s (protocol 1)\n", RSH_VERSION);
 			exit(0);
@@ -113,100 +107,6 @@ parse_args(int argc, char **argv, struct cmdline *cl)
 	}
 	if (optind != argc) {
 		usage(1);
-	}
-}
-
-/* 1 to 65535; 0 (a free port) only from -p. */
-static void
-check_port(const char *port, int from_option)
-{
-	const char *errstr = NULL;
-
-	(void)strtonum(port, from_option ? 0 : 1, 65535, &errstr);
-	if (errstr != NULL) {
-		errx(1, "invalid port '%s' (%s)", port, from_option ?
-		    "0 to 65535; 0 takes a free one" : "1 to 65535");
-	}
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL) {
-		errx(1, "out of memory");
-	}
-	return p;
-}
-
-static void
-absolutize(char **path)
-{
-	char	cwd[4096], *abs;
-
-	if (*path == NULL || (*path)[0] == '/') {
-		return;
-	}
-	if (getcwd(cwd, sizeof(cwd)) == NULL ||
-	    asprintf(&abs, "%s/%s", cwd, *path) == -1) {
-		errx(1, "cannot make %s an absolute path", *path);
-	}
-	free(*path);
-	*path = abs;
-}
-
-/* Defaults, then the config file, then -o, then the other flags. */
-static void
-build_conf(const struct cmdline *cl, struct conf *c)
-{
-	char err[512];
-
-	conf_defaults(c);
-	if (cl->config != NULL && conf_load(c, cl->config, err,
-	    sizeof(err)) == -1) {
-		errx(1, "%s", err);
-	}
-	for (size_t i = 0; i < cl->noverrides; i++) {
-		if (conf_set(c, cl->overrides[i], err, sizeof(err)) == -1) {
-			errx(1, "-o %s: %s", cl->overrides[i], err);
-		}
-	}
-#define SET(field, value) do {						\
-	if ((value) != NULL) {						\
-		free(c->field);						\
-		c->field = xstrdup(value);				\
-	}								\
-} while (0)
-	SET(keys_file, cl->keys);
-	SET(port, cl->port);
-	SET(port_file, cl->port_file);
-	SET(pid_file, cl->pid_file);
-#undef SET
-	if (c->keys_file == NULL) {
-		c->keys_file = xstrdup(DEFAULT_KEYS);
-	}
-	if (c->port == NULL) {
-		c->port = xstrdup(DEFAULT_PORT);
-	}
-	check_port(c->port, cl->port != NULL);
-	/* daemon() moves to /: files named on the command line stay put. */
-	absolutize(&c->port_file);
-	absolutize(&c->pid_file);
-	absolutize(&c->audit_log);	/* reopened on SIGHUP, after chdir */
-	if (cl->nlisten > 0) {
-		for (size_t i = 0; i < c->nlisten; i++) {
-			free(c->listen[i]);
-		}
-		for (size_t i = 0; i < cl->nlisten; i++) {
-			c->listen[i] = xstrdup(cl->listen[i]);
-		}
-		c->nlisten = cl->nlisten;
-	}
-	c->foreground = cl->foreground || cl->check;
-	c->debug = cl->debug;
-	if (cl->no_udp) {
-		c->udp = 0;
 	}
 }
 
@@ -260,6 +160,9 @@ setup_signals(void)
 	sigset_t	set;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Inherited as ignored (an inetd may do that), it would make the
+	 * kernel reap our commands before we learn how they ended. */
+	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -288,108 +191,149 @@ sanitize_stdio(void)
 	}
 }
 
-/* The keys and what each may do; a key with a bad option is skipped,
- * and reported, while the others work.  Returns how many were skipped. */
-static int
-load_keys(struct rshd *d, const struct conf *c)
+/* The first snapshot; a key refused for its options is logged, and
+ * with -t makes the check fail. */
+static struct snapshot *
+first_snapshot(const struct snapshot_source *src,
+    const struct exec_account *self)
 {
-	int	 bad = 0;
-	char	 err[1024], *report = NULL, *line, *save = NULL;
-	size_t	 usable = 0;
+	struct snapshot	*snap;
+	char		 err[1024], *report = NULL, *line, *save = NULL;
+	int		 bad = 0;
 
-	if ((d->keys = keys_load(c->keys_file, KEYS_SERVER, err,
-	    sizeof(err))) == NULL) {
-		log_err("%s", err);
-		exit(1);
-	}
-	if (keys_count(d->keys) == 0) {
-		log_err("keys file %s holds no key; add one with "
-		    "'rsh --keygen ID'", c->keys_file);
-		exit(1);
-	}
-	if ((d->policy = policy_load(d->keys, c->keys_file, c, &d->account,
-	    &report, &usable)) == NULL) {
-		log_err("out of memory reading the keys' options");
-		exit(1);
-	}
+	snap = snapshot_load(src, self, 1, &report, err, sizeof(err));
 	for (line = report != NULL ? strtok_r(report, "\n", &save) : NULL;
 	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		log_err("%s", line);
 		bad++;
 	}
 	free(report);
-	if (usable == 0) {
-		log_err("keys file %s holds no usable key", c->keys_file);
+	if (snap == NULL) {
+		log_err("%s", err);
 		exit(1);
 	}
-	return bad;
+	if (bad > 0 && src->check) {
+		exit(1);
+	}
+	return snap;
+}
+
+/* -i: the connection is on 0 and 1; nothing else may write there. */
+static int
+serve_inetd(struct rshd *d, int sigfd)
+{
+	int fd, null;
+
+	title_one_connection();
+	if ((fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)) == -1 ||
+	    (null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		log_err("-i: %s", strerror(errno));
+		return 1;
+	}
+	(void)dup2(null, STDIN_FILENO);
+	(void)dup2(null, STDOUT_FILENO);
+	(void)dup2(null, STDERR_FILENO);
+	close(null);
+	if (log_async_start() == -1) {
+		log_warn("cannot start the log writer thread; logging "
+		    "directly");
+	}
+	if (server_serve_one(d, fd, sigfd) == -1) {
+		log_async_stop();
+		return 1;
+	}
+	authlog_flush();
+	log_async_stop();
+	audit_close();
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	/* Static: session threads use them until the very end. */
-	static struct conf	 c;
-	static struct rshd	 d;
-	struct cmdline		 cl;
-	struct pidfh		*pfh = NULL;
-	char			 err[512];
-	struct listeners	 l;
-	struct udpd		*udp = NULL;
-	int			 port, sigfd, nfds;
+	static struct snapshot_source	 src;
+	static struct rshd		 d;
+	static char			 cwd[4096], *config;
+	const struct conf		*c;
+	struct pidfh			*pfh = NULL;
+	char				 err[512];
+	struct listeners		 l;
+	struct udpd			*udp = NULL;
+	int				 port, sigfd, nfds, fg;
 
-	memset(&cl, 0, sizeof(cl));
 	memset(&d, 0, sizeof(d));
-	parse_args(argc, argv, &cl);
-	build_conf(&cl, &c);
+	title_init(argc, argv);
+	parse_args(argc, argv, &src);
+	fg = src.foreground || src.check;
 	sanitize_stdio();
-	log_init("rshd", c.foreground ? LOG_TO_STDERR : LOG_TO_BOTH, c.debug);
+	/* With -i, standard output is the client's connection: syslog. */
+	log_init("rshd", inetd && !src.check ? LOG_TO_SYSLOG : fg ?
+	    LOG_TO_STDERR : LOG_TO_BOTH, src.debug);
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		log_err("cannot tell the current directory: %s",
+		    strerror(errno));
+		exit(1);
+	}
+	src.cwd = cwd;
+	/* A reload reads it again, after daemon() moved to /. */
+	if (src.config != NULL && src.config[0] != '/') {
+		if (asprintf(&config, "%s/%s", cwd, src.config) == -1) {
+			log_err("out of memory");
+			exit(1);
+		}
+		src.config = config;
+	}
 	if (crypto_init() == -1) {
 		log_err("cannot initialize OpenSSL's libcrypto");
 		exit(1);
 	}
-	d.conf = &c;
 	if (exec_account_self(&d.account) == -1) {
 		log_err("cannot look up the account of uid %u",
 		    (unsigned)geteuid());
 		exit(1);
 	}
-	if (load_keys(&d, &c) > 0 && cl.check) {
-		exit(1);
-	}
-	if (audit_open(c.audit_log, err, sizeof(err)) == -1) {
+	d.src = &src;
+	d.boot = first_snapshot(&src, &d.account);
+	d.cur = d.boot;
+	snapshot_hold(d.cur);
+	d.gen = d.cur->gen;
+	c = &d.boot->conf;
+	if (audit_open(c->audit_log, err, sizeof(err)) == -1) {
 		log_err("%s", err);
 		exit(1);
 	}
-	if (cl.check) {
-		if (server_names_init(&d) == -1) {
-			exit(1);
-		}
+	if (src.check) {
 		printf("rshd: %s%s and keys file %s are in order: %zu keys\n",
-		    cl.config != NULL ? "config file " : "settings",
-		    cl.config != NULL ? cl.config : "", c.keys_file,
-		    keys_count(d.keys));
+		    src.config != NULL ? "config file " : "settings",
+		    src.config != NULL ? src.config : "", c->keys_file,
+		    keys_count(d.boot->keys));
 		exit(0);
 	}
-	if (server_names_init(&d) == -1) {
-		exit(1);
-	}
-	if ((d.srcs = calloc((size_t)c.max_unauth, sizeof(*d.srcs))) == NULL ||
+	if ((d.admit = admit_new()) == NULL ||
 	    (d.shutdown_fd = eventfd(0, EFD_CLOEXEC)) == -1 ||
 	    (sigfd = setup_signals()) == -1) {
 		log_err("cannot set up: %s", strerror(errno));
 		exit(1);
 	}
-	pthread_mutex_init(&d.lock, NULL);
-	pthread_cond_init(&d.idle, NULL);
+	pthread_mutex_init(&d.snap_lock, NULL);
+	if (cgroup_init(c->command_cgroups, err, sizeof(err)) == 1) {
+		log_info("each command runs in a cgroup of its own under %s",
+		    cgroup_base());
+	} else {
+		log_info("commands are stopped by process group: %s", err);
+	}
+	if (inetd) {
+		return serve_inetd(&d, sigfd);
+	}
 	/* Before binding: a second instance names the first, not the port. */
-	if (c.pid_file != NULL && (pfh = open_pid_file(c.pid_file)) == NULL) {
+	if (c->pid_file != NULL && (pfh = open_pid_file(c->pid_file)) == NULL) {
 		exit(1);
 	}
 	/* Sockets systemd holds for us, or our own. */
 	if ((nfds = systemd_listeners(&l, err, sizeof(err))) > 0) {
 		port = server_port(l.tcp[0]);
-		if (!c.udp) {
+		if (!c->udp) {
 			while (l.nudp > 0) {
 				close(l.udp[--l.nudp]);
 			}
@@ -402,12 +346,19 @@ main(int argc, char **argv)
 		}
 		exit(1);
 	}
-	if (!c.foreground && daemon(0, 0) == -1) {
+	if (!fg && daemon(0, 0) == -1) {
 		log_err("daemon: %s", strerror(errno));
 		exit(1);
 	}
-	if (!c.foreground) {
-		log_init("rshd", LOG_TO_SYSLOG, c.debug);
+	if (!fg) {
+		log_init("rshd", LOG_TO_SYSLOG, src.debug);
+	}
+	/* From here a stalled log reader must not stall sessions.  After
+	 * daemon() (threads do not survive fork) and with the signals
+	 * blocked. */
+	if (log_async_start() == -1) {
+		log_warn("cannot start the log writer thread; logging "
+		    "directly");
 	}
 	if (pfh != NULL) {
 		(void)pidfile_write(pfh);
@@ -418,8 +369,8 @@ main(int argc, char **argv)
 		log_err("cannot start the key pool thread");
 		exit(1);
 	}
-	if (c.port_file != NULL && write_port_file(c.port_file, port) == -1) {
-		log_err("port file %s: %s", c.port_file, strerror(errno));
+	if (c->port_file != NULL && write_port_file(c->port_file, port) == -1) {
+		log_err("port file %s: %s", c->port_file, strerror(errno));
 		exit(1);
 	}
 	if (l.nudp > 0 && (udp = udpd_start(&d, l.udp, l.nudp, err,
@@ -428,7 +379,7 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	log_info("listening on port %d, TCP%s (%zu keys)%s", port,
-	    udp != NULL ? " and UDP" : "", keys_count(d.keys),
+	    udp != NULL ? " and UDP" : "", keys_count(d.boot->keys),
 	    nfds > 0 ? ", sockets from systemd" : "");
 	systemd_notify("READY=1");
 	if (server_run(&d, l.tcp, l.ntcp, sigfd) != 0) {
@@ -436,6 +387,7 @@ main(int argc, char **argv)
 		if (pfh != NULL) {
 			pidfile_remove(pfh);
 		}
+		(void)log_async_flush(1000);
 		_exit(0);
 	}
 	udpd_stop(udp);
@@ -445,14 +397,11 @@ main(int argc, char **argv)
 	}
 	keypool_free(d.pool);
 	log_info("stopped");
+	log_async_stop();
 	audit_close();
-	policy_free(d.policy);
-	keys_free(d.keys);
+	snapshot_put(d.cur);
+	snapshot_put(d.boot);
+	admit_free(d.admit);
 	exec_account_free(&d.account);
-	for (size_t i = 0; i < d.nnames; i++) {
-		free(d.names[i]);
-	}
-	free(d.srcs);
-	conf_free(&c);
 	return 0;
 }

@@ -28,7 +28,6 @@ struct pkey {
 	int			usable;
 	struct exec_account	acct;
 	int			nologin;	/* its shell refuses logins */
-	int			sessions;	/* guarded by the lock */
 };
 
 struct policy {
@@ -36,7 +35,6 @@ struct policy {
 	const struct conf	*conf;
 	struct pkey		*k;
 	size_t			 n;
-	pthread_mutex_t		 lock;		/* guards sessions */
 };
 
 /* Appends one line to the load report. */
@@ -116,7 +114,6 @@ policy_load(const struct keyring *keys, const char *path,
 	p->keys = keys;
 	p->conf = c;
 	p->n = keys_count(keys);
-	pthread_mutex_init(&p->lock, NULL);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct key	*k = keys_at(keys, i);
 		struct pkey		*pk = &p->k[i];
@@ -152,7 +149,6 @@ policy_free(struct policy *p)
 		keyopts_free(&p->k[i].opts);
 		exec_account_free(&p->k[i].acct);
 	}
-	pthread_mutex_destroy(&p->lock);
 	free(p->k);
 	free(p);
 }
@@ -181,43 +177,11 @@ policy_admit(const struct policy *p, const struct key *k,
 }
 
 int
-policy_session_begin(struct policy *p, const struct key *k)
+policy_max_sessions(const struct policy *p, const struct key *k)
 {
-	struct pkey	*pk = pkey(p, k);
-	int		 rc = 0;
+	const struct pkey *pk = pkey(p, k);
 
-	pthread_mutex_lock(&p->lock);
-	if (pk->opts.max_sessions > 0 &&
-	    pk->sessions >= pk->opts.max_sessions) {
-		rc = -1;
-	} else {
-		pk->sessions++;
-	}
-	pthread_mutex_unlock(&p->lock);
-	return rc;
-}
-
-void
-policy_session_end(struct policy *p, const struct key *k)
-{
-	struct pkey *pk = pkey(p, k);
-
-	pthread_mutex_lock(&p->lock);
-	pk->sessions--;
-	pthread_mutex_unlock(&p->lock);
-}
-
-int
-policy_sessions(struct policy *p, const struct key *k, int *max)
-{
-	const struct pkey	*pk = pkey(p, k);
-	int			 n;
-
-	pthread_mutex_lock(&p->lock);
-	n = pk->sessions;
-	pthread_mutex_unlock(&p->lock);
-	*max = pk->opts.max_sessions;
-	return n;
+	return pk != NULL ? pk->opts.max_sessions : 0;
 }
 
 /* A client variable NAME (len bytes) the key or AcceptEnv accepts. */

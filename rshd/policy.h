@@ -1,7 +1,7 @@
 /*
  * policy: who may run what, as whom, from where.  Built once from the
  * keys file (each key's options, see keyopts.h) and the configuration;
- * read-only afterwards, except the per-key session counts.  Its answers
+ * read-only afterwards.  Its answers
  * are decisions the job's plan is built from, never rshd's own account
  * by default: a key must name its account (user=) when rshd runs as root,
  * unless PermitRootCommands says otherwise.
@@ -45,13 +45,9 @@ enum policy_admit {
 enum policy_admit policy_admit(const struct policy *, const struct key *,
 		    const struct sockaddr_storage *peer, int transport);
 
-/* A connection authenticated with key begins or ends: -1 from begin when
- * the key's max-sessions are all in use (nothing counted then). */
-int	policy_session_begin(struct policy *, const struct key *);
-void	policy_session_end(struct policy *, const struct key *);
-
-/* The sessions key holds now, and its max-sessions (0: no limit). */
-int	policy_sessions(struct policy *, const struct key *, int *max);
+/* key's max-sessions (0: no limit).  The counts themselves are kept by
+ * admit, by key id, so that they carry over a reload. */
+int	policy_max_sessions(const struct policy *, const struct key *);
 
 /* What policy decided: the grant the plan is built from, and what it
  * owns. */

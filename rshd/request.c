@@ -13,11 +13,11 @@
 #include "request.h"
 
 void
-request_limits(const struct rshd *d, const struct wire_exec *e,
+request_limits(const struct snapshot *snap, const struct wire_exec *e,
     long long cap_ms, struct job_limits *lim)
 {
 	long long	t = e != NULL && e->has_timeout ? e->timeout_ms : 0;
-	long long	max = d->conf->max_timeout_ms;
+	long long	max = snap->conf.max_timeout_ms;
 
 	if (max > 0 && (t == 0 || t > max)) {
 		t = max;
@@ -26,14 +26,14 @@ request_limits(const struct rshd *d, const struct wire_exec *e,
 		t = cap_ms;
 	}
 	memset(lim, 0, sizeof(*lim));
-	lim->stdin_window = d->conf->stdin_window;
-	lim->drain_grace_ms = d->conf->drain_grace_ms;
-	lim->kill_grace_ms = d->conf->kill_grace_ms;
+	lim->stdin_window = snap->conf.stdin_window;
+	lim->drain_grace_ms = snap->conf.drain_grace_ms;
+	lim->kill_grace_ms = snap->conf.kill_grace_ms;
 	lim->time_limit_ms = t;
 }
 
 int
-request_start(const struct rshd *d, const struct key *key,
+request_start(const struct snapshot *snap, const struct key *key,
     const struct sockaddr_storage *peer, struct job *j,
     const struct wire_exec *e, char *what, size_t whatlen)
 {
@@ -48,7 +48,7 @@ request_start(const struct rshd *d, const struct key *key,
 		return job_refuse(j, ERR_BAD_REQUEST,
 		    "SHELL takes exactly one ARG", 255);
 	}
-	if (policy_exec(d->policy, key, e, peer, &dec, msg,
+	if (policy_exec(snap->policy, key, e, peer, &dec, msg,
 	    sizeof(msg)) == -1) {
 		return job_refuse(j, ERR_DENIED, msg, 255);
 	}

@@ -14,7 +14,7 @@
 #include "wire.h"
 
 #include "job.h"
-#include "server.h"
+#include "snapshot.h"
 
 /*
  * The limits of a job for e: the daemon's grace periods, the stdin
@@ -22,7 +22,7 @@
  * is NULL) capped by MaxCommandTime and by cap_ms (0: no cap of the
  * transport's own).
  */
-void	request_limits(const struct rshd *d, const struct wire_exec *e,
+void	request_limits(const struct snapshot *snap, const struct wire_exec *e,
 	    long long cap_ms, struct job_limits *lim);
 
 /*
@@ -31,7 +31,7 @@ void	request_limits(const struct rshd *d, const struct wire_exec *e,
  * reported through j's sink (ERROR, then EXIT(2, code)).  what gets
  * argv[0], escaped, for logs.  Returns what the sink returned.
  */
-int	request_start(const struct rshd *d, const struct key *key,
+int	request_start(const struct snapshot *snap, const struct key *key,
 	    const struct sockaddr_storage *peer, struct job *j,
 	    const struct wire_exec *e, char *what, size_t whatlen);
 

@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -17,101 +16,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "handshake.h"
 #include "log.h"
 #include "netio.h"
 
+#include "admit.h"
 #include "audit.h"
+#include "cgroup.h"
+#include "penalty.h"
 #include "reaper.h"
 #include "server.h"
 #include "session.h"
+#include "snapshot.h"
 #include "systemd.h"
+#include "title.h"
 #include "udpd.h"
-
-static int
-add_name(struct rshd *d, const char *name)
-{
-	char canon[NETIO_NAMEMAX];
-
-	if (d->nnames == SERVER_MAXNAMES ||
-	    netio_name_canon(name, canon, sizeof(canon)) == -1) {
-		return -1;
-	}
-	for (size_t i = 0; i < d->nnames; i++) {
-		if (strcmp(d->names[i], canon) == 0) {
-			return 0;
-		}
-	}
-	if ((d->names[d->nnames] = strdup(canon)) == NULL) {
-		return -1;
-	}
-	d->nnames++;
-	return 0;
-}
-
-/* The host name and its fully qualified form, as the resolver has it. */
-static void
-add_host_names(struct rshd *d)
-{
-	struct addrinfo	 hints, *res = NULL;
-	char		 host[256];
-
-	if (gethostname(host, sizeof(host) - 1) == -1) {
-		return;
-	}
-	host[sizeof(host) - 1] = '\0';
-	(void)add_name(d, host);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_CANONNAME;
-	if (getaddrinfo(host, NULL, &hints, &res) == 0) {
-		if (res->ai_canonname != NULL) {
-			(void)add_name(d, res->ai_canonname);
-		}
-		freeaddrinfo(res);
-	}
-}
-
-int
-server_names_init(struct rshd *d)
-{
-	const struct conf *c = d->conf;
-
-	for (size_t i = 0; i < c->nnames; i++) {
-		if (strcmp(c->names[i], "*") == 0) {
-			d->any_name = 1;
-		} else if (add_name(d, c->names[i]) == -1) {
-			log_err("ServerName '%s' is not a valid name",
-			    c->names[i]);
-			return -1;
-		}
-	}
-	if (c->nnames == 0) {
-		add_host_names(d);
-		(void)add_name(d, "localhost");
-	}
-	return 0;
-}
-
-int
-server_name_ok(const struct rshd *d, const char *name, size_t len,
-    const char *localname)
-{
-	if (d->any_name) {
-		return 1;
-	}
-	for (size_t i = 0; i < d->nnames; i++) {
-		if (strlen(d->names[i]) == len &&
-		    memcmp(d->names[i], name, len) == 0) {
-			return 1;
-		}
-	}
-	/* The address the client reached, unless names were configured. */
-	return d->conf->nnames == 0 && localname[0] != '\0' &&
-	    strlen(localname) == len && memcmp(localname, name, len) == 0;
-}
 
 /* Opens one listening socket of socktype for every address of addr. */
 static int
@@ -151,7 +72,7 @@ listen_one(struct rshd *d, const char *addr, const char *port, int socktype,
 		}
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 		    (socktype == SOCK_STREAM ?
-		    listen(fd, d->conf->backlog) :
+		    listen(fd, d->boot->conf.backlog) :
 		    udpd_prepare_socket(fd, ai->ai_family)) == -1 ||
 		    netio_set_nonblock(fd, 1) == -1) {
 			int e = errno;
@@ -198,7 +119,7 @@ static int
 listen_all(struct rshd *d, struct listeners *l, char *portstr,
     size_t portlen, char *err, size_t errlen)
 {
-	const struct conf	*c = d->conf;
+	const struct conf	*c = &d->boot->conf;
 	static const char	*dual[] = { "::" }, *v4[] = { "0.0.0.0" };
 	const char * const	*addrs = (const char * const *)c->listen;
 	size_t			 naddrs = c->nlisten;
@@ -247,7 +168,7 @@ server_listen(struct rshd *d, struct listeners *l, int *port, char *err,
 	/* With port 0 the UDP port may be taken where TCP's was free: the
 	 * two must match, so pick again. */
 	for (int tries = 0; tries < 16; tries++) {
-		snprintf(portstr, sizeof(portstr), "%s", d->conf->port);
+		snprintf(portstr, sizeof(portstr), "%s", d->boot->conf.port);
 		if (listen_all(d, l, portstr, sizeof(portstr), err,
 		    errlen) == 0) {
 			*port = server_port(l->tcp[0]);
@@ -255,88 +176,11 @@ server_listen(struct rshd *d, struct listeners *l, int *port, char *err,
 		}
 		close_all(l->tcp, &l->ntcp);
 		close_all(l->udp, &l->nudp);
-		if (strcmp(d->conf->port, "0") != 0 || errno != EADDRINUSE) {
+		if (strcmp(d->boot->conf.port, "0") != 0 || errno != EADDRINUSE) {
 			break;
 		}
 	}
 	return -1;
-}
-
-/* The unauth slot of one source address; NULL when none is free. */
-static struct src_count *
-src_slot(struct rshd *d, const struct in6_addr *a, int create)
-{
-	struct src_count *free_slot = NULL;
-
-	for (int i = 0; i < d->conf->max_unauth; i++) {
-		struct src_count *sc = &d->srcs[i];
-
-		if (sc->n > 0 && memcmp(&sc->addr, a, sizeof(*a)) == 0) {
-			return sc;
-		}
-		if (sc->n == 0 && free_slot == NULL) {
-			free_slot = sc;
-		}
-	}
-	if (create && free_slot != NULL) {
-		free_slot->addr = *a;
-	}
-	return create ? free_slot : NULL;
-}
-
-static void
-src_addr(const struct sockaddr_storage *ss, struct in6_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET) {
-		a->s6_addr[10] = a->s6_addr[11] = 0xff;
-		memcpy(&a->s6_addr[12],
-		    &((const struct sockaddr_in *)ss)->sin_addr, 4);
-	} else {
-		*a = ((const struct sockaddr_in6 *)ss)->sin6_addr;
-	}
-}
-
-/* Takes a connection and an unauth slot; NULL, or the refusal reason. */
-static const char *
-admit(struct rshd *d, const struct sockaddr_storage *peer)
-{
-	const struct conf	*c = d->conf;
-	struct src_count	*sc;
-	struct in6_addr		 a;
-	const char		*why = NULL;
-
-	src_addr(peer, &a);
-	pthread_mutex_lock(&d->lock);
-	if (d->nconns >= c->max_conns) {
-		why = "too many connections";
-	} else if (d->nunauth >= c->max_unauth) {
-		why = "too many unauthenticated connections";
-	} else if ((sc = src_slot(d, &a, 1)) == NULL ||
-	    sc->n >= c->max_unauth_src) {
-		why = "too many unauthenticated connections from your address";
-	} else {
-		sc->n++;
-		d->nunauth++;
-		d->nconns++;
-	}
-	pthread_mutex_unlock(&d->lock);
-	return why;
-}
-
-void
-server_auth_done(struct rshd *d, const struct sockaddr_storage *peer)
-{
-	struct src_count	*sc;
-	struct in6_addr		 a;
-
-	src_addr(peer, &a);
-	pthread_mutex_lock(&d->lock);
-	if ((sc = src_slot(d, &a, 0)) != NULL) {
-		sc->n--;
-	}
-	d->nunauth--;
-	pthread_mutex_unlock(&d->lock);
 }
 
 uint64_t
@@ -345,13 +189,68 @@ server_next_id(struct rshd *d)
 	return __atomic_add_fetch(&d->last_id, 1, __ATOMIC_RELAXED);
 }
 
-void
-server_conn_done(struct rshd *d)
+struct snapshot *
+server_snapshot(struct rshd *d)
 {
-	pthread_mutex_lock(&d->lock);
-	d->nconns--;
-	pthread_cond_broadcast(&d->idle);
-	pthread_mutex_unlock(&d->lock);
+	struct snapshot *snap;
+
+	pthread_mutex_lock(&d->snap_lock);
+	snap = d->cur;
+	snapshot_hold(snap);
+	pthread_mutex_unlock(&d->snap_lock);
+	return snap;
+}
+
+unsigned long
+server_generation(struct rshd *d)
+{
+	return __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE);
+}
+
+/* Logs the lines of a keys report, one by one. */
+static void
+log_report(char *report)
+{
+	char *line, *save = NULL;
+
+	for (line = report != NULL ? strtok_r(report, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		log_err("%s", line);
+	}
+}
+
+int
+server_reload(struct rshd *d)
+{
+	struct snapshot	*next, *old;
+	char		 err[1024], fixed[512], *report = NULL;
+	unsigned long	 gen = d->cur->gen + 1;
+
+	if ((next = snapshot_load(d->src, &d->account, gen, &report, err,
+	    sizeof(err))) == NULL) {
+		log_report(report);
+		free(report);
+		log_err("reload refused, the configuration in force stays: %s",
+		    err);
+		return -1;
+	}
+	log_report(report);
+	free(report);
+	snapshot_fixed_changes(d->boot, next, fixed, sizeof(fixed));
+	if (fixed[0] != '\0') {
+		log_warn("reload: %s changed; that takes a restart, and the "
+		    "values rshd started with stay in force", fixed);
+	}
+	pthread_mutex_lock(&d->snap_lock);
+	old = d->cur;
+	d->cur = next;
+	__atomic_store_n(&d->gen, gen, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&d->snap_lock);
+	snapshot_put(old);
+	log_info("reloaded: configuration %lu in force (%zu keys); "
+	    "connections keep the one they started with", gen,
+	    keys_count(next->keys));
+	return 0;
 }
 
 /* "RSH" 0x00 reason n text, best effort, then close. */
@@ -375,8 +274,12 @@ accept_one(struct rshd *d, int lfd)
 {
 	struct sockaddr_storage	 peer;
 	socklen_t		 len = sizeof(peer);
-	char			 addr[NETIO_ADDRSTRMAX];
-	const char		*why;
+	char			 addr[NETIO_ADDRSTRMAX], text[128];
+	struct admit_limits	 lim;
+	struct admit_ticket	*t;
+	struct snapshot		*snap;
+	const char		*why = NULL;
+	long long		 left;
 	int			 fd;
 
 	memset(&peer, 0, sizeof(peer));
@@ -392,15 +295,31 @@ accept_one(struct rshd *d, int lfd)
 		return;
 	}
 	(void)netio_addr_str((struct sockaddr *)&peer, addr, sizeof(addr));
-	if ((why = admit(d, &peer)) != NULL) {
-		log_warn("%s: refused: %s", addr, why);
-		refuse(fd, HS_REFUSE_BUSY, why);
+	snap = server_snapshot(d);
+	if ((left = penalty_left(&peer, netio_now_ms())) > 0) {
+		snprintf(text, sizeof(text), "too many failed authentications "
+		    "from your address; try again in %lld s",
+		    (left + 999) / 1000);
+		log_debug("%s: refused: %s", addr, text);
+		refuse(fd, HS_REFUSE_ADDR, text);
+		snapshot_put(snap);
 		return;
 	}
-	if (session_start(d, fd, &peer) == -1) {
+	lim.max_conns = snap->conf.max_conns;
+	lim.max_unauth = snap->conf.max_unauth;
+	lim.max_unauth_src = snap->conf.max_unauth_src;
+	lim.stale_ms = snap->conf.auth_timeout_ms / 4;
+	if ((t = admit_enter(d->admit, &lim, &peer, fd, &why)) == NULL) {
+		log_warn("%s: refused: %s", addr, why);
+		refuse(fd, HS_REFUSE_BUSY, why);
+		snapshot_put(snap);
+		return;
+	}
+	/* The session owns snap, t and fd from here, if it starts. */
+	if (session_start(d, snap, t, fd, &peer) == -1) {
 		log_err("%s: cannot start a session thread", addr);
-		server_auth_done(d, &peer);
-		server_conn_done(d);
+		admit_leave(d->admit, t);
+		snapshot_put(snap);
 		refuse(fd, HS_REFUSE_BUSY, "server out of resources");
 	}
 }
@@ -409,24 +328,8 @@ accept_one(struct rshd *d, int lfd)
 static int
 wait_sessions(struct rshd *d, int wait_ms)
 {
-	struct timespec	ts;
-	int		left;
+	int left = admit_wait_idle(d->admit, wait_ms);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += wait_ms / 1000;
-	ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&d->lock);
-	while (d->nconns > 0) {
-		if (pthread_cond_timedwait(&d->idle, &d->lock, &ts) != 0) {
-			break;
-		}
-	}
-	left = d->nconns;
-	pthread_mutex_unlock(&d->lock);
 	if (left > 0) {
 		log_warn("%d sessions still open at exit", left);
 	}
@@ -448,7 +351,15 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 	pfd[nfds].fd = sigfd;
 	pfd[nfds].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, nfds + 1, reap_pending ? 50 : -1) == -1) {
+		int conns, unauth;
+
+		admit_counts(d->admit, &conns, &unauth);
+		title_counts(conns, unauth);
+		/* While connections are open, look again now and then, so that
+		 * the title follows them as they end; so too while commands'
+		 * cgroups wait for their last process to go. */
+		if (poll(pfd, nfds + 1, reap_pending ? 50 : conns > 0 ||
+		    cgroup_sweep() > 0 ? 1000 : -1) == -1) {
 			if (errno == EINTR) {
 				continue;
 			}
@@ -465,11 +376,10 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 				continue;
 			}
 			if (si.ssi_signo == SIGHUP) {
-				if (audit_enabled()) {
-					(void)audit_reopen();
+				if (audit_enabled() && audit_reopen() == 0) {
+					log_info("SIGHUP: audit log reopened");
 				}
-				log_info("SIGHUP: audit log reopened; "
-				    "configuration reload is not supported yet");
+				(void)server_reload(d);
 				continue;
 			}
 			log_info("signal %u: shutting down", si.ssi_signo);
@@ -489,6 +399,59 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 	for (size_t i = 0; i < nfds; i++) {
 		close(fds[i]);
 	}
-	return wait_sessions(d, d->conf->shutdown_grace_ms +
-	    d->conf->kill_grace_ms + 3000);
+	return wait_sessions(d, d->cur->conf.shutdown_grace_ms +
+	    d->cur->conf.kill_grace_ms + 3000);
+}
+
+int
+server_serve_one(struct rshd *d, int fd, int sigfd)
+{
+	struct sockaddr_storage	 peer;
+	socklen_t		 len = sizeof(peer);
+	struct pollfd		 pfd = { sigfd, POLLIN, 0 };
+	struct signalfd_siginfo	 si;
+	struct admit_limits	 lim;
+	struct admit_ticket	*t;
+	struct snapshot		*snap;
+	const char		*why = NULL;
+	uint64_t		 one = 1;
+	int			 stopping = 0;
+
+	memset(&peer, 0, sizeof(peer));
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1 ||
+	    (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
+		log_err("-i: standard input is not a TCP connection");
+		close(fd);
+		return -1;
+	}
+	snap = server_snapshot(d);
+	memset(&lim, 0, sizeof(lim));
+	lim.max_conns = lim.max_unauth = lim.max_unauth_src = 1;
+	if ((t = admit_enter(d->admit, &lim, &peer, fd, &why)) == NULL ||
+	    session_start(d, snap, t, fd, &peer) == -1) {
+		log_err("-i: cannot start the session: %s", why != NULL ? why :
+		    "out of resources");
+		admit_leave(d->admit, t);
+		snapshot_put(snap);
+		close(fd);
+		return -1;
+	}
+	/* The session owns fd, t and snap now.  A signal stops it as it
+	 * would stop every session of the daemon. */
+	while (admit_wait_idle(d->admit, 100) > 0) {
+		if (stopping || poll(&pfd, 1, 0) != 1 ||
+		    read(sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si) ||
+		    si.ssi_signo == SIGHUP || si.ssi_signo == SIGCHLD) {
+			if (reaper_needed()) {
+				(void)reaper_reap();
+			}
+			continue;
+		}
+		log_info("signal %u: stopping the session", si.ssi_signo);
+		stopping = 1;
+		if (write(d->shutdown_fd, &one, sizeof(one)) == -1) {
+			log_err("eventfd: %s", strerror(errno));
+		}
+	}
+	return 0;
 }

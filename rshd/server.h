@@ -1,7 +1,7 @@
 /*
- * server: listeners, connection limits, accept, and the daemon's shared
- * state.  Everything in struct rshd is read-only once the listeners are
- * up, except what `lock` guards.
+ * server: listeners, accept, reload, and the daemon's shared state.
+ * Everything in struct rshd is read-only once the listeners are up,
+ * except cur (snap_lock), gen (atomic) and what admit guards itself.
  */
 #ifndef RSHD_SERVER_H
 #define RSHD_SERVER_H
@@ -16,10 +16,11 @@
 #include "keys.h"
 #include "netio.h"
 
+#include "admit.h"
 #include "conf.h"
 #include "exec.h"
+#include "snapshot.h"
 
-#define SERVER_MAXNAMES	(CONF_MAXNAMES + 3)
 /* Sockets of one kind: an address may resolve to IPv4 and IPv6. */
 #define SERVER_MAXLISTENERS	(CONF_MAXLISTEN * 2)
 
@@ -31,38 +32,35 @@ struct listeners {
 	size_t	nudp;
 };
 
-/* How many unauthenticated connections one source address holds. */
-struct src_count {
-	struct in6_addr	addr;	/* IPv4 as IPv4-mapped */
-	int		n;
-};
-
 struct rshd {
-	const struct conf	*conf;
-	struct keyring		*keys;
-	struct policy		*policy;	/* what each key may do */
+	/* The configuration rshd started with: listeners, the UDP service
+	 * and the other settings a reload cannot change come from it.
+	 * Held to the end. */
+	struct snapshot		*boot;
+	const struct snapshot_source *src;	/* for reloads */
+	pthread_mutex_t		 snap_lock;	/* guards cur */
+	struct snapshot		*cur;		/* the one new work takes */
+	unsigned long		 gen;		/* cur->gen, atomic */
+	struct admit		*admit;		/* connection slots */
 	uint64_t		 last_id;	/* connections and UDP requests,
 						 * numbered: server_next_id() */
-	char			*names[SERVER_MAXNAMES];  /* lowercased */
-	size_t			 nnames;
-	int			 any_name;	/* ServerName * */
-	struct exec_account	 account;
+	struct exec_account	 account;	/* rshd's own */
 	int			 shutdown_fd;	/* eventfd: readable = stop */
 	struct keypool		*pool;		/* X25519 keys made ahead */
-
-	pthread_mutex_t		 lock;	/* guards the counters below */
-	pthread_cond_t		 idle;	/* signalled when nconns drops */
-	int			 nconns;
-	int			 nunauth;
-	struct src_count	*srcs;	/* max_unauth entries */
 };
 
-/* Sets up the server names (ServerName or the defaults).  0 or -1. */
-int	server_names_init(struct rshd *d);
+/* The snapshot in force, with a reference for the caller to put. */
+struct snapshot	*server_snapshot(struct rshd *d);
 
-/* 1 when the C1 name (raw bytes) is one we answer to on this socket. */
-int	server_name_ok(const struct rshd *d, const char *name, size_t len,
-	    const char *localname);
+/* Its generation: a cheap way to see that a reload happened. */
+unsigned long	 server_generation(struct rshd *d);
+
+/*
+ * Builds a new snapshot from the files and puts it in force (SIGHUP).
+ * When the files do not parse, says why in the log and keeps the one in
+ * force: 0 or -1.  Called from the main thread only.
+ */
+int	server_reload(struct rshd *d);
 
 /*
  * Opens the listeners of d->conf: TCP on every -l address, and UDP there
@@ -83,13 +81,16 @@ int	server_port(int fd);
  */
 int	server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd);
 
+/*
+ * -i: serves the one connection on fd (the daemon's standard input, as
+ * inetd or systemd's Accept=yes hand it over) in a session thread, and
+ * returns when it ends; SIGTERM and SIGINT stop it as they stop the
+ * daemon's sessions.  0, or -1 when fd is no TCP connection or the
+ * session cannot start.
+ */
+int	server_serve_one(struct rshd *d, int fd, int sigfd);
+
 /* A number for a new connection or UDP request (audit, logs). */
 uint64_t server_next_id(struct rshd *d);
-
-/* A session's handshake ended (either way): frees its unauth slot. */
-void	server_auth_done(struct rshd *d, const struct sockaddr_storage *peer);
-
-/* A session ended: frees its connection slot. */
-void	server_conn_done(struct rshd *d);
 
 #endif

@@ -31,8 +31,10 @@
 #include "job.h"
 #include "keypool.h"
 #include "policy.h"
+#include "penalty.h"
 #include "request.h"
 #include "session.h"
+#include "title.h"
 
 #ifdef RSH_SANITIZE
 #define SESSION_STACK	(4 * 1024 * 1024)	/* ASan's redzones */
@@ -54,6 +56,8 @@
 
 struct session {
 	struct rshd		*d;
+	struct snapshot		*snap;		/* held to the end */
+	struct admit_ticket	*ticket;	/* its connection slot */
 	int			 fd;
 	struct sockaddr_storage	 peer;
 	char			 peerstr[NETIO_ADDRSTRMAX];
@@ -61,7 +65,6 @@ struct session {
 	struct wire_dir		*rx, *tx;
 	struct buf		 in, out;
 	const struct key	*key;
-	int			 authed;	/* unauth slot given back */
 	int			 shutting_down;	/* SHUTDOWN seen */
 	int			 draining;	/* flush out, then close */
 	uint64_t		 out_sent;	/* bytes of out written so far */
@@ -192,7 +195,7 @@ linger_close(struct session *s)
 static int
 read_c1(struct session *s, struct hs_server *hs, size_t *used)
 {
-	long long deadline = netio_now_ms() + s->d->conf->auth_timeout_ms;
+	long long deadline = netio_now_ms() + s->snap->conf.auth_timeout_ms;
 
 	for (;;) {
 		switch (hs_server_read_c1(hs, buf_data(&s->in), s->in.len,
@@ -208,7 +211,7 @@ read_c1(struct session *s, struct hs_server *hs, size_t *used)
 		}
 		if (!wait_readable(s, deadline)) {
 			log_info("%s: no authentication within %d ms; closing",
-			    s->peerstr, s->d->conf->auth_timeout_ms);
+			    s->peerstr, s->snap->conf.auth_timeout_ms);
 			return -1;
 		}
 		if (fill_in(s) != 1) {
@@ -226,15 +229,18 @@ judge(struct session *s, struct hs_server *hs)
 	const struct key	*key;
 	char			 vis[4 * HS_MAXNAMELEN + 1];
 
-	key = keys_find_id(s->d->keys, hs->keyid, strlen(hs->keyid));
+	key = keys_find_id(s->snap->keys, hs->keyid, strlen(hs->keyid));
 	if (hs_server_verify(hs, key != NULL ? key->psk : NULL) != 0 ||
 	    key == NULL) {
 		authlog_fail(s->peerstr, hs->keyid, key == NULL);
+		penalty_fail(&s->peer, s->peerstr,
+		    s->snap->conf.max_auth_failures,
+		    s->snap->conf.auth_penalty_ms, netio_now_ms());
 		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
 		    key == NULL ? "unknown key id" : "wrong MAC");
 		return HS_AUTH_FAILED;
 	}
-	switch (policy_admit(s->d->policy, key, &s->peer, WIRE_TCP)) {
+	switch (policy_admit(s->snap->policy, key, &s->peer, WIRE_TCP)) {
 	case POLICY_OK:
 	case POLICY_NO_UDP:
 		break;
@@ -251,7 +257,8 @@ judge(struct session *s, struct hs_server *hs)
 		    "key skipped for its options");
 		return HS_AUTH_FAILED;
 	}
-	if (!server_name_ok(s->d, hs->name, hs->namelen, s->localname)) {
+	penalty_ok(&s->peer);
+	if (!snapshot_name_ok(s->snap, hs->name, hs->namelen, s->localname)) {
 		log_info("%s: key '%s' asked for server name '%s', which "
 		    "this server does not answer to", s->peerstr, hs->keyid,
 		    log_vis(vis, sizeof(vis), hs->name, hs->namelen));
@@ -300,7 +307,8 @@ handshake(struct session *s)
 	}
 	log_info("%s: authenticated key '%s'", s->peerstr, s->key->id);
 	/* Over max-sessions the connection stays, and every EXEC says so. */
-	s->counted = policy_session_begin(s->d->policy, s->key) == 0;
+	s->counted = admit_key_begin(s->d->admit, s->key->id,
+	    policy_max_sessions(s->snap->policy, s->key)) == 0;
 	rc = 0;
 out:
 	hs_server_clear(&hs);
@@ -358,6 +366,7 @@ sink_started(void *ctx, pid_t pid, uint32_t window)
 	wire_put32(p + 4, window);
 	log_info("%s: key '%s' runs %s as pid %d", s->peerstr, s->key->id,
 	    s->what, (int)pid);
+	title_session(s->key->id, s->peerstr, "running");
 	return sess_send(s, REC_STARTED, p, sizeof(p));
 }
 
@@ -430,10 +439,10 @@ static int
 refuse_max_sessions(struct session *s, struct job *j)
 {
 	char	text[160];
-	int	max, n = policy_sessions(s->d->policy, s->key, &max);
 
 	snprintf(text, sizeof(text), "key '%s' has all its %d sessions in use "
-	    "(max-sessions; %d open)", s->key->id, max, n);
+	    "(max-sessions)", s->key->id,
+	    policy_max_sessions(s->snap->policy, s->key));
 	return job_refuse(j, ERR_BUSY, text, 255);
 }
 
@@ -455,7 +464,7 @@ on_exec(struct session *s, const uint8_t *p, size_t len)
 	if (wire_exec_decode(p, len, WIRE_TCP, &e, &why) != WIRE_OK) {
 		e = NULL;
 	}
-	request_limits(s->d, e, 0, &lim);
+	request_limits(s->snap, e, 0, &lim);
 	if ((j = job_new(&tcp_sink, s, &lim, s->peerstr, t0)) == NULL) {
 		log_err("%s: out of memory", s->peerstr);
 		wire_exec_free(e);
@@ -479,7 +488,7 @@ on_exec(struct session *s, const uint8_t *p, size_t len)
 	} else if (!s->counted) {
 		rc = refuse_max_sessions(s, j);
 	} else {
-		rc = request_start(s->d, s->key, &s->peer, j, e, s->what,
+		rc = request_start(s->snap, s->key, &s->peer, j, e, s->what,
 		    sizeof(s->what));
 	}
 	wire_exec_free(e);
@@ -608,8 +617,8 @@ loop_timeout(const struct session *s)
 	if (s->draining) {
 		t = earlier(t, 50);
 	}
-	if (s->idle_since != 0 && s->d->conf->idle_timeout_ms > 0) {
-		long long left = s->idle_since + s->d->conf->idle_timeout_ms -
+	if (s->idle_since != 0 && s->snap->conf.idle_timeout_ms > 0) {
+		long long left = s->idle_since + s->snap->conf.idle_timeout_ms -
 		    netio_now_ms();
 
 		t = earlier(t, left < 0 ? 0 : left > INT_MAX ? INT_MAX :
@@ -622,7 +631,7 @@ loop_timeout(const struct session *s)
 static int
 idle_check(struct session *s)
 {
-	int limit = s->d->conf->idle_timeout_ms;
+	int limit = s->snap->conf.idle_timeout_ms;
 
 	if (running(s)) {
 		s->idle_since = 0;
@@ -630,6 +639,7 @@ idle_check(struct session *s)
 	}
 	if (s->idle_since == 0) {
 		s->idle_since = netio_now_ms();
+		title_session(s->key->id, s->peerstr, "idle");
 	}
 	if (limit > 0 && netio_now_ms() - s->idle_since >= limit) {
 		log_info("%s: no command for %d ms (IdleTimeout); closing",
@@ -690,7 +700,7 @@ run(struct session *s)
 			s->shutting_down = 1;
 			if (running(s)) {
 				r = job_shutdown(s->job,
-				    s->d->conf->shutdown_grace_ms);
+				    s->snap->conf.shutdown_grace_ms);
 			} else {
 				s->draining = 1;
 			}
@@ -723,7 +733,8 @@ run(struct session *s)
 static void
 session_free(struct session *s)
 {
-	struct rshd *d = s->d;
+	struct rshd		*d = s->d;
+	struct admit_ticket	*t;
 
 	/* The peer learns at once; stopping the commands may take a while,
 	 * and nothing else waits on this thread now. */
@@ -735,20 +746,19 @@ session_free(struct session *s)
 		job_free(s->old[i]);
 	}
 	job_free(s->job);
-	if (!s->authed) {
-		server_auth_done(s->d, &s->peer);
-	}
 	if (s->counted) {
-		policy_session_end(s->d->policy, s->key);
+		admit_key_end(d->admit, s->key->id);
 	}
 	close(s->fd);
 	wire_dir_free(s->rx);
 	wire_dir_free(s->tx);
 	buf_free(&s->in);
 	buf_free(&s->out);
+	snapshot_put(s->snap);
+	t = s->ticket;
 	free(s);
 	crypto_thread_done();
-	server_conn_done(d);
+	admit_leave(d->admit, t);
 }
 
 /* A client that vanished (a crash, a cut cable) is noticed in about two
@@ -777,12 +787,13 @@ session_main(void *arg)
 	    sizeof(s->localname)) == -1) {
 		s->localname[0] = '\0';
 	}
-	if (s->d->conf->keepalive) {
+	if (s->snap->conf.keepalive) {
 		set_keepalive(s->fd);
 	}
-	if (handshake(s) == 0) {
-		server_auth_done(s->d, &s->peer);
-		s->authed = 1;
+	title_session(NULL, s->peerstr, "authenticating");
+	/* An eviction that came too late to stop the handshake still
+	 * closes the connection: its slot went to another. */
+	if (handshake(s) == 0 && admit_authed(s->d->admit, s->ticket) == 0) {
 		if (netio_set_nonblock(s->fd, 1) == 0) {
 			run(s);
 		}
@@ -792,7 +803,8 @@ session_main(void *arg)
 }
 
 int
-session_start(struct rshd *d, int fd, const struct sockaddr_storage *peer)
+session_start(struct rshd *d, struct snapshot *snap, struct admit_ticket *t,
+    int fd, const struct sockaddr_storage *peer)
 {
 	struct session	*s;
 	pthread_attr_t	 attr;
@@ -803,6 +815,8 @@ session_start(struct rshd *d, int fd, const struct sockaddr_storage *peer)
 		return -1;
 	}
 	s->d = d;
+	s->snap = snap;
+	s->ticket = t;
 	s->fd = fd;
 	s->peer = *peer;
 	s->origin.conn = server_next_id(d);

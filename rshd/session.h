@@ -7,15 +7,18 @@
 
 #include <sys/socket.h>
 
+#include "admit.h"
 #include "server.h"
+#include "snapshot.h"
 
 /*
- * Starts a detached thread that owns fd (a connected socket, counted as
- * one connection and one unauthenticated connection of peer's address).
- * Returns 0; -1 when the thread could not start, fd then still the
- * caller's.
+ * Starts a detached thread that owns fd (a connected socket from peer),
+ * its admission ticket t and a reference to snap, the configuration it
+ * keeps to its end.  Returns 0; -1 when the thread could not start, and
+ * all three are then still the caller's.
  */
-int	session_start(struct rshd *d, int fd,
+int	session_start(struct rshd *d, struct snapshot *snap,
+	    struct admit_ticket *t, int fd,
 	    const struct sockaddr_storage *peer);
 
 #endif

@@ -25,6 +25,7 @@
 #include "job.h"
 #include "policy.h"
 #include "replay.h"
+#include "snapshot.h"
 #include "udpd.h"
 #include "udpjob.h"
 
@@ -56,6 +57,7 @@ struct udpd {
 	size_t			 qcap, qhead, qlen;
 	int			 stopping;
 	/* The receiver's own. */
+	struct snapshot		*snap;	/* in force when it last looked */
 	uint64_t		 drops[NDROPS];
 	long long		 logged_at;
 	uint8_t			*rbuf, *sbuf;
@@ -225,7 +227,16 @@ copy_request(const struct udpreq *rq, const uint8_t *rbuf)
 	MOVE(payload, uint8_t *);
 #undef MOVE
 	q->dgram = p;
+	snapshot_hold(q->snap);
 	return q;
+}
+
+static void
+free_request(struct udpreq *q)
+{
+	snapshot_put(q->snap);
+	free(q->dgram);
+	free(q);
 }
 
 static int
@@ -258,9 +269,15 @@ admit(struct udpd *u, struct udpreq *rq)
 		u->drops[DROP_MALFORMED]++;
 		return;
 	}
+	/* After a reload, requests take the new configuration. */
+	if (u->snap == NULL || server_generation(u->d) != u->snap->gen) {
+		snapshot_put(u->snap);
+		u->snap = server_snapshot(u->d);
+	}
+	rq->snap = u->snap;
 	/* A key skipped for its options is as good as unknown. */
-	if ((rq->key = keys_find_id(u->d->keys, rq->r.keyid,
-	    rq->r.idlen)) == NULL || policy_admit(u->d->policy, rq->key,
+	if ((rq->key = keys_find_id(u->snap->keys, rq->r.keyid,
+	    rq->r.idlen)) == NULL || policy_admit(u->snap->policy, rq->key,
 	    &rq->src, WIRE_TCP) == POLICY_KEY_SKIPPED) {
 		u->drops[DROP_UNKNOWN_KEY]++;
 		return;
@@ -297,8 +314,7 @@ admit(struct udpd *u, struct udpreq *rq)
 		u->drops[q == NULL ? DROP_NOMEM : DROP_QUEUE]++;
 		replay_forget(u->replay, entry);
 		if (q != NULL) {
-			free(q->dgram);
-			free(q);
+			free_request(q);
 		}
 	}
 }
@@ -372,6 +388,8 @@ receiver_main(void *arg)
 		log_drops(u, 0);
 	}
 	log_drops(u, 1);
+	snapshot_put(u->snap);
+	u->snap = NULL;
 	crypto_thread_done();
 	return NULL;
 }
@@ -426,8 +444,7 @@ worker_main(void *arg)
 			}
 			job_free(rest);
 		}
-		free(q->dgram);
-		free(q);
+		free_request(q);
 	}
 	udpjob_bufs_free(&b);
 	crypto_thread_done();
@@ -485,7 +502,7 @@ struct udpd *
 udpd_start(struct rshd *d, const int *fds, size_t nfds, char *err,
     size_t errlen)
 {
-	const struct conf	*c = d->conf;
+	const struct conf	*c = &d->boot->conf;
 	struct replay_limits	 lim;
 	struct udpd		*u;
 

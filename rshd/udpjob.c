@@ -18,6 +18,7 @@
 #include "udp.h"
 #include "wire.h"
 
+#include "admit.h"
 #include "audit.h"
 #include "job.h"
 #include "policy.h"
@@ -178,7 +179,7 @@ run(const struct rshd *d, const struct udpreq *q, struct usink *u)
 	    &why) != WIRE_OK) {
 		e = NULL;
 	}
-	request_limits(d, e, d->conf->udp_window_ms, &lim);
+	request_limits(q->snap, e, d->boot->conf.udp_window_ms, &lim);
 	/* Stdin is STDIN_DATA, in one piece, then end of file. */
 	lim.stdin_window = e != NULL && e->stdin_data != NULL ?
 	    (uint32_t)e->stdin_len : 0;
@@ -194,13 +195,13 @@ run(const struct rshd *d, const struct udpreq *q, struct usink *u)
 		(void)job_refuse(j, ERR_BAD_REQUEST, why, 255);
 	} else {
 		job_set_audit(j, audit_rec_new(&origin, q->key->id, e));
-		(void)request_start(d, q->key, &q->src, j, e, u->what,
+		(void)request_start(q->snap, q->key, &q->src, j, e, u->what,
 		    sizeof(u->what));
 		if (lim.stdin_window > 0) {
 			(void)job_stdin(j, e->stdin_data, e->stdin_len);
 			job_stdin_eof(j);
 		}
-		drive(j, u, d->shutdown_fd, d->conf->shutdown_grace_ms);
+		drive(j, u, d->shutdown_fd, q->snap->conf.shutdown_grace_ms);
 	}
 	wire_exec_free(e);
 	return j;
@@ -231,7 +232,7 @@ refusal(const struct udpreq *q, struct usink *u, int how, const char *text,
 /* The name the client means, checked against ours at the address it
  * reached (its destination address). */
 static int
-name_ok(const struct rshd *d, const struct udpreq *q)
+name_ok(const struct udpreq *q)
 {
 	char local[NETIO_NAMEMAX];
 
@@ -239,7 +240,7 @@ name_ok(const struct rshd *d, const struct udpreq *q)
 	    sizeof(local)) == -1) {
 		local[0] = '\0';
 	}
-	return server_name_ok(d, q->r.name, q->r.namelen, local);
+	return snapshot_name_ok(q->snap, q->r.name, q->r.namelen, local);
 }
 
 static long
@@ -299,7 +300,7 @@ udpjob_answer(const struct rshd *d, uint64_t floor_ms,
 	struct usink	 u;
 	uint64_t	 now = netio_wall_ms();
 	int64_t		 skew = (int64_t)(q->r.ts_ms - now);
-	int64_t		 window = d->conf->udp_window_ms;
+	int64_t		 window = d->boot->conf.udp_window_ms;
 	size_t		 limit;
 	long		 n = -1;
 	char		 text[160];
@@ -308,8 +309,8 @@ udpjob_answer(const struct rshd *d, uint64_t floor_ms,
 	limit = q->src.ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(
 	    &((const struct sockaddr_in6 *)&q->src)->sin6_addr) ?
 	    UDP_MAXV6 : UDP_MAXV4;
-	if ((size_t)d->conf->udp_max_reply < limit) {
-		limit = (size_t)d->conf->udp_max_reply;
+	if ((size_t)q->snap->conf.udp_max_reply < limit) {
+		limit = (size_t)q->snap->conf.udp_max_reply;
 	}
 	limit = udp_reply_limit(q->r.max_reply, limit, q->len);
 	memset(&u, 0, sizeof(u));
@@ -324,25 +325,26 @@ udpjob_answer(const struct rshd *d, uint64_t floor_ms,
 		snprintf(text, sizeof(text), "clock skew of %lld ms",
 		    (long long)skew);
 		refusal(q, &u, EXIT_HOW_CLOCKSKEW, text, now);
-	} else if (policy_admit(d->policy, q->key, &q->src, WIRE_UDP) !=
+	} else if (policy_admit(q->snap->policy, q->key, &q->src, WIRE_UDP) !=
 	    POLICY_OK) {
 		log_info("%s: udp: key '%s' may not be used over UDP",
 		    q->peerstr, q->key->id);
 		snprintf(text, sizeof(text), "key '%s' may not be used over UDP "
 		    "(no-udp, or from=)", q->key->id);
 		refusal(q, &u, EXIT_HOW_NOTSTARTED, text, now);
-	} else if (!name_ok(d, q)) {
+	} else if (!name_ok(q)) {
 		log_info("%s: udp: key '%s' asked for a server name this "
 		    "server does not answer to", q->peerstr, q->key->id);
 		refusal(q, &u, EXIT_HOW_NOTSTARTED, "this server does not "
 		    "answer to that name", now);
-	} else if (policy_session_begin(d->policy, q->key) == -1) {
+	} else if (admit_key_begin(d->admit, q->key->id,
+	    policy_max_sessions(q->snap->policy, q->key)) == -1) {
 		snprintf(text, sizeof(text), "key '%s' has all its sessions "
 		    "in use (max-sessions)", q->key->id);
 		refusal(q, &u, EXIT_HOW_NOTSTARTED, text, now);
 	} else {
 		*rest = run(d, q, &u);
-		policy_session_end(d->policy, q->key);
+		admit_key_end(d->admit, q->key->id);
 	}
 	if ((n = build(q, &u, limit, b->reply, UDP_MAXV6)) == -1) {
 		log_err("%s: udp: cannot build the reply", q->peerstr);

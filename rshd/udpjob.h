@@ -17,13 +17,16 @@
 #include "job.h"
 #include "replay.h"
 #include "server.h"
+#include "snapshot.h"
 
 /* A request that passed parse, key, OPEN and the replay cache. */
 struct udpreq {
 	uint8_t			*dgram;		/* owned; opened in place */
 	size_t			 len;
 	struct udp_req		 r;		/* points into dgram */
-	const struct key	*key;
+	struct snapshot		*snap;		/* held while it is queued
+						 * and answered */
+	const struct key	*key;		/* of snap */
 	struct replay_entry	*entry;		/* for its reply */
 	int			 fd;		/* the socket it came on */
 	struct sockaddr_storage	 src;		/* the client */

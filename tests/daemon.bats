@@ -6,7 +6,20 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 teardown() {
+	if [ -n "${LOG_READER:-}" ]; then
+		kill -CONT "$LOG_READER" 2>/dev/null || true
+	fi
+	if [ -n "${INETD:-}" ]; then
+		kill "$INETD" 2>/dev/null || true
+		wait "$INETD" 2>/dev/null || true
+		INETD=
+	fi
 	rsh_teardown
+	if [ -n "${LOG_READER:-}" ]; then
+		kill "$LOG_READER" 2>/dev/null || true
+		wait "$LOG_READER" 2>/dev/null || true
+		LOG_READER=
+	fi
 }
 
 @test "without -D, what stops the start is printed on stderr too" {
@@ -136,7 +149,8 @@ PY
 
 @test "a flood of failed handshakes is logged ten by one, then summed up" {
 	local d=$BATS_TEST_TMPDIR/srv w=$BATS_TEST_TMPDIR/wrong i
-	start_rshd "$d"
+	# Penalties off: this is about the log (admission.bats tests them).
+	start_rshd "$d" -o MaxAuthFailures=0
 	make_keys "$w" test		# the same key id, another secret
 	"$RSH" -k "$w/key" -p "$RSHD_PORT" -n 127.0.0.1 true 2>/dev/null || true
 	make_keys "$w/x" nosuchkey
@@ -185,4 +199,62 @@ PY
 	proc_alive "$RSHD_PID" || fail "rshd died"
 	run -0 rsh_cmd -n 127.0.0.1 echo still-serving
 	assert_output still-serving
+}
+
+@test "a stalled log reader slows no session: lines are dropped and counted" {
+	local d=$BATS_TEST_TMPDIR/srv out
+	make_keys "$d"
+	mkfifo "$d/log.fifo"
+	cat "$d/log.fifo" >"$d/rshd.log" 3>&- &
+	LOG_READER=$!
+	env --default-signal=INT,QUIT "$RSHD" -D -p 0 --port-file "$d/port" \
+	    -l 127.0.0.1 --no-udp -k "$d/keys" -o PermitRootCommands=yes \
+	    -o ShutdownGrace=0 </dev/null >"$d/log.fifo" 2>&1 3>&- &
+	RSHD_PID=$!
+	echo "$RSHD_PID" >"$d/rshd.pid"
+	wait_until "[ -s '$d/port' ]"
+	RSHD_PORT=$(cat "$d/port")
+	RSHD_DIR=$d
+	RSH_KEYFILE=$d/key
+	kill -STOP "$LOG_READER"
+	# Three lines a command, over 300 bytes with the long command line:
+	# 1000 commands are more than the pipe and the queue hold.  Before
+	# the log writer, sessions hung after about 390.
+	out=$(seq 1000 | timeout 120 xargs -P8 -I{} sh -c '"$0" -k "$1" \
+	    -p "$2" -n 127.0.0.1 "true $3" || echo "failed {}"' "$RSH" \
+	    "$RSH_KEYFILE" "$RSHD_PORT" "$(printf '%0150d' 0)" 2>&1)
+	[ -z "$out" ] || fail "$out"
+	kill -CONT "$LOG_READER"
+	wait_until "grep -q 'log lines dropped: the log could not keep up' \
+	    '$d/rshd.log'" 10
+}
+
+@test "-i serves the connection on standard input, as inetd hands it over" {
+	local d=$BATS_TEST_TMPDIR/srv m pid title
+	make_keys "$d"
+	python3 "$BATS_TEST_DIRNAME/tools/inetd.py" "$d/port" "$RSHD" -i \
+	    -k "$d/keys" -o PermitRootCommands=yes </dev/null \
+	    2>"$d/inetd.err" 3>&- &
+	INETD=$!
+	wait_until "[ -s '$d/port' ]"
+	RSHD_PORT=$(cat "$d/port")
+	RSH_KEYFILE=$d/key
+	run -3 rsh_cmd -n 127.0.0.1 'echo out; echo err >&2; exit 3'
+	assert_output "$(printf 'out\nerr')"
+	run -0 rsh_cmd -n -x 127.0.0.1 echo argv mode
+	assert_output "argv mode"
+	# One process per connection, titled with its state.
+	m=$(unique_marker)
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 \
+	    "echo $m >/dev/null; sleep 30; true" </dev/null \
+	    >/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_until "[ -n \"\$(children_of $INETD)\" ]"
+	wait_until "ps -o args= -p \$(children_of $INETD | head -1) | grep -q 'running'"
+	title=$(ps -o args= -p "$(children_of "$INETD" | head -1)")
+	[[ $title == "rshd: test@127.0.0.1:"*" running" ]] || fail "title: $title"
+	kill "$pid"
+	wait "$pid" || true
+	# The process ends with its connection.
+	wait_until "[ -z \"\$(children_of $INETD)\" ]"
 }

@@ -1,0 +1,343 @@
+/*
+ * snapshot: building, sharing and comparing configuration snapshots.
+ */
+#include <ctype.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "log.h"
+#include "netio.h"
+
+#include "policy.h"
+#include "snapshot.h"
+
+#define DEFAULT_KEYS	"/etc/rsh/keys"
+#define DEFAULT_PORT	"2222"
+
+static int
+set_str(char **field, const char *value)
+{
+	char *p;
+
+	if (value == NULL) {
+		return 0;
+	}
+	if ((p = strdup(value)) == NULL) {
+		return -1;
+	}
+	free(*field);
+	*field = p;
+	return 0;
+}
+
+/* 1 to 65535; 0 (a free port) only from -p. */
+static int
+check_port(const char *port, int from_option, char *err, size_t errlen)
+{
+	const char *errstr = NULL;
+
+	(void)strtonum(port, from_option ? 0 : 1, 65535, &errstr);
+	if (errstr != NULL) {
+		snprintf(err, errlen, "invalid port '%s' (%s)", port,
+		    from_option ? "0 to 65535; 0 takes a free one" :
+		    "1 to 65535");
+		return -1;
+	}
+	return 0;
+}
+
+/* Relative paths are taken from the directory rshd started in: a reload
+ * runs after the daemon moved to /. */
+static int
+absolutize(char **path, const char *cwd)
+{
+	char *abs;
+
+	if (*path == NULL || (*path)[0] == '/') {
+		return 0;
+	}
+	if (asprintf(&abs, "%s/%s", cwd, *path) == -1) {
+		return -1;
+	}
+	free(*path);
+	*path = abs;
+	return 0;
+}
+
+/* Defaults, then the config file, then -o, then the other flags. */
+static int
+build_conf(const struct snapshot_source *src, struct conf *c, char *err,
+    size_t errlen)
+{
+	char msg[512];
+
+	conf_defaults(c);
+	if (src->config != NULL && conf_load(c, src->config, err,
+	    errlen) == -1) {
+		return -1;
+	}
+	for (size_t i = 0; i < src->noverrides; i++) {
+		if (conf_set(c, src->overrides[i], msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "-o %s: %s", src->overrides[i],
+			    msg);
+			return -1;
+		}
+	}
+	if (set_str(&c->keys_file, src->keys) == -1 ||
+	    set_str(&c->port, src->port) == -1 ||
+	    set_str(&c->port_file, src->port_file) == -1 ||
+	    set_str(&c->pid_file, src->pid_file) == -1 ||
+	    (c->keys_file == NULL && set_str(&c->keys_file,
+	    DEFAULT_KEYS) == -1) ||
+	    (c->port == NULL && set_str(&c->port, DEFAULT_PORT) == -1)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (check_port(c->port, src->port != NULL, err, errlen) == -1) {
+		return -1;
+	}
+	if (absolutize(&c->keys_file, src->cwd) == -1 ||
+	    absolutize(&c->audit_log, src->cwd) == -1 ||
+	    absolutize(&c->pid_file, src->cwd) == -1 ||
+	    absolutize(&c->port_file, src->cwd) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (src->nlisten > 0) {
+		while (c->nlisten > 0) {
+			free(c->listen[--c->nlisten]);
+		}
+		for (size_t i = 0; i < src->nlisten; i++) {
+			if ((c->listen[i] = strdup(src->listen[i])) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			c->nlisten++;
+		}
+	}
+	c->foreground = src->foreground || src->check;
+	c->debug = src->debug;
+	if (src->no_udp) {
+		c->udp = 0;
+	}
+	return 0;
+}
+
+/* The keys and what each may do; a key with a bad option is skipped and
+ * reported while the others work. */
+static int
+load_keys(struct snapshot *s, const struct exec_account *self,
+    char **report, char *err, size_t errlen)
+{
+	const struct conf	*c = &s->conf;
+	size_t			 usable = 0;
+
+	if ((s->keys = keys_load(c->keys_file, KEYS_SERVER, err,
+	    errlen)) == NULL) {
+		return -1;
+	}
+	if (keys_count(s->keys) == 0) {
+		snprintf(err, errlen, "keys file %s holds no key; add one with "
+		    "'rsh --keygen ID'", c->keys_file);
+		return -1;
+	}
+	if ((s->policy = policy_load(s->keys, c->keys_file, c, self, report,
+	    &usable)) == NULL) {
+		snprintf(err, errlen, "out of memory reading the keys' "
+		    "options");
+		return -1;
+	}
+	if (usable == 0) {
+		snprintf(err, errlen, "keys file %s holds no usable key",
+		    c->keys_file);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_name(struct snapshot *s, const char *name)
+{
+	char canon[NETIO_NAMEMAX];
+
+	if (s->nnames == SNAPSHOT_MAXNAMES ||
+	    netio_name_canon(name, canon, sizeof(canon)) == -1) {
+		return -1;
+	}
+	for (size_t i = 0; i < s->nnames; i++) {
+		if (strcmp(s->names[i], canon) == 0) {
+			return 0;
+		}
+	}
+	if ((s->names[s->nnames] = strdup(canon)) == NULL) {
+		return -1;
+	}
+	s->nnames++;
+	return 0;
+}
+
+/* The host name and its fully qualified form, as the resolver has it. */
+static void
+add_host_names(struct snapshot *s)
+{
+	struct addrinfo	 hints, *res = NULL;
+	char		 host[256];
+
+	if (gethostname(host, sizeof(host) - 1) == -1) {
+		return;
+	}
+	host[sizeof(host) - 1] = '\0';
+	(void)add_name(s, host);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (getaddrinfo(host, NULL, &hints, &res) == 0) {
+		if (res->ai_canonname != NULL) {
+			(void)add_name(s, res->ai_canonname);
+		}
+		freeaddrinfo(res);
+	}
+}
+
+/* ServerName, or the defaults. */
+static int
+names_init(struct snapshot *s, char *err, size_t errlen)
+{
+	const struct conf *c = &s->conf;
+
+	for (size_t i = 0; i < c->nnames; i++) {
+		if (strcmp(c->names[i], "*") == 0) {
+			s->any_name = 1;
+		} else if (add_name(s, c->names[i]) == -1) {
+			snprintf(err, errlen, "ServerName '%s' is not a valid "
+			    "name", c->names[i]);
+			return -1;
+		}
+	}
+	if (c->nnames == 0) {
+		add_host_names(s);
+		(void)add_name(s, "localhost");
+	}
+	return 0;
+}
+
+static void
+snapshot_free(struct snapshot *s)
+{
+	policy_free(s->policy);
+	keys_free(s->keys);
+	for (size_t i = 0; i < s->nnames; i++) {
+		free(s->names[i]);
+	}
+	conf_free(&s->conf);
+	free(s);
+}
+
+struct snapshot *
+snapshot_load(const struct snapshot_source *src,
+    const struct exec_account *self, unsigned long gen, char **report,
+    char *err, size_t errlen)
+{
+	struct snapshot *s;
+
+	*report = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->refs = 1;
+	s->gen = gen;
+	if (build_conf(src, &s->conf, err, errlen) == -1 ||
+	    names_init(s, err, errlen) == -1 ||
+	    load_keys(s, self, report, err, errlen) == -1) {
+		snapshot_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+snapshot_hold(struct snapshot *s)
+{
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+}
+
+void
+snapshot_put(struct snapshot *s)
+{
+	if (s != NULL && __atomic_sub_fetch(&s->refs, 1,
+	    __ATOMIC_ACQ_REL) == 0) {
+		snapshot_free(s);
+	}
+}
+
+int
+snapshot_name_ok(const struct snapshot *s, const char *name, size_t len,
+    const char *localname)
+{
+	if (s->any_name) {
+		return 1;
+	}
+	for (size_t i = 0; i < s->nnames; i++) {
+		if (strlen(s->names[i]) == len &&
+		    memcmp(s->names[i], name, len) == 0) {
+			return 1;
+		}
+	}
+	/* The address the client reached, unless names were configured. */
+	return s->conf.nnames == 0 && localname[0] != '\0' &&
+	    strlen(localname) == len && memcmp(localname, name, len) == 0;
+}
+
+static int
+str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+static void
+fixed(char *out, size_t outlen, const char *keyword, int changed)
+{
+	if (!changed) {
+		return;
+	}
+	if (out[0] != '\0') {
+		(void)strlcat(out, ", ", outlen);
+	}
+	(void)strlcat(out, keyword, outlen);
+}
+
+void
+snapshot_fixed_changes(const struct snapshot *cur,
+    const struct snapshot *next, char *out, size_t outlen)
+{
+	const struct conf *a = &cur->conf, *b = &next->conf;
+	int listen = a->nlisten != b->nlisten;
+
+	out[0] = '\0';
+	for (size_t i = 0; !listen && i < a->nlisten; i++) {
+		listen = strcmp(a->listen[i], b->listen[i]) != 0;
+	}
+	fixed(out, outlen, "ListenAddress", listen);
+	fixed(out, outlen, "Port", str_differs(a->port, b->port));
+	fixed(out, outlen, "PidFile", str_differs(a->pid_file, b->pid_file));
+	fixed(out, outlen, "AuditLog", str_differs(a->audit_log,
+	    b->audit_log));
+	fixed(out, outlen, "UDP", a->udp != b->udp);
+	fixed(out, outlen, "CommandCgroups", a->command_cgroups !=
+	    b->command_cgroups);
+	fixed(out, outlen, "ListenBacklog", a->backlog != b->backlog);
+	fixed(out, outlen, "UdpWorkers", a->udp_workers != b->udp_workers);
+	fixed(out, outlen, "UdpQueue", a->udp_queue != b->udp_queue);
+	fixed(out, outlen, "UdpReplayEntries", a->udp_replay_entries !=
+	    b->udp_replay_entries);
+	fixed(out, outlen, "UdpReplayPerKey", a->udp_replay_per_key !=
+	    b->udp_replay_per_key);
+	fixed(out, outlen, "UdpReplayMemory", a->udp_replay_bytes !=
+	    b->udp_replay_bytes);
+	fixed(out, outlen, "UdpClockWindow", a->udp_window_ms !=
+	    b->udp_window_ms);
+}

@@ -1,0 +1,80 @@
+/*
+ * snapshot: one immutable view of what the operator configured: the
+ * settings (defaults, config file, -o, command line, in that order), the
+ * keys with their parsed options and accounts (the policy), and the
+ * server names.  Reference counted: each connection and each UDP request
+ * holds the snapshot that was current when it started, to its end; a
+ * reload (SIGHUP) builds a new one beside it, and the old one goes when
+ * its last holder lets go.  Nothing in a snapshot changes after
+ * snapshot_load returns, so its readers need no lock.
+ */
+#ifndef RSHD_SNAPSHOT_H
+#define RSHD_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "keys.h"
+
+#include "conf.h"
+#include "exec.h"
+
+#define SNAPSHOT_MAXOVERRIDES	64
+#define SNAPSHOT_MAXNAMES	(CONF_MAXNAMES + 3)
+
+/* Where settings come from besides the config file: the command line,
+ * and the directory rshd started in (relative paths are taken from it,
+ * also on a reload, which runs after the daemon moved to /). */
+struct snapshot_source {
+	const char	*cwd;
+	const char	*config;
+	const char	*overrides[SNAPSHOT_MAXOVERRIDES];	/* -o */
+	size_t		 noverrides;
+	const char	*keys, *port, *port_file, *pid_file;
+	const char	*listen[CONF_MAXLISTEN];
+	size_t		 nlisten;
+	int		 foreground, debug, no_udp, check;
+};
+
+struct snapshot {
+	struct conf	 conf;
+	struct keyring	*keys;
+	struct policy	*policy;	/* what each key may do */
+	char		*names[SNAPSHOT_MAXNAMES];	/* lowercased */
+	size_t		 nnames;
+	int		 any_name;	/* ServerName * */
+	unsigned long	 gen;		/* 1 at startup, +1 a reload */
+	int		 refs;		/* atomic */
+};
+
+/*
+ * Builds a snapshot with one reference, for generation gen, running
+ * commands as self unless a key says otherwise.  A key whose options are
+ * refused is skipped and reported in *report (lines; the caller frees it;
+ * NULL when every key is fine).  NULL when the files cannot be used (a
+ * config line that does not parse, an unreadable or empty keys file, no
+ * usable key, a bad ServerName), with the reason in err.
+ */
+struct snapshot	*snapshot_load(const struct snapshot_source *src,
+		    const struct exec_account *self, unsigned long gen,
+		    char **report, char *err, size_t errlen);
+
+/* Takes one more reference. */
+void	snapshot_hold(struct snapshot *);
+
+/* Drops one; the last frees the snapshot.  NULL does nothing. */
+void	snapshot_put(struct snapshot *);
+
+/* 1 when the C1 name (raw bytes) is one snap answers to, on a socket
+ * whose local address is localname. */
+int	snapshot_name_ok(const struct snapshot *snap, const char *name,
+	    size_t len, const char *localname);
+
+/*
+ * The settings of next that differ from cur's but cannot change while
+ * rshd runs (listeners, port, UDP threads and cache, files opened at
+ * startup): their keywords, comma-separated, in out ("" when none).
+ */
+void	snapshot_fixed_changes(const struct snapshot *cur,
+	    const struct snapshot *next, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# SIGHUP: a new configuration for new connections, the old one kept by
+# those already open, a broken file refused with the old one in force,
+# and nothing dropped.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+teardown() {
+	rsh_teardown
+}
+
+# reload N: SIGHUP, then waits for the log to say which generation is in
+# force (N), or that the reload was refused (N = refused).
+reload() {
+	kill -HUP "$RSHD_PID"
+	if [ "$1" = refused ]; then
+		wait_until "grep -q 'reload refused' '$RSHD_DIR/rshd.log'" 10
+	else
+		wait_until "grep -q 'reloaded: configuration $1 in force' \
+		    '$RSHD_DIR/rshd.log'" 10
+	fi
+}
+
+@test "SIGHUP puts a new keys file in force; a running command keeps going" {
+	local d=$BATS_TEST_TMPDIR m pid
+	make_keys "$d/old" old
+	make_keys "$d/new" new
+	mkdir -p "$d/srv"
+	cp "$d/old/keys" "$d/srv/keys"
+	start_rshd "$d/srv"
+	m=$(unique_marker)
+	"$RSH" -k "$d/old/key" -p "$RSHD_PORT" 127.0.0.1 \
+	    "echo $m >/dev/null; sleep 1; echo finished" \
+	    </dev/null >"$d/out" 2>&1 3>&- &
+	pid=$!
+	wait_remote "$m"
+	cp "$d/new/keys" "$d/srv/keys"
+	reload 2
+	run -0 "$RSH" -k "$d/new/key" -p "$RSHD_PORT" -n 127.0.0.1 echo new
+	assert_output new
+	run -255 "$RSH" -k "$d/old/key" -p "$RSHD_PORT" -n 127.0.0.1 true
+	assert_output --partial "authentication failed"
+	# The connection made under the old keys was not dropped.
+	wait "$pid"
+	run cat "$d/out"
+	assert_output finished
+}
+
+@test "a config file that does not parse is refused and the old one stays" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/srv"
+	printf 'MaxCommandTime 1s\n' >"$d/rshd.conf"
+	start_rshd "$d/srv" -f "$d/rshd.conf"
+	printf 'MaxCommandTime 1s\nBogus 1\n' >"$d/rshd.conf"
+	reload refused
+	grep -q "reload refused, the configuration in force stays: .*rshd.conf:2: unknown keyword 'Bogus'" \
+	    "$RSHD_DIR/rshd.log"
+	# Still serving, with the old settings (MaxCommandTime 1s).
+	run -143 rsh_cmd -n 127.0.0.1 sleep 5
+	assert_output --partial "time limit"
+	# A good file later is taken.
+	printf 'MaxCommandTime 0\n' >"$d/rshd.conf"
+	reload 2
+	run -0 rsh_cmd -n 127.0.0.1 'sleep 1.5; echo slow'
+	assert_output slow
+}
+
+@test "raising MaxConnections on reload takes effect for the next client" {
+	local d=$BATS_TEST_TMPDIR pids=() m p
+	mkdir -p "$d/srv"
+	printf 'MaxConnections 2\n' >"$d/rshd.conf"
+	start_rshd "$d/srv" -f "$d/rshd.conf"
+	m=$(unique_marker)
+	for p in 1 2; do
+		"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 \
+		    "echo $m >/dev/null; sleep 30; true" </dev/null \
+		    >/dev/null 2>&1 3>&- &
+		pids+=($!)
+	done
+	wait_until "[ \$(remote_pids '$m' | wc -l) -ge 2 ]" 10
+	run -255 rsh_cmd -n 127.0.0.1 true
+	assert_output --partial "too many connections"
+	printf 'MaxConnections 3\n' >"$d/rshd.conf"
+	reload 2
+	run -0 rsh_cmd -n 127.0.0.1 echo third
+	assert_output third
+	kill "${pids[@]}"
+	for p in "${pids[@]}"; do
+		wait "$p" || true
+	done
+}
+
+@test "a reload that changes what needs a restart says so and keeps it" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/srv"
+	printf 'UdpWorkers 4\n' >"$d/rshd.conf"
+	start_rshd "$d/srv" -f "$d/rshd.conf"
+	printf 'UdpWorkers 8\nListenBacklog 64\n' >"$d/rshd.conf"
+	reload 2
+	grep -q "reload: ListenBacklog, UdpWorkers changed; that takes a restart" \
+	    "$RSHD_DIR/rshd.log"
+	run -0 rsh_cmd -n 127.0.0.1 echo ok
+	assert_output ok
+}
+
+@test "max-sessions counts carry over a reload" {
+	local d=$BATS_TEST_TMPDIR m pid line
+	make_keys "$d/srv" ops
+	line=$(cat "$d/srv/keys")
+	printf '%s max-sessions=1\n' "$line" >"$d/srv/keys"
+	start_rshd "$d/srv"
+	m=$(unique_marker)
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 \
+	    "echo $m >/dev/null; sleep 30; true" </dev/null \
+	    >/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_remote "$m"
+	reload 2
+	run -255 rsh_cmd -n 127.0.0.1 true
+	assert_output --partial "has all its 1 sessions in use"
+	kill "$pid"
+	wait "$pid" || true
+}
+
+@test "after a reload, UDP requests are checked against the new keys" {
+	local d=$BATS_TEST_TMPDIR
+	make_keys "$d/old" old
+	make_keys "$d/new" new
+	mkdir -p "$d/srv"
+	cp "$d/old/keys" "$d/srv/keys"
+	RSHD_NO_UDP= start_rshd "$d/srv"
+	run -0 "$RSH" -u -k "$d/old/key" -p "$RSHD_PORT" 127.0.0.1 echo old
+	assert_output old
+	cp "$d/new/keys" "$d/srv/keys"
+	reload 2
+	run -0 "$RSH" -u -k "$d/new/key" -p "$RSHD_PORT" 127.0.0.1 echo new
+	assert_output new
+}
