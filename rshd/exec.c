@@ -36,7 +36,7 @@
 
 #define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
 
-enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_LIMITS, STAGE_IDS, STAGE_CHDIR,
+enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS, STAGE_CHDIR,
 	STAGE_EXEC };
 
 /* What the child tells the parent when it cannot exec. */
@@ -78,6 +78,12 @@ child_run(const struct exec_plan *p, int in, int out, int err, int report)
 	}
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1) {
 		child_fail(report, STAGE_DUP);
+	}
+	/* What login_tty() does, which POSIX does not list as safe here:
+	 * the terminal on fd 1 becomes the new session's controlling one
+	 * (ioctl() is one system call). */
+	if (p->pty && ioctl(1, TIOCSCTTY, 0) == -1) {
+		child_fail(report, STAGE_TTY);
 	}
 	/* setrlimit() is one system call (prlimit64) in glibc, safe here
 	 * though POSIX does not list it. */
@@ -121,6 +127,10 @@ describe_failure(const struct exec_plan *p, const struct exec_failure *f,
 		snprintf(msg, msglen, "cannot change directory to %s: %s",
 		    p->cwd, strerror(f->err));
 		break;
+	case STAGE_TTY:
+		snprintf(msg, msglen, "cannot make the pseudo-terminal the "
+		    "command's controlling terminal: %s", strerror(f->err));
+		break;
 	case STAGE_LIMITS:
 		snprintf(msg, msglen, "cannot set the command's resource "
 		    "limits: %s", strerror(f->err));
@@ -161,6 +171,51 @@ make_pipes(const struct exec_plan *p, int in[2], int out[2], int err[2])
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A pseudo-terminal in the pipes' places: the child gets the slave on 1
+ * and 2 and, unless NO_STDIN says /dev/null, on 0; we keep the master
+ * (out[0]) and, for stdin, a duplicate of it (in[1]), so that the end of
+ * stdin (STDIN_EOF) closes only that, as sshd does: the terminal stays.
+ * The slave is the account's, as sshd leaves it.  Returns 0, or -1 with
+ * errno (every fd made is in the arrays, for the caller to close).
+ */
+static int
+make_tty(const struct exec_plan *p, int in[2], int out[2], int err[2])
+{
+	char		name[64];
+	struct winsize	ws;
+
+	in[0] = in[1] = out[0] = out[1] = err[0] = err[1] = -1;
+	if ((out[0] = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
+	    grantpt(out[0]) == -1 || unlockpt(out[0]) == -1 ||
+	    ptsname_r(out[0], name, sizeof(name)) != 0 ||
+	    (out[1] = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
+		return -1;
+	}
+	if (p->rows != 0 && p->cols != 0) {
+		memset(&ws, 0, sizeof(ws));
+		ws.ws_row = p->rows;
+		ws.ws_col = p->cols;
+		if (ioctl(out[0], TIOCSWINSZ, &ws) == -1) {
+			return -1;
+		}
+	}
+	/* rshd not root (hence not switching) may not be in group tty. */
+	if ((fchown(out[1], p->uid, p->tty_gid) == -1 && p->change_ids) ||
+	    fchmod(out[1], p->tty_mode) == -1) {
+		return -1;
+	}
+	if ((err[1] = fcntl(out[1], F_DUPFD_CLOEXEC, 3)) == -1) {
+		return -1;
+	}
+	if (p->no_stdin) {
+		in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	} else if ((in[0] = fcntl(out[1], F_DUPFD_CLOEXEC, 3)) != -1) {
+		in[1] = fcntl(out[0], F_DUPFD_CLOEXEC, 3);
+	}
+	return in[0] == -1 || (!p->no_stdin && in[1] == -1) ? -1 : 0;
 }
 
 static void
@@ -315,15 +370,18 @@ exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 	*code = 255;
 	memset(c, 0, sizeof(*c));
 	c->pidfd = c->in_fd = c->out_fd = c->err_fd = -1;
-	if (make_pipes(p, in, out, err) == -1) {
-		snprintf(msg, msglen, "cannot make pipes: %s", strerror(errno));
+	if (p->pty ? make_tty(p, in, out, err) == -1 :
+	    make_pipes(p, in, out, err) == -1) {
+		snprintf(msg, msglen, "cannot make %s: %s", p->pty ?
+		    "a pseudo-terminal" : "pipes", strerror(errno));
 		goto fail;
 	}
 	fds[0] = in[0];
 	fds[1] = out[1];
 	fds[2] = err[1];
 	reaper_hold();
-	if ((p->change_ids || p->nlimits > 0 ?
+	/* posix_spawn() cannot give the child a controlling terminal. */
+	if ((p->change_ids || p->nlimits > 0 || p->pty ?
 	    spawn_fork(p, fds, &pid, msg, msglen, code) :
 	    spawn_fast(p, fds, &pid, msg, msglen, code)) == -1) {
 		reaper_release();
@@ -349,11 +407,14 @@ exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 	close(err[1]);
 	c->in_fd = in[1];	/* -1 when the child's stdin is /dev/null */
 	c->out_fd = out[0];
-	c->err_fd = err[0];
-	(void)fcntl(c->out_fd, F_SETPIPE_SZ, EXEC_PIPESIZE);
+	c->err_fd = err[0];	/* -1 on a terminal: 2 is the terminal */
+	c->pty = p->pty;
+	if (!p->pty) {
+		(void)fcntl(c->out_fd, F_SETPIPE_SZ, EXEC_PIPESIZE);
+	}
 	if ((c->in_fd != -1 && netio_set_nonblock(c->in_fd, 1) == -1) ||
 	    netio_set_nonblock(c->out_fd, 1) == -1 ||
-	    netio_set_nonblock(c->err_fd, 1) == -1) {
+	    (c->err_fd != -1 && netio_set_nonblock(c->err_fd, 1) == -1)) {
 		snprintf(msg, msglen, "fcntl: %s", strerror(errno));
 		exec_signal(c, SIGKILL);
 		(void)waitpid(c->pid, NULL, 0);
@@ -397,6 +458,20 @@ exec_reap(struct child *c, int *how, int *code)
 	}
 	*code = si.si_status;
 	return 1;
+}
+
+void
+exec_resize(const struct child *c, uint16_t rows, uint16_t cols)
+{
+	struct winsize ws;
+
+	if (!c->pty || c->out_fd == -1) {
+		return;
+	}
+	memset(&ws, 0, sizeof(ws));
+	ws.ws_row = rows;
+	ws.ws_col = cols;
+	(void)ioctl(c->out_fd, TIOCSWINSZ, &ws);
 }
 
 void

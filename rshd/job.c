@@ -186,7 +186,9 @@ job_start(struct job *j, const struct exec_plan *plan)
 		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
 	}
 	j->state = JOB_RUNNING;
-	if (j->child.in_fd != -1 && fstat(j->child.in_fd, &st) == 0) {
+	/* A terminal's holders are not looked for: its hangup ends them. */
+	if (!j->child.pty && j->child.in_fd != -1 &&
+	    fstat(j->child.in_fd, &st) == 0) {
 		j->stdin_ino = st.st_ino;
 	}
 	window = j->child.in_fd == -1 ? 0 : j->lim.stdin_window;
@@ -274,6 +276,14 @@ job_stdin_eof(struct job *j)
 }
 
 void
+job_resize(struct job *j, uint16_t rows, uint16_t cols)
+{
+	if (j->state == JOB_RUNNING && !j->child.exited) {
+		exec_resize(&j->child, rows, cols);
+	}
+}
+
+void
 job_signal(struct job *j, int sig)
 {
 	/* Until exit is reported the leader is at worst a zombie: its pgid
@@ -348,6 +358,12 @@ job_abort(struct job *j)
 	 * open until the group is gone (no half script ever runs). */
 	close_fd(&j->child.out_fd);
 	close_fd(&j->child.err_fd);
+	/* A terminal whose user has gone is hung up, as sshd's is: an
+	 * interactive shell ignores TERM but leaves on HUP, and passes it
+	 * to the jobs it started in groups of their own. */
+	if (j->child.pty && !j->child.exited) {
+		exec_signal(&j->child, SIGHUP);
+	}
 	if (!j->child.exited && !j->stopping) {
 		stop(j);
 	}
@@ -517,7 +533,8 @@ finish(struct job *j)
 	 * The look waits for the next turn of the loop, so that exit is on
 	 * its way first. */
 	begin_stopping(j, j->stopping ? STOP_GROUP :
-	    j->child.in_fd != -1 ? STOP_HOLDERS : STOP_NONE);
+	    j->child.in_fd != -1 && !j->child.pty ? STOP_HOLDERS :
+	    STOP_NONE);
 	return report_exit(j, j->how, j->code);
 }
 
