@@ -211,6 +211,9 @@ read_filtered(struct conn *c, uint8_t *p, size_t want)
 	ssize_t	r;
 
 	/* The filter may add one byte to what it is given. */
+	if (want < 2) {
+		return FILTER_NOTHING;	/* conn_pollfds waits for 2 */
+	}
 	want = want - 1 < sizeof(in) ? want - 1 : sizeof(in);
 	do {
 		r = read(c->p.in_fd, in, want);

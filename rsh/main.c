@@ -24,7 +24,6 @@
 #include "config.h"
 #include "conn.h"
 #include "dgram.h"
-#include "escape.h"
 #include "json.h"
 #include "keygen.h"
 #include "opts.h"
@@ -121,46 +120,6 @@ block_signals(int winch)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-/*
- * A terminal request: the PTY flag, the size of our terminal (when stdin
- * is one) and TERM, unless -e gave one.  env (NULL-terminated, the
- * caller's to free) replaces e's list when TERM is added.
- */
-static int
-add_pty(struct wire_exec *e, char ***env)
-{
-	const char	*term = getenv("TERM");
-	uint16_t	 rows, cols;
-
-	e->flags |= EXEC_FLAG_PTY;
-	if (isatty(0) && term_size(0, &rows, &cols) == 0) {
-		e->has_pty_size = 1;
-		e->rows = rows;
-		e->cols = cols;
-	}
-	/* A TERM longer than any terminfo name is no terminal's. */
-	if (term == NULL || term[0] == '\0' || strlen(term) > 256) {
-		return 0;
-	}
-	for (size_t i = 0; i < e->envc; i++) {
-		if (strncmp(e->env[i], "TERM=", 5) == 0) {
-			return 0;
-		}
-	}
-	if ((*env = calloc(e->envc + 2, sizeof(char *))) == NULL) {
-		return -1;
-	}
-	memcpy(*env, e->env, e->envc * sizeof(char *));
-	if (asprintf(&(*env)[e->envc], "TERM=%s", term) == -1) {
-		free(*env);
-		*env = NULL;
-		return -1;
-	}
-	e->env = *env;
-	e->envc++;
-	return 0;
-}
-
 /* The EXEC: a shell command line (like ssh) or, with -x, an argv; on a
  * terminal without a command, no ARG (a login shell). */
 static char *
@@ -223,54 +182,6 @@ run_udp(const struct target *t, const struct opts *o, const struct key *k,
 	return dgram_run(&d, e, r);
 }
 
-/* stdin on a terminal session: ssh's escapes; "~?" is answered here. */
-static int
-filter_escapes(void *ctx, const uint8_t *in, size_t n, uint8_t *out,
-    size_t *outlen)
-{
-	struct escape	*esc = ctx;
-	size_t		 o = 0, len, used;
-
-	while (n > 0) {
-		/* After the first call nothing is held: the room suffices. */
-		switch (escape_scan(esc, in, n, out + o, &len, &used)) {
-		case ESCAPE_DISCONNECT:
-			*outlen = o + len;
-			return -1;
-		case ESCAPE_HELP:
-			(void)netio_write_full(2, escape_help,
-			    strlen(escape_help));
-			break;
-		default:
-			break;
-		}
-		o += len;
-		in += used;
-		n -= used;
-	}
-	*outlen = o;
-	return 0;
-}
-
-/* The session on our terminal: raw mode and escapes; 1 when raw. */
-static int
-terminal_session(struct conn_params *p, struct escape *esc, struct sink *s)
-{
-	if (!isatty(0)) {
-		return 0;	/* -tt: no local terminal to look after */
-	}
-	escape_init(esc);
-	p->in_filter = filter_escapes;
-	p->filter_ctx = esc;
-	if (term_raw(0) == -1) {
-		sink_msg(s, SINK_WARN | SINK_NOHOST, "cannot put the terminal "
-		    "in raw mode: %s", strerror(errno));
-		return 0;
-	}
-	s->raw = isatty(2);
-	return 1;
-}
-
 /* TCP: one command, or (cmd NULL) line mode. */
 static int
 run_tcp(const struct target *t, const struct opts *o, const struct key *k,
@@ -278,7 +189,7 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 {
 	struct conn_params	 p;
 	struct conn		*c;
-	struct escape		 esc;
+	struct term_session	 ts;
 	int			 sigfd, status = RSH_EXIT_FAILURE;
 	int			 pty = (e->flags & EXEC_FLAG_PTY) != 0;
 
@@ -299,7 +210,7 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 		return RSH_EXIT_FAILURE;
 	}
 	if (pty && !(e->flags & EXEC_FLAG_NO_STDIN)) {
-		(void)terminal_session(&p, &esc, s);
+		(void)term_session(&p, &ts, s);
 	}
 	if ((c = conn_new(&p, s)) == NULL) {
 		term_restore();
@@ -414,7 +325,7 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 	/* Only -x and a login shell (no ARG) need no command line. */
 	if ((!o->argv_mode && !(pty && argc - o->argi == 1) &&
 	    line == NULL) ||
-	    (pty && add_pty(&e, &env) == -1)) {
+	    (pty && term_request(&e, &env) == -1)) {
 		fprintf(stderr, "rsh: out of memory\n");
 		free(line);
 		json_free(&json);
@@ -428,7 +339,7 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 	}
 	free(line);
 	if (env != NULL) {
-		free(env[e.envc - 1]);	/* the TERM add_pty made */
+		free(env[e.envc - 1]);	/* the TERM term_request made */
 		free(env);
 	}
 	json_free(&json);

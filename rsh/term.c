@@ -1,19 +1,27 @@
 /*
- * term: raw mode and its undoing.  The saved mode lives in statics so
- * that a signal handler can put it back: tcsetattr() is async-signal-
- * safe.  INT, TERM, HUP and QUIT never get here (rsh reads them from a
- * signalfd and ends the session, which restores); the handlers are for
- * the signals that would kill rsh on the spot.
+ * term: a terminal session's local side: the request, raw mode and its
+ * undoing, the escapes.  The saved mode lives in statics so that a signal
+ * handler can put it back: tcsetattr() is async-signal-safe.  INT, TERM,
+ * HUP and QUIT never get there (rsh reads them from a signalfd and ends
+ * the session, which restores); the handlers are for the signals that
+ * would kill rsh on the spot.
  */
 #include <sys/ioctl.h>
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "netio.h"
+#include "wire.h"
+
+#include "conn.h"
+#include "escape.h"
+#include "sink.h"
 #include "term.h"
 
 static struct termios		saved;
@@ -115,3 +123,88 @@ term_size(int fd, uint16_t *rows, uint16_t *cols)
 	*cols = ws.ws_col;
 	return 0;
 }
+
+int
+term_request(struct wire_exec *e, char ***env)
+{
+	const char	*term = getenv("TERM");
+	uint16_t	 rows, cols;
+
+	e->flags |= EXEC_FLAG_PTY;
+	if (isatty(0) && term_size(0, &rows, &cols) == 0) {
+		e->has_pty_size = 1;
+		e->rows = rows;
+		e->cols = cols;
+	}
+	/* A TERM longer than any terminfo name is no terminal's. */
+	if (term == NULL || term[0] == '\0' || strlen(term) > 256) {
+		return 0;
+	}
+	for (size_t i = 0; i < e->envc; i++) {
+		if (strncmp(e->env[i], "TERM=", 5) == 0) {
+			return 0;
+		}
+	}
+	if ((*env = calloc(e->envc + 2, sizeof(char *))) == NULL) {
+		return -1;
+	}
+	memcpy(*env, e->env, e->envc * sizeof(char *));
+	if (asprintf(&(*env)[e->envc], "TERM=%s", term) == -1) {
+		free(*env);
+		*env = NULL;
+		return -1;
+	}
+	e->env = *env;
+	e->envc++;
+	return 0;
+}
+
+/* stdin on a terminal session: ssh's escapes; "~?" is answered here. */
+static int
+filter_escapes(void *ctx, const uint8_t *in, size_t n, uint8_t *out,
+    size_t *outlen)
+{
+	struct escape	*esc = ctx;
+	size_t		 o = 0, len, used;
+
+	while (n > 0) {
+		/* After the first call nothing is held: the room suffices. */
+		switch (escape_scan(esc, in, n, out + o, &len, &used)) {
+		case ESCAPE_DISCONNECT:
+			*outlen = o + len;
+			return -1;
+		case ESCAPE_HELP:
+			(void)netio_write_full(2, escape_help,
+			    strlen(escape_help));
+			break;
+		default:
+			break;
+		}
+		o += len;
+		in += used;
+		n -= used;
+	}
+	*outlen = o;
+	return 0;
+}
+
+int
+term_session(struct conn_params *p, struct term_session *ts, struct sink *s)
+{
+	struct escape *esc = &ts->esc;
+
+	if (!isatty(0)) {
+		return 0;	/* -tt: no local terminal to look after */
+	}
+	escape_init(esc);
+	p->in_filter = filter_escapes;
+	p->filter_ctx = esc;
+	if (term_raw(0) == -1) {
+		sink_msg(s, SINK_WARN | SINK_NOHOST, "cannot put the terminal "
+		    "in raw mode: %s", strerror(errno));
+		return 0;
+	}
+	s->raw = isatty(2);
+	return 1;
+}
+
