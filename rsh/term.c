@@ -207,4 +207,3 @@ term_session(struct conn_params *p, struct term_session *ts, struct sink *s)
 	s->raw = isatty(2);
 	return 1;
 }
-
