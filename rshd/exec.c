@@ -32,12 +32,13 @@
 
 #include "exec.h"
 #include "plan.h"
+#include "pty.h"
 #include "reaper.h"
 
 #define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
 
-enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS, STAGE_CHDIR,
-	STAGE_EXEC };
+enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS,
+	STAGE_CHDIR, STAGE_EXEC };
 
 /* What the child tells the parent when it cannot exec. */
 struct exec_failure {
@@ -171,51 +172,6 @@ make_pipes(const struct exec_plan *p, int in[2], int out[2], int err[2])
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * A pseudo-terminal in the pipes' places: the child gets the slave on 1
- * and 2 and, unless NO_STDIN says /dev/null, on 0; we keep the master
- * (out[0]) and, for stdin, a duplicate of it (in[1]), so that the end of
- * stdin (STDIN_EOF) closes only that, as sshd does: the terminal stays.
- * The slave is the account's, as sshd leaves it.  Returns 0, or -1 with
- * errno (every fd made is in the arrays, for the caller to close).
- */
-static int
-make_tty(const struct exec_plan *p, int in[2], int out[2], int err[2])
-{
-	char		name[64];
-	struct winsize	ws;
-
-	in[0] = in[1] = out[0] = out[1] = err[0] = err[1] = -1;
-	if ((out[0] = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
-	    grantpt(out[0]) == -1 || unlockpt(out[0]) == -1 ||
-	    ptsname_r(out[0], name, sizeof(name)) != 0 ||
-	    (out[1] = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
-		return -1;
-	}
-	if (p->rows != 0 && p->cols != 0) {
-		memset(&ws, 0, sizeof(ws));
-		ws.ws_row = p->rows;
-		ws.ws_col = p->cols;
-		if (ioctl(out[0], TIOCSWINSZ, &ws) == -1) {
-			return -1;
-		}
-	}
-	/* rshd not root (hence not switching) may not be in group tty. */
-	if ((fchown(out[1], p->uid, p->tty_gid) == -1 && p->change_ids) ||
-	    fchmod(out[1], p->tty_mode) == -1) {
-		return -1;
-	}
-	if ((err[1] = fcntl(out[1], F_DUPFD_CLOEXEC, 3)) == -1) {
-		return -1;
-	}
-	if (p->no_stdin) {
-		in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	} else if ((in[0] = fcntl(out[1], F_DUPFD_CLOEXEC, 3)) != -1) {
-		in[1] = fcntl(out[0], F_DUPFD_CLOEXEC, 3);
-	}
-	return in[0] == -1 || (!p->no_stdin && in[1] == -1) ? -1 : 0;
 }
 
 static void
@@ -370,7 +326,7 @@ exec_spawn(const struct exec_plan *p, struct child *c, char *msg,
 	*code = 255;
 	memset(c, 0, sizeof(*c));
 	c->pidfd = c->in_fd = c->out_fd = c->err_fd = -1;
-	if (p->pty ? make_tty(p, in, out, err) == -1 :
+	if (p->pty ? pty_make(p, in, out, err) == -1 :
 	    make_pipes(p, in, out, err) == -1) {
 		snprintf(msg, msglen, "cannot make %s: %s", p->pty ?
 		    "a pseudo-terminal" : "pipes", strerror(errno));
@@ -463,15 +419,9 @@ exec_reap(struct child *c, int *how, int *code)
 void
 exec_resize(const struct child *c, uint16_t rows, uint16_t cols)
 {
-	struct winsize ws;
-
-	if (!c->pty || c->out_fd == -1) {
-		return;
+	if (c->pty && c->out_fd != -1) {
+		(void)pty_resize(c->out_fd, rows, cols);
 	}
-	memset(&ws, 0, sizeof(ws));
-	ws.ws_row = rows;
-	ws.ws_col = cols;
-	(void)ioctl(c->out_fd, TIOCSWINSZ, &ws);
 }
 
 void
