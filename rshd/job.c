@@ -39,7 +39,8 @@
 /* What the stop sequence after exit or abort stops. */
 enum {
 	STOP_NONE,	/* nothing: reap the leader and close */
-	STOP_GROUP,	/* the whole group (time limit, shutdown, abort) */
+	STOP_GROUP,	/* the whole group, on a terminal the session (time
+			 * limit, shutdown, abort) */
 	STOP_HOLDERS	/* only what still holds the command's stdin */
 };
 
@@ -295,13 +296,27 @@ job_signal(struct job *j, int sig)
 	}
 }
 
+/*
+ * What a stop signals: the command's group and, on a terminal, its whole
+ * session, since an interactive shell puts each of its jobs in a group of
+ * its own (the leader's pid, kept a zombie, is the session's id too).
+ */
+static void
+signal_all(const struct job *j, int sig)
+{
+	exec_signal(&j->child, sig);
+	if (j->child.pty && j->child.pid > 1) {
+		pgroup_signal_session(j->child.pid, sig);
+	}
+}
+
 /* TERM now (and CONT: a stopped process must see it), KILL later. */
 static void
 stop(struct job *j)
 {
 	j->stopping = 1;
-	exec_signal(&j->child, SIGTERM);
-	exec_signal(&j->child, SIGCONT);
+	signal_all(j, SIGTERM);
+	signal_all(j, SIGCONT);
 	j->kill_at = netio_now_ms() + j->lim.kill_grace_ms;
 }
 
@@ -362,7 +377,7 @@ job_abort(struct job *j)
 	 * interactive shell ignores TERM but leaves on HUP, and passes it
 	 * to the jobs it started in groups of their own. */
 	if (j->child.pty && !j->child.exited) {
-		exec_signal(&j->child, SIGHUP);
+		signal_all(j, SIGHUP);
 	}
 	if (!j->child.exited && !j->stopping) {
 		stop(j);
@@ -492,7 +507,7 @@ running_timers(struct job *j)
 	if (j->kill_at != 0 && now >= j->kill_at) {
 		/* The group too, when the leader died of TERM and others not:
 		 * its zombie keeps the group id ours. */
-		exec_signal(&j->child, SIGKILL);
+		signal_all(j, SIGKILL);
 		j->kill_at = 0;
 	}
 	if (j->child.exited && now >= j->drain_until &&
@@ -553,7 +568,7 @@ static void
 stop_signal(struct job *j, int sig, const pid_t *pids, int n)
 {
 	if (j->must_stop != STOP_HOLDERS) {
-		exec_signal(&j->child, sig);
+		signal_all(j, sig);
 		return;
 	}
 	for (int i = 0; i < n && i < MAXHOLDERS; i++) {
@@ -577,7 +592,9 @@ still_there(struct job *j, pid_t *pids)
 		return pgroup_holders(j->child.pid, j->stdin_ino, pids,
 		    MAXHOLDERS);
 	}
-	return pgroup_has_runner(j->child.pid, j->last_look);
+	return j->child.pty ?
+	    pgroup_session_has_runner(j->child.pid, j->last_look) :
+	    pgroup_has_runner(j->child.pid, j->last_look);
 }
 
 /* One look at a stopping group, and what follows from it. */

@@ -156,6 +156,20 @@ print(p.hex())' "$1"
 	wait_until "! marked_alive '$m'" 10
 }
 
+@test "a time limit on a login shell stops its jobs too, each in a group of its own" {
+	local m
+	m=$(unique_marker)
+	# bash ignores TERM and puts the job in a process group of its own:
+	# the stop takes the terminal's whole session.
+	run -0 drive "send:sh -c 'sleep 300; : $m' & echo bg-\$((6*7))\\r" \
+	    'expect:bg-(42)' exit modes -- -m 2 127.0.0.1
+	assert_line 'MATCH 42'
+	assert_line --regexp '^EXIT (137|143)$'
+	assert_line 'MODES same'
+	wait_until "! marked_alive '$m'" 10
+	assert_rshd_at_baseline
+}
+
 @test "a SIGNAL stops a PTY command and its group" {
 	local m
 	m=$(unique_marker)
