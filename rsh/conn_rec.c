@@ -197,7 +197,7 @@ flush:
 
 #define TERM_READ	4096	/* a terminal's input, read at once */
 #define FILTER_DROP	(-2)	/* the filter drops the connection */
-#define FILTER_NOTHING	(-3)	/* all of it was taken by the filter */
+#define FILTER_NOTHING	(-3)	/* the filter took all of it */
 
 /*
  * Reads stdin through the filter into p (room for want bytes, at least

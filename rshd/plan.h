@@ -31,7 +31,7 @@ struct exec_plan {
 	int		  pty;
 	uint16_t	  rows, cols;	/* its size; 0: the kernel's */
 	gid_t		  tty_gid;	/* the terminal's group (tty) */
-	mode_t		  tty_mode;	/* 0620, or 0600 without that group */
+	mode_t		  tty_mode;	/* 0620; 0600 without group tty */
 	char		 *login;	/* "-sh", a login shell's argv[0] */
 };
 
