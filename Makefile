@@ -87,8 +87,10 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBRSH	 = $(BUILD)/lib/librsh.a
-# rshd's modules without main, for the unit tests of its pure parsers.
+# rshd's and rsh's modules without main, for the unit tests of their pure
+# parts.
 LIBRSHD	 = $(BUILD)/lib/librshd.a
+LIBRSHC	 = $(BUILD)/lib/librshc.a
 STAMP	 = build/.deps-ok
 
 # Debian packages: to build, and to run the tests.
@@ -134,15 +136,19 @@ $(LIBRSHD): $(filter-out %/rshd/main.o,$(RSHD_OBJ))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBRSHC): $(filter-out %/rsh/main.o,$(RSH_OBJ))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/rshd: $(RSHD_OBJ) $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSHD_OBJ) $(LIBRSH) $(LIBS)
 
 $(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH) $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBRSHD) $(LIBRSH)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBRSHD) $(LIBRSHC) $(LIBRSH)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSHD) $(LIBRSH) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSHD) $(LIBRSHC) $(LIBRSH) $(LIBS)
 
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBRSH)
 	@mkdir -p $(@D)

@@ -365,9 +365,11 @@ conn_pollfds(struct conn *c, struct pollfd *pfd)
 		pfd[n].fd = c->fd;
 		pfd[n++].events = POLLIN | (c->out.len > 0 ? POLLOUT : 0);
 	}
-	/* Stdin waits while the queue is full: the socket sets the pace. */
+	/* Stdin waits while the queue is full: the socket sets the pace.
+	 * A filter may add a byte (a held '~'), so it needs 2 of credit. */
 	if (c->state == ST_OPEN && c->cmd == CMD_STARTED && c->stdin_open &&
-	    c->credit > 0 && c->out.len < WIRE_MAXRECORD) {
+	    c->credit > (c->p.in_filter != NULL ? 1U : 0U) &&
+	    c->out.len < WIRE_MAXRECORD) {
 		pfd[n].fd = c->p.in_fd;
 		pfd[n++].events = POLLIN;
 	}

@@ -14,6 +14,8 @@
 #define RSH_CONN_H
 
 #include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "keys.h"
 #include "sink.h"
@@ -32,6 +34,20 @@ struct conn_params {
 	int			 retries;	/* "busy" refusals to retry */
 	const char		*max_time;	/* -m as given, or NULL */
 	int			 in_fd;		/* stdin to forward, or -1 */
+	/*
+	 * A terminal session (the EXEC asks for a PTY): a signal to rsh
+	 * ends it instead of being forwarded, WINCH goes out on resize.
+	 */
+	int			 pty;
+	/*
+	 * When not NULL, what is read from in_fd passes through it before
+	 * it is sent (a terminal's escapes): n bytes in, up to n + 1 out in
+	 * out, *outlen set; 0, or -1 to drop the connection (said by the
+	 * connection, exit 255).
+	 */
+	int	(*in_filter)(void *ctx, const uint8_t *in, size_t n,
+		    uint8_t *out, size_t *outlen);
+	void			*filter_ctx;
 };
 
 struct conn;
@@ -76,6 +92,10 @@ void	conn_events(struct conn *c, const struct pollfd *pfd, int n);
  * with 128 + sig.
  */
 void	conn_signal(struct conn *c, int sig);
+
+/* The terminal of a PTY command has a new size: a WINCH record once its
+ * EXEC is on its way; nothing otherwise. */
+void	conn_resize(struct conn *c, uint16_t rows, uint16_t cols);
 
 /* 1 while a command is under way or the connection is being made. */
 int	conn_busy(const struct conn *c);

@@ -195,6 +195,39 @@ flush:
 	}
 }
 
+#define TERM_READ	4096	/* a terminal's input, read at once */
+#define FILTER_DROP	(-2)	/* the filter drops the connection */
+#define FILTER_NOTHING	(-3)	/* the filter took all of it */
+
+/*
+ * Reads stdin through the filter into p (room for want bytes, at least
+ * 2): what read() returns, or FILTER_DROP or FILTER_NOTHING.
+ */
+static ssize_t
+read_filtered(struct conn *c, uint8_t *p, size_t want)
+{
+	uint8_t	in[TERM_READ];
+	size_t	outlen = 0;
+	ssize_t	r;
+
+	/* The filter may add one byte to what it is given. */
+	if (want < 2) {
+		return FILTER_NOTHING;	/* conn_pollfds waits for 2 */
+	}
+	want = want - 1 < sizeof(in) ? want - 1 : sizeof(in);
+	do {
+		r = read(c->p.in_fd, in, want);
+	} while (r == -1 && errno == EINTR);
+	if (r <= 0) {
+		return r;
+	}
+	if (c->p.in_filter(c->p.filter_ctx, in, (size_t)r, p,
+	    &outlen) == -1) {
+		return FILTER_DROP;
+	}
+	return outlen == 0 ? FILTER_NOTHING : (ssize_t)outlen;
+}
+
 void
 conn_rec_stdin(struct conn *c)
 {
@@ -207,9 +240,21 @@ conn_rec_stdin(struct conn *c)
 	if ((rec = buf_reserve(&c->out, want + WIRE_OVERHEAD)) == NULL) {
 		return;		/* the socket drains the queue first */
 	}
-	do {
-		r = read(c->p.in_fd, rec + WIRE_PAYLOADOFF, want);
-	} while (r == -1 && errno == EINTR);
+	if (c->p.in_filter != NULL) {
+		r = read_filtered(c, rec + WIRE_PAYLOADOFF, want);
+		if (r == FILTER_DROP) {
+			conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
+			    "connection closed (~.)");
+			return;
+		}
+		if (r == FILTER_NOTHING) {
+			return;
+		}
+	} else {
+		do {
+			r = read(c->p.in_fd, rec + WIRE_PAYLOADOFF, want);
+		} while (r == -1 && errno == EINTR);
+	}
 	if (r == -1 && errno == EAGAIN) {
 		return;
 	}
@@ -268,6 +313,14 @@ conn_signal(struct conn *c, int sig)
 		    "interrupted" : "interrupted before the command started");
 		return;
 	}
+	if (c->p.pty) {
+		/* ^C on a terminal is a byte; a signal to rsh itself (its
+		 * terminal gone, a kill) ends the session, as with ssh: the
+		 * server hangs the remote terminal up. */
+		conn_fail(c, 128 + sig, 0, "terminal session ended by signal "
+		    "%d", sig);
+		return;
+	}
 	if (++c->interrupts >= MAX_INTERRUPTS) {
 		conn_fail(c, 128 + sig, 0, "giving up on the command after %d "
 		    "signals", c->interrupts);
@@ -280,4 +333,18 @@ conn_signal(struct conn *c, int sig)
 	default: s = WIRE_SIG_TERM; break;
 	}
 	(void)conn_send(c, REC_SIGNAL, &s, 1);
+}
+
+void
+conn_resize(struct conn *c, uint16_t rows, uint16_t cols)
+{
+	uint8_t p[4];
+
+	if (!c->p.pty || c->cmd == CMD_NONE || c->tx == NULL ||
+	    c->state == ST_CLOSED) {
+		return;
+	}
+	wire_put16(p, rows);
+	wire_put16(p + 2, cols);
+	(void)conn_send(c, REC_WINCH, p, sizeof(p));
 }

@@ -31,6 +31,7 @@
 #include "run.h"
 #include "sink.h"
 #include "target.h"
+#include "term.h"
 
 /* The Makefile sets it; tools run without the Makefile's flags need one. */
 #ifndef RSH_VERSION
@@ -99,8 +100,9 @@ stdin_is_devnull(void)
 	    stat("/dev/null", &null) == 0 && in.st_rdev == null.st_rdev;
 }
 
+/* The signals rsh reads from a signalfd; with a terminal, SIGWINCH too. */
 static int
-block_signals(void)
+block_signals(int winch)
 {
 	sigset_t set;
 
@@ -109,15 +111,19 @@ block_signals(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
+	if (winch) {
+		sigaddset(&set, SIGWINCH);
+	}
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
 		return -1;
 	}
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-/* The EXEC: a shell command line (like ssh) or, with -x, an argv. */
+/* The EXEC: a shell command line (like ssh) or, with -x, an argv; on a
+ * terminal without a command, no ARG (a login shell). */
 static char *
-build_exec(const struct opts *o, int argc, char **argv,
+build_exec(const struct opts *o, int argc, char **argv, int pty,
     struct wire_exec *e, char **shell_argv)
 {
 	char	*line = NULL;
@@ -133,7 +139,7 @@ build_exec(const struct opts *o, int argc, char **argv,
 		e->has_timeout = 1;
 		e->timeout_ms = o->timeout_ms;
 	}
-	if (o->argv_mode) {
+	if (o->argv_mode || (pty && argc == 0)) {
 		e->argv = argv;
 		e->argc = (size_t)argc;
 		return NULL;
@@ -183,7 +189,9 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 {
 	struct conn_params	 p;
 	struct conn		*c;
+	struct term_session	 ts;
 	int			 sigfd, status = RSH_EXIT_FAILURE;
+	int			 pty = (e->flags & EXEC_FLAG_PTY) != 0;
 
 	memset(&p, 0, sizeof(p));
 	p.host = t->connect;
@@ -196,11 +204,16 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 	p.retries = o->retries;
 	p.max_time = o->max_time;
 	p.in_fd = lines ? -1 : 0;
-	if ((sigfd = block_signals()) == -1) {
+	p.pty = pty;
+	if ((sigfd = block_signals(pty && isatty(0))) == -1) {
 		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
 		return RSH_EXIT_FAILURE;
 	}
+	if (pty && !(e->flags & EXEC_FLAG_NO_STDIN)) {
+		(void)term_session(&p, &ts, s);
+	}
 	if ((c = conn_new(&p, s)) == NULL) {
+		term_restore();
 		fprintf(stderr, "rsh: out of memory\n");
 		close(sigfd);
 		return RSH_EXIT_FAILURE;
@@ -214,6 +227,8 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 	} else {
 		status = conn_result(c)->status;
 	}
+	term_restore();
+	s->raw = 0;
 	if (conn_result(c)->sigpipe) {
 		status = -SIGPIPE;
 	}
@@ -233,20 +248,49 @@ keygen_main(const struct opts *o, int argc)
 	    0 : RSH_EXIT_FAILURE;
 }
 
+/*
+ * A pseudo-terminal, as ssh decides: -T never; -tt always; -t, or no
+ * command, when stdin is a terminal (and not given up with -n).
+ * Returns 1 or 0, or -1 (said).
+ */
+static int
+want_pty(const struct opts *o, int nocmd)
+{
+	int term = !o->no_stdin && isatty(0);
+
+	if (o->tty > 0 && o->no_tty) {
+		fprintf(stderr, "rsh: -t and -T contradict each other\n");
+		return -1;
+	}
+	if (o->tty > 0 && o->udp) {
+		fprintf(stderr, "rsh: a pseudo-terminal (-t) needs TCP; drop "
+		    "-u\n");
+		return -1;
+	}
+	if (o->no_tty || o->udp) {
+		return 0;
+	}
+	if (o->tty == 1 && !term && !o->quiet) {
+		fprintf(stderr, "rsh: standard input is not a terminal, so "
+		    "no pseudo-terminal (-tt forces one)\n");
+	}
+	return o->tty >= 2 || ((o->tty == 1 || nocmd) && term);
+}
+
 /* Checks the operands and the mode; 0, or -1 (said). */
 static int
-check_mode(struct opts *o, int argc, int *lines)
+check_mode(struct opts *o, int argc, int *lines, int *pty)
 {
+	int nocmd = argc - o->argi == 1;
+
 	if (argc - o->argi < 1) {
 		opts_usage(stderr);
 		return -1;
 	}
-	*lines = argc - o->argi == 1;
-	if (*lines && isatty(0)) {
-		fprintf(stderr, "rsh: interactive sessions are not supported "
-		    "yet; give a command, or commands on standard input\n");
+	if ((*pty = want_pty(o, nocmd)) == -1) {
 		return -1;
 	}
+	*lines = nocmd && !*pty;
 	if (*lines && o->udp) {
 		fprintf(stderr, "rsh: commands on standard input need TCP; "
 		    "drop -u\n");
@@ -260,15 +304,15 @@ check_mode(struct opts *o, int argc, int *lines)
 
 static int
 run(struct opts *o, int argc, char **argv, const struct target *t,
-    const struct key *k)
+    const struct key *k, int lines, int pty)
 {
 	struct output		 plain;
 	struct json		 json;
 	struct sink		*s;
 	struct wire_exec	 e;
 	struct sink_result	 r;
-	char			*shell_argv[2], *line;
-	int			 lines = argc - o->argi == 1, status;
+	char			*shell_argv[2], *line, **env = NULL;
+	int			 status;
 
 	output_init(&plain, t->display);
 	json_init(&json, t->display, t->host, (unsigned)atoi(t->port),
@@ -276,10 +320,15 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 	s = o->json ? &json.s : &plain.s;
 	s->verbose = o->verbose;
 	s->quiet = o->quiet;
-	line = build_exec(o, argc - o->argi - 1, argv + o->argi + 1, &e,
+	line = build_exec(o, argc - o->argi - 1, argv + o->argi + 1, pty, &e,
 	    shell_argv);
-	if (!o->argv_mode && !lines && line == NULL) {
+	/* Only -x and a login shell (no ARG) need no command line. */
+	if ((!o->argv_mode && !(pty && argc - o->argi == 1) &&
+	    line == NULL) ||
+	    (pty && term_request(&e, &env) == -1)) {
 		fprintf(stderr, "rsh: out of memory\n");
+		free(line);
+		json_free(&json);
 		return RSH_EXIT_FAILURE;
 	}
 	if (o->udp) {
@@ -289,6 +338,10 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 		status = run_tcp(t, o, k, s, &e, lines);
 	}
 	free(line);
+	if (env != NULL) {
+		free(env[e.envc - 1]);	/* the TERM term_request made */
+		free(env);
+	}
 	json_free(&json);
 	return status;
 }
@@ -301,7 +354,7 @@ main(int argc, char **argv)
 	struct keyring	*keys = NULL;
 	const struct key *k;
 	char		 err[1024];
-	int		 lines, status = RSH_EXIT_FAILURE;
+	int		 lines, pty, status = RSH_EXIT_FAILURE;
 
 	if (opts_parse(argc, argv, &o) == -1) {
 		if (o.help == -1) {
@@ -322,7 +375,7 @@ main(int argc, char **argv)
 		status = keygen_main(&o, argc);
 		goto out;
 	}
-	if (check_mode(&o, argc, &lines) == -1) {
+	if (check_mode(&o, argc, &lines, &pty) == -1) {
 		goto out;
 	}
 	if (stdio_closed() || (!lines && stdin_is_devnull())) {
@@ -341,10 +394,11 @@ main(int argc, char **argv)
 		    t.keypath);
 		goto out;
 	}
-	status = run(&o, argc, argv, &t, k);
+	status = run(&o, argc, argv, &t, k, lines, pty);
 out:
 	keys_free(keys);
 	opts_free(&o);
+	term_restore();
 	if (status == -SIGPIPE) {
 		/* Our reader is gone: end as any writer to a closed pipe. */
 		signal(SIGPIPE, SIG_DFL);

@@ -21,7 +21,7 @@ enum { OPT_KEYGEN = 256, OPT_MAX_REPLY, OPT_JSON, OPT_CONNECT_TIMEOUT,
 void
 opts_usage(FILE *f)
 {
-	fputs("usage: rsh [-nquvx] [-d DIR] [-e NAME=value] [-F FILE] "
+	fputs("usage: rsh [-nqTtuvx] [-d DIR] [-e NAME=value] [-F FILE] "
 	    "[-k KEYFILE] [-m TIME]\n"
 	    "           [-o KEYWORD=value] [-p PORT] [--connect-timeout TIME] "
 	    "[--json]\n"
@@ -41,6 +41,11 @@ opts_usage(FILE *f)
 	    "  -o KEYWORD=value    a config setting (see rsh_config(5))\n"
 	    "  -p PORT             port (default 2222)\n"
 	    "  -q                  quiet: no warnings from rsh itself\n"
+	    "  -T                  no pseudo-terminal, not even without "
+	    "COMMAND\n"
+	    "  -t                  a pseudo-terminal for COMMAND when stdin "
+	    "is one;\n"
+	    "                      -tt: even when it is not\n"
 	    "  -u                  over UDP (one datagram each way)\n"
 	    "  -v                  verbose: the steps, with timings\n"
 	    "  -x                  run the arguments as argv, without a shell\n"
@@ -54,9 +59,11 @@ opts_usage(FILE *f)
 	    "-o FILE (mode 0600)\n"
 	    "  -h, --help          this text;  -V, --version  the version\n"
 	    "\n"
-	    "Without COMMAND and with standard input not a terminal, each "
-	    "line of\nstandard input is a command, run in turn on one "
-	    "connection.\n", f);
+	    "Without COMMAND and with standard input a terminal: a login "
+	    "shell on a\npseudo-terminal; '~.' at the start of a line drops "
+	    "the connection, '~?'\nlists the escapes.  Without COMMAND and "
+	    "with standard input not a terminal,\neach line of standard "
+	    "input is a command, run in turn on one connection.\n", f);
 }
 
 int
@@ -171,6 +178,8 @@ short_opt(int ch, const char *arg, struct opts *o)
 		o->port = arg;
 		return opts_port(arg) != -1 ? 0 : bad("invalid port '%s'", arg);
 	case 'q': o->quiet = 1; return 0;
+	case 'T': o->no_tty = 1; return 0;
+	case 't': o->tty++; return 0;
 	case 'u': o->udp = 1; return 0;
 	case 'v': o->verbose = 1; return 0;
 	case 'x': o->argv_mode = 1; return 0;
@@ -204,7 +213,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	if (o->cfg == NULL || o->env == NULL) {
 		return bad("%s", "out of memory");
 	}
-	while ((ch = getopt_long(argc, argv, "+d:e:F:hk:m:no:p:quVvx",
+	while ((ch = getopt_long(argc, argv, "+d:e:F:hk:m:no:p:qTtuVvx",
 	    longopts, NULL)) != -1) {
 		if (ch == '?') {
 			o->help = -1;	/* getopt said what; usage follows */

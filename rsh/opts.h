@@ -19,6 +19,8 @@ struct opts {
 	int		  argv_mode;	/* -x */
 	int		  no_stdin;	/* -n */
 	int		  udp;		/* -u */
+	int		  tty;		/* -t: 1, -tt: 2 (force) */
+	int		  no_tty;	/* -T */
 	int		  json;		/* --json */
 	int		  verbose;	/* -v */
 	int		  quiet;	/* -q */

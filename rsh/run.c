@@ -18,8 +18,20 @@
 #include "conn.h"
 #include "run.h"
 #include "sink.h"
+#include "term.h"
 
 #define LINE_MAX_BYTES	(WIRE_MAXPAYLOAD - 64)
+
+/* Our terminal (stdin) changed size: the remote one follows. */
+static void
+resized(struct conn *c)
+{
+	uint16_t rows, cols;
+
+	if (term_size(0, &rows, &cols) == 0) {
+		conn_resize(c, rows, cols);
+	}
+}
 
 /*
  * One poll() round over c, sigfd and, when extra is not -1, that fd too.
@@ -44,7 +56,11 @@ step(struct conn *c, int sigfd, int extra)
 		struct signalfd_siginfo si;
 
 		if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			conn_signal(c, (int)si.ssi_signo);
+			if (si.ssi_signo == SIGWINCH) {
+				resized(c);
+			} else {
+				conn_signal(c, (int)si.ssi_signo);
+			}
 		}
 	}
 	conn_events(c, pfd, n);

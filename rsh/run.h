@@ -10,7 +10,8 @@
 
 /*
  * Drives c until its command has ended or the connection has; signals
- * read from sigfd are handed to it.  Returns the exit status rsh should
+ * read from sigfd are handed to it (SIGWINCH as the new size of the
+ * terminal on fd 0).  Returns the exit status rsh should
  * end with.
  */
 int	run_one(struct conn *c, int sigfd);

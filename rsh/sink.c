@@ -31,9 +31,10 @@ sink_msg(struct sink *s, int level, const char *fmt, ...)
 		return;
 	}
 	if (nohost) {
-		fprintf(stderr, "rsh: %s\n", text);
+		fprintf(stderr, "rsh: %s%s", text, s->raw ? "\r\n" : "\n");
 	} else {
-		fprintf(stderr, "rsh: %s: %s\n", s->display, text);
+		fprintf(stderr, "rsh: %s: %s%s", s->display, text,
+		    s->raw ? "\r\n" : "\n");
 	}
 }
 

@@ -71,6 +71,8 @@ struct sink {
 	const char		*display;
 	int			 verbose;	/* -v */
 	int			 quiet;		/* -q */
+	int			 raw;		/* stderr is a raw terminal:
+						 * lines end in CR LF */
 	char			 error[SINK_ERRMAX];	/* "" until an error */
 };
 

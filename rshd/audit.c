@@ -32,6 +32,7 @@ struct audit_rec {
 	char			**argv;		/* NULL: the request did not decode */
 	size_t			 argc;
 	int			 shell;
+	int			 pty;		/* on a terminal */
 };
 
 /* A line being built; once memory runs out it is NULL and stays so. */
@@ -278,6 +279,7 @@ audit_rec_new(const struct audit_origin *o, const char *keyid,
 			r->argc++;
 		}
 		r->shell = e->has_flags && (e->flags & EXEC_FLAG_SHELL);
+		r->pty = e->has_flags && (e->flags & EXEC_FLAG_PTY);
 	}
 	return r;
 fail:
@@ -314,6 +316,10 @@ add_request(struct line *l, const struct audit_rec *r)
 {
 	if (r->argv == NULL) {
 		return;
+	}
+	if (r->pty) {
+		/* An empty argv with it: the account's login shell. */
+		ADDS(l, ",\"pty\":true");
 	}
 	if (r->shell && r->argc == 1) {
 		ADDS(l, ",\"command\":");

@@ -60,6 +60,7 @@ static const struct conf_keyword keywords[] = {
 	{ "LimitNOFILE", T_INT, OFF(limit_nofile), 3, 1048576 },
 	{ "LimitNPROC", T_INT, OFF(limit_nproc), 1, 4194304 },
 	{ "LimitAS", T_SIZE, OFF(limit_as), 1 << 20, 1LL << 40 },
+	{ "PermitPTY", T_BOOL, OFF(permit_pty), 0, 1 },
 };
 
 void
@@ -68,6 +69,7 @@ conf_defaults(struct conf *c)
 	memset(c, 0, sizeof(*c));
 	c->udp = 1;
 	c->command_cgroups = 1;
+	c->permit_pty = 1;
 	c->backlog = 128;
 	c->max_conns = 256;
 	c->max_unauth = 256;

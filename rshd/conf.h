@@ -56,6 +56,7 @@ struct conf {
 	int		 limit_nofile;		/* LimitNOFILE; 0: none */
 	int		 limit_nproc;		/* LimitNPROC; 0: none */
 	long long	 limit_as;		/* LimitAS, bytes; 0: none */
+	int		 permit_pty;		/* PermitPTY */
 };
 
 /* Fills c with the defaults. */

@@ -32,12 +32,13 @@
 
 #include "exec.h"
 #include "plan.h"
+#include "pty.h"
 #include "reaper.h"
 
 #define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
 
-enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_LIMITS, STAGE_IDS, STAGE_CHDIR,
-	STAGE_EXEC, STAGE_CGROUP };
+enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS,
+	STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP };
 
 /* What the child tells the parent when it cannot exec. */
 struct exec_failure {
@@ -84,6 +85,12 @@ child_run(const struct exec_plan *p, int in, int out, int err, int cgfd,
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1) {
 		child_fail(report, STAGE_DUP);
 	}
+	/* What login_tty() does, which POSIX does not list as safe here:
+	 * the terminal on fd 1 becomes the new session's controlling one
+	 * (ioctl() is one system call). */
+	if (p->pty && ioctl(1, TIOCSCTTY, 0) == -1) {
+		child_fail(report, STAGE_TTY);
+	}
 	/* setrlimit() is one system call (prlimit64) in glibc, safe here
 	 * though POSIX does not list it. */
 	for (int i = 0; i < p->nlimits; i++) {
@@ -125,6 +132,10 @@ describe_failure(const struct exec_plan *p, const struct exec_failure *f,
 	case STAGE_CHDIR:
 		snprintf(msg, msglen, "cannot change directory to %s: %s",
 		    p->cwd, strerror(f->err));
+		break;
+	case STAGE_TTY:
+		snprintf(msg, msglen, "cannot make the pseudo-terminal the "
+		    "command's controlling terminal: %s", strerror(f->err));
 		break;
 	case STAGE_LIMITS:
 		snprintf(msg, msglen, "cannot set the command's resource "
@@ -328,16 +339,19 @@ exec_spawn(const struct exec_plan *p, int cgfd, struct child *c, char *msg,
 	*code = 255;
 	memset(c, 0, sizeof(*c));
 	c->pidfd = c->in_fd = c->out_fd = c->err_fd = -1;
-	if (make_pipes(p, in, out, err) == -1) {
-		snprintf(msg, msglen, "cannot make pipes: %s", strerror(errno));
+	if (p->pty ? pty_make(p, in, out, err) == -1 :
+	    make_pipes(p, in, out, err) == -1) {
+		snprintf(msg, msglen, "cannot make %s: %s", p->pty ?
+		    "a pseudo-terminal" : "pipes", strerror(errno));
 		goto fail;
 	}
 	fds[0] = in[0];
 	fds[1] = out[1];
 	fds[2] = err[1];
 	reaper_hold();
-	/* posix_spawn() cannot join a cgroup in the child. */
-	if ((p->change_ids || p->nlimits > 0 || cgfd != -1 ?
+	/* posix_spawn() can neither give the child a controlling terminal
+	 * nor put it in a cgroup. */
+	if ((p->change_ids || p->nlimits > 0 || p->pty || cgfd != -1 ?
 	    spawn_fork(p, fds, cgfd, &pid, msg, msglen, code) :
 	    spawn_fast(p, fds, &pid, msg, msglen, code)) == -1) {
 		reaper_release();
@@ -363,11 +377,14 @@ exec_spawn(const struct exec_plan *p, int cgfd, struct child *c, char *msg,
 	close(err[1]);
 	c->in_fd = in[1];	/* -1 when the child's stdin is /dev/null */
 	c->out_fd = out[0];
-	c->err_fd = err[0];
-	(void)fcntl(c->out_fd, F_SETPIPE_SZ, EXEC_PIPESIZE);
+	c->err_fd = err[0];	/* -1 on a terminal: 2 is the terminal */
+	c->pty = p->pty;
+	if (!p->pty) {
+		(void)fcntl(c->out_fd, F_SETPIPE_SZ, EXEC_PIPESIZE);
+	}
 	if ((c->in_fd != -1 && netio_set_nonblock(c->in_fd, 1) == -1) ||
 	    netio_set_nonblock(c->out_fd, 1) == -1 ||
-	    netio_set_nonblock(c->err_fd, 1) == -1) {
+	    (c->err_fd != -1 && netio_set_nonblock(c->err_fd, 1) == -1)) {
 		snprintf(msg, msglen, "fcntl: %s", strerror(errno));
 		exec_signal(c, SIGKILL);
 		(void)waitpid(c->pid, NULL, 0);
@@ -411,6 +428,14 @@ exec_reap(struct child *c, int *how, int *code)
 	}
 	*code = si.si_status;
 	return 1;
+}
+
+void
+exec_resize(const struct child *c, uint16_t rows, uint16_t cols)
+{
+	if (c->pty && c->out_fd != -1) {
+		(void)pty_resize(c->out_fd, rows, cols);
+	}
 }
 
 void

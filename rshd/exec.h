@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wire.h"
 
@@ -31,6 +32,8 @@ struct child {
 	int	in_fd;		/* its stdin, our write end; -1: closed */
 	int	out_fd;		/* its stdout, our read end; -1: closed */
 	int	err_fd;		/* its stderr, our read end; -1: closed */
+	int	pty;		/* on a terminal: out_fd is its master, in_fd
+				 * a duplicate of it, err_fd -1 */
 };
 
 #define EXEC_MAXLIMITS	4
@@ -87,6 +90,12 @@ int	exec_spawn(const struct exec_plan *p, int cgfd, struct child *c,
  * set, 0 if it still runs, -1 on error.
  */
 int	exec_reap(struct child *c, int *how, int *code);
+
+/*
+ * A command on a terminal: its new size (the kernel tells the terminal's
+ * foreground group with SIGWINCH).  Nothing for any other command.
+ */
+void	exec_resize(const struct child *c, uint16_t rows, uint16_t cols);
 
 /* Sends sig to the child's whole process group. */
 void	exec_signal(const struct child *c, int sig);

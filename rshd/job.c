@@ -40,7 +40,8 @@
 /* What the stop sequence after exit or abort stops. */
 enum {
 	STOP_NONE,	/* nothing: reap the leader and close */
-	STOP_GROUP,	/* the whole group (time limit, shutdown, abort) */
+	STOP_GROUP,	/* the whole group, on a terminal the session (time
+			 * limit, shutdown, abort) */
 	STOP_HOLDERS	/* only what still holds the command's stdin */
 };
 
@@ -200,7 +201,9 @@ job_start(struct job *j, const struct exec_plan *plan)
 		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
 	}
 	j->state = JOB_RUNNING;
-	if (j->child.in_fd != -1 && fstat(j->child.in_fd, &st) == 0) {
+	/* A terminal's holders are not looked for: its hangup ends them. */
+	if (!j->child.pty && j->child.in_fd != -1 &&
+	    fstat(j->child.in_fd, &st) == 0) {
 		j->stdin_ino = st.st_ino;
 	}
 	window = j->child.in_fd == -1 ? 0 : j->lim.stdin_window;
@@ -288,6 +291,14 @@ job_stdin_eof(struct job *j)
 }
 
 void
+job_resize(struct job *j, uint16_t rows, uint16_t cols)
+{
+	if (j->state == JOB_RUNNING && !j->child.exited) {
+		exec_resize(&j->child, rows, cols);
+	}
+}
+
+void
 job_signal(struct job *j, int sig)
 {
 	/* Until exit is reported the leader is at worst a zombie: its pgid
@@ -299,12 +310,20 @@ job_signal(struct job *j, int sig)
 	}
 }
 
-/* KILL to the group and, with a cgroup, to all the command started. */
+/*
+ * What a stop signals: the command's group and, on a terminal, its whole
+ * session, since an interactive shell puts each of its jobs in a group of
+ * its own (the leader's pid, kept a zombie, is the session's id too); and
+ * KILL, with a cgroup, to everything the command started.
+ */
 static void
-kill_all(struct job *j)
+signal_all(const struct job *j, int sig)
 {
-	exec_signal(&j->child, SIGKILL);
-	if (j->cg != NULL) {
+	exec_signal(&j->child, sig);
+	if (j->child.pty && j->child.pid > 1) {
+		pgroup_signal_session(j->child.pid, sig);
+	}
+	if (sig == SIGKILL && j->cg != NULL) {
 		(void)cgroup_cmd_kill(j->cg);
 	}
 }
@@ -314,8 +333,8 @@ static void
 stop(struct job *j)
 {
 	j->stopping = 1;
-	exec_signal(&j->child, SIGTERM);
-	exec_signal(&j->child, SIGCONT);
+	signal_all(j, SIGTERM);
+	signal_all(j, SIGCONT);
 	j->kill_at = netio_now_ms() + j->lim.kill_grace_ms;
 }
 
@@ -372,6 +391,12 @@ job_abort(struct job *j)
 	 * open until the group is gone (no half script ever runs). */
 	close_fd(&j->child.out_fd);
 	close_fd(&j->child.err_fd);
+	/* A terminal whose user has gone is hung up, as sshd's is: an
+	 * interactive shell ignores TERM but leaves on HUP, and passes it
+	 * to the jobs it started in groups of their own. */
+	if (j->child.pty && !j->child.exited) {
+		signal_all(j, SIGHUP);
+	}
 	if (!j->child.exited && !j->stopping) {
 		stop(j);
 	}
@@ -500,7 +525,7 @@ running_timers(struct job *j)
 	if (j->kill_at != 0 && now >= j->kill_at) {
 		/* The group too, when the leader died of TERM and others not:
 		 * its zombie keeps the group id ours. */
-		kill_all(j);
+		signal_all(j, SIGKILL);
 		j->kill_at = 0;
 	}
 	if (j->child.exited && now >= j->drain_until &&
@@ -551,7 +576,8 @@ finish(struct job *j)
 	 * The look waits for the next turn of the loop, so that exit is on
 	 * its way first. */
 	begin_stopping(j, j->stopping ? STOP_GROUP :
-	    j->child.in_fd != -1 ? STOP_HOLDERS : STOP_NONE);
+	    j->child.in_fd != -1 && !j->child.pty ? STOP_HOLDERS :
+	    STOP_NONE);
 	return report_exit(j, j->how, j->code);
 }
 
@@ -570,11 +596,7 @@ static void
 stop_signal(struct job *j, int sig, const pid_t *pids, int n)
 {
 	if (j->must_stop != STOP_HOLDERS) {
-		if (sig == SIGKILL) {
-			kill_all(j);
-		} else {
-			exec_signal(&j->child, sig);
-		}
+		signal_all(j, sig);
 		return;
 	}
 	for (int i = 0; i < n && i < MAXHOLDERS; i++) {
@@ -602,7 +624,9 @@ still_there(struct job *j, pid_t *pids)
 	if (j->cg != NULL && cgroup_cmd_populated(j->cg) == 1) {
 		return 1;
 	}
-	return pgroup_has_runner(j->child.pid, j->last_look);
+	return j->child.pty ?
+	    pgroup_session_has_runner(j->child.pid, j->last_look) :
+	    pgroup_has_runner(j->child.pid, j->last_look);
 }
 
 /* One look at a stopping group, and what follows from it. */

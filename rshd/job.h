@@ -3,7 +3,9 @@
  * worker, later a PTY session).  It owns the child, its pipes and pidfd,
  * the stdin queue and credit, the drain and OUTPUT_CUT rules, the time
  * limit and the stop sequence, and knows nothing of sockets or records:
- * it reports to a sink.  It is driven by a loop it does not own
+ * it reports to a sink.  A command on a pseudo-terminal is the same job:
+ * the terminal's master is its stdout (the terminal merges stderr) and,
+ * duplicated, its stdin.  It is driven by a loop it does not own
  * (job_pollfds, job_events, job_timeout) and never sleeps or blocks:
  * stopping a group is a sequence of timers.
  *
@@ -86,6 +88,9 @@ int	job_refuse(struct job *, uint16_t err, const char *text, int code);
 int	job_stdin(struct job *, const uint8_t *p, size_t len);
 /* The command's stdin ends once what is queued is written. */
 void	job_stdin_eof(struct job *);
+
+/* A new size for a command's terminal (WINCH); nothing without one. */
+void	job_resize(struct job *, uint16_t rows, uint16_t cols);
 
 /* Sends sig to the command's group while it runs (before exit). */
 void	job_signal(struct job *, int sig);

@@ -18,7 +18,7 @@
 
 static pthread_mutex_t	 walk_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Guarded by walk_lock: the last walk and when it started. */
-static pid_t		*groups;
+static pid_t		*groups, *sessions;	/* sorted; ngroups each */
 static size_t		 ngroups, cap;
 static long long	 walked_at_us = -1;	/* monotonic */
 static int		 walk_failed;
@@ -60,12 +60,13 @@ holds_pipe(const char *pid, ino_t ino)
 	return found;
 }
 
-/* The process group of /proc/NAME when it is not a zombie; -1 otherwise. */
-static pid_t
-runner_group(const char *name)
+/* The process group and session of /proc/NAME when it is not a zombie:
+ * 0, or -1. */
+static int
+runner_ids(const char *name, pid_t *pgid, pid_t *sid)
 {
 	char	 path[300], stat[512], state, *p;
-	int	 fd, ppid, pgrp;
+	int	 fd, ppid, pgrp, session;
 	ssize_t	 n;
 
 	snprintf(path, sizeof(path), "/proc/%s/stat", name);
@@ -74,17 +75,37 @@ runner_group(const char *name)
 	}
 	n = read(fd, stat, sizeof(stat) - 1);
 	close(fd);
-	/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
+	/* "pid (comm) state ppid pgrp session ...": comm may hold anything. */
 	if (n <= 0 || (stat[n] = '\0', p = strrchr(stat, ')')) == NULL ||
-	    sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3 ||
-	    state == 'Z' || state == 'X') {
+	    sscanf(p + 1, " %c %d %d %d", &state, &ppid, &pgrp,
+	    &session) != 4 || state == 'Z' || state == 'X') {
 		return -1;
 	}
-	return (pid_t)pgrp;
+	*pgid = (pid_t)pgrp;
+	*sid = (pid_t)session;
+	return 0;
+}
+
+/* The process group of /proc/NAME when it is not a zombie; -1 otherwise. */
+static pid_t
+runner_group(const char *name)
+{
+	pid_t pgid, sid;
+
+	return runner_ids(name, &pgid, &sid) == 0 ? pgid : -1;
+}
+
+/* The session of /proc/NAME when it is not a zombie; -1 otherwise. */
+static pid_t
+runner_session(const char *name)
+{
+	pid_t pgid, sid;
+
+	return runner_ids(name, &pgid, &sid) == 0 ? sid : -1;
 }
 
 static int
-add_group(pid_t g)
+add_ids(pid_t g, pid_t sid)
 {
 	if (ngroups == cap) {
 		size_t	 ncap = cap == 0 ? 256 : cap * 2;
@@ -94,9 +115,14 @@ add_group(pid_t g)
 			return -1;
 		}
 		groups = n;
+		if ((n = reallocarray(sessions, ncap, sizeof(*n))) == NULL) {
+			return -1;
+		}
+		sessions = n;
 		cap = ncap;
 	}
-	groups[ngroups++] = g;
+	groups[ngroups] = g;
+	sessions[ngroups++] = sid;
 	return 0;
 }
 
@@ -106,7 +132,7 @@ walk(void)
 {
 	DIR		*dir;
 	struct dirent	*de;
-	pid_t		 g;
+	pid_t		 g, sid;
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -119,20 +145,22 @@ walk(void)
 	}
 	while ((de = readdir(dir)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0]) ||
-		    (g = runner_group(de->d_name)) == -1) {
+		    runner_ids(de->d_name, &g, &sid) == -1) {
 			continue;
 		}
-		if (add_group(g) == -1) {
+		if (add_ids(g, sid) == -1) {
 			walk_failed = 1;
 			break;
 		}
 	}
 	closedir(dir);
 	qsort(groups, ngroups, sizeof(*groups), cmp_pid);
+	qsort(sessions, ngroups, sizeof(*sessions), cmp_pid);
 }
 
-int
-pgroup_has_runner(pid_t pgid, long long since_ms)
+/* id in the list (groups or sessions) of a walk no older than since_ms. */
+static int
+has_runner(pid_t id, long long since_ms, int session)
 {
 	int found;
 
@@ -142,10 +170,49 @@ pgroup_has_runner(pid_t pgid, long long since_ms)
 	if (walked_at_us < (since_ms + 1) * 1000) {
 		walk();
 	}
-	found = walk_failed || bsearch(&pgid, groups, ngroups,
-	    sizeof(*groups), cmp_pid) != NULL;
+	found = walk_failed || bsearch(&id, session ? sessions : groups,
+	    ngroups, sizeof(id), cmp_pid) != NULL;
 	pthread_mutex_unlock(&walk_lock);
 	return found;
+}
+
+int
+pgroup_has_runner(pid_t pgid, long long since_ms)
+{
+	return has_runner(pgid, since_ms, 0);
+}
+
+int
+pgroup_session_has_runner(pid_t sid, long long since_ms)
+{
+	return has_runner(sid, since_ms, 1);
+}
+
+void
+pgroup_signal_session(pid_t sid, int sig)
+{
+	DIR		*dir;
+	struct dirent	*de;
+
+	if (sid <= 1 || (dir = opendir("/proc")) == NULL) {
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		int fd;
+
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    runner_session(de->d_name) != sid ||
+		    (fd = (int)syscall(SYS_pidfd_open,
+		    (pid_t)atoi(de->d_name), 0)) == -1) {
+			continue;
+		}
+		/* The pidfd pins it: still of the session, it is ours. */
+		if (runner_session(de->d_name) == sid) {
+			(void)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+		}
+		close(fd);
+	}
+	closedir(dir);
 }
 
 int

@@ -1,6 +1,6 @@
 /*
- * pgroup: whether a command's process group still has a member that can
- * run.  The answer comes from one walk of /proc that every thread shares:
+ * pgroup: whether a command's process group (or, on a terminal, its
+ * session) still has a member that can run.  The answer comes from one walk of /proc that every thread shares:
  * with hundreds of commands being stopped at once, each asks for a walk
  * no older than it needs, and one walk answers them all.
  */
@@ -17,6 +17,18 @@
  * last check), so the answer is never older than that.
  */
 int	pgroup_has_runner(pid_t pgid, long long since_ms);
+
+/* The same for a session: a process of session sid, zombies aside. */
+int	pgroup_session_has_runner(pid_t sid, long long since_ms);
+
+/*
+ * Sends sig to every process of session sid (a terminal session: an
+ * interactive shell puts each of its jobs in a group of its own), from a
+ * fresh walk of /proc, each through a pidfd after checking that it is
+ * still of the session.  The session's id is its leader's pid, which its
+ * owner keeps from reuse (a zombie until the session is gone).
+ */
+void	pgroup_signal_session(pid_t sid, int sig);
 
 /*
  * The processes of group pgid, zombies aside, that hold the pipe whose

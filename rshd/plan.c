@@ -91,12 +91,38 @@ plan_env(struct exec_plan *p, const struct exec_grant *g)
 	return 0;
 }
 
+/*
+ * PTY without ARG: the account's shell as a login shell, its argv[0] the
+ * shell's name after a '-' (what login(1) and sshd do).
+ */
+static int
+plan_login(struct exec_plan *p, const struct exec_account *a)
+{
+	const char *base = strrchr(a->shell, '/');
+
+	if ((p->argv = calloc(2, sizeof(char *))) == NULL ||
+	    asprintf(&p->login, "-%s", base != NULL ? base + 1 :
+	    a->shell) == -1) {
+		p->login = NULL;
+		return -1;
+	}
+	p->argv[0] = p->login;
+	p->path = a->shell;
+	return 0;
+}
+
 static int
 plan_argv(struct exec_plan *p, const struct wire_exec *e,
     const struct exec_grant *g, char *msg, size_t msglen, int *code)
 {
 	const struct exec_account *a = g->acct;
 
+	if (e->argc == 0 && g->forced == NULL) {
+		if (plan_login(p, a) == -1) {
+			goto nomem;
+		}
+		return 0;
+	}
 	if (g->forced != NULL ||
 	    (e->has_flags && (e->flags & EXEC_FLAG_SHELL))) {
 		const char *base = strrchr(a->shell, '/');
@@ -134,6 +160,29 @@ nomem:
 	return -1;
 }
 
+/* The terminal as sshd sets it up: the account's, group tty, 0620. */
+static void
+plan_tty(struct exec_plan *p, const struct wire_exec *e,
+    const struct exec_account *a)
+{
+	struct group	 gr, *res = NULL;
+	char		 buf[4096];
+
+	p->pty = 1;
+	if (e->has_pty_size) {
+		p->rows = e->rows;
+		p->cols = e->cols;
+	}
+	if (getgrnam_r("tty", &gr, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL) {
+		p->tty_gid = gr.gr_gid;
+		p->tty_mode = 0620;
+	} else {
+		p->tty_gid = a->gid;
+		p->tty_mode = 0600;
+	}
+}
+
 struct exec_plan *
 exec_plan_new(const struct wire_exec *e, const struct exec_grant *g,
     char *msg, size_t msglen, int *code)
@@ -155,6 +204,9 @@ exec_plan_new(const struct wire_exec *e, const struct exec_grant *g,
 	}
 	p->cwd = e->cwd != NULL ? e->cwd : a->home;
 	p->no_stdin = e->has_flags && (e->flags & EXEC_FLAG_NO_STDIN);
+	if (e->has_flags && (e->flags & EXEC_FLAG_PTY)) {
+		plan_tty(p, e, a);
+	}
 	p->uid = a->uid;
 	p->gid = a->gid;
 	p->change_ids = a->uid != geteuid() || a->gid != getegid();
@@ -188,6 +240,7 @@ exec_plan_free(struct exec_plan *p)
 	}
 	free(p->envp);
 	free(p->argv);
+	free(p->login);
 	free(p->resolved);
 	free(p);
 }

@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include "exec.h"
 
 #define EXEC_MAXGROUPS	256
@@ -25,6 +27,12 @@ struct exec_plan {
 	int		  ngroups;
 	struct exec_limit limits[EXEC_MAXLIMITS];
 	int		  nlimits;	/* any: the fork path sets them */
+	/* A command on a pseudo-terminal (always the fork path). */
+	int		  pty;
+	uint16_t	  rows, cols;	/* its size; 0: the kernel's */
+	gid_t		  tty_gid;	/* the terminal's group (tty) */
+	mode_t		  tty_mode;	/* 0620; 0600 without group tty */
+	char		 *login;	/* "-sh", a login shell's argv[0] */
 };
 
 #endif

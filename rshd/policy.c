@@ -234,6 +234,8 @@ check_env(const struct policy *p, const struct pkey *pk, const struct key *k,
     const struct wire_exec *e, struct policy_decision *dec, char *msg,
     size_t msglen)
 {
+	int pty = e->has_flags && (e->flags & EXEC_FLAG_PTY) != 0;
+
 	for (size_t i = 0; i < e->envc; i++) {
 		const char	*v = e->env[i];
 		int		 n = (int)strcspn(v, "=");
@@ -243,7 +245,10 @@ check_env(const struct policy *p, const struct pkey *pk, const struct key *k,
 			    "never accepted", n, v);
 			return -1;
 		}
-		if (!env_accepted(p, pk, v, (size_t)n)) {
+		/* A terminal's type goes with the terminal, as in sshd's
+		 * pty-req: no AcceptEnv needed. */
+		if (!(pty && n == 4 && memcmp(v, "TERM", 4) == 0) &&
+		    !env_accepted(p, pk, v, (size_t)n)) {
 			snprintf(msg, msglen, "environment variable %.*s is not "
 			    "accepted for key '%s' (AcceptEnv, or the key's "
 			    "env= option)", n, v, k->id);
@@ -306,17 +311,28 @@ policy_exec(const struct policy *p, const struct key *k,
     struct policy_decision *dec, char *msg, size_t msglen)
 {
 	const struct pkey	*pk = pkey(p, k);
-	int			 shell;
+	int			 shell, pty = e->has_flags &&
+				    (e->flags & EXEC_FLAG_PTY) != 0;
 	char			*line = NULL;
 
 	memset(dec, 0, sizeof(*dec));
-	if (e->has_flags && (e->flags & EXEC_FLAG_PTY)) {
-		snprintf(msg, msglen, pk->opts.no_pty ? "key '%s' may not "
-		    "have a terminal (no-pty)" : "PTY sessions are not "
-		    "supported by this server%.0s", k->id);
+	if (pty && !p->conf->permit_pty) {
+		snprintf(msg, msglen, "this server gives no terminals "
+		    "(PermitPTY no)");
 		return -1;
 	}
-	shell = pk->opts.command != NULL ||
+	if (pty && pk->opts.no_pty) {
+		snprintf(msg, msglen, "key '%s' may not have a terminal "
+		    "(no-pty)", k->id);
+		return -1;
+	}
+	/* No ARG: the account's login shell, which can run anything. */
+	if (e->argc == 0 && pk->opts.command == NULL && pk->opts.nallow > 0) {
+		snprintf(msg, msglen, "key '%s' may not have a login shell "
+		    "(its allow= option)", k->id);
+		return -1;
+	}
+	shell = pk->opts.command != NULL || e->argc == 0 ||
 	    (e->has_flags && (e->flags & EXEC_FLAG_SHELL));
 	if ((line = command_line(e)) == NULL ||
 	    (dec->env = calloc(e->envc + 4, sizeof(char *))) == NULL) {

@@ -41,7 +41,8 @@ request_start(const struct snapshot *snap, const struct key *key,
 	struct exec_plan	*plan;
 	char			 msg[512];
 	int			 code, rc;
-	const char		*arg0 = e->argc > 0 ? e->argv[0] : "-";
+	const char		*arg0 = e->argc > 0 ? e->argv[0] :
+				    "a login shell";
 
 	(void)log_vis(what, whatlen, arg0, strlen(arg0));
 	if ((e->flags & EXEC_FLAG_SHELL) && e->argc != 1) {

@@ -542,7 +542,12 @@ dispatch(struct session *s, uint8_t type, const uint8_t *p, size_t len)
 		return 0;
 	case REC_BYE:
 		return 1;
-	default:		/* WINCH (no PTY yet), PAD */
+	case REC_WINCH:
+		if (s->job != NULL) {
+			job_resize(s->job, wire_get16(p), wire_get16(p + 2));
+		}
+		return 0;
+	default:		/* PAD */
 		return 0;
 	}
 }

@@ -301,16 +301,19 @@ dead_port() {
 	assert_output no-newline
 }
 
-@test "no command and a terminal: interactive sessions are not supported yet" {
+@test "no command, a terminal and -T: its lines are commands, as without a terminal" {
+	# Terminal sessions themselves are pty.bats's.
 	run -0 python3 - "$RSH" "$RSH_KEYFILE" "$RSHD_PORT" <<'PY'
 import os, pty, subprocess, sys
 rsh, key, port = sys.argv[1:]
 master, slave = pty.openpty()
-p = subprocess.run([rsh, "-k", key, "-p", port, "127.0.0.1"], stdin=slave,
-    stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
-print(p.returncode, p.stderr.decode().strip())
+os.write(master, b"echo one-$((1+1))\n\x04")   # a line, then ^D: EOF
+p = subprocess.run([rsh, "-k", key, "-p", port, "-T", "127.0.0.1"],
+    stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+print("%d|%s|%s" % (p.returncode, p.stdout.decode().strip(),
+    p.stderr.decode().strip()))
 PY
-	assert_output "255 rsh: interactive sessions are not supported yet; give a command, or commands on standard input"
+	assert_output "0|one-2|"
 }
 
 # json_check PYTHON-ASSERTIONS: reads one JSON object per line from

@@ -97,6 +97,16 @@ start_rshd() {
 	export RSHD_PID RSHD_PORT RSHD_DIR RSH_KEYFILE
 }
 
+# keyed_rshd DIR OPTIONS [ARG...]: an rshd whose one key carries OPTIONS.
+keyed_rshd() {
+	local d=$1 opts=$2
+	shift 2
+	make_keys "$d" || return 1
+	printf '%s %s\n' "$(cat "$d/keys")" "$opts" >"$d/keys.new" &&
+	    mv "$d/keys.new" "$d/keys" && chmod 600 "$d/keys" || return 1
+	start_rshd "$d" "$@"
+}
+
 # stop_rshd [PID]: TERM, up to 10 s to go, then KILL.  Returns rshd's exit
 # status when it is this shell's child (under ASan a leak makes it 1),
 # else 0; 1 when it needed KILL.

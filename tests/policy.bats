@@ -20,16 +20,6 @@ teardown() {
 	rsh_teardown
 }
 
-# keyed_rshd DIR OPTIONS [ARG...]: an rshd whose one key carries OPTIONS.
-keyed_rshd() {
-	local d=$1 opts=$2
-	shift 2
-	make_keys "$d" || return 1
-	printf '%s %s\n' "$(cat "$d/keys")" "$opts" >"$d/keys.new" &&
-	    mv "$d/keys.new" "$d/keys" && chmod 600 "$d/keys" || return 1
-	start_rshd "$d" "$@"
-}
-
 # test_account [SHELL]: a throwaway account (root only); prints its name.
 test_account() {
 	local name="rsht$$$RANDOM"

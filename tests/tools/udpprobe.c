@@ -11,6 +11,7 @@
  * skewed by -s, padded to MAXREPLY / 3 unless -P.  Steps:
  *
  *   make CMD        a new request (new N) for the shell command CMD
+ *   make-pty CMD    the same asking for a terminal (FLAGS PTY)
  *   send            send it;  newsock: later sends leave from a new port
  *   flip BIT        send a copy with bit BIT flipped (BIT may be "all":
  *                   one copy per bit, every one of them)
@@ -109,9 +110,10 @@ new_socket(void)
 	}
 }
 
-/* A new request for the shell command cmd. */
+/* A new request for the shell command cmd; with pty, one that asks for
+ * a terminal, which UDP does not allow (PTY_SIZE is the unit tests'). */
 static void
-make(const char *cmd)
+make(const char *cmd, int pty)
 {
 	struct wire_exec	 e;
 	char			*argv[2] = { (char *)(uintptr_t)cmd, NULL };
@@ -125,6 +127,9 @@ make(const char *cmd)
 	e.argc = 1;
 	e.has_flags = 1;
 	e.flags = EXEC_FLAG_SHELL | EXEC_FLAG_NO_STDIN;
+	if (pty) {
+		e.flags |= EXEC_FLAG_PTY;
+	}
 	if ((n = wire_exec_encode(&e, tlv, sizeof(tlv), 0)) == -1 ||
 	    (P.pad && (n = wire_exec_encode(&e, tlv, sizeof(tlv),
 	    udp_req_padlen(hlen, (size_t)n, P.max_reply))) == -1) ||
@@ -234,7 +239,7 @@ step_flood(long n)
 
 	while (sent < n) {
 		while (sent < n && sent - got < 64) {
-			make("true");
+			make("true", 0);
 			if (send(P.fd, P.req, P.reqlen, 0) == -1 &&
 			    errno != ECONNREFUSED) {
 				fail("send");
@@ -344,7 +349,9 @@ run_step(int argc, char **argv, int *i)
 	}
 	(*i)++;
 	if (strcmp(s, "make") == 0) {
-		make(a);
+		make(a, 0);
+	} else if (strcmp(s, "make-pty") == 0) {
+		make(a, 1);
 	} else if (strcmp(s, "flip") == 0) {
 		step_flip(a);
 	} else if (strcmp(s, "trunc") == 0) {
@@ -415,7 +422,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	new_socket();
-	make("true");
+	make("true", 0);
 	for (i = 2; i < argc;) {
 		if (run_step(argc, argv, &i) == -1) {
 			fprintf(stderr, "udpprobe: unknown step %s\n",
