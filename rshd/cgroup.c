@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,27 @@ own_path(char *out, size_t outlen)
 	return found ? 0 : -1;
 }
 
+/* 1 when name is a command's cgroup of an rshd that no longer runs:
+ * other instances may share the base, and a fresh cgroup is empty until
+ * its command joins it. */
+static int
+stale(const char *name)
+{
+	const char	*p = name + strlen(CG_PREFIX), *errstr = NULL;
+	char		 pid[16];
+	size_t		 n = strcspn(p, "-");
+	long long	 v;
+
+	if (strncmp(name, CG_PREFIX, strlen(CG_PREFIX)) != 0 || n == 0 ||
+	    n >= sizeof(pid)) {
+		return 0;
+	}
+	memcpy(pid, p, n);
+	pid[n] = '\0';
+	v = strtonum(pid, 1, INT_MAX, &errstr);
+	return errstr == NULL && kill((pid_t)v, 0) == -1 && errno == ESRCH;
+}
+
 /* Empty cgroups of an rshd that did not stop cleanly. */
 static void
 remove_stale(void)
@@ -89,7 +112,7 @@ remove_stale(void)
 		return;
 	}
 	while ((de = readdir(dir)) != NULL) {
-		if (strncmp(de->d_name, CG_PREFIX, strlen(CG_PREFIX)) == 0) {
+		if (stale(de->d_name)) {
 			(void)unlinkat(basefd, de->d_name, AT_REMOVEDIR);
 		}
 	}

@@ -218,6 +218,20 @@ first_snapshot(const struct snapshot_source *src,
 	return snap;
 }
 
+/* Once the start can no longer fail, and before sessions run. */
+static void
+setup_cgroups(const struct conf *c)
+{
+	char why[512];
+
+	if (cgroup_init(c->command_cgroups, why, sizeof(why)) == 1) {
+		log_info("each command runs in a cgroup of its own under %s",
+		    cgroup_base());
+	} else {
+		log_info("commands are stopped by process group: %s", why);
+	}
+}
+
 /* -i: the connection is on 0 and 1; nothing else may write there. */
 static int
 serve_inetd(struct rshd *d, int sigfd)
@@ -317,13 +331,8 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	pthread_mutex_init(&d.snap_lock, NULL);
-	if (cgroup_init(c->command_cgroups, err, sizeof(err)) == 1) {
-		log_info("each command runs in a cgroup of its own under %s",
-		    cgroup_base());
-	} else {
-		log_info("commands are stopped by process group: %s", err);
-	}
 	if (inetd) {
+		setup_cgroups(c);
 		return serve_inetd(&d, sigfd);
 	}
 	/* Before binding: a second instance names the first, not the port. */
@@ -363,6 +372,7 @@ main(int argc, char **argv)
 	if (pfh != NULL) {
 		(void)pidfile_write(pfh);
 	}
+	setup_cgroups(c);
 	/* After daemon() (threads do not survive fork) and after the signal
 	 * mask is set (the thread must not take our signals). */
 	if ((d.pool = keypool_new(KEYPOOL_SIZE)) == NULL) {
