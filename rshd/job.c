@@ -343,8 +343,15 @@ job_shutdown(struct job *j, int grace_ms)
 {
 	char text[128];
 
-	if (j->state != JOB_RUNNING || j->child.exited || j->stopping ||
-	    j->shutdown_at != 0) {
+	if (j->state != JOB_RUNNING || j->stopping || j->shutdown_at != 0) {
+		return 0;
+	}
+	if (j->child.exited) {
+		/* Its output still waits for a slow client: what is left of
+		 * its group must not outlive rshd, and gets no grace. */
+		log_info("%s: pid %d has exited; stopping what is left of its "
+		    "group", j->tag, (int)j->child.pid);
+		stop(j);
 		return 0;
 	}
 	if (grace_ms > 0) {

@@ -98,7 +98,8 @@ void	job_signal(struct job *, int sig);
 /*
  * The server is stopping: the command has grace_ms to finish, then TERM,
  * KILL after its kill grace; the sink hears error(SHUTDOWN) at each step.
- * Returns what the sink returned.
+ * A command that has exited while its output still drains has its
+ * group (and cgroup) stopped at once.  Returns what the sink returned.
  */
 int	job_shutdown(struct job *, int grace_ms);
 

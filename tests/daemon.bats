@@ -258,3 +258,31 @@ PY
 	# The process ends with its connection.
 	wait_until "[ -z \"\$(children_of $INETD)\" ]"
 }
+
+@test "SIGTERM leaves nothing behind when output waits for a stalled client" {
+	local d=$BATS_TEST_TMPDIR m client n=3600000
+	start_rshd "$d/srv"
+	m=$(unique_marker)
+	# A client with a small receive buffer that reads nothing after
+	# STARTED: the leader writes more than the sockets hold and exits,
+	# its output still queued, leaving a background process in its group.
+	"$RSHPROBE" -r 4096 -t 60000 -k "$RSH_KEYFILE" 127.0.0.1 \
+	    "$RSHD_PORT" exec-sh "sh -c ': $m; sleep 300; true' </dev/null & \
+	    head -c $n /dev/zero" started pause 60000 >/dev/null 3>&- &
+	client=$!
+	wait_until "pgrep -f '^sh -c : $m' >/dev/null"
+	wait_until "! pgrep -f '^head -c $n' >/dev/null" 10 ||
+	    skip "the leader could not write its output here"
+	if grep -q 'exited with status' "$RSHD_DIR/rshd.log"; then
+		kill "$client"
+		wait "$client" || true
+		pkill -f "^sh -c : $m" || true
+		skip "this machine's socket buffers took all the output"
+	fi
+	stop_rshd
+	run pgrep -f "^sh -c : $m"
+	pkill -f "^sh -c : $m" || true
+	kill "$client" 2>/dev/null || true
+	wait "$client" || true
+	[ "$status" -ne 0 ] || fail "a background process outlived rshd: $output"
+}

@@ -4,7 +4,11 @@
  * never would (garbage for C1, a forged record, a malformed EXEC) and see
  * exactly what the server answers.
  *
- * usage: rshprobe [-t MS] -k KEYFILE [-n NAME] [-i KEYID] HOST PORT STEP...
+ * usage: rshprobe [-t MS] [-r BYTES] -k KEYFILE [-n NAME] [-i KEYID] HOST
+ *     PORT STEP...
+ *
+ * -r sets the socket's receive buffer (SO_RCVBUF) before it connects: a
+ * small one makes a client that stops reading stall the server quickly.
  *
  * It connects, reads S1 (printing "S1", or "REFUSED reason text" and
  * stopping) and runs the steps in order.  C1 goes out before the first
@@ -68,6 +72,7 @@ enum { GO = 0, STOP = 1, FAIL = -1, LATE = 3 };
 struct probe {
 	int		 fd;
 	int		 timeout_ms;
+	int		 rcvbuf;	/* -r; 0: the system's */
 	uint8_t		 psk[CRYPTO_KEYLEN];
 	char		 keyid[HS_MAXIDLEN + 1];
 	char		 name[HS_MAXNAMELEN + 1];
@@ -89,8 +94,8 @@ static struct probe P = { .fd = -1, .timeout_ms = 10000 };
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: rshprobe [-t MS] -k KEYFILE [-n NAME] "
-	    "[-i KEYID] HOST PORT STEP...\n");
+	fprintf(stderr, "usage: rshprobe [-t MS] [-r BYTES] -k KEYFILE "
+	    "[-n NAME] [-i KEYID] HOST PORT STEP...\n");
 	exit(2);
 }
 
@@ -215,6 +220,10 @@ connect_to(const char *host, const char *port)
 		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
 		if (fd == -1) {
 			continue;
+		}
+		if (P.rcvbuf > 0) {
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &P.rcvbuf,
+			    sizeof(P.rcvbuf));
 		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 			break;
@@ -773,7 +782,7 @@ main(int argc, char **argv)
 	int		 ch, i, r = GO;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((ch = getopt(argc, argv, "+i:k:n:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "+i:k:n:r:t:")) != -1) {
 		switch (ch) {
 		case 'i':
 			idover = optarg;
@@ -783,6 +792,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 'r':
+			P.rcvbuf = (int)number(optarg, 10, 1 << 24);
 			break;
 		case 't':
 			P.timeout_ms = (int)number(optarg, 10, 3600000);
