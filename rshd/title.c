@@ -3,6 +3,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "title.h"
@@ -13,6 +14,7 @@ static int	one_connection;		/* set once, before any thread */
 static int	last_conns = -1, last_unauth = -1;	/* main thread's */
 static __thread int		 named;		/* this thread's name is */
 static __thread const char	*named_for;	/* for this key id */
+static __thread const char	*named_state;	/* and state */
 
 void
 title_init(int argc, char **argv)
@@ -39,13 +41,17 @@ title_session(const char *keyid, const char *peer, const char *state)
 		}
 		return;
 	}
-	/* A system call: only when the key changes, not per command. */
-	if (named && keyid == named_for) {
+	/* One system call, only when something changed: "run ops" in
+	 * ps -L and top -H (the kernel keeps 15 bytes, so state first). */
+	if (named && keyid == named_for && state == named_state) {
 		return;
 	}
 	named = 1;
 	named_for = keyid;
-	snprintf(name, sizeof(name), "rshd %s", keyid != NULL ? keyid : "-");
+	named_state = state;
+	snprintf(name, sizeof(name), "%s %s", strcmp(state, "running") == 0 ?
+	    "run" : strcmp(state, "authenticating") == 0 ? "auth" : state,
+	    keyid != NULL ? keyid : "-");
 	(void)pthread_setname_np(pthread_self(), name);
 }
 

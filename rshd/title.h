@@ -3,8 +3,9 @@
  * connection and its title is that connection's state, as sshd's are
  * ("rshd: ops@10.0.0.5:40112 running").  Threaded, the process title is
  * the daemon's counts ("rshd: 3 connections, 1 unauthenticated"), kept by
- * the main thread, and each session thread is named after its key
- * (`ps -L`, `top -H`: "rshd ops"; the kernel keeps 15 bytes).
+ * the main thread, and each session thread is named after its state and
+ * key (`ps -L`, `top -H`: "run ops", "idle ops", "auth -"; the kernel
+ * keeps 15 bytes).
  */
 #ifndef RSHD_TITLE_H
 #define RSHD_TITLE_H

@@ -286,3 +286,17 @@ PY
 	wait "$client" || true
 	[ "$status" -ne 0 ] || fail "a background process outlived rshd: $output"
 }
+
+@test "ps shows the daemon's counts, and each session thread its state and key" {
+	local d=$BATS_TEST_TMPDIR m pid
+	start_rshd "$d/srv"
+	m=$(unique_marker)
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 \
+	    "echo $m >/dev/null; sleep 30; true" </dev/null >/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_remote "$m" >/dev/null
+	wait_until "grep -qx 'run test' /proc/$RSHD_PID/task/*/comm"
+	wait_until "ps -o args= -p $RSHD_PID | grep -qx 'rshd: 1 connection, 0 unauthenticated'"
+	kill "$pid"
+	wait "$pid" || true
+}
