@@ -89,6 +89,8 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBRSH	 = $(BUILD)/lib/librsh.a
 # rshd's modules without main, for the unit tests of its pure parsers.
 LIBRSHD	 = $(BUILD)/lib/librshd.a
+# The same of rsh's (the host list expander).
+LIBRSHC	 = $(BUILD)/lib/librshc.a
 STAMP	 = build/.deps-ok
 
 # Debian packages: to build, and to run the tests.
@@ -134,15 +136,19 @@ $(LIBRSHD): $(filter-out %/rshd/main.o,$(RSHD_OBJ))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBRSHC): $(filter-out %/rsh/main.o,$(RSH_OBJ))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/rshd: $(RSHD_OBJ) $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSHD_OBJ) $(LIBRSH) $(LIBS)
 
 $(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH) $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBRSHD) $(LIBRSH)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBRSHC) $(LIBRSHD) $(LIBRSH)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSHD) $(LIBRSH) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSHC) $(LIBRSHD) $(LIBRSH) $(LIBS)
 
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBRSH)
 	@mkdir -p $(@D)
