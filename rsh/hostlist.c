@@ -359,8 +359,8 @@ add_entry(struct hostlist *h, const char *s, size_t len, char *err,
 {
 	struct entry	*e;
 	char		 host[HOSTLIST_ENTRYMAX + 1], *all;
-	unsigned long	 val[GROUPS_MAX];
-	int		 ri[GROUPS_MAX], rc = -1;
+	unsigned long	 val[GROUPS_MAX] = { 0 };
+	int		 ri[GROUPS_MAX] = { 0 }, rc = -1;
 
 	e = malloc(sizeof(*e));
 	all = strndup(s, len);
