@@ -46,6 +46,7 @@ struct keyfile {
 	char		*path;
 	struct keyring	*keys;		/* NULL: it did not load */
 	char		 err[512];
+	int		 said;		/* err printed once, not per host */
 };
 
 struct fan {
@@ -64,33 +65,30 @@ struct fan {
 	char			*failed[FANOUT_SUMMARY];
 };
 
-/* The key file at path, loaded once; NULL with *err when it failed. */
-static struct keyring *
-keyfile(struct fan *f, const char *path, const char **err)
+/* The key file at path, loaded once (kf->keys NULL: it failed); NULL
+ * when memory runs out. */
+static struct keyfile *
+keyfile(struct fan *f, const char *path)
 {
 	struct keyfile	*kf;
 
 	for (size_t i = 0; i < f->nkf; i++) {
 		if (strcmp(f->kf[i].path, path) == 0) {
-			*err = f->kf[i].err;
-			return f->kf[i].keys;
+			return &f->kf[i];
 		}
 	}
 	if ((kf = reallocarray(f->kf, f->nkf + 1, sizeof(*kf))) == NULL) {
-		*err = "out of memory";
 		return NULL;
 	}
 	f->kf = kf;
 	kf = &f->kf[f->nkf];
 	memset(kf, 0, sizeof(*kf));
 	if ((kf->path = strdup(path)) == NULL) {
-		*err = "out of memory";
 		return NULL;
 	}
 	f->nkf++;
 	kf->keys = keys_load(path, KEYS_CLIENT, kf->err, sizeof(kf->err));
-	*err = kf->err;
-	return kf->keys;
+	return kf;
 }
 
 static void
@@ -131,7 +129,8 @@ account(struct fan *f, const struct slot *sl, const struct sink_result *r)
 		return;
 	}
 	if (f->nfailed < FANOUT_SUMMARY && asprintf(&line, "%s (%s)",
-	    sl->host, r->error != NULL ? r->error : "not started") != -1) {
+	    sl->host, r->error != NULL ? r->error :
+	    r->how == SINK_NOTSTARTED ? "not started" : "failed") != -1) {
 		f->failed[f->nfailed] = line;
 	}
 	f->nfailed++;
@@ -176,9 +175,8 @@ static void
 start(struct fan *f, struct slot *sl)
 {
 	struct conn_params	 p;
-	struct keyring		*keys;
+	struct keyfile		*kf;
 	const struct key	*k;
-	const char		*err = NULL;
 	char			 why[SINK_ERRMAX];
 
 	sl->host = hostlist_get(f->hosts, f->next++);
@@ -187,11 +185,16 @@ start(struct fan *f, struct slot *sl)
 		fail_early(f, sl, "not a valid target (said above)", 0);
 		return;
 	}
-	if ((keys = keyfile(f, sl->t.keypath, &err)) == NULL) {
-		fail_early(f, sl, err, 1);
+	if ((kf = keyfile(f, sl->t.keypath)) == NULL) {
+		fail_early(f, sl, "out of memory", 1);
 		return;
 	}
-	if ((k = keys_find_host(keys, sl->t.name)) == NULL) {
+	if (kf->keys == NULL) {
+		fail_early(f, sl, kf->err, !kf->said);
+		kf->said = 1;
+		return;
+	}
+	if ((k = keys_find_host(kf->keys, sl->t.name)) == NULL) {
 		/* Cut to fit: the key path is the long part. */
 		snprintf(why, sizeof(why), "no key for %.200s in %.280s",
 		    sl->t.name, sl->t.keypath);
@@ -469,7 +472,9 @@ fanout_run(const struct opts *o, const struct hostlist *hosts,
 			goto out;
 		}
 	}
-	summary(&f, t0);
+	if (!f.sigpipe) {
+		summary(&f, t0);	/* nobody reads: no more words */
+	}
 	status = f.sigpipe ? -SIGPIPE : f.status;
 	if (f.next < n && status < 128 + f.sig) {
 		status = 128 + f.sig;
