@@ -121,6 +121,34 @@ assert blocks(err, ["err"]) == hosts
 EOF
 }
 
+@test "-b past 4 MiB: a block goes out early at a line's end and goes on under a new header" {
+	local d=$BATS_TEST_TMPDIR
+	# 5.9 MB each, so each host's block is written in two pieces.
+	rshw -w '127.0.0.[1-2]' -b 'seq 1 900000' >"$d/out"
+	run -0 python3 - "$d/out" <<'EOF'
+import sys
+rule = "-" * 16
+lines = open(sys.argv[1]).read().split("\n")
+assert lines.pop() == ""
+got, headers, i = {}, {}, 0
+while i < len(lines):
+    assert lines[i] == rule and lines[i + 2] == rule, lines[i:i + 3]
+    host = lines[i + 1]
+    headers[host] = headers.get(host, 0) + 1
+    j = i + 3
+    while j < len(lines) and lines[j] != rule:
+        j += 1
+    got.setdefault(host, []).extend(lines[i + 3:j])
+    i = j
+want = [str(k) for k in range(1, 900001)]
+for h in ("127.0.0.1", "127.0.0.2"):
+    assert got[h] == want, h
+    assert headers[h] == 2, headers
+print("ok")
+EOF
+	assert_output ok
+}
+
 @test "--json gives one object per host with host, port, status and output" {
 	local d=$BATS_TEST_TMPDIR
 	rshw -w '127.0.0.[1-4]' --json 'echo "hi"; echo oops >&2; exit 2' \
@@ -163,6 +191,31 @@ EOF
 	    fail "summary: $last"
 	[[ $last == *"127.0.0.1:$port (connection refused)"* ]] ||
 	    fail "summary: $last"
+}
+
+@test "a host without a key gets its JSON object with the error; a bad key file is said once" {
+	local d=$BATS_TEST_TMPDIR
+	(umask 077 && sed 's/$/ 127.0.0.1/' "$RSH_KEYFILE" >"$d/key")
+	run -255 --separate-stderr "$RSH" -k "$d/key" -p "$RSHD_PORT" \
+	    -w '127.0.0.[1-2]' --json true
+	printf '%s\n' "$output" >"$d/json"
+	run -0 python3 - "$d/json" "$d/key" <<'EOF'
+import json, sys
+objs = {o["host"]: o for o in map(json.loads, open(sys.argv[1]))}
+assert objs["127.0.0.1"]["status"] == 0, objs
+o = objs["127.0.0.2"]
+assert (o["status"], o["exit"], o["signal"]) == (255, None, None), o
+assert o["error"] == "no key for 127.0.0.2 in " + sys.argv[2], o
+print("ok")
+EOF
+	assert_output ok
+	chmod 644 "$d/key"
+	run -255 --separate-stderr "$RSH" -k "$d/key" -p "$RSHD_PORT" \
+	    -w '127.0.0.[1-5]' true
+	[ "$(grep -c 'readable by others' <<<"$stderr")" -eq 2 ] ||
+	    fail "stderr: $stderr"
+	[[ ${stderr##*$'\n'} == "rsh: 5 of 5 hosts failed: 127.0.0.1 (key file "* ]] ||
+	    fail "stderr: $stderr"
 }
 
 @test "the summary names at most ten failed hosts and counts the rest" {
