@@ -184,7 +184,11 @@ rss_kb() {
 }
 
 @test "1,000 targets on 127.0.[0-3].[1-250]: every host's line, at most 32 connections, bounded fds and RSS" {
-	[ -x /usr/bin/time ] || skip "GNU time is not installed (Debian: time)"
+	# GNU time measures the peak RSS; installed when missing (as root).
+	[ -x /usr/bin/time ] || sh "$BATS_TEST_DIRNAME/deps.sh" \
+	    "measure rsh's RSS" time >&2 || true
+	[ -x /usr/bin/time ] ||
+	    skip "GNU time is not installed and cannot be installed here (apt-get install time)"
 	local d=$BATS_TEST_TMPDIR peak
 	ip netns add "${NS}s"
 	ip -n "${NS}s" link set lo up
