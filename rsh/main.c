@@ -241,10 +241,10 @@ fanout_main(struct opts *o, int argc, char **argv)
 		fprintf(stderr, "rsh: -w runs over TCP; drop -u\n");
 		return RSH_EXIT_FAILURE;
 	}
+	(void)stdio_closed();	/* before ^FILE could land on fd 0 */
 	if ((hosts = fanout_hosts(o)) == NULL) {
 		return RSH_EXIT_FAILURE;
 	}
-	(void)stdio_closed();
 	o->no_stdin = 1;
 	line = build_exec(o, argc - o->argi, argv + o->argi, &e, shell_argv);
 	if (!o->argv_mode && line == NULL) {
