@@ -311,6 +311,14 @@ EOF
 	    fail "stderr: $stderr"
 }
 
+@test "-m applies to each host: every command is stopped, each says so" {
+	run -143 --separate-stderr rshw -w '127.0.0.[1-3]' -m 300ms 'sleep 10'
+	[ "$(grep -c 'timed out (-m 300ms)' <<<"$stderr")" -eq 3 ] ||
+	    fail "stderr: $stderr"
+	# The commands ran: no host is a failure.
+	[[ $stderr != *"hosts failed"* ]] || fail "stderr: $stderr"
+}
+
 @test "-f bounds the hosts at once: -f 1 runs them one after another" {
 	local d=$BATS_TEST_TMPDIR
 	mkdir "$d/lock"
