@@ -4,6 +4,7 @@
 #   make test       unit and bats tests, then again under ASan+UBSan
 #   make demo       a throwaway rshd on 127.0.0.1 and a few commands
 #   make bench      latency and throughput side by side with the alternatives
+#   make bench-fanout  rsh -w to 100 and 1,000 targets against pdsh over rsh
 #   make fuzz       each libFuzzer target for FUZZTIME seconds (clang)
 #   make install    PREFIX=/usr/local DESTDIR= (make uninstall undoes it)
 #   make deb        build/deb/rsh_VERSION_ARCH.deb, with dpkg-buildpackage
@@ -99,7 +100,8 @@ DEB_TEST  = bats bats-support bats-assert procps clang-tidy cppcheck python3 \
 	    systemd
 BATS_LIB ?= /usr/lib/bats
 
-.PHONY: all libs deps test check unit bats lint demo bench fuzz fuzz-run \
+.PHONY: all libs deps test check unit bats lint demo bench bench-fanout \
+	fuzz fuzz-run \
 	install install-conf uninstall deb clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN)
@@ -197,6 +199,9 @@ demo: $(STAMP)
 
 bench: all
 	sh bench/run.sh $(BUILD)
+
+bench-fanout: all
+	sh bench/fanout.sh $(BUILD)
 
 FUZZTIME ?= 30
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)

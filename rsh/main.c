@@ -24,6 +24,7 @@
 #include "config.h"
 #include "conn.h"
 #include "dgram.h"
+#include "fanout.h"
 #include "json.h"
 #include "keygen.h"
 #include "opts.h"
@@ -237,6 +238,49 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 	return status;
 }
 
+/* rsh -w: every operand is the command; no stdin, no UDP, no lines. */
+static int
+fanout_main(struct opts *o, int argc, char **argv)
+{
+	struct hostlist		*hosts;
+	struct wire_exec	 e;
+	char			*shell_argv[2], *line;
+	int			 sigfd, status = RSH_EXIT_FAILURE;
+
+	if (argc - o->argi < 1) {
+		fprintf(stderr, "rsh: -w wants a command: rsh -w HOSTLIST "
+		    "COMMAND [ARG]...\n");
+		return RSH_EXIT_FAILURE;
+	}
+	if (o->udp || o->max_reply != 0) {
+		fprintf(stderr, "rsh: -w runs over TCP; drop -u\n");
+		return RSH_EXIT_FAILURE;
+	}
+	if (o->tty > 0) {
+		fprintf(stderr, "rsh: -w runs without a terminal; drop -t\n");
+		return RSH_EXIT_FAILURE;
+	}
+	(void)stdio_closed();	/* before ^FILE could land on fd 0 */
+	if ((hosts = fanout_hosts(o)) == NULL) {
+		return RSH_EXIT_FAILURE;
+	}
+	o->no_stdin = 1;
+	line = build_exec(o, argc - o->argi, argv + o->argi, 0, &e,
+	    shell_argv);
+	if (!o->argv_mode && line == NULL) {
+		fprintf(stderr, "rsh: out of memory\n");
+	} else if ((sigfd = block_signals(0)) == -1) {
+		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
+	} else {
+		status = fanout_run(o, hosts, &e, o->fanout != 0 ? o->fanout :
+		    FANOUT_DEFAULT, sigfd);
+		close(sigfd);
+	}
+	free(line);
+	hostlist_free(hosts);
+	return status;
+}
+
 static int
 keygen_main(const struct opts *o, int argc)
 {
@@ -373,6 +417,10 @@ main(int argc, char **argv)
 	}
 	if (o.keygen != NULL) {
 		status = keygen_main(&o, argc);
+		goto out;
+	}
+	if (o.nhosts > 0) {
+		status = fanout_main(&o, argc, argv);
 		goto out;
 	}
 	if (check_mode(&o, argc, &lines, &pty) == -1) {

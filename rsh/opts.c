@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fanout.h"
 #include "opts.h"
 
 /* The Makefile sets them; keep in step with dgram.h. */
@@ -16,7 +17,7 @@
 #define REPLY_MAX	65000
 
 enum { OPT_KEYGEN = 256, OPT_MAX_REPLY, OPT_JSON, OPT_CONNECT_TIMEOUT,
-	OPT_RETRY };
+	OPT_RETRY, OPT_EXCLUDE };
 
 void
 opts_usage(FILE *f)
@@ -27,11 +28,16 @@ opts_usage(FILE *f)
 	    "[--json]\n"
 	    "           [--max-reply BYTES] [--retry N] HOST[:PORT] "
 	    "[COMMAND [ARG]...]\n"
+	    "       rsh -w HOSTLIST [-X HOSTLIST] [-f FANOUT] [-b] [options] "
+	    "COMMAND [ARG]...\n"
 	    "       rsh --keygen KEYID [-o FILE]\n"
 	    "       rsh -h | -V\n"
 	    "\n"
+	    "  -b                  with -w: each host's output as one block "
+	    "at its end\n"
 	    "  -d DIR              run the command in DIR\n"
 	    "  -e NAME=value       send an environment variable (repeatable)\n"
+	    "  -f FANOUT           with -w: hosts at once (default 32)\n"
 	    "  -F FILE             config file (default ~/.config/rsh/config;"
 	    " 'none': none)\n"
 	    "  -k KEYFILE          key file (default ~/.config/rsh/key)\n"
@@ -48,6 +54,11 @@ opts_usage(FILE *f)
 	    "                      -tt: even when it is not\n"
 	    "  -u                  over UDP (one datagram each way)\n"
 	    "  -v                  verbose: the steps, with timings\n"
+	    "  -w HOSTLIST         run on many hosts: web[01-12],db1:2200 or "
+	    "^FILE;\n"
+	    "                      output lines prefixed 'host: ', no "
+	    "standard input\n"
+	    "  -X, --exclude HOSTLIST  with -w: leave these hosts out\n"
 	    "  -x                  run the arguments as argv, without a shell\n"
 	    "  --connect-timeout TIME  limit for connect and handshake "
 	    "(default 10 s)\n"
@@ -145,6 +156,9 @@ long_opt(int ch, const char *arg, struct opts *o)
 		return opts_duration(arg, &ms) == 0 ? 0 : bad(
 		    "--connect-timeout wants a time above 0 (10, 2.5s, "
 		    "500ms), not '%s'", arg);
+	case OPT_EXCLUDE:
+		o->excludes[o->nexcludes++] = arg;
+		return 0;
 	case OPT_RETRY:
 		o->retries = (int)strtonum(arg, 0, 100, &errstr);
 		return errstr == NULL ? 0 :
@@ -157,7 +171,10 @@ long_opt(int ch, const char *arg, struct opts *o)
 static int
 short_opt(int ch, const char *arg, struct opts *o)
 {
+	const char *errstr;
+
 	switch (ch) {
+	case 'b': o->block = 1; return 0;
 	case 'd': o->cwd = arg; return 0;
 	case 'e':
 		if (!env_ok(arg)) {
@@ -166,6 +183,10 @@ short_opt(int ch, const char *arg, struct opts *o)
 		}
 		o->env[o->envc++] = (char *)(uintptr_t)arg;
 		return 0;
+	case 'f':
+		o->fanout = (int)strtonum(arg, 1, FANOUT_MAX, &errstr);
+		return errstr == NULL ? 0 : bad("-f wants a number of hosts "
+		    "from 1 to %d, not '%s'", FANOUT_MAX, arg);
 	case 'F': o->config = arg; return 0;
 	case 'k': o->keyfile = arg; return 0;
 	case 'm':
@@ -182,6 +203,8 @@ short_opt(int ch, const char *arg, struct opts *o)
 	case 't': o->tty++; return 0;
 	case 'u': o->udp = 1; return 0;
 	case 'v': o->verbose = 1; return 0;
+	case 'w': o->hosts[o->nhosts++] = arg; return 0;
+	case 'X': o->excludes[o->nexcludes++] = arg; return 0;
 	case 'x': o->argv_mode = 1; return 0;
 	case 'V': o->version = 1; return 0;
 	case 'h': o->help = 1; return 0;
@@ -195,6 +218,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "connect-timeout", required_argument, NULL,
 		    OPT_CONNECT_TIMEOUT },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "keygen", required_argument, NULL, OPT_KEYGEN },
@@ -207,13 +231,16 @@ opts_parse(int argc, char **argv, struct opts *o)
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	/* At most one -o or -e per argument: argc entries are enough. */
+	/* At most one -o, -e, -w or -X per argument: argc entries each. */
 	o->cfg = calloc((size_t)argc + 1, sizeof(*o->cfg));
 	o->env = calloc((size_t)argc + 1, sizeof(*o->env));
-	if (o->cfg == NULL || o->env == NULL) {
+	o->hosts = calloc((size_t)argc + 1, sizeof(*o->hosts));
+	o->excludes = calloc((size_t)argc + 1, sizeof(*o->excludes));
+	if (o->cfg == NULL || o->env == NULL || o->hosts == NULL ||
+	    o->excludes == NULL) {
 		return bad("%s", "out of memory");
 	}
-	while ((ch = getopt_long(argc, argv, "+d:e:F:hk:m:no:p:qTtuVvx",
+	while ((ch = getopt_long(argc, argv, "+bd:e:f:F:hk:m:no:p:qTtuVvw:X:x",
 	    longopts, NULL)) != -1) {
 		if (ch == '?') {
 			o->help = -1;	/* getopt said what; usage follows */
@@ -224,6 +251,14 @@ opts_parse(int argc, char **argv, struct opts *o)
 		}
 	}
 	o->argi = optind;
+	if (o->nhosts == 0 && (o->block || o->fanout != 0 ||
+	    o->nexcludes > 0)) {
+		return bad("%s", "-b, -f and -X go with -w HOSTLIST");
+	}
+	if (o->block && o->json) {
+		return bad("%s", "-b and --json do not go together: --json "
+		    "already gives one object a host");
+	}
 	return 0;
 }
 
@@ -232,6 +267,9 @@ opts_free(struct opts *o)
 {
 	free(o->cfg);
 	free(o->env);
+	free(o->hosts);
+	free(o->excludes);
 	o->cfg = NULL;
 	o->env = NULL;
+	o->hosts = o->excludes = NULL;
 }

@@ -33,6 +33,12 @@ struct opts {
 	char		**env;		/* -e NAME=value */
 	size_t		  envc;
 	const char	 *cwd;		/* -d */
+	const char	**hosts;	/* -w HOSTLIST, in order */
+	size_t		  nhosts;
+	const char	**excludes;	/* -X HOSTLIST */
+	size_t		  nexcludes;
+	int		  fanout;	/* -f, 0: not given */
+	int		  block;	/* -b */
 	int		  help;		/* 1: -h; -1: a usage error */
 	int		  version;
 	int		  argi;		/* the first operand */
