@@ -73,6 +73,15 @@ child_run(const struct exec_plan *p, int in, int out, int err, int cgfd,
 	for (int s = 1; s < NSIG; s++) {
 		(void)sigaction(s, &sa, NULL);
 	}
+	/* glibc's sigaction() refuses its own two (32 and 33): inherited
+	 * ignored, they would stay so in the command.  The kernel's call,
+	 * one system call, takes them. */
+	for (int s = 32; s < SIGRTMIN; s++) {
+		struct { void *handler; unsigned long flags; void *restorer;
+		    unsigned long mask; } k = { NULL, 0, NULL, 0 };
+
+		(void)syscall(SYS_rt_sigaction, s, &k, NULL, sizeof(k.mask));
+	}
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() == -1) {

@@ -161,8 +161,13 @@ setup_signals(void)
 
 	signal(SIGPIPE, SIG_IGN);
 	/* Inherited as ignored (an inetd may do that), it would make the
-	 * kernel reap our commands before we learn how they ended. */
+	 * kernel reap our commands before we learn how they ended; and an
+	 * ignored signal never reaches the signalfd (nohup rshd would never
+	 * reload). */
 	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

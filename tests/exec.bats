@@ -158,6 +158,23 @@ forward_signal() {
 	assert_equal "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
 }
 
+@test "signals rshd inherited ignored, glibc's own included, are not the command's" {
+	# As nohup would start it, and worse.
+	RSHD_WRAP="$RSH_BUILD/tools/sigign 32 33 1 --" \
+	    start_rshd "$BATS_TEST_TMPDIR/srv"
+	run -0 rsh_cmd -n 127.0.0.1 'grep "^SigIgn" /proc/self/status'
+	assert_output $'SigIgn:\t0000000000000000'
+	# SIGHUP still reloads.
+	kill -HUP "$RSHD_PID"
+	wait_until "grep -q 'reloaded: configuration 2' '$RSHD_DIR/rshd.log'"
+	# A command that needs the fork path (a resource limit) too.
+	stop_rshd
+	RSHD_WRAP="$RSH_BUILD/tools/sigign 32 33 1 --" \
+	    start_rshd "$BATS_TEST_TMPDIR/srv2" -o LimitNOFILE=512
+	run -0 rsh_cmd -n 127.0.0.1 'grep "^SigIgn" /proc/self/status'
+	assert_output $'SigIgn:\t0000000000000000'
+}
+
 @test "rshd's fds, children and threads return to baseline after these" {
 	assert_rshd_at_baseline
 }

@@ -79,7 +79,9 @@ start_rshd() {
 	rm -f "$dir/port"
 	# A script's background job starts with SIGINT and SIGQUIT ignored; a
 	# daemon started by init would not: env gives them back.
-	env --default-signal=INT,QUIT "$RSHD" -D -p 0 --port-file "$dir/port" \
+	# RSHD_WRAP: a program (and its arguments) that starts rshd.
+	${RSHD_WRAP:-} env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
+	    --port-file "$dir/port" \
 	    -l 127.0.0.1 $RSHD_NO_UDP -k "$dir/keys" \
 	    -o PermitRootCommands=yes -o ShutdownGrace=0 "$@" \
 	    </dev/null >>"$dir/rshd.log" 2>&1 3>&- &
