@@ -26,6 +26,7 @@
 #include <vis.h>
 
 #include "log.h"
+#include "netio.h"
 
 #define LOG_LINEMAX	2048
 #define LOG_PROGMAX	32
@@ -198,13 +199,7 @@ log_async_flush(int ms)
 	struct timespec ts;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	netio_abstime(&ts, ms);
 	pthread_mutex_lock(&log_q_lock);
 	while (log_q_on && !log_q_idle && rc == 0)
 		rc = pthread_cond_timedwait(&log_q_cond, &log_q_lock, &ts);
@@ -225,8 +220,7 @@ log_async_stop(void)
 	log_q_stopping = 1;
 	pthread_cond_broadcast(&log_q_cond);
 	pthread_mutex_unlock(&log_q_lock);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += LOG_DRAIN_MS / 1000;
+	netio_abstime(&ts, LOG_DRAIN_MS);
 	/* A writer stuck on a stalled reader is left behind: the process is
 	 * about to exit, and what it holds is lost with it. */
 	if (pthread_timedjoin_np(log_q_writer, NULL, &ts) != 0)

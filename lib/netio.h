@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define NETIO_NAMEMAX	256	/* a server name (255) and its NUL */
 #define NETIO_ADDRSTRMAX 64	/* "[v6%scope]:port" and its NUL */
@@ -36,6 +37,10 @@ long long netio_now_ms(void);
 uint64_t netio_now_us(void);
 /* The wall clock in Unix milliseconds (UDP timestamps). */
 uint64_t netio_wall_ms(void);
+
+/* The CLOCK_REALTIME time ms milliseconds from now, as
+ * pthread_cond_timedwait() wants its deadline. */
+void	netio_abstime(struct timespec *ts, int ms);
 
 /*
  * Canonical server name for what the user typed (host name or address

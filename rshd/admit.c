@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "netio.h"
@@ -317,13 +316,7 @@ admit_wait_idle(struct admit *a, int ms)
 	struct timespec	ts;
 	int		left;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	netio_abstime(&ts, ms);
 	pthread_mutex_lock(&a->lock);
 	while (a->nconns > 0) {
 		if (pthread_cond_timedwait(&a->idle, &a->lock, &ts) != 0) {
