@@ -48,12 +48,22 @@ reload() {
 }
 
 @test "a config file that does not parse is refused and the old one stays" {
-	local d=$BATS_TEST_TMPDIR
+	local d=$BATS_TEST_TMPDIR m pid
 	mkdir -p "$d/srv"
 	printf 'MaxCommandTime 1s\n' >"$d/rshd.conf"
 	start_rshd "$d/srv" -f "$d/rshd.conf"
+	m=$(unique_marker)
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 \
+	    "echo $m >/dev/null; sleep 0.5; echo finished" \
+	    </dev/null >"$d/out" 2>&1 3>&- &
+	pid=$!
+	wait_remote "$m" >/dev/null
 	printf 'MaxCommandTime 1s\nBogus 1\n' >"$d/rshd.conf"
 	reload refused
+	# The command that ran meanwhile was not disturbed.
+	wait "$pid"
+	run cat "$d/out"
+	assert_output finished
 	grep -q "reload refused, the configuration in force stays: .*rshd.conf:2: unknown keyword 'Bogus'" \
 	    "$RSHD_DIR/rshd.log"
 	# Still serving, with the old settings (MaxCommandTime 1s).
