@@ -14,12 +14,15 @@ struct buf {
 	size_t	 len;	/* unconsumed bytes */
 	size_t	 cap;	/* allocated, never more than max */
 	size_t	 max;
+	size_t	 used;	/* bytes of p ever committed: what a wipe covers */
 };
 
 /* An empty buffer that may grow to max bytes.  Returns 0 or -1. */
 int	 buf_init(struct buf *, size_t initial, size_t max);
 
-/* Frees (and wipes) the storage; safe on a zeroed or freed buffer. */
+/* Frees the storage, wiping every byte ever committed (not the rest: a
+ * wipe of pages never used would make them resident for nothing); safe on
+ * a zeroed or freed buffer. */
 void	 buf_free(struct buf *);
 
 /*
@@ -29,6 +32,11 @@ void	 buf_free(struct buf *);
  */
 uint8_t	*buf_reserve(struct buf *, size_t n);
 void	 buf_commit(struct buf *, size_t n);
+
+/* The caller wrote up to n bytes at what buf_reserve() returned and keeps
+ * none of them (a record it could not seal): they are wiped now, since
+ * the wipe at free covers only what was committed. */
+void	 buf_abandon(struct buf *, size_t n);
 
 /* Appends n bytes; 0, or -1 when they do not fit. */
 int	 buf_append(struct buf *, const void *, size_t n);

@@ -185,6 +185,7 @@ conn_send(struct conn *c, uint8_t type, const void *p, size_t len)
 		memcpy(rec + WIRE_PAYLOADOFF, p, len);
 	}
 	if ((n = wire_seal(c->tx, type, rec, len)) == -1) {
+		buf_abandon(&c->out, len + WIRE_OVERHEAD);
 		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "cannot seal a record");
 		return -1;
 	}

@@ -269,6 +269,7 @@ conn_rec_stdin(struct conn *c)
 		return;
 	}
 	if ((n = wire_seal(c->tx, REC_STDIN, rec, (size_t)r)) == -1) {
+		buf_abandon(&c->out, (size_t)r + WIRE_OVERHEAD);
 		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "cannot seal a record");
 		return;
 	}

@@ -93,6 +93,7 @@ sess_send(struct session *s, uint8_t type, const void *p, size_t len)
 		memcpy(rec + WIRE_PAYLOADOFF, p, len);
 	}
 	if ((n = wire_seal(s->tx, type, rec, len)) == -1) {
+		buf_abandon(&s->out, len + WIRE_OVERHEAD);
 		log_err("%s: cannot seal a record", s->peerstr);
 		return -1;
 	}
@@ -349,6 +350,7 @@ sink_commit(void *ctx, enum job_stream stream, uint8_t *p, size_t n)
 
 	if ((len = wire_seal(s->tx, stream == JOB_STDOUT ? REC_STDOUT :
 	    REC_STDERR, p - WIRE_PAYLOADOFF, n)) == -1) {
+		buf_abandon(&s->out, n + WIRE_OVERHEAD);
 		log_err("%s: cannot seal a record", s->peerstr);
 		return -1;
 	}
