@@ -190,7 +190,7 @@ demo: $(STAMP)
 	sh tests/demo.sh $(BUILD)
 
 bench: all
-	sh bench/run.sh $(BUILD)
+	bash bench/run.sh $(BUILD)
 
 FUZZTIME ?= 30
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
