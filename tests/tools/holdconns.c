@@ -42,12 +42,12 @@ usage(void)
 	exit(2);
 }
 
-/* A connected TCP socket to host:port, or -1 after saying why. */
+/* A TCP socket connected to one of res, or -1 after saying why. */
 static int
 connect_to(const struct addrinfo *res)
 {
 	const struct addrinfo	*ai;
-	int			 fd = -1, e = 0;
+	int			 fd, e = 0;
 
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
@@ -61,7 +61,6 @@ connect_to(const struct addrinfo *res)
 		}
 		e = errno;
 		close(fd);
-		fd = -1;
 	}
 	fprintf(stderr, "holdconns: connect: %s\n", strerror(e));
 	return -1;
