@@ -566,6 +566,20 @@ count_in() { [ "$(grep -c "$2" "$1" || true)" -ge "$3" ]; }
 
 cur="5. Memory per idle authenticated connection, and rshd over $many commands"
 section "$cur"
+# First the commands: after the idle connections below, the freed heap
+# they leave would hide a slow leak from RSS.
+rss_before=$(tree_kib "$rshd_pid" Rss)
+if "$timeit" -w 0 -c 8 -n "$many" "${rshc[@]}" "$host" true \
+    >/dev/null 2>>"$dir/errors"; then
+	rss_after=$(tree_kib "$rshd_pid" Rss)
+	med[growth]=$((rss_after - rss_before))
+	row "$cur" "rshd RSS after $many commands ($rss_before -> $rss_after KiB)" \
+	    "${med[growth]}" - - "KiB more"
+else
+	skip "$cur" "rshd RSS after $many commands" \
+	    "failed: $(tail -n 1 "$dir/errors")"
+fi
+
 rss0=$(tree_kib "$rshd_pid" Rss)
 pss0=$(tree_kib "$rshd_pid" Pss)
 threads() { ls /proc/"$rshd_pid"/task | wc -l; }
@@ -643,18 +657,6 @@ tree_has() { [ "$(tree_pids "$1" | wc -l)" -eq "$2" ]; }
     "Accepted publickey" "${sshc[@]}" -N
 [ "$have_db" = 0 ] || idle_ssh dropbear "$db_pid" 1 "$dir/dropbear.log" \
     "auth succeeded" "${dbc[@]}" -N
-
-rss_before=$(tree_kib "$rshd_pid" Rss)
-if "$timeit" -w 0 -c 8 -n "$many" "${rshc[@]}" "$host" true \
-    >/dev/null 2>>"$dir/errors"; then
-	rss_after=$(tree_kib "$rshd_pid" Rss)
-	med[growth]=$((rss_after - rss_before))
-	row "$cur" "rshd RSS after $many commands ($rss_before -> $rss_after KiB)" \
-	    "${med[growth]}" - - "KiB more"
-else
-	skip "$cur" "rshd RSS after $many commands" \
-	    "failed: $(tail -n 1 "$dir/errors")"
-fi
 
 # --- 6. The cost curve -------------------------------------------------------
 cur="6. rsh at 1, 10, 100, 1000 concurrent clients (latency ms; commands/s)"
