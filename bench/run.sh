@@ -812,11 +812,12 @@ done
 	echo
 	echo "| | median | min | max | unit |"
 	echo "|---|---:|---:|---:|---|"
+	# A "|" in a label ("head | cat") would end a Markdown cell.
 	while IFS=$'\t' read -r sec label m lo hi unit; do
 		if [ -z "$label" ]; then
 			echo "| **$sec** | | | | |"
 		else
-			echo "| $label | $m | $lo | $hi | $unit |"
+			echo "| ${label//|/\\|} | $m | $lo | $hi | $unit |"
 		fi
 	done <"$dir/rows"
 	echo
