@@ -198,7 +198,7 @@ demo: $(STAMP)
 	sh tests/demo.sh $(BUILD)
 
 bench: all
-	sh bench/run.sh $(BUILD)
+	bash bench/run.sh $(BUILD)
 
 bench-fanout: all
 	sh bench/fanout.sh $(BUILD)

@@ -1,48 +1,103 @@
-#!/bin/sh
-# bench/run.sh BUILD_DIR: what `make bench` runs.  Prints, side by side in
-# one run, the latency of `rsh 127.0.0.1 true` (TCP and UDP) against a
-# local `sh -c true`, commands per second with 8 clients at once, the
-# stdout throughput of `head -c 1G /dev/zero` through rsh against a local
-# pipe (and ssh to localhost when it works without a password), and what a
-# bystander's `rsh true` costs while 250 commands that ignore SIGTERM are
-# being stopped.  Figures only: nothing here passes or fails on speed.
+#!/bin/bash
+# bench/run.sh BUILD_DIR: what `make bench` runs.  Measures rsh side by
+# side with OpenSSH and dropbear in one run on one machine: it starts its
+# own rshd and, when they are installed (it installs Debian's packages as
+# root), a private sshd and a private dropbear on free loopback ports, with
+# throwaway host and user keys in a temporary directory.  It never touches
+# system services, system keys or ~/.ssh, and stops everything it started,
+# by pid, however it exits.
 #
-# Environment: RUNS (latency runs, default 300), TRIES (throughput runs,
-# best kept, default 3), SIZE (bytes for throughput, default 1 GiB), CMDS
-# (commands for the commands-per-second rows, default 2000), STORM
-# (commands stopped at once, default 250).
+# Measured, each as a median with its min and max:
+#   1. the latency of one remote `true`, whole client process;
+#   2. stdout of SIZE bytes, 3. stdin of INSIZE bytes into `cat >/dev/null`;
+#   4. commands per second with 8 and 32 clients at once;
+#   5. rshd's memory per idle authenticated connection (against sshd's and
+#      dropbear's) and its RSS after MANY commands;
+#   6. the cost curve: latency and commands per second at 1, 10, 100 and
+#      1000 concurrent clients, also drawn in bench/results.svg;
+# then the issue's targets, each with pass or miss.  It prints one table and
+# writes it, with the machine's description, to bench/results.md.
+#
+# Environment: BENCH_QUICK=1 (a short run, a minute or two), BENCH_NOTE
+# (a sentence for results.md, e.g. what else ran), BENCH_OUT (directory for
+# results.md and results.svg, default bench/), BENCH_NO_INSTALL=1 (never run
+# apt-get), and the sizes: RUNS, TRIES, SIZE, INSIZE, CMDS, IDLE, SSHIDLE,
+# MANY.
 set -eu
 # Every command gets the same stdin: /dev/null, as a script or cron job
 # would give it (rsh sends NO_STDIN for it).
 exec </dev/null
 
 if [ $# -ne 1 ]; then
-	echo "usage: sh bench/run.sh BUILD_DIR" >&2
+	echo "usage: bash bench/run.sh BUILD_DIR" >&2
 	exit 2
 fi
 build=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 rshd=$build/rshd
 rsh=$build/rsh
 timeit=$build/tools/timeit
-for p in "$rshd" "$rsh" "$timeit"; do
+holdconns=$build/tools/holdconns
+for p in "$rshd" "$rsh" "$timeit" "$holdconns"; do
 	if [ ! -x "$p" ]; then
 		echo "bench: $p is missing; run make first" >&2
 		exit 1
 	fi
 done
-runs=${RUNS:-300}
-tries=${TRIES:-3}
-size=${SIZE:-1073741824}
-cmds=${CMDS:-2000}
-storm=${STORM:-250}
+quick=${BENCH_QUICK:-0}
+[ "$quick" = 0 ] || quick=1
+if [ "$quick" = 1 ]; then
+	runs=${RUNS:-40} tries=${TRIES:-1} size=${SIZE:-268435456}
+	insize=${INSIZE:-134217728} cmds=${CMDS:-400} idle=${IDLE:-1000}
+	sshidle=${SSHIDLE:-20} many=${MANY:-5000}
+else
+	runs=${RUNS:-300} tries=${TRIES:-3} size=${SIZE:-1073741824}
+	insize=${INSIZE:-536870912} cmds=${CMDS:-2000} idle=${IDLE:-1000}
+	sshidle=${SSHIDLE:-50} many=${MANY:-100000}
+fi
+out=${BENCH_OUT:-$here}
+started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+me=$(id -un)
 
+umask 077
 dir=$(mktemp -d "${TMPDIR:-/tmp}/rsh-bench.XXXXXX")
-pid=
+pids=()		# every long-lived process started, stopped in cleanup
+cm_up=0		# the ssh ControlMaster is running
+made_run_sshd=0	# we made /run/sshd (sshd's privilege separation directory)
+policy_saved=	# how /usr/sbin/policy-rc.d was before an install: saved, none
+
+# tree_pids PID...: PID and its descendants.
+tree_pids() {
+	local p c
+	for p in "$@"; do
+		echo "$p"
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			tree_pids "$c"
+		done
+	done
+}
+
 cleanup() {
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
+	local p kids=()
+	set +e
+	if [ "$cm_up" = 1 ]; then
+		"${ssh_cmd[@]}" -o ControlPath="$dir/cm" -O exit 127.0.0.1 \
+		    >/dev/null 2>&1
 	fi
+	# The daemons' own children (sshd's and dropbear's sessions) end
+	# with them.
+	for p in "${pids[@]}"; do
+		kids+=($(tree_pids "$p" | tail -n +2))
+	done
+	for p in "${pids[@]}" "${kids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	restore_policy
+	[ "$made_run_sshd" = 1 ] && rmdir /run/sshd 2>/dev/null
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -51,169 +106,762 @@ trap 'exit 130' INT
 trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
-umask 077
+# forget PID: PID was waited for; cleanup must not signal it (or its reuse).
+forget() {
+	local p keep=()
+	for p in "${pids[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	pids=("${keep[@]}")
+}
+
+note() { echo "bench: $*" >&2; echo "$*" >>"$dir/notes"; }
+: >"$dir/notes"
+
+# --- Packages ------------------------------------------------------------
+# Debian's packages for the peers, installed as root when missing, with a
+# policy-rc.d that forbids starting services while apt-get runs; a service
+# the install enabled for the next boot is disabled again, as before.
+
+restore_policy() {
+	case $policy_saved in
+	saved) mv -f "$dir/policy-rc.d" /usr/sbin/policy-rc.d ;;
+	none) rm -f /usr/sbin/policy-rc.d ;;
+	esac
+	policy_saved=
+}
+
+pkg_missing() {
+	local p st missing=
+	for p in "$@"; do
+		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) ||
+		    st=
+		[ "$st" = installed ] || missing="$missing $p"
+	done
+	echo "$missing"
+}
+
+install_peers() {
+	local want="openssh-server openssh-client dropbear-bin socat gnuplot-nox"
+	local missing had_ssh
+	command -v dpkg-query >/dev/null 2>&1 || return 0
+	missing=$(pkg_missing $want)
+	[ -n "$missing" ] || return 0
+	if [ "$(id -u)" != 0 ] || [ "${BENCH_NO_INSTALL:-0}" = 1 ]; then
+		note "not installed:$missing (as root, make bench installs" \
+		    "them); their rows are left out"
+		return 0
+	fi
+	had_ssh=$(pkg_missing openssh-server)
+	echo "bench: installing$missing (services kept from starting)" >&2
+	if [ -e /usr/sbin/policy-rc.d ]; then
+		cp -p /usr/sbin/policy-rc.d "$dir/policy-rc.d"
+		policy_saved=saved
+	else
+		policy_saved=none
+	fi
+	printf '#!/bin/sh\n# bench/run.sh: no service starts\nexit 101\n' \
+	    >/usr/sbin/policy-rc.d.bench
+	chmod 755 /usr/sbin/policy-rc.d.bench
+	mv -f /usr/sbin/policy-rc.d.bench /usr/sbin/policy-rc.d
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	if ! apt-get install -y -q --no-install-recommends $missing \
+	    >"$dir/apt.log" 2>&1; then
+		apt-get update -q >>"$dir/apt.log" 2>&1 || true
+		apt-get install -y -q --no-install-recommends $missing \
+		    >>"$dir/apt.log" 2>&1 ||
+		    note "apt-get install$missing failed; see the rows left out"
+	fi
+	restore_policy
+	# openssh-server enables ssh.service for the next boot: it was not
+	# installed before, so no sshd should start at boot now either.
+	if [ -n "$had_ssh" ] && [ -z "$(pkg_missing openssh-server)" ]; then
+		update-rc.d ssh disable >/dev/null 2>&1 || true
+		note "installed openssh-server; its ssh service was left" \
+		    "disabled (it generated /etc/ssh host keys, unused here)"
+	fi
+}
+install_peers
+
+# --- Helpers -------------------------------------------------------------
+
+# free_port: a port below the ephemeral range (where clients' ports come
+# from) that no TCP or UDP socket uses now.
+read -r eph_low _ </proc/sys/net/ipv4/ip_local_port_range
+[ "$eph_low" -gt 11000 ] || eph_low=32768
+free_port() {
+	local p
+	while :; do
+		p=$((10000 + RANDOM % (eph_low - 10000)))
+		if ! ss -Htuan "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# wait_listen PORT PID LOG WHAT: waits until PID listens on PORT.
+wait_listen() {
+	local i=0
+	while ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .; do
+		i=$((i + 1))
+		if [ "$i" -gt 500 ] || ! kill -0 "$2" 2>/dev/null; then
+			note "$4 did not start: $(tail -n 3 "$3" | tr '\n' ' ')"
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# wait_for CHECK...: polls CHECK (a command) for up to 60 s.
+wait_for() {
+	local i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ "$i" -lt 3000 ] || return 1
+		sleep 0.02
+	done
+}
+
+# The daemons run their commands as this account, in its home directory.
+# As root, each daemon runs in a private mount namespace where that home
+# is an empty directory of ours: dropbear (2022.83 has no option for where
+# authorized_keys are) finds our key there and no real ~/.ssh is read, and
+# no daemon's shell runs the account's startup files (bash runs ~/.bashrc
+# for sshd's and dropbear's commands: that would be measured too).
+home=$(getent passwd "$me" | cut -d: -f6)
+fakehome=$dir/home
+mkdir -m 700 "$fakehome" "$fakehome/.ssh"
+if [ "$(id -u)" = 0 ] && [ -d "$home" ] &&
+    unshare -m sh -c "mount --bind '$fakehome' '$home'" 2>/dev/null; then
+	privhome=(unshare -m sh -c 'mount --bind "$0" "$1" && shift &&
+	    exec "$@"' "$fakehome" "$home")
+else
+	privhome=()
+	note "not root (or no mount namespaces): the daemons see the real" \
+	    "home directory; dropbear is left out"
+fi
+# Clients that look for ~/.ssh (dbclient) look in ours.
+export HOME=$dir/clienthome
+mkdir -m 700 "$HOME"
+
+# Result rows: section, label, median, min, max, unit (tab separated).
+: >"$dir/rows"
+declare -A med
+row() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$dir/rows"
+	printf '  %-44s %10s %10s %10s  %s\n' "$2" "$3" "$4" "$5" "$6"
+}
+section() {
+	printf '%s\t\t\t\t\t\n' "$1" >>"$dir/rows"
+	printf '\n%s\n  %-44s %10s %10s %10s\n' "$1" "" median min max
+}
+skip() {
+	printf '%s\t%s\t-\t-\t-\t%s\n' "$1" "$2" "$3" >>"$dir/rows"
+	printf '  %-44s %s\n' "$2" "$3"
+}
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+
+# lat ID LABEL CMD...: latency of CMD, RUNS runs one after the other.
+lat() {
+	local id=$1 label=$2 r
+	shift 2
+	r=$("$timeit" -n "$runs" "$@" 2>>"$dir/errors") || {
+		skip "$cur" "$label" "failed: $(tail -n 1 "$dir/errors")"
+		return 0
+	}
+	set -- $r
+	med[$id]=$2
+	row "$cur" "$label" "$(ms "$2")" "$(ms "$1")" "$(ms "$4")" ms
+}
+
+# thru ID LABEL BYTES CMD...: throughput of CMD moving BYTES, TRIES runs.
+thru() {
+	local id=$1 label=$2 bytes=$3 r
+	shift 3
+	r=$("$timeit" -w 0 -n "$tries" "$@" 2>>"$dir/errors") || {
+		skip "$cur" "$label" "failed: $(tail -n 1 "$dir/errors")"
+		return 0
+	}
+	set -- $r
+	med[$id]=$(awk -v b="$bytes" -v us="$2" 'BEGIN { print b / us }')
+	row "$cur" "$label" "$(awk -v b="$bytes" -v us="$2" \
+	    'BEGIN { printf "%.0f", b / us }')" \
+	    "$(awk -v b="$bytes" -v us="$4" 'BEGIN { printf "%.0f", b / us }')" \
+	    "$(awk -v b="$bytes" -v us="$1" 'BEGIN { printf "%.0f", b / us }')" \
+	    MB/s
+}
+
+# cps ID LABEL CONC N CMD...: commands per second, N runs CONC at a time,
+# measured TRIES times.
+cps() {
+	local id=$1 label=$2 conc=$3 n=$4 i r all=
+	shift 4
+	for ((i = 0; i < tries; i++)); do
+		r=$("$timeit" -w "$conc" -c "$conc" -n "$n" "$@" \
+		    2>>"$dir/errors") || {
+			skip "$cur" "$label" "failed: $(tail -n 1 "$dir/errors")"
+			return 0
+		}
+		all="$all $(echo "$r" | awk -v n="$n" '{ print n / ($5 / 1e6) }')"
+	done
+	r=$(echo $all | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 }
+	    END { printf "%.0f %.0f %.0f", v[int((NR + 1) / 2)], v[1], v[NR] }')
+	set -- $r
+	med[$id]=$1
+	row "$cur" "$label" "$1" "$2" "$3" /s
+}
+
+# --- rshd ----------------------------------------------------------------
+# Room for 1000 idle connections and 1000 concurrent commands.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$rsh" --keygen bench >"$dir/keys"
 cp "$dir/keys" "$dir/key"
-# The storm opens STORM connections at once from one address.
-"$rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/port" -k "$dir/keys" \
-    -o MaxConnections=1024 -o MaxUnauthenticated=512 \
-    -o MaxUnauthenticatedPerSource=512 -o PermitRootCommands=yes \
-    </dev/null >"$dir/rshd.log" 2>&1 &
-pid=$!
-i=0
-while [ ! -s "$dir/port" ]; do
-	i=$((i + 1))
-	if [ "$i" -gt 500 ] || ! kill -0 "$pid" 2>/dev/null; then
-		echo "bench: rshd did not start:" >&2
-		cat "$dir/rshd.log" >&2
-		exit 1
-	fi
-	sleep 0.02
-done
-host=127.0.0.1:$(cat "$dir/port")
-key=$dir/key
+"${privhome[@]}" "$rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/rport" \
+    -k "$dir/keys" \
+    -o MaxConnections=4096 -o MaxUnauthenticated=2048 \
+    -o MaxUnauthenticatedPerSource=2048 -o ListenBacklog=4096 \
+    -o PermitRootCommands=yes \
+    </dev/null >"$dir/rshd.log" 2>&1 3>&- &
+rshd_pid=$!
+pids+=("$rshd_pid")
+rshd_up() { [ -s "$dir/rport" ] || ! kill -0 "$rshd_pid" 2>/dev/null; }
+wait_for rshd_up || true
+if [ ! -s "$dir/rport" ]; then
+	echo "bench: rshd did not start:" >&2
+	cat "$dir/rshd.log" >&2
+	exit 1
+fi
+rport=$(cat "$dir/rport")
+host=127.0.0.1:$rport
+rshc=("$rsh" -k "$dir/key")
 
-# ssh to localhost only counts when it needs no password and no question.
-sshopts="-o BatchMode=yes -o ConnectTimeout=3 -o StrictHostKeyChecking=no"
-if ssh $sshopts localhost true </dev/null >/dev/null 2>&1; then
-	have_ssh=1
-else
-	have_ssh=0
+# --- OpenSSH -------------------------------------------------------------
+have_ssh=0
+ssh_cmd=(ssh)
+ssh-keygen -q -t ed25519 -N '' -C bench -f "$dir/id_ed25519"
+cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+cp "$dir/id_ed25519.pub" "$fakehome/.ssh/authorized_keys"
+if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null &&
+    [ ${#privhome[@]} -gt 0 ]; then
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh_host_ed25519_key"
+	sport=$(free_port)
+	# MaxStartups and MaxSessions: 32 concurrent clients and the idle ones.
+	cat >"$dir/sshd_config" <<-EOF
+		ListenAddress 127.0.0.1
+		HostKey $dir/ssh_host_ed25519_key
+		PidFile $dir/sshd.pid
+		AuthorizedKeysFile $dir/authorized_keys
+		StrictModes no
+		UsePAM no
+		PubkeyAuthentication yes
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin prohibit-password
+		AllowUsers $me
+		MaxStartups 256
+		MaxSessions 256
+		X11Forwarding no
+		PrintMotd no
+		PrintLastLog no
+		UseDNS no
+		LogLevel INFO
+	EOF
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 755 /run/sshd
+		made_run_sshd=1
+	fi
+	"${privhome[@]}" /usr/sbin/sshd -D -e -f "$dir/sshd_config" -p "$sport" \
+	    </dev/null >"$dir/sshd.log" 2>&1 3>&- &
+	sshd_pid=$!
+	pids+=("$sshd_pid")
+	ssh_cmd=(ssh -F /dev/null -i "$dir/id_ed25519" -o IdentitiesOnly=yes
+	    -o IdentityAgent=none -o UserKnownHostsFile="$dir/known_hosts"
+	    -o GlobalKnownHostsFile=/dev/null
+	    -o StrictHostKeyChecking=accept-new -o BatchMode=yes
+	    -o LogLevel=ERROR -p "$sport" -l "$me")
+	if wait_listen "$sport" "$sshd_pid" "$dir/sshd.log" sshd &&
+	    "${ssh_cmd[@]}" 127.0.0.1 true 2>>"$dir/errors"; then
+		have_ssh=1
+		# The ControlMaster: forks once authenticated.
+		# -M once: given twice (or with ControlMaster=yes) it asks.
+		if "${ssh_cmd[@]}" -o ControlPath="$dir/cm" -M -N -f 127.0.0.1 \
+		    >/dev/null 2>>"$dir/errors"; then
+			cm_up=1
+			cm_pid=$("${ssh_cmd[@]}" -o ControlPath="$dir/cm" -O check \
+			    127.0.0.1 2>&1 | sed -n 's/.*(pid=\([0-9]*\)).*/\1/p')
+			[ -z "$cm_pid" ] || pids+=("$cm_pid")
+		fi
+	else
+		note "the private sshd does not answer; ssh rows left out"
+	fi
+elif [ ${#privhome[@]} -gt 0 ]; then
+	note "no /usr/sbin/sshd or ssh: ssh rows left out"
+fi
+sshc=("${ssh_cmd[@]}")
+sshcm=("${ssh_cmd[@]}" -o ControlPath="$dir/cm" -o ControlMaster=no)
+
+# --- dropbear ------------------------------------------------------------
+have_db=0
+if command -v dropbear >/dev/null && command -v dbclient >/dev/null &&
+    [ ${#privhome[@]} -gt 0 ]; then
+	dropbearkey -t ed25519 -f "$dir/db_host_key" >/dev/null 2>&1
+	dropbearconvert openssh dropbear "$dir/id_ed25519" "$dir/id_dropbear" \
+	    >/dev/null 2>&1
+	dport=$(free_port)
+	"${privhome[@]}" dropbear -F -E -s -p "127.0.0.1:$dport" \
+	    -r "$dir/db_host_key" -P "$dir/dropbear.pid" \
+	    </dev/null >"$dir/dropbear.log" 2>&1 3>&- &
+	db_pid=$!
+	pids+=("$db_pid")
+	dbc=(dbclient -y -i "$dir/id_dropbear" -p "$dport" -l "$me")
+	# dropbear admits 5 unauthenticated connections per source address
+	# (compiled in): concurrent clients come from 127.0.0.2-201.
+	cat >"$dir/dbspread" <<-'EOF'
+		#!/bin/sh
+		exec dbclient -b 127.0.0.$(($$ % 200 + 2)) "$@"
+	EOF
+	chmod 700 "$dir/dbspread"
+	dbs=("$dir/dbspread" "${dbc[@]:1}")
+	if wait_listen "$dport" "$db_pid" "$dir/dropbear.log" dropbear &&
+	    "${dbc[@]}" 127.0.0.1 true 2>>"$dir/errors"; then
+		have_db=1
+	else
+		note "the private dropbear does not answer; dbclient rows left out"
+	fi
+elif [ ${#privhome[@]} -gt 0 ]; then
+	note "no dropbear or dbclient: dropbear rows left out"
 fi
 
-# lat ID LABEL CMD...: one latency row (min, median, p90 in ms); keeps
-# the median in $dir/median.ID.
-lat() {
-	id=$1
-	label=$2
-	shift 2
-	r=$("$timeit" -n "$runs" "$@" </dev/null) || {
-		echo "bench: $label: a run failed" >&2
-		exit 1
-	}
-	set -- $r
-	printf '  %-34s %8.2f %8.2f %8.2f\n' "$label" \
-	    "$(echo "$1" | awk '{ print $1 / 1000 }')" \
-	    "$(echo "$2" | awk '{ print $1 / 1000 }')" \
-	    "$(echo "$3" | awk '{ print $1 / 1000 }')"
-	echo "$2" >"$dir/median.$id"
-}
+# --- socat: the unencrypted loopback floor ---------------------------------
+have_socat=0
+if command -v socat >/dev/null; then
+	op=$(free_port)
+	socat -b 131072 TCP-LISTEN:"$op",bind=127.0.0.1,reuseaddr,fork \
+	    SYSTEM:"head -c $size /dev/zero" </dev/null >/dev/null \
+	    2>>"$dir/errors" 3>&- &
+	pids+=($!)
+	ip=$(free_port)
+	socat -u -b 131072 TCP-LISTEN:"$ip",bind=127.0.0.1,reuseaddr,fork \
+	    SYSTEM:"cat >/dev/null" </dev/null >/dev/null 2>>"$dir/errors" 3>&- &
+	pids+=($!)
+	if wait_listen "$op" "${pids[-2]}" "$dir/errors" socat &&
+	    wait_listen "$ip" "${pids[-1]}" "$dir/errors" socat; then
+		have_socat=1
+	fi
+else
+	note "no socat: the unencrypted loopback row is left out"
+fi
 
-# thru LABEL CMD...: one throughput row (best of TRIES, MB/s).
-thru() {
-	label=$1
-	shift
-	r=$("$timeit" -w 0 -n "$tries" "$@" </dev/null) || {
-		echo "bench: $label: a run failed" >&2
-		exit 1
-	}
-	set -- $r
-	printf '  %-34s %8.0f MB/s  (%.2f s)\n' "$label" \
-	    "$(awk -v b="$size" -v us="$1" 'BEGIN { print b / us }')" \
-	    "$(awk -v us="$1" 'BEGIN { print us / 1000000 }')"
-}
+echo "rsh benchmark$([ "$quick" = 1 ] && echo ' (BENCH_QUICK)'):" \
+    "$(uname -sr), $(nproc) CPUs, build $build"
 
-echo "rsh benchmark: $(uname -sr), $(nproc) CPUs, build $build"
-echo
-printf 'Latency, %s runs (ms)                   min   median      p90\n' \
-    "$runs"
+# --- 1. Latency ------------------------------------------------------------
+cur="1. Latency of one remote true, $runs runs (ms)"
+section "$cur"
 lat local "local: sh -c true" sh -c true
-# rshd runs the command with the account's shell: show that one's cost too.
-acct_shell=$(getent passwd "$(id -un)" | cut -d: -f7)
+acct_shell=$(getent passwd "$me" | cut -d: -f7)
 case $acct_shell in
 "" | /bin/sh | /usr/bin/sh) ;;
-*) lat acct "local: ${acct_shell##*/} -c true (account's)" \
+*) lat acct "local: ${acct_shell##*/} -c true (the account's shell)" \
 	"$acct_shell" -c true ;;
 esac
-lat rsh "rsh 127.0.0.1 true" "$rsh" -k "$key" "$host" true
-lat rshx "rsh -x 127.0.0.1 true (no shell)" "$rsh" -k "$key" -x "$host" true
-lat udp "rsh -u 127.0.0.1 true (UDP)" "$rsh" -k "$key" -u "$host" true
-lat udpx "rsh -u -x 127.0.0.1 true (UDP)" "$rsh" -k "$key" -u -x "$host" true
+lat rsh "rsh" "${rshc[@]}" "$host" true
+lat rshu "rsh -u (UDP)" "${rshc[@]}" -u "$host" true
 if [ "$have_ssh" = 1 ]; then
-	lat ssh "ssh localhost true" ssh $sshopts localhost true
-else
-	echo "  ssh localhost true: skipped (no non-interactive ssh to localhost)"
+	lat ssh "ssh" "${sshc[@]}" 127.0.0.1 true
+	if [ "$cm_up" = 1 ]; then
+		lat sshcm "ssh through a ControlMaster" "${sshcm[@]}" 127.0.0.1 true
+	fi
 fi
-# gap A B LABEL: the difference of two medians, in ms.
-gap() {
-	[ -s "$dir/median.$1" ] && [ -s "$dir/median.$2" ] || return 0
-	printf '  %-38s %.2f ms\n' "$3" "$(awk -v a="$(cat "$dir/median.$1")" \
-	    -v b="$(cat "$dir/median.$2")" 'BEGIN { print (a - b) / 1000 }')"
-}
-gap rsh local "rsh minus local sh -c, median:"
-gap rshx local "rsh -x minus local sh -c, median:"
-gap rsh acct "rsh minus the account's shell, median:"
-gap udp local "rsh -u minus local sh -c, median:"
-gap udpx local "rsh -u -x minus local sh -c, median:"
+[ "$have_db" = 0 ] || lat db "dbclient" "${dbc[@]}" 127.0.0.1 true
 
-# cps LABEL CMD...: CMDS runs of CMD, 8 at a time: commands per second.
-cps() {
-	label=$1
-	shift
-	t0=$(date +%s%N)
-	seq "$cmds" | xargs -P8 -n1 sh -c '"$@" >/dev/null || exit 255' sh \
-	    "$@" || {
-		echo "bench: $label: a run failed" >&2
-		exit 1
-	}
-	t1=$(date +%s%N)
-	printf '  %-34s %8.0f /s\n' "$label" \
-	    "$(awk -v n="$cmds" -v ns=$((t1 - t0)) 'BEGIN { print n / (ns / 1e9) }')"
-}
-
-echo
-echo "Commands per second, $cmds runs, 8 at a time (each a new client process)"
-cps "local: sh -c true" sh -c true
-cps "rsh 127.0.0.1 true" "$rsh" -k "$key" "$host" true
-cps "rsh -u 127.0.0.1 true (UDP)" "$rsh" -k "$key" -u "$host" true
-
-echo
-echo "Throughput of $size bytes of stdout, best of $tries"
-thru "local pipe: head | cat" sh -c "head -c $size /dev/zero | cat"
-thru "rsh 127.0.0.1 head" "$rsh" -k "$key" -n -x "$host" head -c "$size" \
-    /dev/zero
+# --- 2. stdout -------------------------------------------------------------
+cur="2. stdout of $size bytes, $tries runs (MB/s)"
+section "$cur"
+thru out_local "local pipe: head | cat" "$size" \
+    sh -c "head -c $size /dev/zero | cat"
+[ "$have_socat" = 0 ] || thru out_socat "socat over loopback (no crypto)" \
+    "$size" socat -u -b 131072 TCP:127.0.0.1:"$op" STDOUT
+thru out_rsh "rsh" "$size" "${rshc[@]}" -n "$host" "head -c $size /dev/zero"
 if [ "$have_ssh" = 1 ]; then
-	thru "ssh localhost head" ssh $sshopts localhost \
+	thru out_sshgcm "ssh -c aes128-gcm@openssh.com" "$size" "${sshc[@]}" \
+	    -c aes128-gcm@openssh.com 127.0.0.1 "head -c $size /dev/zero"
+	thru out_ssh "ssh (default cipher)" "$size" "${sshc[@]}" 127.0.0.1 \
 	    "head -c $size /dev/zero"
+fi
+[ "$have_db" = 0 ] || thru out_db "dbclient" "$size" "${dbc[@]}" 127.0.0.1 \
+    "head -c $size /dev/zero"
+
+# --- 3. stdin --------------------------------------------------------------
+cur="3. stdin of $insize bytes into cat >/dev/null, $tries runs (MB/s)"
+section "$cur"
+feed="head -c $insize /dev/zero |"
+q() { printf '%q ' "$@"; }
+thru in_local "local pipe: head | cat >/dev/null" "$insize" \
+    sh -c "$feed cat >/dev/null"
+[ "$have_socat" = 0 ] || thru in_socat "socat over loopback (no crypto)" \
+    "$insize" sh -c "$feed socat -u -b 131072 STDIN TCP:127.0.0.1:$ip"
+thru in_rsh "rsh" "$insize" sh -c "$feed $(q "${rshc[@]}" "$host") \
+    'cat >/dev/null'"
+if [ "$have_ssh" = 1 ]; then
+	thru in_sshgcm "ssh -c aes128-gcm@openssh.com" "$insize" sh -c \
+	    "$feed $(q "${sshc[@]}" -c aes128-gcm@openssh.com 127.0.0.1) \
+	    'cat >/dev/null'"
+	thru in_ssh "ssh (default cipher)" "$insize" sh -c \
+	    "$feed $(q "${sshc[@]}" 127.0.0.1) 'cat >/dev/null'"
+fi
+[ "$have_db" = 0 ] || thru in_db "dbclient" "$insize" sh -c \
+    "$feed $(q "${dbc[@]}" 127.0.0.1) 'cat >/dev/null'"
+
+# --- 4. Commands per second --------------------------------------------------
+# Each command is a new client process, as from a script; the slow peers
+# (ssh, dbclient: tens of ms of CPU each) run a twentieth as many.
+slow=$((cmds / (quick ? 16 : 20)))
+for conc in 8 32; do
+	cur="4. Commands per second, $conc at a time ($cmds runs, ssh and dbclient $slow; $tries times)"
+	section "$cur"
+	cps "local$conc" "local: sh -c true, $conc at a time (xargs -P$conc)" "$conc" \
+	    "$cmds" sh -c true
+	cps "rsh$conc" "rsh" "$conc" "$cmds" "${rshc[@]}" "$host" true
+	cps "rshu$conc" "rsh -u (UDP)" "$conc" "$cmds" "${rshc[@]}" -u "$host" true
+	if [ "$have_ssh" = 1 ]; then
+		[ "$cm_up" = 0 ] || cps "sshcm$conc" "ssh through a ControlMaster" \
+		    "$conc" "$slow" "${sshcm[@]}" 127.0.0.1 true
+		cps "ssh$conc" "ssh" "$conc" "$slow" "${sshc[@]}" 127.0.0.1 true
+	fi
+	[ "$have_db" = 0 ] || cps "db$conc" "dbclient (from 200 addresses)" \
+	    "$conc" "$slow" "${dbs[@]}" 127.0.0.1 true
+done
+
+# --- 5. Memory -------------------------------------------------------------
+# tree_kib PID FIELD: FIELD (Rss or Pss) summed over PID and its
+# descendants, in KiB, from /proc/PID/smaps_rollup.
+tree_kib() {
+	local p sum=0 v
+	for p in $(tree_pids "$1"); do
+		v=$(awk -v f="$2:" '$1 == f { print $2 }' \
+		    /proc/"$p"/smaps_rollup 2>/dev/null) || v=
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
+# per_conn LABEL PID N: the growth of PID's tree since the last snapshot
+# (rss0, pss0), per connection, as two rows.
+per_conn() {
+	local rss pss
+	rss=$(tree_kib "$2" Rss)
+	pss=$(tree_kib "$2" Pss)
+	med[$4rss]=$(awk -v a="$rss" -v b="$rss0" -v n="$3" \
+	    'BEGIN { printf "%.1f", (a - b) / n }')
+	med[$4pss]=$(awk -v a="$pss" -v b="$pss0" -v n="$3" \
+	    'BEGIN { printf "%.1f", (a - b) / n }')
+	row "$cur" "$1: RSS per connection ($rss0 -> $rss KiB)" \
+	    "${med[$4rss]}" - - KiB
+	row "$cur" "$1: PSS per connection ($pss0 -> $pss KiB)" \
+	    "${med[$4pss]}" - - KiB
+}
+count_in() { [ "$(grep -c "$2" "$1" || true)" -ge "$3" ]; }
+
+cur="5. Memory per idle authenticated connection, and rshd over $many commands"
+section "$cur"
+# First the commands: after the idle connections below, the freed heap
+# they leave would hide a slow leak from RSS.
+rss_before=$(tree_kib "$rshd_pid" Rss)
+if "$timeit" -w 0 -c 8 -n "$many" "${rshc[@]}" "$host" true \
+    >/dev/null 2>>"$dir/errors"; then
+	rss_after=$(tree_kib "$rshd_pid" Rss)
+	med[growth]=$((rss_after - rss_before))
+	row "$cur" "rshd RSS after $many commands ($rss_before -> $rss_after KiB)" \
+	    "${med[growth]}" - - "KiB more"
 else
-	echo "  ssh localhost head: skipped (no non-interactive ssh to localhost)"
+	skip "$cur" "rshd RSS after $many commands" \
+	    "failed: $(tail -n 1 "$dir/errors")"
 fi
 
-# The stop storm: STORM commands that ignore SIGTERM lose their clients at
-# once; rshd stops every group (TERM, KillGrace, KILL) while a bystander
-# runs `rsh true`.
+rss0=$(tree_kib "$rshd_pid" Rss)
+pss0=$(tree_kib "$rshd_pid" Pss)
+threads() { ls /proc/"$rshd_pid"/task | wc -l; }
+threads0=$(threads)
+threads_back() { [ "$(threads)" -le "$threads0" ]; }
+mkfifo "$dir/hold.in"
+"$holdconns" -k "$dir/key" 127.0.0.1 "$rport" "$idle" <"$dir/hold.in" \
+    >"$dir/hold.out" 2>>"$dir/errors" 3>&- &
+hold_pid=$!
+pids+=("$hold_pid")
+exec 4>"$dir/hold.in"
+hold_done() {
+	grep -q '^ready' "$dir/hold.out" || ! kill -0 "$hold_pid" 2>/dev/null
+}
+wait_for hold_done || true
+if grep -q '^ready' "$dir/hold.out"; then
+	per_conn "rshd, $idle idle connections" "$rshd_pid" "$idle" rshd
+else
+	skip "$cur" "rshd, $idle idle connections" \
+	    "holdconns failed: $(tail -n 1 "$dir/errors")"
+fi
+exec 4>&-
+wait "$hold_pid" || true
+forget "$hold_pid"
+# What rshd keeps once they are gone, when each session's thread is.
+wait_for threads_back || true
+rss_closed=$(tree_kib "$rshd_pid" Rss)
+med[closed]=$(awk -v a="$rss_closed" -v b="$rss0" -v n="$idle" \
+    'BEGIN { printf "%.1f", (a - b) / n }')
+row "$cur" "rshd, after they closed: RSS kept per connection ($rss0 -> $rss_closed KiB)" \
+    "${med[closed]}" - - KiB
+
+# idle_ssh NAME PID PROCS LOG PATTERN CLIENT...: sshidle idle sessions of
+# CLIENT, all authenticated once LOG holds PATTERN sshidle more times and
+# PID has PROCS processes for each.
+idle_ssh() {
+	local name=$1 dpid=$2 procs=$3 log=$4 pat=$5 i before base ok=1 cl=()
+	shift 5
+	before=$(grep -c "$pat" "$log" || true)
+	base=$(tree_pids "$dpid" | wc -l)
+	rss0=$(tree_kib "$dpid" Rss)
+	pss0=$(tree_kib "$dpid" Pss)
+	# Four at a time: dropbear admits five unauthenticated per address.
+	for ((i = 1; i <= sshidle; i++)); do
+		"$@" 127.0.0.1 </dev/null >/dev/null 2>>"$dir/errors" 3>&- &
+		cl+=($!)
+		pids+=($!)
+		if [ $((i % 4)) = 0 ] || [ "$i" = "$sshidle" ]; then
+			wait_for count_in "$log" "$pat" $((before + i)) || {
+				ok=0
+				break
+			}
+		fi
+	done
+	if [ "$ok" = 1 ]; then
+		# The last sessions' processes may still be starting.
+		wait_for tree_has "$dpid" $((base + procs * sshidle)) ||
+		    note "$name: not $procs processes per session:" \
+			"$(tree_pids "$dpid" | wc -l) for $sshidle"
+		per_conn "$name, $sshidle idle sessions" "$dpid" "$sshidle" \
+		    "$name"
+	else
+		skip "$cur" "$name, $sshidle idle sessions" "did not authenticate"
+	fi
+	kill -TERM "${cl[@]}" 2>/dev/null || true
+	for i in "${cl[@]}"; do
+		wait "$i" 2>/dev/null || true
+		forget "$i"
+	done
+}
+tree_has() { [ "$(tree_pids "$1" | wc -l)" -eq "$2" ]; }
+# sshd: one process per root session, two (monitor, user's) otherwise.
+[ "$have_ssh" = 0 ] || idle_ssh sshd "$sshd_pid" "$([ "$me" = root ] &&
+    echo 1 || echo 2)" "$dir/sshd.log" \
+    "Accepted publickey" "${sshc[@]}" -N
+[ "$have_db" = 0 ] || idle_ssh dropbear "$db_pid" 1 "$dir/dropbear.log" \
+    "auth succeeded" "${dbc[@]}" -N
+
+# --- 6. The cost curve -------------------------------------------------------
+cur="6. rsh at 1, 10, 100, 1000 concurrent clients (latency ms; commands/s)"
+section "$cur"
+: >"$dir/curve.dat"
+for conc in 1 10 100 1000; do
+	n=$((conc * (3 - 2 * quick) > cmds ? conc * (3 - 2 * quick) : cmds))
+	if r=$("$timeit" -w $((conc < 8 ? conc : 8)) -c "$conc" -n "$n" \
+	    "${rshc[@]}" "$host" true \
+	    2>>"$dir/errors"); then
+		set -- $r
+		row "$cur" "$conc concurrent: latency" "$(ms "$2")" "$(ms "$1")" \
+		    "$(ms "$4")" ms
+		row "$cur" "$conc concurrent: commands per second ($n runs)" \
+		    "$(awk -v n="$n" -v w="$5" 'BEGIN { printf "%.0f", n / (w / 1e6) }')" \
+		    - - /s
+		echo "$conc $(ms "$2") $(ms "$3") $(awk -v n="$n" -v w="$5" \
+		    'BEGIN { printf "%.0f", n / (w / 1e6) }')" >>"$dir/curve.dat"
+	else
+		skip "$cur" "$conc concurrent" "failed: $(tail -n 1 "$dir/errors")"
+	fi
+done
+
+# --- Targets ---------------------------------------------------------------
+# target LABEL VALUE GOAL OK: one row of the targets table; VALUE and OK
+# come from awk over the medians above (missing: "-", not measured).
+: >"$dir/targets"
+have() { local k; for k; do [ -n "${med[$k]:-}" ] || return 1; done; }
+target() {
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$dir/targets"
+}
+calc() { awk "BEGIN { $1 }"; }
+verdict() { calc "print ($1) ? \"pass\" : \"miss\""; }
+if have rsh local; then
+	v=$(calc "printf \"%.2f\", (${med[rsh]} - ${med[local]}) / 1000")
+	target "latency: rsh minus local sh -c true" "$v ms" "<= 1.5 ms" \
+	    "$(verdict "$v <= 1.5")"
+fi
+if have rsh sshcm; then
+	v=$(calc "printf \"%.1f\", ${med[sshcm]} / ${med[rsh]}")
+	target "latency: rsh vs ssh through a ControlMaster" "${v}x faster" \
+	    ">= 5x" "$(verdict "$v >= 5")"
+else
+	target "latency: rsh vs ssh through a ControlMaster" "not measured" \
+	    ">= 5x" -
+fi
+# best_ssh DIR: the faster of the two ssh ciphers, in MB/s.
+best_ssh() {
+	calc "a = ${med[$1_sshgcm]:-0}; b = ${med[$1_ssh]:-0};
+	    print (a > b ? a : b)"
+}
+for d in out in; do
+	name=stdout want=1.5 floor=0.6
+	[ "$d" = out ] || name=stdin floor=0.5
+	if have "${d}_rsh" && { have "${d}_sshgcm" || have "${d}_ssh"; }; then
+		v=$(calc "printf \"%.2f\", ${med[${d}_rsh]} / $(best_ssh "$d")")
+		target "$name: rsh vs OpenSSH's fastest cipher" "${v}x" \
+		    ">= ${want}x" "$(verdict "$v >= $want")"
+	else
+		target "$name: rsh vs OpenSSH's fastest cipher" "not measured" \
+		    ">= ${want}x" -
+	fi
+	if have "${d}_rsh" "${d}_local"; then
+		v=$(calc "printf \"%.0f\", 100 * ${med[${d}_rsh]} / ${med[${d}_local]}")
+		target "$name: rsh vs a local pipe" "$v%" \
+		    ">= $(calc "print 100 * $floor")%" \
+		    "$(verdict "$v >= 100 * $floor")"
+	fi
+done
+if have rsh8 local8; then
+	v=$(calc "printf \"%.0f\", 100 * ${med[rsh8]} / ${med[local8]}")
+	target "commands/s, 8 at a time: rsh vs the local floor" "$v%" ">= 75%" \
+	    "$(verdict "$v >= 75")"
+fi
+if have rshdrss; then
+	target "rshd RSS per idle authenticated connection" \
+	    "${med[rshdrss]} KiB" "< 64 KiB" "$(verdict "${med[rshdrss]} < 64")"
+fi
+for p in sshd dropbear; do
+	if have rshdpss "${p}pss"; then
+		target "PSS per idle connection: $p / rshd" \
+		    "$(calc "printf \"%.0f\", ${med[${p}pss]} / ${med[rshdpss]}")x" \
+		    "(for scale)" -
+	fi
+done
+if have growth; then
+	target "rshd RSS over $many commands" "${med[growth]} KiB more" \
+	    "flat (<= 512 KiB)" "$(verdict "${med[growth]} <= 512")"
+fi
+
+# --- The table, results.md and the plot -------------------------------------
+print_table() {
+	local s= sec label m lo hi unit
+	while IFS=$'\t' read -r sec label m lo hi unit; do
+		if [ -z "$label" ]; then
+			printf '\n%s\n  %-58s %10s %10s %10s\n' "$sec" "" median min max
+			continue
+		fi
+		if [ "$m" = - ]; then
+			printf '  %-58s %s\n' "$label" "$unit"
+		else
+			printf '  %-58s %10s %10s %10s  %s\n' "$label" "$m" "$lo" "$hi" \
+			    "$unit"
+		fi
+	done <"$dir/rows"
+	printf '\nTargets (issue 9)\n'
+	while IFS=$'\t' read -r label m goal ok; do
+		printf '  %-52s %16s  %-18s %s\n' "$label" "$m" "$goal" "$ok"
+	done <"$dir/targets"
+}
 echo
-echo "A bystander's rsh true while $storm TERM-ignoring commands are stopped"
-lat calm "rsh true, before the storm" "$rsh" -k "$key" "$host" true
-: >"$dir/storm.pids"
-i=0
-while [ "$i" -lt "$storm" ]; do
-	"$rsh" -k "$key" -n "$host" "trap '' TERM; exec sleep 60.123456" \
-	    >/dev/null 2>&1 &
-	echo $! >>"$dir/storm.pids"
-	i=$((i + 1))
+echo "================================ Results ================================"
+print_table
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+deb=$(cat /etc/debian_version 2>/dev/null || echo "not Debian")
+ossl=$(openssl version 2>/dev/null || echo "openssl(1) not installed")
+sshv=$(ssh -V 2>&1 | head -n 1)
+dbv=$(dropbear -V 2>&1 | head -n 1 || true)
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+# The command, with whatever the environment changed.
+cmdline="make bench"
+for v in MANY SSHIDLE IDLE CMDS INSIZE SIZE TRIES RUNS BENCH_QUICK; do
+	[ -z "${!v:-}" ] || cmdline="$v=${!v} $cmdline"
 done
-i=0
-while [ "$(pgrep -f '^sleep 60.123456$' | wc -l)" -lt "$storm" ]; do
-	i=$((i + 1))
-	if [ "$i" -gt 1500 ]; then
-		echo "bench: the storm's commands did not all start" >&2
-		exit 1
+{
+	echo "# rsh benchmark results"
+	echo
+	echo "Made by \`$cmdline\` (bench/run.sh) on $started_at."
+	[ "$quick" = 0 ] || echo "**A short run (BENCH_QUICK=1): fewer runs, smaller sizes.**"
+	echo
+	echo "| Machine | |"
+	echo "|---|---|"
+	echo "| CPU | $cpu, $(nproc) cores |"
+	echo "| Kernel | $(uname -sr) |"
+	echo "| Debian | $deb |"
+	echo "| OpenSSL | $ossl |"
+	echo "| OpenSSH | $sshv |"
+	[ -z "$dbv" ] || echo "| dropbear | $dbv |"
+	echo "| Load average | $load_start at the start, $load_end at the end |"
+	echo
+	if [ -n "${BENCH_NOTE:-}" ]; then
+		echo "Note: $BENCH_NOTE"
+		echo
 	fi
-	sleep 0.02
-done
-kill -KILL $(cat "$dir/storm.pids") 2>/dev/null || true
-runs_saved=$runs
-runs=20
-lat storm "rsh true, during the stop (KillGrace)" "$rsh" -k "$key" "$host" true
-runs=$runs_saved
-i=0
-while pgrep -f '^sleep 60.123456$' >/dev/null; do
-	i=$((i + 1))
-	if [ "$i" -gt 1000 ]; then
-		echo "bench: the storm's commands survived" >&2
-		exit 1
+	if [ -s "$dir/notes" ]; then
+		sed 's/^/- /' "$dir/notes"
+		echo
 	fi
-	sleep 0.02
-done
-echo "  every one of the $storm groups was gone after $((i * 20)) ms more"
+	echo "All peers on 127.0.0.1, one account ($me), each daemon started by"
+	echo "the script with throwaway keys; every command a new client process."
+	echo "Medians with min and max; throughput from the median run's time."
+	echo
+	echo "| | median | min | max | unit |"
+	echo "|---|---:|---:|---:|---|"
+	# A "|" in a label ("head | cat") would end a Markdown cell.
+	while IFS=$'\t' read -r sec label m lo hi unit; do
+		if [ -z "$label" ]; then
+			echo "| **$sec** | | | | |"
+		else
+			echo "| ${label//|/\\|} | $m | $lo | $hi | $unit |"
+		fi
+	done <"$dir/rows"
+	echo
+	echo "## Targets (issue 9)"
+	echo
+	echo "| target | measured | goal | |"
+	echo "|---|---:|---|---|"
+	while IFS=$'\t' read -r label m goal ok; do
+		echo "| $label | $m | $goal | $ok |"
+	done <"$dir/targets"
+	echo
+	echo "The cost curve is drawn in [results.svg](results.svg)."
+} >"$dir/results.md"
+cp "$dir/results.md" "$out/results.md"
+
+if command -v gnuplot >/dev/null && [ -s "$dir/curve.dat" ]; then
+	gnuplot <<-EOF 2>>"$dir/errors" || note "gnuplot failed"
+		set terminal svg size 720,420 dynamic font "sans,11"
+		set output "$dir/results.svg"
+		set title "rsh: cost against concurrent clients ($cpu, $(nproc) cores)" noenhanced
+		set logscale x
+		set logscale y
+		set xtics ("1" 1, "10" 10, "100" 100, "1000" 1000)
+		set xlabel "concurrent clients (each command a new rsh process)"
+		set ylabel "latency, ms"
+		set y2label "commands per second"
+		set ytics nomirror
+		set y2tics
+		set y2range [0:*]
+		set key top left
+		set grid
+		plot "$dir/curve.dat" using 1:2 with linespoints lw 2 pt 7 \
+		         title "median latency (ms)", \
+		     "" using 1:3 with linespoints lw 1 pt 6 title "p90 latency (ms)", \
+		     "" using 1:4 axes x1y2 with linespoints lw 2 pt 5 \
+		         title "commands per second"
+	EOF
+	[ ! -s "$dir/results.svg" ] || cp "$dir/results.svg" "$out/results.svg"
+else
+	note "no gnuplot (Debian gnuplot-nox): bench/results.svg not drawn"
+fi
+echo
+echo "Wrote $out/results.md$([ -s "$out/results.svg" ] && echo " and $out/results.svg")"
+if [ -s "$dir/notes" ]; then
+	echo "Notes:"
+	sed 's/^/  /' "$dir/notes"
+fi

@@ -3,13 +3,18 @@
  * for bench/run.sh.  Timing in C keeps the shell's own fork and exec out
  * of the figures.
  *
- * usage: timeit [-n RUNS] [-w WARMUP] COMMAND [ARG...]
+ * usage: timeit [-n RUNS] [-w WARMUP] [-c CONCURRENT] COMMAND [ARG...]
  *
  * The command's standard output goes to /dev/null; its standard input and
  * error are timeit's.  After WARMUP untimed runs (default 1) it times RUNS
- * runs (default 100) and prints one line of microseconds:
+ * runs (default 100), CONCURRENT of them at a time (default 1: one after
+ * the other), each from its spawn to its reaping, and prints one line of
+ * microseconds:
  *
- *   min median p90 max
+ *   min median p90 max wall
+ *
+ * where wall is the time all RUNS took together (RUNS / wall: commands per
+ * second at that concurrency).
  *
  * Exits 1, saying which run, if a run fails or exits non-zero.
  */
@@ -31,8 +36,8 @@ extern char **environ;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: timeit [-n RUNS] [-w WARMUP] COMMAND "
-	    "[ARG...]\n");
+	fprintf(stderr, "usage: timeit [-n RUNS] [-w WARMUP] [-c CONCURRENT] "
+	    "COMMAND [ARG...]\n");
 	exit(2);
 }
 
@@ -60,32 +65,107 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Runs argv once; its duration in microseconds, or -1 if it failed. */
-static int64_t
-run_once(char **argv, const posix_spawn_file_actions_t *fa)
+/* Starts argv; its pid, or -1 after saying why. */
+static pid_t
+spawn(char **argv, const posix_spawn_file_actions_t *fa)
 {
-	int64_t	t0, t1;
 	pid_t	pid;
-	int	st, e;
+	int	e;
 
-	t0 = now_us();
 	if ((e = posix_spawnp(&pid, argv[0], fa, NULL, argv, environ)) != 0) {
 		fprintf(stderr, "timeit: %s: %s\n", argv[0], strerror(e));
 		return -1;
 	}
-	while (waitpid(pid, &st, 0) == -1) {
+	return pid;
+}
+
+/* Waits for any child; its pid with *st set, or -1 after saying why. */
+static pid_t
+reap(int *st)
+{
+	pid_t	pid;
+
+	while ((pid = waitpid(-1, st, 0)) == -1) {
 		if (errno != EINTR) {
 			perror("timeit: waitpid");
 			return -1;
 		}
 	}
-	t1 = now_us();
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "timeit: %s failed (status 0x%x)\n", argv[0],
-		    (unsigned int)st);
+	return pid;
+}
+
+/*
+ * Runs argv runs times, conc at a time, storing each run's duration in
+ * microseconds in t (when t is not NULL).  Returns 0, or -1 when a run
+ * could not start or failed; then it still reaps every child it started.
+ */
+static int
+run_batch(char **argv, const posix_spawn_file_actions_t *fa, long runs,
+    long conc, int64_t *t)
+{
+	pid_t	*pids;
+	int64_t	*t0, now;
+	long	 started = 0, done = 0, running = 0, i;
+	pid_t	 pid;
+	int	 st, rc = 0;
+
+	if (conc > runs) {
+		conc = runs;
+	}
+	pids = calloc((size_t)conc, sizeof(*pids));
+	t0 = calloc((size_t)conc, sizeof(*t0));
+	if (pids == NULL || t0 == NULL) {
+		perror("timeit: calloc");
+		free(pids);
+		free(t0);
 		return -1;
 	}
-	return t1 - t0;
+	while (done < runs && (running > 0 || rc == 0)) {
+		/* Fill every free slot, unless a run failed: then only drain. */
+		for (i = 0; rc == 0 && started < runs && i < conc; i++) {
+			if (pids[i] != 0) {
+				continue;
+			}
+			t0[i] = now_us();
+			if ((pids[i] = spawn(argv, fa)) == -1) {
+				pids[i] = 0;
+				rc = -1;
+				break;
+			}
+			started++;
+			running++;
+		}
+		if (running == 0) {
+			break;
+		}
+		if ((pid = reap(&st)) == -1) {
+			rc = -1;
+			break;
+		}
+		now = now_us();
+		for (i = 0; i < conc && pids[i] != pid; i++) {
+			;
+		}
+		if (i == conc) {
+			continue;	/* not ours: nothing else should be */
+		}
+		pids[i] = 0;
+		running--;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			if (rc == 0) {
+				fprintf(stderr, "timeit: run %ld of %ld: %s "
+				    "failed (status 0x%x)\n", done + 1, runs,
+				    argv[0], (unsigned int)st);
+			}
+			rc = -1;
+		} else if (t != NULL) {
+			t[done] = now - t0[i];
+		}
+		done++;
+	}
+	free(pids);
+	free(t0);
+	return rc;
 }
 
 static int
@@ -100,11 +180,11 @@ int
 main(int argc, char **argv)
 {
 	posix_spawn_file_actions_t	 fa;
-	int64_t				*t;
-	long				 runs = 100, warm = 1, i;
+	int64_t				*t, w0, w1;
+	long				 runs = 100, warm = 1, conc = 1;
 	int				 ch, rc = 1;
 
-	while ((ch = getopt(argc, argv, "+n:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "+n:w:c:")) != -1) {
 		switch (ch) {
 		case 'n':
 			runs = count(optarg);
@@ -112,13 +192,16 @@ main(int argc, char **argv)
 		case 'w':
 			warm = count(optarg);
 			break;
+		case 'c':
+			conc = count(optarg);
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || runs < 1) {
+	if (argc < 1 || runs < 1 || conc < 1) {
 		usage();
 	}
 	if ((t = calloc((size_t)runs, sizeof(*t))) == NULL) {
@@ -131,23 +214,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "timeit: cannot set up the file actions\n");
 		goto out;
 	}
-	for (i = 0; i < warm; i++) {
-		if (run_once(argv, &fa) == -1) {
-			goto out1;
-		}
+	if (warm > 0 && run_batch(argv, &fa, warm, conc, NULL) == -1) {
+		goto out1;
 	}
-	for (i = 0; i < runs; i++) {
-		if ((t[i] = run_once(argv, &fa)) == -1) {
-			fprintf(stderr, "timeit: run %ld of %ld failed\n",
-			    i + 1, runs);
-			goto out1;
-		}
+	w0 = now_us();
+	if (run_batch(argv, &fa, runs, conc, t) == -1) {
+		goto out1;
 	}
+	w1 = now_us();
 	qsort(t, (size_t)runs, sizeof(*t), cmp64);
 	/* p90 by nearest rank: the ceil(0.9 * runs)-th smallest. */
-	printf("%lld %lld %lld %lld\n", (long long)t[0],
+	printf("%lld %lld %lld %lld %lld\n", (long long)t[0],
 	    (long long)t[runs / 2], (long long)t[(runs * 9 + 9) / 10 - 1],
-	    (long long)t[runs - 1]);
+	    (long long)t[runs - 1], (long long)(w1 - w0));
 	rc = 0;
 out1:
 	posix_spawn_file_actions_destroy(&fa);
