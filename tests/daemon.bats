@@ -216,11 +216,15 @@ PY
 	RSHD_PORT=$(cat "$d/port")
 	RSHD_DIR=$d
 	RSH_KEYFILE=$d/key
+	# The smallest pipe, so that the queue (1024 lines) is what holds.
+	python3 -c 'import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, 1031, 4096)' "$d/log.fifo"	# F_SETPIPE_SZ
 	kill -STOP "$LOG_READER"
-	# Three lines a command, over 300 bytes with the long command line:
-	# 1000 commands are more than the pipe and the queue hold.  Before
-	# the log writer, sessions hung after about 390.
-	out=$(seq 1000 | timeout 120 xargs -P8 -I{} sh -c '"$0" -k "$1" \
+	# Three lines a command: 500 commands are more than the pipe and
+	# the queue hold.  Before the log writer, sessions hung after about
+	# 390 commands (with a 64 KiB pipe).
+	out=$(seq 500 | timeout 80 xargs -P8 -I{} sh -c '"$0" -k "$1" \
 	    -p "$2" -n 127.0.0.1 "true $3" || echo "failed {}"' "$RSH" \
 	    "$RSH_KEYFILE" "$RSHD_PORT" "$(printf '%0150d' 0)" 2>&1)
 	[ -z "$out" ] || fail "$out"
