@@ -33,6 +33,8 @@ struct opts {
 	char		**env;		/* -e NAME=value */
 	size_t		  envc;
 	const char	 *cwd;		/* -d */
+	int		  master;	/* -M */
+	const char	 *ctl_op;	/* -O check|exit */
 	int		  help;		/* 1: -h; -1: a usage error */
 	int		  version;
 	int		  argi;		/* the first operand */
