@@ -323,6 +323,8 @@ slot_check(struct pool *pl, struct slot *sl)
 
 		sl->cl = NULL;
 		cl->slot = NULL;
+		/* Nothing of the caller's stays with the connection. */
+		conn_rebind(sl->c, -1, NULL);
 		client_done(pl, cl, r->status, r->sigpipe);
 	}
 	if (conn_ready(sl->c)) {
