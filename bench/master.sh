@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench/master.sh BUILD_DIR: the latency of `rsh 127.0.0.1 true` direct,
-# through a master (rsh -M), and of a local `sh -c true` (the floor), as
+# through a master (rsh -M), of a local `sh -c true` (the floor) and of
+# `rsh -V` (rsh's own start, nothing remote), as
 # min, median, p90 and max over RUNS runs (default 300), timed by
 # tools/timeit.  Figures only: nothing here passes or fails on speed.
 set -eu
@@ -75,6 +76,8 @@ row() {
 
 echo "rsh true, $runs runs each (ms)  min   median      p90      max"
 row "sh -c true (the floor)" sh -c true
+# rsh's own start (the loader binds libcrypto eagerly), nothing remote.
+row "rsh -V (rsh's start alone)" "$rsh" -V
 row "rsh true, direct" "$rsh" -F none -k "$dir/key" "$host" true
 "$rsh" -F none -k "$dir/key" -M "$host"
 master=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid)
