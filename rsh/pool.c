@@ -1,8 +1,8 @@
 /*
- * pool: callers come in on the control socket with an EXEC and their
- * stdin, stdout and stderr; each is bound to an idle connection (or a new
- * one, or waits for one), and its command's output is written straight
- * to its fds.  The result goes back as CTL_RESULT.
+ * pool: the master's connections.  Each caller with a command (caller.c)
+ * is bound to an idle connection, or a new one, or waits for one; its
+ * command's output is written straight to its fds by the connection's
+ * sink.  One spare connection is kept ready for the next caller.
  */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -21,71 +21,11 @@
 #include "ctl.h"
 #include "master.h"
 #include "pool.h"
+#include "pool_int.h"
 #include "sink.h"
 
 #define SPARE_RETRY_MS	5000	/* after a spare connection failed */
 #define NPOLL		(2 + MASTER_CLIENTS + MASTER_POOL * CONN_MAXPOLL)
-
-struct pool;
-struct client;
-
-/* A connection and the sink its commands report to. */
-struct slot {
-	struct sink	 s;		/* first: &sl->s is the sink */
-	struct pool	*pool;
-	struct conn	*c;
-	struct client	*cl;		/* whose command runs, or NULL */
-	int		 opened;	/* was authenticated once */
-};
-
-/* A caller on the control socket. */
-struct client {
-	int		  fd;
-	uint8_t		 *buf;
-	size_t		  have;
-	int		  fds[3];	/* its stdin, stdout, stderr */
-	int		  nfd;
-	struct wire_exec *exec;		/* its command, once received */
-	char		  max_time[64];
-	int		  flags;	/* CTL_F_* */
-	int		  waiting;	/* has a command, no connection yet */
-	struct slot	 *slot;
-};
-
-struct pool {
-	struct pool_params	*p;
-	struct slot		*slots[MASTER_POOL];
-	struct client		*clients[MASTER_CLIENTS];
-	long long		 idle_since, spare_at;
-	int			 quit, failed;
-};
-
-/* Writes all of p to fd, waiting when fd is nonblocking and full. */
-static int
-write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	while (len > 0) {
-		ssize_t w = write(fd, b, len);
-
-		if (w == -1 && errno == EINTR) {
-			continue;
-		}
-		if (w == -1 && errno == EAGAIN) {
-			struct pollfd pfd = { fd, POLLOUT, 0 };
-
-			(void)poll(&pfd, 1, -1);
-			continue;
-		}
-		if (w == -1) {
-			return -1;
-		}
-		b += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
 
 static int
 slot_data(struct sink *s, int fd, const uint8_t *p, size_t len)
@@ -95,7 +35,7 @@ slot_data(struct sink *s, int fd, const uint8_t *p, size_t len)
 	if (sl->cl == NULL) {
 		return 0;
 	}
-	return write_all(sl->cl->fds[fd == 1 ? 1 : 2], p, len);
+	return caller_write(sl->cl->fds[fd == 1 ? 1 : 2], p, len);
 }
 
 static int
@@ -121,9 +61,9 @@ slot_msg(struct sink *s, const char *line, size_t len)
 	struct slot *sl = (struct slot *)(void *)s;
 
 	if (sl->cl != NULL) {
-		(void)write_all(sl->cl->fds[2], line, len);
+		(void)caller_write(sl->cl->fds[2], line, len);
 	} else if (sl->pool->p->ready_fd != -1) {
-		(void)write_all(sl->pool->p->ready_fd, line, len);
+		(void)caller_write(sl->pool->p->ready_fd, line, len);
 	}
 }
 
@@ -166,8 +106,8 @@ slot_new(struct pool *pl)
 	return sl;
 }
 
-static void
-slot_free(struct pool *pl, struct slot *sl)
+void
+pool_slot_free(struct pool *pl, struct slot *sl)
 {
 	for (int i = 0; i < MASTER_POOL; i++) {
 		if (pl->slots[i] == sl) {
@@ -179,63 +119,6 @@ slot_free(struct pool *pl, struct slot *sl)
 	}
 	conn_free(sl->c);
 	free(sl);
-}
-
-static void
-client_free(struct pool *pl, struct client *cl)
-{
-	for (int i = 0; i < MASTER_CLIENTS; i++) {
-		if (pl->clients[i] == cl) {
-			pl->clients[i] = NULL;
-		}
-	}
-	if (cl->slot != NULL) {
-		/* The caller is gone mid-command: closing the connection
-		 * stops the command (rshd ends it with the connection). */
-		cl->slot->cl = NULL;
-		slot_free(pl, cl->slot);
-	}
-	for (int i = 0; i < cl->nfd; i++) {
-		close(cl->fds[i]);
-	}
-	close(cl->fd);
-	wire_exec_free(cl->exec);
-	free(cl->buf);
-	free(cl);
-	pl->idle_since = netio_now_ms();
-}
-
-/* Tells the caller how its command ended, and lets it go. */
-static void
-client_done(struct pool *pl, struct client *cl, int status, int sigpipe)
-{
-	uint8_t r[5];
-
-	/* Its fds first: a reader of its stdout sees the end with rsh's. */
-	for (int i = 0; i < cl->nfd; i++) {
-		close(cl->fds[i]);
-	}
-	cl->nfd = 0;
-	wire_put32(r, (uint32_t)status);
-	r[4] = (uint8_t)(sigpipe != 0);
-	(void)ctl_send(cl->fd, CTL_RESULT, r, sizeof(r), NULL, 0);
-	client_free(pl, cl);
-}
-
-/* A caller's own failure, before any connection: said on its stderr. */
-static void
-client_refuse(struct pool *pl, struct client *cl, int status, const char *why)
-{
-	char line[512];
-	int  n;
-
-	if (cl->nfd == 3) {
-		n = snprintf(line, sizeof(line), "rsh: %s: %s\n",
-		    pl->p->t->display, why);
-		(void)write_all(cl->fds[2], line, n > 0 && (size_t)n <
-		    sizeof(line) ? (size_t)n : 0);
-	}
-	client_done(pl, cl, status, 0);
 }
 
 static void
@@ -251,7 +134,7 @@ bind_client(struct pool *pl, struct slot *sl, struct client *cl)
 	if (conn_exec(sl->c, cl->exec) == -1) {
 		sl->cl = NULL;
 		cl->slot = NULL;
-		client_done(pl, cl, RSH_EXIT_FAILURE, 0);
+		caller_done(pl, cl, RSH_EXIT_FAILURE, 0);
 		return;
 	}
 	sink_msg(&sl->s, SINK_INFO, "through the master (pid %d)",
@@ -325,7 +208,7 @@ slot_check(struct pool *pl, struct slot *sl)
 		cl->slot = NULL;
 		/* Nothing of the caller's stays with the connection. */
 		conn_rebind(sl->c, -1, NULL);
-		client_done(pl, cl, r->status, r->sigpipe);
+		caller_done(pl, cl, r->status, r->sigpipe);
 	}
 	if (conn_ready(sl->c)) {
 		sl->opened = 1;
@@ -341,151 +224,8 @@ slot_check(struct pool *pl, struct slot *sl)
 		} else if (!sl->opened) {
 			pl->spare_at = netio_now_ms() + SPARE_RETRY_MS;
 		}
-		slot_free(pl, sl);
+		pool_slot_free(pl, sl);
 	}
-}
-
-/* EXEC: u8 flags, u8 n, the -m text (n bytes), the EXEC payload. */
-static void
-on_exec(struct pool *pl, struct client *cl, const uint8_t *p, size_t len)
-{
-	const char *why = "out of memory";
-
-	if (cl->exec != NULL || len < 2 || len - 2 < p[1] ||
-	    p[1] >= sizeof(cl->max_time)) {
-		client_refuse(pl, cl, RSH_EXIT_FAILURE, "master: a malformed "
-		    "request");
-		return;
-	}
-	if (cl->nfd != 3) {
-		client_refuse(pl, cl, RSH_EXIT_FAILURE, "master: the request "
-		    "came without stdin, stdout and stderr");
-		return;
-	}
-	cl->flags = p[0];
-	memcpy(cl->max_time, p + 2, p[1]);
-	cl->max_time[p[1]] = '\0';
-	if (wire_exec_decode(p + 2 + p[1], len - 2 - p[1], WIRE_TCP,
-	    &cl->exec, &why) != WIRE_OK) {
-		client_refuse(pl, cl, RSH_EXIT_FAILURE, why);
-		return;
-	}
-	cl->waiting = 1;
-}
-
-static void
-on_signal(struct pool *pl, struct client *cl, int sig)
-{
-	char why[64];
-
-	if (cl->slot != NULL) {
-		conn_signal(cl->slot->c, sig);
-	} else if (cl->waiting) {
-		snprintf(why, sizeof(why), "interrupted before the command "
-		    "started");
-		client_refuse(pl, cl, 128 + sig, why);
-	}
-}
-
-/* One record from a caller; 0, or -1 when the caller is gone. */
-static int
-on_record(struct pool *pl, struct client *cl, uint8_t type, const uint8_t *p,
-    size_t len)
-{
-	uint8_t pid[4];
-
-	switch (type) {
-	case CTL_EXEC:
-		on_exec(pl, cl, p, len);
-		return 0;	/* the caller checks whether cl is still there */
-	case CTL_SIGNAL:
-		if (len == 1 && p[0] > 0 && p[0] < 65) {
-			on_signal(pl, cl, p[0]);
-		}
-		return 0;
-	case CTL_EXIT:
-		pl->quit = 1;
-		/* FALLTHROUGH */
-	case CTL_CHECK:
-		wire_put32(pid, (uint32_t)getpid());
-		(void)ctl_send(cl->fd, CTL_PID, pid, sizeof(pid), NULL, 0);
-		client_free(pl, cl);
-		return -1;
-	default:
-		client_free(pl, cl);
-		return -1;
-	}
-}
-
-static int
-is_client(struct pool *pl, struct client *cl)
-{
-	for (int i = 0; i < MASTER_CLIENTS; i++) {
-		if (pl->clients[i] == cl) {
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static void
-client_input(struct pool *pl, struct client *cl)
-{
-	const uint8_t	*p;
-	uint8_t		 type;
-	size_t		 len, used;
-	long		 r;
-	int		 rc;
-
-	r = ctl_recv(cl->fd, cl->buf, CTL_MAXREC, &cl->have, cl->fds,
-	    &cl->nfd);
-	if (r == -1 && errno == EAGAIN) {
-		return;
-	}
-	if (r <= 0) {
-		client_free(pl, cl);
-		return;
-	}
-	while ((rc = ctl_record(cl->buf, cl->have, &type, &p, &len,
-	    &used)) == 1) {
-		if (on_record(pl, cl, type, p, len) == -1 ||
-		    !is_client(pl, cl)) {
-			return;
-		}
-		memmove(cl->buf, cl->buf + used, cl->have - used);
-		cl->have -= used;
-	}
-	if (rc == -1) {
-		client_free(pl, cl);
-	}
-}
-
-static void
-accept_client(struct pool *pl)
-{
-	struct client	*cl;
-	int		 fd, i;
-
-	fd = accept4(pl->p->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd == -1) {
-		return;
-	}
-	for (i = 0; i < MASTER_CLIENTS && pl->clients[i] != NULL; i++) {
-		continue;
-	}
-	/* Only our own uid; a full table refuses (the caller goes direct). */
-	if (ctl_peer_ok(fd) == -1 || i == MASTER_CLIENTS ||
-	    (cl = calloc(1, sizeof(*cl))) == NULL) {
-		close(fd);
-		return;
-	}
-	if ((cl->buf = malloc(CTL_MAXREC)) == NULL) {
-		free(cl);
-		close(fd);
-		return;
-	}
-	cl->fd = fd;
-	pl->clients[i] = cl;
 }
 
 /* Milliseconds poll() may wait: the connections' timers, the idle limit,
@@ -566,11 +306,11 @@ step(struct pool *pl)
 		}
 	}
 	if (pfd[0].revents & POLLIN) {
-		accept_client(pl);
+		caller_accept(pl);
 	}
 	for (int i = 0; i < nc; i++) {
-		if (pfd[2 + i].revents != 0 && is_client(pl, cls[i])) {
-			client_input(pl, cls[i]);
+		if (pfd[2 + i].revents != 0 && caller_live(pl, cls[i])) {
+			caller_input(pl, cls[i]);
 		}
 	}
 	for (int j = 0; j < ns; j++) {
@@ -604,12 +344,12 @@ pool_run(struct pool_params *p)
 	}
 	for (int i = 0; i < MASTER_CLIENTS; i++) {
 		if (pl.clients[i] != NULL) {
-			client_free(&pl, pl.clients[i]);
+			caller_free(&pl, pl.clients[i]);
 		}
 	}
 	for (int j = 0; j < MASTER_POOL; j++) {
 		if (pl.slots[j] != NULL) {
-			slot_free(&pl, pl.slots[j]);
+			pool_slot_free(&pl, pl.slots[j]);
 		}
 	}
 	if (p->ready_fd != -1) {
