@@ -129,6 +129,12 @@ on_exec(struct pool *pl, struct client *cl, const uint8_t *p, size_t len)
 		client_refuse(pl, cl, RSH_EXIT_FAILURE, why);
 		return;
 	}
+	if (cl->exec->flags & EXEC_FLAG_PTY) {
+		/* A terminal session needs its caller's terminal: direct. */
+		client_refuse(pl, cl, RSH_EXIT_FAILURE, "master: no "
+		    "pseudo-terminal through a master");
+		return;
+	}
 	cl->waiting = 1;
 }
 

@@ -109,6 +109,15 @@ auth_count() {
 	assert_equal "$got" "$(head -c 10000000 /dev/zero | sha256sum)"
 }
 
+@test "a reader that goes away ends the caller by SIGPIPE, as direct" {
+	start_master
+	run -0 bash -c "\"\$RSH\" -k '$RSH_KEYFILE' -p $RSHD_PORT $H yes | head -1; echo \${PIPESTATUS[0]}"
+	assert_output $'y\n141'
+	# The master is still there for the next one.
+	run -0 rsh_cmd "$H" echo next
+	assert_output next
+}
+
 @test "eight commands run at once on one master" {
 	start_master
 	local t0 t1 pids=() p
