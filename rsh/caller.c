@@ -238,7 +238,7 @@ caller_accept(struct pool *pl)
 	for (i = 0; i < MASTER_CLIENTS && pl->clients[i] != NULL; i++) {
 		continue;
 	}
-	/* Only our own uid; a full table refuses (the caller goes direct). */
+	/* Only our own uid (pool.c stops accepting while the table is full). */
 	if (ctl_peer_ok(fd) == -1 || i == MASTER_CLIENTS ||
 	    (cl = calloc(1, sizeof(*cl))) == NULL) {
 		close(fd);

@@ -273,7 +273,7 @@ step(struct pool *pl)
 
 	pfd[0].fd = pl->p->lfd;
 	pfd[1].fd = pl->p->sigfd;
-	pfd[0].events = pfd[1].events = POLLIN;
+	pfd[1].events = POLLIN;
 	pfd[0].revents = pfd[1].revents = 0;
 	for (int i = 0; i < MASTER_CLIENTS; i++) {
 		if (pl->clients[i] != NULL) {
@@ -283,6 +283,8 @@ step(struct pool *pl)
 			pfd[n++].revents = 0;
 		}
 	}
+	/* A full table leaves new callers in the backlog, waiting. */
+	pfd[0].events = nc < MASTER_CLIENTS ? POLLIN : 0;
 	for (int j = 0; j < MASTER_POOL; j++) {
 		if (pl->slots[j] != NULL) {
 			sls[ns] = pl->slots[j];
