@@ -404,6 +404,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (o.master || o.ctl_op != NULL) {
+		(void)stdio_closed();	/* the master's fds stay off 0-2 */
 		status = master_main(&o, argc, argv);
 		goto out;
 	}
