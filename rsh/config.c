@@ -83,6 +83,25 @@ bad:
 	return -1;
 }
 
+/* ControlPersist yes, no, or how long an idle master stays. */
+static int
+set_persist(struct config *c, const char *v, char *err, size_t errlen)
+{
+	uint32_t ms = 0;
+
+	if (strcasecmp(v, "no") != 0 && strcasecmp(v, "yes") != 0 &&
+	    opts_duration(v, &ms) == -1) {
+		snprintf(err, errlen, "ControlPersist: '%s' is not yes, no or "
+		    "a time", v);
+		return -1;
+	}
+	if (c->persist == 0) {
+		c->persist = strcasecmp(v, "no") == 0 ? -1 : 1;
+		c->persist_ms = ms;
+	}
+	return 0;
+}
+
 int
 config_set(struct config *c, const char *kw, const char *v, char *err,
     size_t errlen)
@@ -97,6 +116,8 @@ config_set(struct config *c, const char *kw, const char *v, char *err,
 		return set_string(&c->key, v, 1, err, errlen);
 	} else if (strcasecmp(kw, "ServerName") == 0) {
 		return set_string(&c->servername, v, 0, err, errlen);
+	} else if (strcasecmp(kw, "ControlPersist") == 0) {
+		return set_persist(c, v, err, errlen);
 	} else if (strcasecmp(kw, "Port") == 0 ||
 	    strcasecmp(kw, "ConnectTimeout") == 0 ||
 	    strcasecmp(kw, "AliveInterval") == 0 ||

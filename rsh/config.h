@@ -19,6 +19,9 @@ struct config {
 	int		 alive_set;
 	uint32_t	 alive_ms;	/* AliveInterval, 0: off */
 	int		 alive_count;	/* AliveCount, 0: not set */
+	int		 persist;	/* ControlPersist: 0 not set, -1 no,
+					 * 1 yes (persist_ms 0) or a time */
+	uint32_t	 persist_ms;
 };
 
 /*

@@ -477,6 +477,19 @@ conn_busy(const struct conn *c)
 }
 
 int
+conn_ready(const struct conn *c)
+{
+	return c->state == ST_OPEN && c->cmd == CMD_NONE;
+}
+
+void
+conn_rebind(struct conn *c, int in_fd, const char *max_time)
+{
+	c->p.in_fd = in_fd;
+	c->p.max_time = max_time;
+}
+
+int
 conn_closed(const struct conn *c)
 {
 	return c->state == ST_CLOSED;

@@ -100,6 +100,16 @@ void	conn_resize(struct conn *c, uint16_t rows, uint16_t cols);
 /* 1 while a command is under way or the connection is being made. */
 int	conn_busy(const struct conn *c);
 
+/* 1 when the handshake is done and no command is under way: ready for
+ * conn_exec without a round trip more (a master's idle connection). */
+int	conn_ready(const struct conn *c);
+
+/*
+ * The next command's standard input (or -1) and -m text, for a connection
+ * that runs commands for many callers (master.c).  Only while !conn_busy().
+ */
+void	conn_rebind(struct conn *c, int in_fd, const char *max_time);
+
 /* 1 once the connection has ended (failure, signal, protocol error). */
 int	conn_closed(const struct conn *c);
 

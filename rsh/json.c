@@ -239,7 +239,7 @@ json_end(struct sink *s, const struct sink_result *r)
 }
 
 static const struct sink_ops json_ops = {
-	json_begin, json_data, json_flush, json_end
+	json_begin, json_data, json_flush, json_end, NULL
 };
 
 void

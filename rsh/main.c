@@ -27,6 +27,8 @@
 #include "fanout.h"
 #include "json.h"
 #include "keygen.h"
+#include "master.h"
+#include "mux.h"
 #include "opts.h"
 #include "output.h"
 #include "run.h"
@@ -390,6 +392,32 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 	return status;
 }
 
+/*
+ * Through the target's master (mux.c) when one runs: returns 1 with
+ * *status; 0 to connect directly.  Terminals, line mode, UDP and --json
+ * always connect directly.
+ */
+static int
+run_muxed(struct opts *o, int argc, char **argv, const struct target *t,
+    int *status)
+{
+	struct wire_exec	 e;
+	char			*shell_argv[2], *line;
+	int			 done;
+
+	if (o->udp || o->json) {
+		return 0;
+	}
+	line = build_exec(o, argc - o->argi - 1, argv + o->argi + 1, 0, &e,
+	    shell_argv);
+	if (!o->argv_mode && line == NULL) {
+		return 0;
+	}
+	done = mux_run(t, o, &e, status);
+	free(line);
+	return done;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -423,6 +451,11 @@ main(int argc, char **argv)
 		status = fanout_main(&o, argc, argv);
 		goto out;
 	}
+	if (o.master || o.ctl_op != NULL) {
+		(void)stdio_closed();	/* the master's fds stay off 0-2 */
+		status = master_main(&o, argc, argv);
+		goto out;
+	}
 	if (check_mode(&o, argc, &lines, &pty) == -1) {
 		goto out;
 	}
@@ -430,6 +463,9 @@ main(int argc, char **argv)
 		o.no_stdin = 1;
 	}
 	if (target_resolve(&t, argv[o.argi], &o) == -1) {
+		goto out;
+	}
+	if (!lines && !pty && run_muxed(&o, argc, argv, &t, &status)) {
 		goto out;
 	}
 	if ((keys = keys_load(t.keypath, KEYS_CLIENT, err,
@@ -440,6 +476,12 @@ main(int argc, char **argv)
 	if ((k = keys_find_host(keys, t.name)) == NULL) {
 		fprintf(stderr, "rsh: no key for %s in %s\n", t.name,
 		    t.keypath);
+		goto out;
+	}
+	/* ControlPersist: the first call starts the master it then uses. */
+	if (t.persist && !lines && !pty && !o.udp && !o.json &&
+	    master_start(&t, k, &o, 1) == 0 &&
+	    run_muxed(&o, argc, argv, &t, &status)) {
 		goto out;
 	}
 	status = run(&o, argc, argv, &t, k, lines, pty);

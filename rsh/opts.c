@@ -22,7 +22,7 @@ enum { OPT_KEYGEN = 256, OPT_MAX_REPLY, OPT_JSON, OPT_CONNECT_TIMEOUT,
 void
 opts_usage(FILE *f)
 {
-	fputs("usage: rsh [-nqTtuvx] [-d DIR] [-e NAME=value] [-F FILE] "
+	fputs("usage: rsh [-MnqTtuvx] [-d DIR] [-e NAME=value] [-F FILE] "
 	    "[-k KEYFILE] [-m TIME]\n"
 	    "           [-o KEYWORD=value] [-p PORT] [--connect-timeout TIME] "
 	    "[--json]\n"
@@ -30,6 +30,7 @@ opts_usage(FILE *f)
 	    "[COMMAND [ARG]...]\n"
 	    "       rsh -w HOSTLIST [-X HOSTLIST] [-f FANOUT] [-b] [options] "
 	    "COMMAND [ARG]...\n"
+	    "       rsh -O check|exit HOST[:PORT]\n"
 	    "       rsh --keygen KEYID [-o FILE]\n"
 	    "       rsh -h | -V\n"
 	    "\n"
@@ -43,7 +44,11 @@ opts_usage(FILE *f)
 	    "  -k KEYFILE          key file (default ~/.config/rsh/key)\n"
 	    "  -m, --max-time TIME time limit for the command: 10, 1.5s, "
 	    "250ms\n"
+	    "  -M                  start a master for HOST: later calls run "
+	    "through it\n"
 	    "  -n                  no standard input for the command\n"
+	    "  -O check|exit       ask HOST's master whether it runs; stop "
+	    "it\n"
 	    "  -o KEYWORD=value    a config setting (see rsh_config(5))\n"
 	    "  -p PORT             port (default 2222)\n"
 	    "  -q                  quiet: no warnings from rsh itself\n"
@@ -193,7 +198,9 @@ short_opt(int ch, const char *arg, struct opts *o)
 		o->max_time = arg;
 		return opts_duration(arg, &o->timeout_ms) == 0 ? 0 : bad("-m "
 		    "wants a time above 0 (10, 1.5s, 250ms), not '%s'", arg);
+	case 'M': o->master = 1; return 0;
 	case 'n': o->no_stdin = 1; return 0;
+	case 'O': o->ctl_op = arg; return 0;
 	case 'o': o->cfg[o->ncfg++] = arg; return 0;
 	case 'p':
 		o->port = arg;
@@ -240,7 +247,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	    o->excludes == NULL) {
 		return bad("%s", "out of memory");
 	}
-	while ((ch = getopt_long(argc, argv, "+bd:e:f:F:hk:m:no:p:qTtuVvw:X:x",
+	while ((ch = getopt_long(argc, argv, "+bd:e:f:F:hk:Mm:nO:o:p:qTtuVvw:X:x",
 	    longopts, NULL)) != -1) {
 		if (ch == '?') {
 			o->help = -1;	/* getopt said what; usage follows */

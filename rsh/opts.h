@@ -39,6 +39,8 @@ struct opts {
 	size_t		  nexcludes;
 	int		  fanout;	/* -f, 0: not given */
 	int		  block;	/* -b */
+	int		  master;	/* -M */
+	const char	 *ctl_op;	/* -O check|exit */
 	int		  help;		/* 1: -h; -1: a usage error */
 	int		  version;
 	int		  argi;		/* the first operand */

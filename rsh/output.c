@@ -94,7 +94,7 @@ output_end(struct sink *s, const struct sink_result *r)
 }
 
 static const struct sink_ops output_ops = {
-	NULL, output_data, output_flush, output_end
+	NULL, output_data, output_flush, output_end, NULL
 };
 
 void

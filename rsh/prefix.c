@@ -247,7 +247,7 @@ prefix_end(struct sink *s, const struct sink_result *r)
 }
 
 static const struct sink_ops prefix_ops = {
-	prefix_begin, prefix_data, prefix_flush, prefix_end
+	prefix_begin, prefix_data, prefix_flush, prefix_end, NULL
 };
 
 void

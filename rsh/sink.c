@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "netio.h"
 #include "wire.h"
 
 #include "sink.h"
@@ -30,7 +31,16 @@ sink_msg(struct sink *s, int level, const char *fmt, ...)
 	    (level == SINK_INFO && !s->verbose)) {
 		return;
 	}
-	if (nohost) {
+	if (s->ops->msg != NULL) {
+		char	line[SINK_ERRMAX + NETIO_NAMEMAX + 64];
+		int	n = snprintf(line, sizeof(line), "rsh: %s%s%s\n",
+		    nohost ? "" : s->display, nohost ? "" : ": ", text);
+
+		if (n > 0) {
+			s->ops->msg(s, line, (size_t)n < sizeof(line) ?
+			    (size_t)n : sizeof(line) - 1);
+		}
+	} else if (nohost) {
 		fprintf(stderr, "rsh: %s%s", text, s->raw ? "\r\n" : "\n");
 	} else {
 		fprintf(stderr, "rsh: %s: %s%s", s->display, text,

@@ -59,6 +59,11 @@ struct sink_ops {
 	 * 0, or -1 with errno when the sink could not write its report.
 	 */
 	int	(*end)(struct sink *, const struct sink_result *r);
+	/*
+	 * Optional: where rsh's own messages go, one whole line at a time
+	 * ("rsh: ...\n"); NULL: stderr.  A master sends them to its caller.
+	 */
+	void	(*msg)(struct sink *, const char *line, size_t len);
 };
 
 /*

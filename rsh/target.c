@@ -121,6 +121,8 @@ finish(struct target *t, const struct config *c)
 	t->alive_ms = c->alive_set ? c->alive_ms : TARGET_ALIVE_MS;
 	t->alive_count = c->alive_count != 0 ? c->alive_count :
 	    TARGET_ALIVE_COUNT;
+	t->persist = c->persist == 1;
+	t->persist_ms = c->persist_ms;
 	snprintf(t->connect, sizeof(t->connect), "%s",
 	    c->hostname != NULL ? c->hostname : t->host);
 	if (netio_name_canon(c->servername != NULL ? c->servername :

@@ -29,6 +29,9 @@ struct target {
 	uint32_t	connect_ms;
 	uint32_t	alive_ms;		/* 0: no PING */
 	int		alive_count;
+	int		persist;	/* ControlPersist: 1 yes or a time,
+					 * 0 no or not set */
+	uint32_t	persist_ms;	/* idle time; 0: no limit */
 };
 
 /*

@@ -57,7 +57,10 @@ main(void)
 		}
 	}
 	CHECK(worst > 0);
-	CHECK(worst < 1000);
+	/* About a second: a key is due at 1 s, and the thread that renews
+	 * it may run late on a loaded machine (a taken key is never older:
+	 * keypool_take() drops expired ones itself). */
+	CHECK(worst < 1500);
 	CHECK_EQ(keypool_count(p), 4);
 	keypool_free(p);
 	return check_done("test_keypool");

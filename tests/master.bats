@@ -1,0 +1,264 @@
+#!/usr/bin/env bats
+# A persistent master connection (rsh -M): commands through it behave as
+# direct ones (output, exit status, signals, -m, stdin), run concurrently,
+# cost no handshake in the caller; -O check and -O exit; a dead master
+# is detected; a control socket that is not ours is refused.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+	rsh_setup_file
+}
+
+teardown_file() {
+	rsh_teardown_file
+}
+
+setup() {
+	# Every test its own socket directory, so no master outlives it.
+	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -p "$XDG_RUNTIME_DIR"
+	chmod 700 "$XDG_RUNTIME_DIR"
+	H=127.0.0.1
+	# The master's stderr is /dev/null: under ASan/UBSan its reports go
+	# to files that teardown looks at.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$BATS_TEST_TMPDIR/san
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$BATS_TEST_TMPDIR/san
+}
+
+teardown() {
+	local f pid
+	for f in "$XDG_RUNTIME_DIR"/rsh/*.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_until "! proc_alive $pid" 10 || kill -KILL "$pid" || true
+	done
+	for pid in ${KILLED_PIDS:-}; do
+		wait_until "! proc_alive $pid" 10 || true
+	done
+	rsh_teardown
+	if ls "$BATS_TEST_TMPDIR"/san.* >/dev/null 2>&1; then
+		cat "$BATS_TEST_TMPDIR"/san.*
+		return 1
+	fi
+}
+
+# start_master: rsh -M for this file's server; MASTER_PID its pid.
+start_master() {
+	run -0 rsh_cmd -M "$H" 3>&-
+	MASTER_PID=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid)
+	proc_alive "$MASTER_PID"
+}
+
+auth_count() {
+	grep -c "authenticated key" "$RSHD_DIR/rshd.log" || true
+}
+
+@test "rsh -M starts a master in the background and returns 0" {
+	start_master
+	# Not our child, and in a session of its own.
+	[ "$(ps -o ppid= -p "$MASTER_PID" | tr -d ' ')" != "$$" ]
+	[ "$(ps -o sid= -p "$MASTER_PID")" != "$(ps -o sid= -p $$)" ]
+	run -0 stat -c %a "$XDG_RUNTIME_DIR/rsh"
+	assert_output 700
+	run -0 sh -c "stat -c %a '$XDG_RUNTIME_DIR'/rsh/m-* | grep -v pid"
+	run -0 rsh_cmd -O check "$H"
+	assert_output --partial "pid $MASTER_PID"
+}
+
+@test "rsh -M reports a server it cannot reach and exits 255" {
+	run -255 "$RSH" -k "$RSH_KEYFILE" -p 1 -M "$H" 3>&-
+	assert_output --partial "127.0.0.1:1"
+	[ -z "$(ls "$XDG_RUNTIME_DIR/rsh")" ]
+}
+
+@test "a command through the master: same stdout, stderr and status as direct" {
+	local cmd='echo out; echo err >&2; exit 3'
+	run -3 --separate-stderr rsh_cmd "$H" "$cmd"
+	local out=$output err=$stderr
+	start_master
+	run -3 --separate-stderr rsh_cmd "$H" "$cmd"
+	assert_equal "$output" "$out"
+	assert_equal "$stderr" "$err"
+	run -0 rsh_cmd -x "$H" printf '%s|' 'a b' c
+	assert_output 'a b|c|'
+}
+
+@test "a command killed by TERM through the master exits 143" {
+	start_master
+	run -143 rsh_cmd "$H" 'kill -TERM $$'
+}
+
+@test "standard input goes through the master" {
+	start_master
+	run -0 sh -c "printf 'a\nb\n' | \"\$RSH\" -k '$RSH_KEYFILE' -p $RSHD_PORT $H cat"
+	assert_output $'a\nb'
+	run -0 sh -c "\"\$RSH\" -n -k '$RSH_KEYFILE' -p $RSHD_PORT $H 'cat; echo end'"
+	assert_output end
+}
+
+@test "10 MB of output through the master arrive byte for byte" {
+	start_master
+	head -c 10000000 /dev/urandom >"$BATS_TEST_TMPDIR/big"
+	want=$(sha256sum <"$BATS_TEST_TMPDIR/big")
+	got=$(rsh_cmd "$H" cat <"$BATS_TEST_TMPDIR/big" | sha256sum)
+	assert_equal "$got" "$want"
+	got=$(rsh_cmd "$H" "head -c 10000000 /dev/zero" | sha256sum)
+	assert_equal "$got" "$(head -c 10000000 /dev/zero | sha256sum)"
+}
+
+@test "a reader that goes away ends the caller by SIGPIPE, as direct" {
+	start_master
+	run -0 bash -c "\"\$RSH\" -k '$RSH_KEYFILE' -p $RSHD_PORT $H yes | head -1; echo \${PIPESTATUS[0]}"
+	assert_output $'y\n141'
+	# The master is still there for the next one.
+	run -0 rsh_cmd "$H" echo next
+	assert_output next
+}
+
+@test "eight commands run at once on one master" {
+	start_master
+	local t0 t1 pids=() p
+	t0=$(now_ms)
+	for i in 1 2 3 4 5 6 7 8; do
+		rsh_cmd "$H" "sleep 1; echo $i" >"$BATS_TEST_TMPDIR/o$i" 3>&- &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p"
+	done
+	t1=$(now_ms)
+	for i in 1 2 3 4 5 6 7 8; do
+		assert_equal "$(cat "$BATS_TEST_TMPDIR/o$i")" "$i"
+	done
+	# One after another they would take 8 s.
+	(( t1 - t0 < 6000 ))
+}
+
+@test "the calling rsh does no handshake: only the master authenticates" {
+	start_master
+	# Its spare connection may still be on its way: let it settle.
+	rsh_cmd "$H" true
+	local before after
+	before=$(auth_count)
+	for i in $(seq 10); do
+		rsh_cmd "$H" true
+	done
+	after=$(auth_count)
+	# The master may open one spare connection, never one per call.
+	(( after - before <= 1 ))
+}
+
+@test "rsh -O exit stops the master; -O check then exits 255" {
+	start_master
+	run -0 rsh_cmd -O exit "$H"
+	wait_until "! proc_alive $MASTER_PID" 10
+	[ ! -e "$XDG_RUNTIME_DIR"/rsh/*.pid ]
+	run -255 rsh_cmd -O check "$H"
+	assert_output --partial "no master"
+	run -0 rsh_cmd "$H" echo direct
+	assert_output direct
+}
+
+@test "a master killed with -9 is noticed: the next call goes direct" {
+	start_master
+	kill -KILL "$MASTER_PID"
+	KILLED_PIDS=$MASTER_PID
+	wait_until "! proc_alive $MASTER_PID" 10
+	run -0 --separate-stderr rsh_cmd -v "$H" echo fine
+	assert_output fine
+	[[ $stderr == *"stale socket"* ]]
+	run -0 rsh_cmd "$H" echo again
+	assert_output again
+}
+
+@test "a master that dies mid-command: the caller exits 255 and says so" {
+	start_master
+	rsh_cmd "$H" 'sleep 5' >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local p=$!
+	wait_until "pgrep -f 'sleep 5' >/dev/null" 10
+	kill -KILL "$MASTER_PID"
+	KILLED_PIDS=$MASTER_PID
+	local rc=0
+	wait "$p" || rc=$?
+	assert_equal "$rc" 255
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --partial "connection to the master lost"
+}
+
+@test "-m limits a command through the master as it does direct" {
+	run -143 --separate-stderr rsh_cmd -m 300ms "$H" 'sleep 5'
+	local err=$stderr
+	start_master
+	run -143 --separate-stderr rsh_cmd -m 300ms "$H" 'sleep 5'
+	assert_equal "$stderr" "$err"
+}
+
+@test "SIGTERM to the calling rsh reaches the remote command: exit 143" {
+	start_master
+	local n p rc=0
+	n=$(($(wc -l <"$RSHD_DIR/rshd.log") + 1))
+	# rsh itself, not a subshell, gets the signal.
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" \
+	    'echo started; sleep 10; echo not reached' \
+	    >"$BATS_TEST_TMPDIR/out" 3>&- &
+	p=$!
+	wait_until "grep -q started '$BATS_TEST_TMPDIR/out'" 10
+	kill -TERM "$p"
+	wait "$p" || rc=$?
+	assert_equal "$rc" 143
+	# The SIGNAL record killed it, not the connection's end.
+	wait_until "tail -n +$n '$RSHD_DIR/rshd.log' | grep -q 'killed by signal 15'" 10
+	run -0 cat "$BATS_TEST_TMPDIR/out"
+	assert_output started
+	proc_alive "$MASTER_PID"
+}
+
+@test "a socket directory open to others is refused, with a clear error" {
+	start_master
+	chmod 755 "$XDG_RUNTIME_DIR/rsh"
+	run -0 --separate-stderr rsh_cmd "$H" echo direct
+	assert_output direct
+	[[ $stderr == *"mode 755 lets others in"* ]]
+	run -255 rsh_cmd -O check "$H"
+	chmod 700 "$XDG_RUNTIME_DIR/rsh"
+}
+
+@test "a control socket owned by another uid is refused" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to make a socket of another uid"
+	start_master
+	local s
+	s=$(ls "$XDG_RUNTIME_DIR"/rsh/m-* | grep -v '\.pid$')
+	chown 65534 "$s"
+	run -0 --separate-stderr rsh_cmd "$H" echo direct
+	assert_output direct
+	[[ $stderr == *"refusing it"* ]]
+	chown 0 "$s"
+}
+
+@test "a symlink instead of the socket directory is refused" {
+	mkdir -p "$BATS_TEST_TMPDIR/elsewhere"
+	chmod 700 "$BATS_TEST_TMPDIR/elsewhere"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$XDG_RUNTIME_DIR/rsh"
+	run -255 rsh_cmd -M "$H" 3>&-
+	assert_output --partial "refusing it"
+}
+
+@test "ControlPersist: the first call starts a master, the next use it" {
+	run -0 rsh_cmd -o ControlPersist=30s "$H" echo one 3>&-
+	assert_output one
+	MASTER_PID=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid)
+	proc_alive "$MASTER_PID"
+	run -0 rsh_cmd -O check "$H"
+	run -255 rsh_cmd -o ControlPersist=bogus "$H" true
+	assert_output --partial "ControlPersist"
+}
+
+@test "an idle master ends after ControlPersist" {
+	run -0 rsh_cmd -o ControlPersist=500ms -M "$H" 3>&-
+	MASTER_PID=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid)
+	wait_until "! proc_alive $MASTER_PID" 10
+	[ -z "$(ls "$XDG_RUNTIME_DIR/rsh")" ]
+}
