@@ -159,16 +159,20 @@ class Connection(ConnectionBase):
         return [to_bytes(a, errors='surrogate_or_strict') for a in argv]
 
     def _run(self, remote_cmd, stdin, stdout, in_data=None):
-        """Runs rsh; returns (returncode, stdout bytes or None, stderr)."""
-        argv = self._rsh_argv(remote_cmd, stdin is None and in_data is None)
+        """Runs rsh with stdin (a file, or None: in_data or nothing) and
+        stdout (a file or PIPE); returns (returncode, stdout bytes or None,
+        stderr bytes)."""
+        if in_data is not None:
+            stdin = subprocess.PIPE
+        # Nothing to send: -n tells the server so at once.
+        argv = self._rsh_argv(remote_cmd, stdin is None)
         display.vvv(u"RSH: EXEC {0}".format(
             u' '.join(shlex.quote(to_text(a)) for a in argv)),
             host=self.get_option('host'))
         try:
             p = subprocess.Popen(argv,
-                                 stdin=subprocess.PIPE if in_data is not None
-                                 else (stdin if stdin is not None
-                                       else subprocess.DEVNULL),
+                                 stdin=subprocess.DEVNULL if stdin is None
+                                 else stdin,
                                  stdout=stdout, stderr=subprocess.PIPE)
         except OSError as e:
             raise AnsibleError("rsh connection: cannot run %s: %s" %
@@ -233,7 +237,7 @@ class Connection(ConnectionBase):
                                (to_native(out_path), to_native(e)))
         with dst:
             rc, _, err = self._run('cat < %s' % shlex.quote(in_path),
-                                   subprocess.DEVNULL, dst)
+                                   None, dst)
         if rc != 0:
             # A partial copy must not pass for the file.
             os.unlink(b_out)
