@@ -6,12 +6,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -20,6 +19,7 @@
 
 #define CG_PREFIX	"rshd-cmd-"
 #define CG_LEFTMAX	4096	/* occupied cgroups remembered for removal */
+#define CG_STALE_S	60	/* an empty cgroup this old is no one's */
 
 struct cgroup_cmd {
 	int	dirfd;		/* the cgroup's directory */
@@ -76,25 +76,19 @@ own_path(char *out, size_t outlen)
 	return found ? 0 : -1;
 }
 
-/* 1 when name is a command's cgroup of an rshd that no longer runs:
- * other instances may share the base, and a fresh cgroup is empty until
- * its command joins it. */
+/* 1 when name is a command's cgroup left by an rshd that did not stop
+ * cleanly.  Only an old one: another rshd may share the base, and its
+ * fresh cgroups are empty until their commands join them; nor can the
+ * owner's pid tell, since an rshd in another pid namespace (a container)
+ * sees other pids as gone.  rmdir() takes only empty ones anyway. */
 static int
-stale(const char *name)
+stale(const char *name, time_t now)
 {
-	const char	*p = name + strlen(CG_PREFIX), *errstr = NULL;
-	char		 pid[16];
-	size_t		 n = strcspn(p, "-");
-	long long	 v;
+	struct stat st;
 
-	if (strncmp(name, CG_PREFIX, strlen(CG_PREFIX)) != 0 || n == 0 ||
-	    n >= sizeof(pid)) {
-		return 0;
-	}
-	memcpy(pid, p, n);
-	pid[n] = '\0';
-	v = strtonum(pid, 1, INT_MAX, &errstr);
-	return errstr == NULL && kill((pid_t)v, 0) == -1 && errno == ESRCH;
+	return strncmp(name, CG_PREFIX, strlen(CG_PREFIX)) == 0 &&
+	    fstatat(basefd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode) && now - st.st_mtime > CG_STALE_S;
 }
 
 /* Empty cgroups of an rshd that did not stop cleanly. */
@@ -103,6 +97,7 @@ remove_stale(void)
 {
 	DIR		*dir;
 	struct dirent	*de;
+	time_t		 now = time(NULL);
 	int		 fd;
 
 	if ((fd = dup(basefd)) == -1 || (dir = fdopendir(fd)) == NULL) {
@@ -112,7 +107,7 @@ remove_stale(void)
 		return;
 	}
 	while ((de = readdir(dir)) != NULL) {
-		if (stale(de->d_name)) {
+		if (stale(de->d_name, now)) {
 			(void)unlinkat(basefd, de->d_name, AT_REMOVEDIR);
 		}
 	}
