@@ -99,7 +99,8 @@ DEB_TEST  = bats bats-support bats-assert procps clang-tidy cppcheck python3 \
 	    systemd
 BATS_LIB ?= /usr/lib/bats
 
-.PHONY: all libs deps test check unit bats lint demo bench fuzz fuzz-run \
+.PHONY: all libs deps test check unit replay bats lint demo bench fuzz \
+	fuzz-run \
 	install install-conf uninstall deb clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN)
@@ -154,8 +155,9 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBRSH)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSH) $(LIBS)
 
-# One build's tests: unit, then bats against that build's binaries.
-check: unit bats
+# One build's tests: unit, the fuzz corpus, then bats against that build's
+# binaries.
+check: unit replay bats
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do \
@@ -200,10 +202,25 @@ bench: all
 
 FUZZTIME ?= 30
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | libs
+# The rshd modules the config targets parse with (pure: no main.c).
+FUZZ_RSHD = rshd/conf.c rshd/keyopts.c
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FUZZ_RSHD) | libs
 	@mkdir -p $(@D)
 	clang $(WARN) $(DEFS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-Ilib $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS) -pthread
+		-Ilib $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(FUZZ_RSHD) $(LIBS) \
+		-pthread
+
+# The corpus replayed through every target's entry point by a plain
+# driver (tests/fuzz/replay.c): no clang needed, and under ASan in the
+# sanitizer build.  Each target gets every target's inputs.
+REPLAY_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
+$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o \
+		$(BUILD)/obj/tests/fuzz/replay.o $(LIBRSHD) $(LIBRSH)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+replay: $(REPLAY_BIN)
+	@set -e; for f in $(REPLAY_BIN); do $$f tests/fuzz/corpus; done
 
 fuzz:
 	@sh tests/deps.sh fuzz clang
@@ -214,7 +231,7 @@ fuzz-run: $(FUZZ_BIN)
 		mkdir -p build/corpus/$${f##*/}; \
 		echo "== $$f ($(FUZZTIME) s)"; \
 		$$f -max_total_time=$(FUZZTIME) -print_final_stats=1 \
-			build/corpus/$${f##*/} tests/fuzz/seeds/$${f##*/}; \
+			build/corpus/$${f##*/} tests/fuzz/corpus/$${f##*/}; \
 	done
 
 # Installed files; the units get this PREFIX's paths at install time.
