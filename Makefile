@@ -5,6 +5,8 @@
 #   make demo       a throwaway rshd on 127.0.0.1 and a few commands
 #   make bench      latency and throughput side by side with the alternatives
 #   make fuzz       each libFuzzer target for FUZZTIME seconds (clang)
+#   make stress     soak, faults, fuzzing, valgrind for STRESS_TIME seconds
+#   make stress-short  soak and faults only, short (1-2 min; in make test)
 #   make install    PREFIX=/usr/local DESTDIR= (make uninstall undoes it)
 #   make deb        build/deb/rsh_VERSION_ARCH.deb, with dpkg-buildpackage
 #   make deps       the Debian packages that build and test need (as root)
@@ -100,7 +102,7 @@ DEB_TEST  = bats bats-support bats-assert procps clang-tidy cppcheck python3 \
 BATS_LIB ?= /usr/lib/bats
 
 .PHONY: all libs deps test check unit replay bats lint demo bench fuzz \
-	fuzz-run \
+	fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN)
@@ -187,11 +189,13 @@ lint: deps
 		grep -v '^[0-9]* warnings\? generated\.$$' || true
 	@exit $$(cat build/.tidy-rc)
 
-# The README's test command: everything, in both builds.
+# The README's test command: everything, in both builds, then the short
+# stress run.
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory SANITIZE=1 check
+	@$(MAKE) --no-print-directory stress-short
 
 demo: $(STAMP)
 	@$(MAKE) --no-print-directory all
@@ -233,6 +237,20 @@ fuzz-run: $(FUZZ_BIN)
 		$$f -max_total_time=$(FUZZTIME) -print_final_stats=1 \
 			build/corpus/$${f##*/} tests/fuzz/corpus/$${f##*/}; \
 	done
+
+# tests/stress/run.sh: soak, faults, then (full form) the libFuzzer
+# targets and valgrind, which needs the build without ASan.
+STRESS_VG = $(UNIT_BIN:$(BUILD)/%=build/release/%)
+stress: $(STAMP)
+	@sh tests/deps.sh "run make stress" valgrind clang
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=0 BUILD=build/release all \
+		$(STRESS_VG)
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	VALGRIND_BUILD=build/release bash tests/stress/run.sh $(BUILD)
+
+stress-short: all
+	STRESS_SHORT=1 bash tests/stress/run.sh $(BUILD)
 
 # Installed files; the units get this PREFIX's paths at install time.
 MAN_SRC	 = $(wildcard docs/*.[1-8])
