@@ -3,13 +3,15 @@
 # `make stress-short`, which `make test` runs).  It starts its own rshd on
 # 127.0.0.1 (ephemeral port, temp dir) and puts it through:
 #
-#   soak    CONNS clients at once, each running LINES commands on one
-#           connection (rsh's batch mode), round after round until ROUNDS
-#           or STRESS_TIME seconds; meanwhile large outputs, stdin through
-#           cat, commands killed by signals, clients SIGKILLed mid-command
-#           and UDP requests.  Every output is compared, by sha256, with
-#           the same commands run here.  Afterwards rshd's fds, threads and
-#           children are back to their baseline and its RSS is flat.
+#   soak    CONNS clients connected at once, each running 3 commands on
+#           its connection (rsh's batch mode); then WORKERS clients at once
+#           running LINES commands each, round after round until CMDS
+#           commands or STRESS_TIME seconds; meanwhile large outputs, stdin
+#           through cat, commands killed by signals, clients SIGKILLed
+#           mid-command and UDP requests.  Every output is compared, by
+#           sha256, with the same commands run here.  Afterwards rshd's
+#           fds, threads and children are back to their baseline and its
+#           RSS is flat.
 #   faults  a client SIGKILLed mid-stream, a reader that stops reading,
 #           a command that ignores SIGTERM, one that forks 1,000 children,
 #           SIGTERM under load, ulimit -n 64, a full disk for AuditLog.
@@ -17,8 +19,9 @@
 #   valgrind (full form) the unit tests and rsh under memcheck.
 #
 # Exits 0 when everything held, 1 otherwise; prints a summary either way.
-# Environment: STRESS_SHORT, STRESS_TIME (soak seconds), CONNS, LINES,
-# ROUNDS, FUZZTIME, VALGRIND_BUILD (a build without ASan, for valgrind).
+# Environment: STRESS_SHORT, STRESS_TIME (soak seconds), CONNS, WORKERS,
+# LINES, CMDS, FUZZTIME, VALGRIND_BUILD (a build without ASan, for
+# valgrind).
 set -u
 export LC_ALL=C
 
@@ -39,11 +42,13 @@ done
 
 if [ "${STRESS_SHORT:-0}" = 1 ]; then
 	FORM=short
-	: "${STRESS_TIME:=40}" "${CONNS:=100}" "${LINES:=10}" "${ROUNDS:=3}"
+	: "${STRESS_TIME:=40}" "${CONNS:=100}" "${WORKERS:=20}" "${LINES:=50}"
+	: "${CMDS:=3000}"
 	N_BIG=2 N_CAT=2 N_SIG=10 N_DROP=5 N_UDP=100 N_TERMLOAD=20
 else
 	FORM=full
-	: "${STRESS_TIME:=300}" "${CONNS:=1000}" "${LINES:=20}" "${ROUNDS:=5}"
+	: "${STRESS_TIME:=300}" "${CONNS:=1000}" "${WORKERS:=50}" "${LINES:=200}"
+	: "${CMDS:=100000}"
 	N_BIG=10 N_CAT=10 N_SIG=100 N_DROP=50 N_UDP=1000 N_TERMLOAD=100
 fi
 : "${FUZZTIME:=20}"
@@ -90,6 +95,12 @@ bad() {
 	SUMMARY+=("  FAIL  $*")
 	echo "stress: FAIL: $*" >&2
 	FAILED=1
+}
+
+# note TEXT: a figure for the summary, neither passed nor failed.
+note() {
+	SUMMARY+=("  -     $*")
+	echo "stress: $*"
 }
 
 now_ms() {
@@ -179,15 +190,16 @@ marked() { pgrep -f -- "$1" | wc -l; }
 # The batch files: VARIANTS different mixes of commands; client c runs
 # variant c % VARIANTS, whose output is known from running it here.
 VARIANTS=8
+# make_batches NAME LINES: $DIR/batch.NAME/V and its V.sum.
 make_batches() {
-	local v i
-	mkdir -p "$DIR/batch"
+	local v i lines=$2 b=$DIR/batch.$1
+	mkdir -p "$b"
 	for ((v = 0; v < VARIANTS; v++)); do
 		{
 			# Everyone connected before anyone goes on: the open
 			# blocks until the script opens the FIFO too.
 			echo ": <$DIR/go.fifo"
-			for ((i = 1; i < LINES; i++)); do
+			for ((i = 1; i < lines; i++)); do
 				case $(((i + v) % 7)) in
 				0) echo "echo variant $v line $i" ;;
 				1) echo "seq $((i * 131 + v))" ;;
@@ -198,31 +210,33 @@ make_batches() {
 				6) echo "awk 'BEGIN { for (i = 0; i < $((i * 50)); i++) print i * $v }'" ;;
 				esac
 			done
-		} >"$DIR/batch/$v"
+		} >"$b/$v"
 		# The reference: each line as the account's shell runs it.
 		while IFS= read -r line; do
 			[[ $line == ": <"* ]] && continue
 			bash -c "$line" </dev/null
-		done <"$DIR/batch/$v" 2>/dev/null | sha256sum | cut -d' ' -f1 \
-		    >"$DIR/batch/$v.sum"
+		done <"$b/$v" 2>/dev/null | sha256sum | cut -d' ' -f1 >"$b/$v.sum"
 	done
 }
 
-# round N: CONNS clients at once; fails the soak on any wrong output.
+# round LABEL CLIENTS NAME LINES: CLIENTS clients at once, each running
+# the batch NAME of LINES lines; fails the soak on any wrong output.
 PEAK=0
 round() {
-	local n=$1 c pids=() bad_out=0 rc=0 conns
+	local n=$1 clients=$2 b=$DIR/batch.$3 lines=$4 c pids=() bad_out=0
+	local rc=0 conns
 	[ -p "$DIR/go.fifo" ] || mkfifo "$DIR/go.fifo"
+	rm -rf "$DIR/out"
 	mkdir -p "$DIR/out"
-	for ((c = 0; c < CONNS; c++)); do
-		rb 127.0.0.1 <"$DIR/batch/$((c % VARIANTS))" \
+	for ((c = 0; c < clients; c++)); do
+		rb 127.0.0.1 <"$b/$((c % VARIANTS))" \
 		    >"$DIR/out/$c" 2>"$DIR/out/$c.err" 3>&- &
 		pids+=($!)
 	done
 	# All connected and authenticated: each runs its first command,
 	# which waits on the FIFO (the clients' command lines do not name it).
-	if ! wait_until "[ \$(marked go.fifo) -ge $CONNS ]" 180; then
-		bad "soak round $n: only $(marked go.fifo) of $CONNS clients connected"
+	if ! wait_until "[ \$(marked go.fifo) -ge $clients ]" 180; then
+		bad "soak $n: only $(marked go.fifo) of $clients clients connected"
 	fi
 	conns=$(srv_conns)
 	[ "${conns:-0}" -le "$PEAK" ] || PEAK=$conns
@@ -232,25 +246,20 @@ round() {
 	for c in "${!pids[@]}"; do
 		wait "${pids[$c]}" || true
 		if [ "$(sha256sum <"$DIR/out/$c" | cut -d' ' -f1)" != \
-		    "$(cat "$DIR/batch/$((c % VARIANTS)).sum")" ]; then
+		    "$(cat "$b/$((c % VARIANTS)).sum")" ]; then
 			bad_out=$((bad_out + 1))
-			[ "$bad_out" -gt 1 ] || { echo "client $c:"; \
-			    diff <(bash "$DIR/batch/$((c % VARIANTS))" 2>/dev/null \
-			    </dev/null) "$DIR/out/$c" | head; \
-			    cat "$DIR/out/$c.err"; } >&2
 		fi
-		if grep -q '^rsh:' "$DIR/out/$c.err"; then
-			rc=1
-			[ "$bad_out" -gt 0 ] || cat "$DIR/out/$c.err" >&2
-		fi
+		grep -q '^rsh:' "$DIR/out/$c.err" && rc=$((rc + 1))
 	done
 	exec 4>&-
 	if [ "$bad_out" -ne 0 ] || [ "$rc" -ne 0 ]; then
-		bad "soak round $n: $bad_out of $CONNS clients' output differed" \
-		    "or rsh reported an error"
+		bad "soak $n: $bad_out of $clients clients' output differed," \
+		    "$rc clients' rsh reported errors:" \
+		    "$(cat "$DIR"/out/*.err | grep '^rsh:' | sed 's/:[0-9]*:/:PORT:/' |
+		    sort | uniq -c | sort -rn | head -3 | tr -s ' \n' ' ')"
 		return 1
 	fi
-	SOAK_CMDS=$((SOAK_CMDS + CONNS * LINES))
+	SOAK_CMDS=$((SOAK_CMDS + clients * lines))
 }
 
 # The mix that runs beside the rounds; each part counts what it ran in
@@ -326,28 +335,34 @@ soak() {
 	base_fds=$(srv_fds)
 	base_threads=$(srv_threads)
 	rss0=$(srv_rss)
-	make_batches
+	make_batches wide 4
+	make_batches deep "$LINES"
 	SOAK_CMDS=0
 	t0=$(now_ms)
-	# Round 1 alone: the RSS after it (thread stacks, malloc arenas at
-	# full concurrency) is what the end is compared with.
-	n=1
-	round 1
-	wait_until "[ \$(srv_children) -eq 0 ]" 30
-	rss1=$(srv_rss)
+	# The mix runs beside the CONNS connections and the first rounds.
 	rm -f "$DIR/mix.fail"
 	for p in mix_big mix_cat mix_sig mix_drop mix_udp; do
 		"$p" 3>&- &
 		mix+=($!)
 	done
-	RSS_TREND=$rss1
-	while ((n < ROUNDS)) && (($(now_ms) - t0 < STRESS_TIME * 1000)); do
-		n=$((n + 1))
-		round "$n" || break
-		RSS_TREND="$RSS_TREND $(srv_rss)"
-	done
+	# CONNS connections at once, a few commands each.
+	round "with $CONNS connections" "$CONNS" wide 4
+	# Then many commands, round after round.  The RSS after the first
+	# round that runs alone (thread stacks and malloc arenas as they are
+	# at this load) is what the end is compared with.
+	n=1
+	round "round 1" "$WORKERS" deep "$LINES"
 	for p in "${mix[@]}"; do
 		wait "$p"
+	done
+	RSS_TREND=
+	while ((SOAK_CMDS < CMDS)) &&
+	    (($(now_ms) - t0 < STRESS_TIME * 1000)); do
+		n=$((n + 1))
+		round "round $n" "$WORKERS" deep "$LINES" || break
+		wait_until "[ \$(srv_children) -eq 0 ]" 30
+		[ -n "${rss1:-}" ] || rss1=$(srv_rss)
+		RSS_TREND="$RSS_TREND $(srv_rss)"
 	done
 	SOAK_MS=$(($(now_ms) - t0))
 	SOAK_ROUNDS=$n
@@ -373,15 +388,15 @@ soak() {
 		    "$base_threads threads, 0 children"
 	fi
 	rss2=$(srv_rss)
-	SOAK_RSS="RSS idle ${rss0} KiB, after round 1 ${rss1:-?} KiB, at the end ${rss2} KiB (after each round: $RSS_TREND)"
+	SOAK_RSS="RSS idle ${rss0} KiB, after round 2 ${rss1:-?} KiB, at the end ${rss2} KiB (after rounds 2 on:$RSS_TREND)"
 	if [ -n "${rss1:-}" ] && [ "$rss2" -gt $((rss1 + RSS_SLACK_KB)) ]; then
 		bad "soak: RSS grew: $SOAK_RSS (slack $RSS_SLACK_KB KiB)"
 	else
 		ok "soak: flat $SOAK_RSS (slack $RSS_SLACK_KB KiB)"
 	fi
-	ok "soak: load held: $CONNS connections at once (peak seen" \
-	    "$PEAK), $SOAK_ROUNDS rounds, $((SOAK_CMDS + MIX_CMDS)) commands" \
-	    "in $((SOAK_MS / 1000)) s"
+	note "soak: load: $CONNS connections at once (peak seen $PEAK)," \
+	    "then $SOAK_ROUNDS rounds of $WORKERS x $LINES commands;" \
+	    "$((SOAK_CMDS + MIX_CMDS)) commands in $((SOAK_MS / 1000)) s"
 	if ! stop_srv; then
 		bad "soak: rshd exited $? on SIGTERM"
 	fi
@@ -703,7 +718,7 @@ b" ] || fail=$((fail + 1))
 
 # ---------------------------------------------------------------- main
 
-# CONNS connections need several fds each in rshd and one in each client.
+# CONNS connections need several fds each in rshd.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 T0=$(now_ms)
 echo "stress ($FORM): $(uname -sr), $(nproc) CPUs, build $BUILD"
@@ -722,5 +737,5 @@ if [ "${#FUZZ_LINES[@]}" -gt 0 ]; then
 	printf '%s\n' "${FUZZ_LINES[@]}"
 fi
 echo "  corpus replayed by make check: $(find "$TOP/tests/fuzz/corpus" -type f | wc -l) inputs through each of $(ls "$TOP"/tests/fuzz/fuzz_*.c | wc -l) targets"
-echo "  rerun: make stress (STRESS_TIME=$STRESS_TIME CONNS=$CONNS LINES=$LINES ROUNDS=$ROUNDS FUZZTIME=$FUZZTIME), or make stress-short"
+echo "  rerun: make stress (STRESS_TIME=$STRESS_TIME CONNS=$CONNS WORKERS=$WORKERS LINES=$LINES CMDS=$CMDS FUZZTIME=$FUZZTIME), or make stress-short"
 exit "$FAILED"
