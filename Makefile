@@ -6,6 +6,8 @@
 #   make bench      latency and throughput side by side with the alternatives
 #   make bench-fanout  rsh -w to 100 and 1,000 targets against pdsh over rsh
 #   make fuzz       each libFuzzer target for FUZZTIME seconds (clang)
+#   make stress     soak, faults, fuzzing, valgrind for STRESS_TIME seconds
+#   make stress-short  soak and faults only, short (1-2 min; in make test)
 #   make install    PREFIX=/usr/local DESTDIR= (make uninstall undoes it)
 #   make deb        build/deb/rsh_VERSION_ARCH.deb, with dpkg-buildpackage
 #   make deps       the Debian packages that build and test need (as root)
@@ -100,8 +102,8 @@ DEB_TEST  = bats bats-support bats-assert procps clang-tidy cppcheck python3 \
 	    systemd
 BATS_LIB ?= /usr/lib/bats
 
-.PHONY: all libs deps test check unit bats lint demo bench bench-fanout \
-	fuzz fuzz-run \
+.PHONY: all libs deps test check unit replay bats lint demo bench \
+	bench-fanout fuzz fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN)
@@ -156,8 +158,9 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBRSH)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSH) $(LIBS)
 
-# One build's tests: unit, then bats against that build's binaries.
-check: unit bats
+# One build's tests: unit, the fuzz corpus, then bats against that build's
+# binaries.
+check: unit replay bats
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do \
@@ -187,11 +190,13 @@ lint: deps
 		grep -v '^[0-9]* warnings\? generated\.$$' || true
 	@exit $$(cat build/.tidy-rc)
 
-# The README's test command: everything, in both builds.
+# The README's test command: everything, in both builds, then the short
+# stress run.
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory SANITIZE=1 check
+	@$(MAKE) --no-print-directory stress-short
 
 demo: $(STAMP)
 	@$(MAKE) --no-print-directory all
@@ -205,10 +210,25 @@ bench-fanout: all
 
 FUZZTIME ?= 30
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | libs
+# The rshd modules the config targets parse with (pure: no main.c).
+FUZZ_RSHD = rshd/conf.c rshd/keyopts.c
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FUZZ_RSHD) | libs
 	@mkdir -p $(@D)
 	clang $(WARN) $(DEFS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-Ilib $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS) -pthread
+		-Ilib $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(FUZZ_RSHD) $(LIBS) \
+		-pthread
+
+# The corpus replayed through every target's entry point by a plain
+# driver (tests/fuzz/replay.c): no clang needed, and under ASan in the
+# sanitizer build.  Each target gets every target's inputs.
+REPLAY_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
+$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o \
+		$(BUILD)/obj/tests/fuzz/replay.o $(LIBRSHD) $(LIBRSH)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+replay: $(REPLAY_BIN)
+	@set -e; for f in $(REPLAY_BIN); do $$f tests/fuzz/corpus; done
 
 fuzz:
 	@sh tests/deps.sh fuzz clang
@@ -219,8 +239,22 @@ fuzz-run: $(FUZZ_BIN)
 		mkdir -p build/corpus/$${f##*/}; \
 		echo "== $$f ($(FUZZTIME) s)"; \
 		$$f -max_total_time=$(FUZZTIME) -print_final_stats=1 \
-			build/corpus/$${f##*/} tests/fuzz/seeds/$${f##*/}; \
+			build/corpus/$${f##*/} tests/fuzz/corpus/$${f##*/}; \
 	done
+
+# tests/stress/run.sh: soak, faults, then (full form) the libFuzzer
+# targets and valgrind, which needs the build without ASan.
+STRESS_VG = $(UNIT_BIN:$(BUILD)/%=build/release/%)
+stress: $(STAMP)
+	@sh tests/deps.sh "run make stress" valgrind clang
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=0 BUILD=build/release all \
+		$(STRESS_VG)
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	VALGRIND_BUILD=build/release bash tests/stress/run.sh $(BUILD)
+
+stress-short: all
+	STRESS_SHORT=1 bash tests/stress/run.sh $(BUILD)
 
 # Installed files; the units get this PREFIX's paths at install time.
 MAN_SRC	 = $(wildcard docs/*.[1-8])
