@@ -1,11 +1,12 @@
 /*
- * exec: fork/exec of one command with pipes, reaping through a pidfd.
+ * exec: starting one command with pipes, reaping through a pidfd.
  *
- * rshd is threaded, so between fork() and execve() the child may only make
- * async-signal-safe calls: the plan holds every string and array it needs,
- * built in the parent.
+ * The child shares rshd's memory until it execs, beside rshd's other
+ * threads, so it makes nothing but system calls: the plan holds every
+ * string and array it needs, built in the parent.
  */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -21,8 +22,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 
 enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS,
-	STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP };
+	STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP, STAGE_SIGNALS };
 
 /* What the child tells the parent when it cannot exec. */
 struct exec_failure {
@@ -50,82 +51,114 @@ struct exec_failure {
 	int	err;
 };
 
+/*
+ * What the child works from.  It shares rshd's memory (CLONE_VM) while the
+ * spawning thread waits (CLONE_VFORK): it reads the plan in place and
+ * writes its failure here for the parent to read once it resumes.
+ */
+struct spawn_args {
+	const struct exec_plan	*p;
+	int			 fds[3];	/* its stdin, stdout, stderr */
+	int			 cgfd;		/* cgroup.procs or -1 */
+	struct exec_failure	 f;		/* stage 0: it exec'd */
+};
 
-/* In the child: tell the parent why, then die. Async-signal-safe. */
-static void __attribute__((noreturn))
-child_fail(int fd, int stage)
+#define SPAWN_STACK	(64 * 1024)	/* the child calls no library code */
+
+/*
+ * The child, from clone() to execve().  It runs on its own stack in rshd's
+ * address space, beside rshd's other threads, so it makes system calls
+ * only, each by number: no libc wrapper that keeps state (glibc's setuid()
+ * would change every rshd thread's credentials, and the sanitizers'
+ * interceptors would run in it), no allocation, no instrumentation.
+ */
+#define CHILD	__attribute__((noreturn, no_sanitize_address))
+
+/* In the child: leave the reason for the parent, then die. */
+static void CHILD
+child_fail(struct spawn_args *a, int stage)
 {
-	struct exec_failure f = { stage, errno };
-	ssize_t r;
-
-	do {
-		r = write(fd, &f, sizeof(f));
-	} while (r == -1 && errno == EINTR);
-	_exit(127);
+	a->f.err = errno;
+	a->f.stage = stage;
+	syscall(SYS_exit_group, 127);
+	for (;;) {
+	}
 }
 
-/* The child, from fork() to execve(): async-signal-safe calls only. */
-static void __attribute__((noreturn))
-child_run(const struct exec_plan *p, int in, int out, int err, int cgfd,
-    int report)
+/* dup2() as dup3() (the one every architecture has), which cannot make
+ * an fd its own copy: there only its close-on-exec flag is cleared. */
+__attribute__((no_sanitize_address)) static long
+child_dup(int from, int to)
 {
-	struct sigaction	sa;
-	sigset_t		none;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int s = 1; s < NSIG; s++) {
-		(void)sigaction(s, &sa, NULL);
+	if (from == to) {
+		return syscall(SYS_fcntl, to, F_SETFD, 0);
 	}
-	/* glibc's sigaction() refuses its own two (32 and 33): inherited
-	 * ignored, they would stay so in the command.  The kernel's call,
-	 * one system call, takes them. */
-	for (int s = 32; s < SIGRTMIN; s++) {
-		struct { void *handler; unsigned long flags; void *restorer;
-		    unsigned long mask; } k = { NULL, 0, NULL, 0 };
+	return syscall(SYS_dup3, from, to, 0);
+}
 
-		(void)syscall(SYS_rt_sigaction, s, &k, NULL, sizeof(k.mask));
+static int CHILD
+child_run(void *arg)
+{
+	struct spawn_args	*a = arg;
+	const struct exec_plan	*p = a->p;
+	/* The kernel's struct sigaction and mask (glibc's differ). */
+	struct { void *handler; unsigned long flags; void *restorer;
+	    unsigned long mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+	unsigned long		 none = 0;
+
+	/* Every handler of rshd's back to its default: a signal must not run
+	 * rshd's code here.  All are blocked until then (the parent blocked
+	 * them before clone()), glibc's own 32 and 33 included. */
+	for (int s = 1; s < _NSIG; s++) {
+		if (s != SIGKILL && s != SIGSTOP && syscall(SYS_rt_sigaction,
+		    s, &dfl, NULL, sizeof(dfl.mask)) == -1) {
+			child_fail(a, STAGE_SIGNALS);
+		}
 	}
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if (setsid() == -1) {
-		child_fail(report, STAGE_SETSID);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
+	    sizeof(none)) == -1) {
+		child_fail(a, STAGE_SIGNALS);
+	}
+	if (syscall(SYS_setsid) == -1) {
+		child_fail(a, STAGE_SETSID);
 	}
 	/* Into the command's cgroup before anything else can start. */
-	if (cgfd != -1 && write(cgfd, "0", 1) != 1) {
-		child_fail(report, STAGE_CGROUP);
+	if (a->cgfd != -1 && syscall(SYS_write, a->cgfd, "0", 1) != 1) {
+		child_fail(a, STAGE_CGROUP);
 	}
-	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1) {
-		child_fail(report, STAGE_DUP);
+	if (child_dup(a->fds[0], 0) == -1 || child_dup(a->fds[1], 1) == -1 ||
+	    child_dup(a->fds[2], 2) == -1) {
+		child_fail(a, STAGE_DUP);
 	}
-	/* What login_tty() does, which POSIX does not list as safe here:
-	 * the terminal on fd 1 becomes the new session's controlling one
-	 * (ioctl() is one system call). */
-	if (p->pty && ioctl(1, TIOCSCTTY, 0) == -1) {
-		child_fail(report, STAGE_TTY);
+	/* What login_tty() does: the terminal on fd 1 becomes the new
+	 * session's controlling one. */
+	if (p->pty && syscall(SYS_ioctl, 1, TIOCSCTTY, 0) == -1) {
+		child_fail(a, STAGE_TTY);
 	}
-	/* setrlimit() is one system call (prlimit64) in glibc, safe here
-	 * though POSIX does not list it. */
 	for (int i = 0; i < p->nlimits; i++) {
 		struct rlimit rl;
 
 		rl.rlim_cur = rl.rlim_max = (rlim_t)p->limits[i].value;
-		if (setrlimit(p->limits[i].resource, &rl) == -1) {
-			child_fail(report, STAGE_LIMITS);
+		if (syscall(SYS_prlimit64, 0, p->limits[i].resource, &rl,
+		    NULL) == -1) {
+			child_fail(a, STAGE_LIMITS);
 		}
 	}
 	/* Every fd of ours is O_CLOEXEC already; this catches any that is not. */
 	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-	if (p->change_ids && (setgroups((size_t)p->ngroups, p->groups) == -1 ||
-	    setgid(p->gid) == -1 || setuid(p->uid) == -1 ||
-	    (p->uid != 0 && setuid(0) != -1))) {
-		child_fail(report, STAGE_IDS);
+	/* Groups, then group, then user; and root must be gone for good. */
+	if (p->change_ids && (syscall(SYS_setgroups, (size_t)p->ngroups,
+	    p->groups) == -1 ||
+	    syscall(SYS_setresgid, p->gid, p->gid, p->gid) == -1 ||
+	    syscall(SYS_setresuid, p->uid, p->uid, p->uid) == -1 ||
+	    (p->uid != 0 && syscall(SYS_setuid, 0) != -1))) {
+		child_fail(a, STAGE_IDS);
 	}
-	if (p->cwd != NULL && chdir(p->cwd) == -1) {
-		child_fail(report, STAGE_CHDIR);
+	if (p->cwd != NULL && syscall(SYS_chdir, p->cwd) == -1) {
+		child_fail(a, STAGE_CHDIR);
 	}
-	execve(p->path, p->argv, p->envp);
-	child_fail(report, STAGE_EXEC);
+	syscall(SYS_execve, p->path, p->argv, p->envp);
+	child_fail(a, STAGE_EXEC);
 }
 
 /* Not the command's fault: the client should see 255 and may retry. */
@@ -207,139 +240,53 @@ close_pair(int fds[2])
 	}
 }
 
-/* Reads the child's failure report; 0 bytes means execve() succeeded. */
-static ssize_t
-read_report(int fd, struct exec_failure *f)
-{
-	ssize_t r;
-
-	do {
-		r = read(fd, f, sizeof(*f));
-	} while (r == -1 && errno == EINTR);
-	return r;
-}
-
-/* fork() and the child's own steps: the way that can switch accounts. */
-static int
-spawn_fork(const struct exec_plan *p, const int fds[3], int cgfd,
-    pid_t *pidp, char *msg, size_t msglen, int *code)
-{
-	struct exec_failure	f;
-	int			report[2];
-	pid_t			pid;
-
-	if (pipe2(report, O_CLOEXEC) == -1) {
-		snprintf(msg, msglen, "cannot make a pipe: %s", strerror(errno));
-		return -1;
-	}
-	if ((pid = fork()) == -1) {
-		int e = errno;
-
-		snprintf(msg, msglen, "cannot fork: %s%s", strerror(e),
-		    out_of_resources(e) ? "; the server is out of resources" :
-		    "");
-		close_pair(report);
-		return -1;
-	}
-	if (pid == 0) {
-		child_run(p, fds[0], fds[1], fds[2], cgfd, report[1]);
-	}
-	close(report[1]);
-	report[1] = -1;
-	if (read_report(report[0], &f) == (ssize_t)sizeof(f)) {
-		describe_failure(p, &f, msg, msglen, code);
-		close_pair(report);
-		(void)waitpid(pid, NULL, 0);	/* it is at _exit() */
-		return -1;
-	}
-	close_pair(report);
-	*pidp = pid;
-	return 0;
-}
-
 /*
- * Every signal back to its default in the child.  glibc's sigfillset()
- * leaves out its two internal signals (32 and 33), and posix_spawn() then
- * leaves them ignored in the child, which breaks programs that use them
- * (musl's timers, for one): their bits are set by hand.
- */
-static void
-all_signals(sigset_t *set)
-{
-	const int	bits = 8 * (int)sizeof(set->__val[0]);
-
-	sigfillset(set);
-	for (int sig = 32; sig < SIGRTMIN; sig++) {
-		set->__val[(sig - 1) / bits] |= 1UL << ((sig - 1) % bits);
-	}
-}
-
-/*
- * posix_spawn(): glibc starts the child with a vfork-like clone that
- * copies none of rshd's page tables: 0.5 ms against 0.75 ms for fork,
- * exec and wait of /bin/true next to rshd's 1 MB of heap.  It cannot
- * switch accounts; spawn_fork() does that.
+ * clone(CLONE_VM | CLONE_VFORK), as posix_spawn() does: the child copies
+ * none of rshd's page tables, so spawning costs the same with one thread
+ * or a thousand (fork() of rshd with 1,000 connections took milliseconds
+ * and stalled every other spawn behind it).  Unlike posix_spawn() it can
+ * switch accounts, set limits, give a controlling terminal and join a
+ * cgroup.  The calling thread waits until the child has exec'd or died.
  */
 static int
-spawn_fast(const struct exec_plan *p, const int fds[3], pid_t *pidp,
+spawn(const struct exec_plan *p, const int fds[3], int cgfd, pid_t *pidp,
     char *msg, size_t msglen, int *code)
 {
-	posix_spawn_file_actions_t	fa;
-	posix_spawnattr_t		a;
-	struct exec_failure		f = { STAGE_CHDIR, 0 };
-	struct stat			st;
-	sigset_t			all, none;
-	int				rc = -1;
+	struct spawn_args	a = { p, { fds[0], fds[1], fds[2] }, cgfd,
+				    { 0, 0 } };
+	sigset_t		all, old;
+	void			*stack;
+	pid_t			pid;
+	int			e;
 
-	/* Its errors do not tell a bad directory from a bad command. */
-	if (p->cwd != NULL && (stat(p->cwd, &st) == -1 ||
-	    access(p->cwd, X_OK) == -1)) {
-		f.err = errno;
-		describe_failure(p, &f, msg, msglen, code);
+	stack = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		snprintf(msg, msglen, "cannot start command: %s; the server "
+		    "is out of resources", strerror(errno));
 		return -1;
 	}
-	if (p->cwd != NULL && !S_ISDIR(st.st_mode)) {
-		f.err = ENOTDIR;
-		describe_failure(p, &f, msg, msglen, code);
+	/* Until the child has put every handler back to its default. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = clone(child_run, (char *)stack + SPAWN_STACK,
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	e = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	munmap(stack, SPAWN_STACK);
+	if (pid == -1) {
+		snprintf(msg, msglen, "cannot start command: %s%s",
+		    strerror(e), out_of_resources(e) ?
+		    "; the server is out of resources" : "");
 		return -1;
 	}
-	if (posix_spawnattr_init(&a) != 0) {
-		goto err0;
+	if (a.f.stage != 0) {
+		describe_failure(p, &a.f, msg, msglen, code);
+		(void)waitpid(pid, NULL, 0);	/* it has exited */
+		return -1;
 	}
-	if (posix_spawn_file_actions_init(&fa) != 0) {
-		goto err1;
-	}
-	all_signals(&all);
-	sigemptyset(&none);
-	if (posix_spawnattr_setflags(&a, POSIX_SPAWN_SETSID |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) != 0 ||
-	    posix_spawnattr_setsigdefault(&a, &all) != 0 ||
-	    posix_spawnattr_setsigmask(&a, &none) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, fds[0], 0) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, fds[1], 1) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, fds[2], 2) != 0 ||
-	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) != 0 ||
-	    (p->cwd != NULL &&
-	    posix_spawn_file_actions_addchdir_np(&fa, p->cwd) != 0)) {
-		goto err2;
-	}
-	f.stage = STAGE_EXEC;
-	if ((f.err = posix_spawn(pidp, p->path, &fa, &a, p->argv,
-	    p->envp)) != 0) {
-		describe_failure(p, &f, msg, msglen, code);
-	} else {
-		rc = 0;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&a);
-	return rc;
-err2:
-	posix_spawn_file_actions_destroy(&fa);
-err1:
-	posix_spawnattr_destroy(&a);
-err0:
-	snprintf(msg, msglen, "cannot set up the command: out of memory");
-	return -1;
+	*pidp = pid;
+	return 0;
 }
 
 int
@@ -356,7 +303,7 @@ exec_spawn(const struct exec_plan *p, int cgfd, struct child *c, char *msg,
 	 * thread forks: its child would hold them (O_CLOEXEC or not) until
 	 * it execs, and a command's output would not end with the command
 	 * (under ASan, a 500-command burst saw `true` reported "cut").
-	 * Both ways of spawning return once the child has exec'd. */
+	 * spawn() returns once the child has exec'd. */
 	pthread_mutex_lock(&spawn_lock);
 	if (p->pty ? pty_make(p, in, out, err) == -1 :
 	    make_pipes(p, in, out, err) == -1) {
@@ -368,11 +315,7 @@ exec_spawn(const struct exec_plan *p, int cgfd, struct child *c, char *msg,
 	fds[1] = out[1];
 	fds[2] = err[1];
 	reaper_hold();
-	/* posix_spawn() can neither give the child a controlling terminal
-	 * nor put it in a cgroup. */
-	if ((p->change_ids || p->nlimits > 0 || p->pty || cgfd != -1 ?
-	    spawn_fork(p, fds, cgfd, &pid, msg, msglen, code) :
-	    spawn_fast(p, fds, &pid, msg, msglen, code)) == -1) {
+	if (spawn(p, fds, cgfd, &pid, msg, msglen, code) == -1) {
 		reaper_release();
 		goto fail;
 	}

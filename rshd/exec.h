@@ -1,7 +1,7 @@
 /*
  * exec: running one command.  Everything the child needs (path, argv,
- * envp, directory) is built before fork() so that the child makes only
- * async-signal-safe calls; the child gets its own session and process
+ * envp, directory) is built before the child exists, so that it makes
+ * only system calls; the child gets its own session and process
  * group, and the parent watches it through a pidfd.
  */
 #ifndef RSHD_EXEC_H
@@ -73,8 +73,8 @@ struct exec_plan *exec_plan_new(const struct wire_exec *e,
 void		 exec_plan_free(struct exec_plan *);
 
 /*
- * Forks and execs the plan; with cgfd (a cgroup.procs fd, else -1) the
- * child joins that cgroup first.  On success the child's pid, pidfd and
+ * Starts the plan (clone() sharing rshd's memory, then execve()); with
+ * cgfd (a cgroup.procs fd, else -1) the child joins that cgroup first.  On success the child's pid, pidfd and
  * pipe ends (all O_CLOEXEC, the parent's ends nonblocking) are in *c and
  * the caller owns them.  On failure nothing is left open, *code is 126
  * (not executable), 127 (not found) or 255, and msg says why.

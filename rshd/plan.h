@@ -26,8 +26,8 @@ struct exec_plan {
 	gid_t		  groups[EXEC_MAXGROUPS];
 	int		  ngroups;
 	struct exec_limit limits[EXEC_MAXLIMITS];
-	int		  nlimits;	/* any: the fork path sets them */
-	/* A command on a pseudo-terminal (always the fork path). */
+	int		  nlimits;	/* set in the child before exec */
+	/* A command on a pseudo-terminal. */
 	int		  pty;
 	uint16_t	  rows, cols;	/* its size; 0: the kernel's */
 	gid_t		  tty_gid;	/* the terminal's group (tty) */

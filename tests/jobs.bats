@@ -32,8 +32,10 @@ teardown() {
 
 # A process left behind that ignores TERM and holds the command's stdin
 # (explicitly: sh gives a background job /dev/null otherwise), which the
-# client never closes.
-LEFTOVER="(trap '' TERM; sleep 30; : MARK) <&0 >/dev/null 2>&1 & exit 0"
+# client never closes.  The leader ignores TERM before it forks, so the
+# leftover does from its first instruction: set in the leftover itself,
+# the trap raced rshd's TERM, which can come as soon as the leader exits.
+LEFTOVER="trap '' TERM; (sleep 30; : MARK) <&0 >/dev/null 2>&1 & exit 0"
 
 @test "stopping a TERM-ignoring group after EXIT does not hold up the connection" {
 	local m
