@@ -32,18 +32,14 @@ if [ $# -ne 1 ]; then
 	echo "usage: bash bench/run.sh BUILD_DIR" >&2
 	exit 2
 fi
-build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-rshd=$build/rshd
+lib_name=bench
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+lib_build "$1" rshd rsh tools/timeit tools/holdconns
 rsh=$build/rsh
 timeit=$build/tools/timeit
 holdconns=$build/tools/holdconns
-for p in "$rshd" "$rsh" "$timeit" "$holdconns"; do
-	if [ ! -x "$p" ]; then
-		echo "bench: $p is missing; run make first" >&2
-		exit 1
-	fi
-done
 quick=${BENCH_QUICK:-0}
 [ "$quick" = 0 ] || quick=1
 if [ "$quick" = 1 ]; then
@@ -61,25 +57,12 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 me=$(id -un)
 
 umask 077
-dir=$(mktemp -d "${TMPDIR:-/tmp}/rsh-bench.XXXXXX")
-pids=()		# every long-lived process started, stopped in cleanup
+lib_tmpdir rsh-bench
 cm_up=0		# the ssh ControlMaster is running
 made_run_sshd=0	# we made /run/sshd (sshd's privilege separation directory)
 policy_saved=	# how /usr/sbin/policy-rc.d was before an install: saved, none
 
-# tree_pids PID...: PID and its descendants.
-tree_pids() {
-	local p c
-	for p in "$@"; do
-		echo "$p"
-		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
-			tree_pids "$c"
-		done
-	done
-}
-
 cleanup() {
-	local p kids=()
 	set +e
 	if [ "$cm_up" = 1 ]; then
 		"${ssh_cmd[@]}" -o ControlPath="$dir/cm" -O exit 127.0.0.1 \
@@ -87,33 +70,13 @@ cleanup() {
 	fi
 	# The daemons' own children (sshd's and dropbear's sessions) end
 	# with them.
-	for p in "${pids[@]}"; do
-		kids+=($(tree_pids "$p" | tail -n +2))
-	done
-	for p in "${pids[@]}" "${kids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
+	lib_stop_all
 	restore_policy
 	[ "$made_run_sshd" = 1 ] && rmdir /run/sshd 2>/dev/null
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
-
-# forget PID: PID was waited for; cleanup must not signal it (or its reuse).
-forget() {
-	local p keep=()
-	for p in "${pids[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	pids=("${keep[@]}")
-}
+lib_signals
 
 note() { echo "bench: $*" >&2; echo "$*" >>"$dir/notes"; }
 : >"$dir/notes"
@@ -237,6 +200,8 @@ if [ "$(id -u)" = 0 ] && [ -d "$home" ] &&
     unshare -m sh -c "mount --bind '$fakehome' '$home'" 2>/dev/null; then
 	privhome=(unshare -m sh -c 'mount --bind "$0" "$1" && shift &&
 	    exec "$@"' "$fakehome" "$home")
+	in_privhome() { exec "${privhome[@]}" "$@"; }
+	lib_rshd_wrap=in_privhome
 else
 	privhome=()
 	note "not root (or no mount namespaces): the daemons see the real" \
@@ -316,24 +281,8 @@ cps() {
 # --- rshd ----------------------------------------------------------------
 # Room for 1000 idle connections and 1000 concurrent commands.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-"$rsh" --keygen bench >"$dir/keys"
-cp "$dir/keys" "$dir/key"
-"${privhome[@]}" "$rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/rport" \
-    -k "$dir/keys" \
-    -o MaxConnections=4096 -o MaxUnauthenticated=2048 \
-    -o MaxUnauthenticatedPerSource=2048 -o ListenBacklog=4096 \
-    -o PermitRootCommands=yes \
-    </dev/null >"$dir/rshd.log" 2>&1 3>&- &
-rshd_pid=$!
-pids+=("$rshd_pid")
-rshd_up() { [ -s "$dir/rport" ] || ! kill -0 "$rshd_pid" 2>/dev/null; }
-wait_for rshd_up || true
-if [ ! -s "$dir/rport" ]; then
-	echo "bench: rshd did not start:" >&2
-	cat "$dir/rshd.log" >&2
-	exit 1
-fi
-rport=$(cat "$dir/rport")
+lib_rshd -o MaxConnections=4096 -o MaxUnauthenticated=2048 \
+    -o MaxUnauthenticatedPerSource=2048 -o ListenBacklog=4096
 host=127.0.0.1:$rport
 rshc=("$rsh" -k "$dir/key")
 
@@ -375,7 +324,7 @@ if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null &&
 	"${privhome[@]}" /usr/sbin/sshd -D -e -f "$dir/sshd_config" -p "$sport" \
 	    </dev/null >"$dir/sshd.log" 2>&1 3>&- &
 	sshd_pid=$!
-	pids+=("$sshd_pid")
+	lib_track "$sshd_pid"
 	ssh_cmd=(ssh -F /dev/null -i "$dir/id_ed25519" -o IdentitiesOnly=yes
 	    -o IdentityAgent=none -o UserKnownHostsFile="$dir/known_hosts"
 	    -o GlobalKnownHostsFile=/dev/null
@@ -391,7 +340,7 @@ if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null &&
 			cm_up=1
 			cm_pid=$("${ssh_cmd[@]}" -o ControlPath="$dir/cm" -O check \
 			    127.0.0.1 2>&1 | sed -n 's/.*(pid=\([0-9]*\)).*/\1/p')
-			[ -z "$cm_pid" ] || pids+=("$cm_pid")
+			[ -z "$cm_pid" ] || lib_track "$cm_pid"
 		fi
 	else
 		note "the private sshd does not answer; ssh rows left out"
@@ -414,7 +363,7 @@ if command -v dropbear >/dev/null && command -v dbclient >/dev/null &&
 	    -r "$dir/db_host_key" -P "$dir/dropbear.pid" \
 	    </dev/null >"$dir/dropbear.log" 2>&1 3>&- &
 	db_pid=$!
-	pids+=("$db_pid")
+	lib_track "$db_pid"
 	dbc=(dbclient -y -i "$dir/id_dropbear" -p "$dport" -l "$me")
 	# dropbear admits 5 unauthenticated connections per source address
 	# (compiled in): concurrent clients come from 127.0.0.2-201.
@@ -441,13 +390,15 @@ if command -v socat >/dev/null; then
 	socat -b 131072 TCP-LISTEN:"$op",bind=127.0.0.1,reuseaddr,fork \
 	    SYSTEM:"head -c $size /dev/zero" </dev/null >/dev/null \
 	    2>>"$dir/errors" 3>&- &
-	pids+=($!)
+	out_pid=$!
+	lib_track "$out_pid"
 	ip=$(free_port)
 	socat -u -b 131072 TCP-LISTEN:"$ip",bind=127.0.0.1,reuseaddr,fork \
 	    SYSTEM:"cat >/dev/null" </dev/null >/dev/null 2>>"$dir/errors" 3>&- &
-	pids+=($!)
-	if wait_listen "$op" "${pids[-2]}" "$dir/errors" socat &&
-	    wait_listen "$ip" "${pids[-1]}" "$dir/errors" socat; then
+	in_pid=$!
+	lib_track "$in_pid"
+	if wait_listen "$op" "$out_pid" "$dir/errors" socat &&
+	    wait_listen "$ip" "$in_pid" "$dir/errors" socat; then
 		have_socat=1
 	fi
 else
@@ -540,7 +491,7 @@ done
 # descendants, in KiB, from /proc/PID/smaps_rollup.
 tree_kib() {
 	local p sum=0 v
-	for p in $(tree_pids "$1"); do
+	for p in $(lib_tree_pids "$1"); do
 		v=$(awk -v f="$2:" '$1 == f { print $2 }' \
 		    /proc/"$p"/smaps_rollup 2>/dev/null) || v=
 		sum=$((sum + ${v:-0}))
@@ -589,7 +540,7 @@ mkfifo "$dir/hold.in"
 "$holdconns" -k "$dir/key" 127.0.0.1 "$rport" "$idle" <"$dir/hold.in" \
     >"$dir/hold.out" 2>>"$dir/errors" 3>&- &
 hold_pid=$!
-pids+=("$hold_pid")
+lib_track "$hold_pid"
 exec 4>"$dir/hold.in"
 hold_done() {
 	grep -q '^ready' "$dir/hold.out" || ! kill -0 "$hold_pid" 2>/dev/null
@@ -603,7 +554,7 @@ else
 fi
 exec 4>&-
 wait "$hold_pid" || true
-forget "$hold_pid"
+lib_forget "$hold_pid"
 # What rshd keeps once they are gone, when each session's thread is.
 wait_for threads_back || true
 rss_closed=$(tree_kib "$rshd_pid" Rss)
@@ -619,14 +570,14 @@ idle_ssh() {
 	local name=$1 dpid=$2 procs=$3 log=$4 pat=$5 i before base ok=1 cl=()
 	shift 5
 	before=$(grep -c "$pat" "$log" || true)
-	base=$(tree_pids "$dpid" | wc -l)
+	base=$(lib_tree_pids "$dpid" | wc -l)
 	rss0=$(tree_kib "$dpid" Rss)
 	pss0=$(tree_kib "$dpid" Pss)
 	# Four at a time: dropbear admits five unauthenticated per address.
 	for ((i = 1; i <= sshidle; i++)); do
 		"$@" 127.0.0.1 </dev/null >/dev/null 2>>"$dir/errors" 3>&- &
 		cl+=($!)
-		pids+=($!)
+		lib_track $!
 		if [ $((i % 4)) = 0 ] || [ "$i" = "$sshidle" ]; then
 			wait_for count_in "$log" "$pat" $((before + i)) || {
 				ok=0
@@ -638,7 +589,7 @@ idle_ssh() {
 		# The last sessions' processes may still be starting.
 		wait_for tree_has "$dpid" $((base + procs * sshidle)) ||
 		    note "$name: not $procs processes per session:" \
-			"$(tree_pids "$dpid" | wc -l) for $sshidle"
+			"$(lib_tree_pids "$dpid" | wc -l) for $sshidle"
 		per_conn "$name, $sshidle idle sessions" "$dpid" "$sshidle" \
 		    "$name"
 	else
@@ -647,10 +598,10 @@ idle_ssh() {
 	kill -TERM "${cl[@]}" 2>/dev/null || true
 	for i in "${cl[@]}"; do
 		wait "$i" 2>/dev/null || true
-		forget "$i"
+		lib_forget "$i"
 	done
 }
-tree_has() { [ "$(tree_pids "$1" | wc -l)" -eq "$2" ]; }
+tree_has() { [ "$(lib_tree_pids "$1" | wc -l)" -eq "$2" ]; }
 # sshd: one process per root session, two (monitor, user's) otherwise.
 [ "$have_ssh" = 0 ] || idle_ssh sshd "$sshd_pid" "$([ "$me" = root ] &&
     echo 1 || echo 2)" "$dir/sshd.log" \
