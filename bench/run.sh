@@ -15,14 +15,20 @@
 #      dropbear's) and its RSS after MANY commands;
 #   6. the cost curve: latency and commands per second at 1, 10, 100 and
 #      1000 concurrent clients, also drawn in bench/results.svg;
-# then the issue's targets, each with pass or miss.  It prints one table and
+#   7. fan-out of `true` to 100 and 1,000 targets at fanout 32: rsh -w
+#      against pdsh -R exec running rsh and pdsh -R ssh to the private sshd
+#      (not to 1,000 targets in a short run);
+#   8. the latency of one `true` through a master (rsh -M) against direct
+#      and against a local `sh -c true`;
+# then the issues' targets, each with pass or miss.  It prints one table and
 # writes it, with the machine's description, to bench/results.md.
 #
-# Environment: BENCH_QUICK=1 (a short run, a minute or two), BENCH_NOTE
+# Environment: BENCH_QUICK=1 (a short run, a few minutes), BENCH_NOTE
 # (a sentence for results.md, e.g. what else ran), BENCH_OUT (directory for
 # results.md and results.svg, default bench/), BENCH_NO_INSTALL=1 (never run
 # apt-get), and the sizes: RUNS, TRIES, SIZE, INSIZE, CMDS, IDLE, SSHIDLE,
-# MANY.
+# MANY, FAN_TRIES (fan-outs timed per row), FAN_SSH_TRIES (the same for
+# pdsh -R ssh to 100 targets; to 1,000, one).
 set -eu
 # Every command gets the same stdin: /dev/null, as a script or cron job
 # would give it (rsh sends NO_STDIN for it).
@@ -105,7 +111,8 @@ pkg_missing() {
 }
 
 install_peers() {
-	local want="openssh-server openssh-client dropbear-bin socat gnuplot-nox"
+	local want="openssh-server openssh-client dropbear-bin socat gnuplot-nox
+	    pdsh"
 	local missing had_ssh
 	command -v dpkg-query >/dev/null 2>&1 || return 0
 	missing=$(pkg_missing $want)
@@ -207,9 +214,11 @@ else
 	note "not root (or no mount namespaces): the daemons see the real" \
 	    "home directory; dropbear is left out"
 fi
-# Clients that look for ~/.ssh (dbclient) look in ours.
+# Clients that look for ~/.ssh (dbclient) look in ours, and rsh -M puts
+# its control socket in our directory.
 export HOME=$dir/clienthome
-mkdir -m 700 "$HOME"
+export XDG_RUNTIME_DIR=$dir/run
+mkdir -m 700 "$HOME" "$XDG_RUNTIME_DIR"
 
 # Result rows: section, label, median, min, max, unit (tab separated).
 : >"$dir/rows"
@@ -631,6 +640,112 @@ for conc in 1 10 100 1000; do
 	fi
 done
 
+# --- 7. Fan-out --------------------------------------------------------------
+# `true` to N targets at fanout 32: rsh -w (one process, one poll loop)
+# against pdsh, a process per target, running rsh (-R exec) or ssh (-R ssh,
+# to the private sshd).  The targets are names t1..tN that each client's
+# config maps to 127.0.0.1 and the daemon's port: every target is its own
+# connection and handshake, and nothing leaves loopback.
+fanout=32
+if [ "$quick" = 1 ]; then
+	fan_tries=${FAN_TRIES:-3} fan_ssh_tries=${FAN_SSH_TRIES:-1}
+else
+	fan_tries=${FAN_TRIES:-5} fan_ssh_tries=${FAN_SSH_TRIES:-3}
+fi
+printf 'Host t*\n    HostName 127.0.0.1\n    Port %s\n    Key %s\n' \
+    "$rport" "$dir/key" >"$dir/rsh_config"
+have_pdsh=0 pdsh_ssh=0
+if command -v pdsh >/dev/null; then
+	have_pdsh=1
+	if [ "$have_ssh" = 1 ] && pdsh -V 2>&1 | grep -q 'rcmd modules:.*ssh'
+	then
+		pdsh_ssh=1
+	fi
+	# pdsh -R ssh runs `ssh ARGS COMMAND`, ARGS from PDSH_SSH_ARGS: our
+	# own config, the throwaway user key, and the host key that the
+	# first ssh above recorded for [127.0.0.1]:PORT in our known_hosts,
+	# checked strictly, so that nothing is written there.
+	cat >"$dir/pdsh_ssh_config" <<-EOC
+		Host t*
+		    HostName 127.0.0.1
+		    Port ${sport:-22}
+		    User $me
+		    IdentityFile $dir/id_ed25519
+		    IdentitiesOnly yes
+		    IdentityAgent none
+		    UserKnownHostsFile $dir/known_hosts
+		    GlobalKnownHostsFile /dev/null
+		    StrictHostKeyChecking yes
+		    UpdateHostKeys no
+		    BatchMode yes
+		    LogLevel ERROR
+	EOC
+	export PDSH_SSH_ARGS="-F $dir/pdsh_ssh_config %h"
+	unset PDSH_SSH_ARGS_APPEND
+else
+	note "no pdsh (Debian pdsh): the pdsh fan-out rows are left out"
+fi
+
+# fan ID LABEL TRIES CMD...: the time CMD takes to run true on every
+# target, in ms over TRIES runs (after one untimed run when TRIES > 1).
+fan() {
+	local id=$1 label=$2 n=$3 r
+	shift 3
+	r=$("$timeit" -w $((n > 1 ? 1 : 0)) -n "$n" "$@" 2>>"$dir/errors") || {
+		skip "$cur" "$label" "failed: $(tail -n 1 "$dir/errors")"
+		return 0
+	}
+	set -- $r
+	med[$id]=$2
+	row "$cur" "$label" "$(ms "$2")" "$(ms "$1")" "$(ms "$4")" ms
+}
+
+cur="7. Fan-out of true, fanout $fanout (ms for all targets; $fan_tries runs, pdsh -R ssh $fan_ssh_tries)"
+section "$cur"
+for n in 100 1000; do
+	fan "fan_rsh$n" "$n targets: rsh -w t[1-$n] -f $fanout" "$fan_tries" \
+	    "$rsh" -F "$dir/rsh_config" -w "t[1-$n]" -f "$fanout" true
+	[ "$have_pdsh" = 1 ] || continue
+	fan "fan_exec$n" "$n targets: pdsh -R exec ... rsh %h" "$fan_tries" \
+	    pdsh -R exec -f "$fanout" -w "t[1-$n]" \
+	    "$rsh" -F "$dir/rsh_config" %h true
+	if [ "$pdsh_ssh" = 0 ]; then
+		skip "$cur" "$n targets: pdsh -R ssh" \
+		    "left out: no private sshd, or pdsh without its ssh module"
+	elif [ "$n" -gt 100 ] && [ "$quick" = 1 ]; then
+		# Ten times the 100 targets' time: minutes on a busy machine.
+		skip "$cur" "$n targets: pdsh -R ssh" \
+		    "left out of a short run (about 10 times the 100 targets' time)"
+	else
+		# 32 at a time: within the private sshd's MaxStartups (256).
+		fan "fan_ssh$n" "$n targets: pdsh -R ssh (the private sshd)" \
+		    "$([ "$n" -gt 100 ] && echo 1 || echo "$fan_ssh_tries")" \
+		    pdsh -R ssh -f "$fanout" -w "t[1-$n]" true
+	fi
+done
+
+# --- 8. A master connection ------------------------------------------------
+# Last: while a master runs, every rsh to this rshd with this key goes
+# through it (pdsh -R exec's too).
+cur="8. rsh true through a master (rsh -M), $runs runs (ms)"
+section "$cur"
+lat m_floor "local: sh -c true (the floor)" sh -c true
+lat m_start "rsh -V (rsh's own start, nothing remote)" "$rsh" -V
+lat m_direct "rsh, direct" "${rshc[@]}" "$host" true
+if "${rshc[@]}" -M "$host" 2>>"$dir/errors"; then
+	# No child of ours: the master went to the background itself.
+	master_pid=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid 2>/dev/null || true)
+	[ -z "$master_pid" ] || lib_track "$master_pid"
+	lat m_master "rsh, through a master" "${rshc[@]}" "$host" true
+	"${rshc[@]}" -O exit "$host" 2>>"$dir/errors" || true
+	if [ -n "$master_pid" ] && lib_wait_gone "$master_pid"; then
+		lib_forget "$master_pid"
+	fi
+else
+	skip "$cur" "rsh, through a master" \
+	    "rsh -M failed: $(tail -n 1 "$dir/errors")"
+fi
+
 # --- Targets ---------------------------------------------------------------
 # target LABEL VALUE GOAL OK: one row of the targets table; VALUE and OK
 # come from awk over the medians above (missing: "-", not measured).
@@ -697,6 +812,29 @@ if have growth; then
 	target "rshd RSS over $many commands" "${med[growth]} KiB more" \
 	    "flat (<= 512 KiB)" "$(verdict "${med[growth]} <= 512")"
 fi
+if have fan_rsh100 fan_ssh100; then
+	v=$(calc "printf \"%.1f\", ${med[fan_ssh100]} / ${med[fan_rsh100]}")
+	target "fan-out, 100 targets: rsh -w vs pdsh -R ssh" "${v}x faster" \
+	    ">= 10x" "$(verdict "$v >= 10")"
+else
+	target "fan-out, 100 targets: rsh -w vs pdsh -R ssh" "not measured" \
+	    ">= 10x" -
+fi
+for n in 100 1000; do
+	if have "fan_rsh$n" "fan_exec$n"; then
+		target "fan-out, $n targets: rsh -w vs pdsh -R exec rsh" \
+		    "$(calc "printf \"%.1f\", ${med[fan_exec$n]} / ${med[fan_rsh$n]}")x faster" \
+		    "(for scale)" -
+	fi
+done
+if have m_master m_floor; then
+	v=$(calc "printf \"%.2f\", (${med[m_master]} - ${med[m_floor]}) / 1000")
+	target "latency: rsh through a master minus local sh -c true" "$v ms" \
+	    "<= 0.5 ms" "$(verdict "$v <= 0.5")"
+else
+	target "latency: rsh through a master minus local sh -c true" \
+	    "not measured" "<= 0.5 ms" -
+fi
 
 # --- The table, results.md and the plot -------------------------------------
 print_table() {
@@ -713,7 +851,7 @@ print_table() {
 			    "$unit"
 		fi
 	done <"$dir/rows"
-	printf '\nTargets (issue 9)\n'
+	printf '\nTargets (issues 8 and 9)\n'
 	while IFS=$'\t' read -r label m goal ok; do
 		printf '  %-52s %16s  %-18s %s\n' "$label" "$m" "$goal" "$ok"
 	done <"$dir/targets"
@@ -730,7 +868,8 @@ dbv=$(dropbear -V 2>&1 | head -n 1 || true)
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 # The command, with whatever the environment changed.
 cmdline="make bench"
-for v in MANY SSHIDLE IDLE CMDS INSIZE SIZE TRIES RUNS BENCH_QUICK; do
+for v in FAN_SSH_TRIES FAN_TRIES MANY SSHIDLE IDLE CMDS INSIZE SIZE TRIES \
+    RUNS BENCH_QUICK; do
 	[ -z "${!v:-}" ] || cmdline="$v=${!v} $cmdline"
 done
 {
@@ -772,7 +911,7 @@ done
 		fi
 	done <"$dir/rows"
 	echo
-	echo "## Targets (issue 9)"
+	echo "## Targets (issues 8 and 9)"
 	echo
 	echo "| target | measured | goal | |"
 	echo "|---|---:|---|---|"
