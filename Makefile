@@ -3,7 +3,8 @@
 #   make            build rshd and rsh (build/release/)
 #   make test       unit and bats tests, then again under ASan+UBSan
 #   make demo       a throwaway rshd on 127.0.0.1 and a few commands
-#   make bench      latency and throughput side by side with the alternatives
+#   make bench      rsh against ssh, dropbear and pdsh: latency, throughput,
+#                   fan-out, the master connection (bench/results.md)
 #   make bench-fanout  rsh -w to 100 and 1,000 targets against pdsh over rsh
 #   make fuzz       each libFuzzer target for FUZZTIME seconds (clang)
 #   make stress     soak, faults, fuzzing, valgrind for STRESS_TIME seconds

@@ -4,6 +4,7 @@
 # `rsh -V` (rsh's own start, nothing remote), as
 # min, median, p90 and max over RUNS runs (default 300), timed by
 # tools/timeit.  Figures only: nothing here passes or fails on speed.
+# `make bench` (bench/run.sh) measures the same, with the issue's target.
 set -eu
 exec </dev/null
 
@@ -11,52 +12,24 @@ if [ $# -ne 1 ]; then
 	echo "usage: sh bench/master.sh BUILD_DIR" >&2
 	exit 2
 fi
-build=$(cd "$1" && pwd)
-rshd=$build/rshd
+lib_name=bench
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+lib_build "$1" rshd rsh tools/timeit
 rsh=$build/rsh
 timeit=$build/tools/timeit
-for p in "$rshd" "$rsh" "$timeit"; do
-	if [ ! -x "$p" ]; then
-		echo "bench: $p is missing; run make first" >&2
-		exit 1
-	fi
-done
 runs=${RUNS:-300}
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/rsh-bench.XXXXXX")
-pid=
-master=
+lib_tmpdir rsh-bench
 cleanup() {
-	if [ -n "$master" ]; then
-		kill -TERM "$master" 2>/dev/null || true
-	fi
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
+	lib_stop_all
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+lib_signals
 
-umask 077
-"$rsh" --keygen bench >"$dir/keys"
-cp "$dir/keys" "$dir/key"
-"$rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/port" -k "$dir/keys" \
-    --no-udp -o PermitRootCommands=yes </dev/null >"$dir/rshd.log" 2>&1 &
-pid=$!
-i=0
-while [ ! -s "$dir/port" ]; do
-	i=$((i + 1))
-	if [ "$i" -gt 500 ] || ! kill -0 "$pid" 2>/dev/null; then
-		echo "bench: rshd did not start:" >&2
-		cat "$dir/rshd.log" >&2
-		exit 1
-	fi
-	sleep 0.02
-done
-host=127.0.0.1:$(cat "$dir/port")
+lib_rshd --no-udp
+host=127.0.0.1:$rport
 # The master's socket in the bench's own directory.
 XDG_RUNTIME_DIR=$dir/run
 export XDG_RUNTIME_DIR
@@ -80,7 +53,9 @@ row "sh -c true (the floor)" sh -c true
 row "rsh -V (rsh's start alone)" "$rsh" -V
 row "rsh true, direct" "$rsh" -F none -k "$dir/key" "$host" true
 "$rsh" -F none -k "$dir/key" -M "$host"
-master=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid)
+# The master is no child of ours (it went to the background itself).
+master_pid=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid)
+lib_track "$master_pid"
 row "rsh true, through a master" "$rsh" -F none -k "$dir/key" "$host" true
 "$rsh" -F none -k "$dir/key" -O exit "$host" 2>/dev/null
-master=
+lib_wait_gone "$master_pid" && lib_forget "$master_pid"

@@ -15,14 +15,20 @@
 #      dropbear's) and its RSS after MANY commands;
 #   6. the cost curve: latency and commands per second at 1, 10, 100 and
 #      1000 concurrent clients, also drawn in bench/results.svg;
-# then the issue's targets, each with pass or miss.  It prints one table and
+#   7. fan-out of `true` to 100 and 1,000 targets at fanout 32: rsh -w
+#      against pdsh -R exec running rsh and pdsh -R ssh to the private sshd
+#      (not to 1,000 targets in a short run);
+#   8. the latency of one `true` through a master (rsh -M) against direct
+#      and against a local `sh -c true`;
+# then the issues' targets, each with pass or miss.  It prints one table and
 # writes it, with the machine's description, to bench/results.md.
 #
-# Environment: BENCH_QUICK=1 (a short run, a minute or two), BENCH_NOTE
+# Environment: BENCH_QUICK=1 (a short run, a few minutes), BENCH_NOTE
 # (a sentence for results.md, e.g. what else ran), BENCH_OUT (directory for
 # results.md and results.svg, default bench/), BENCH_NO_INSTALL=1 (never run
 # apt-get), and the sizes: RUNS, TRIES, SIZE, INSIZE, CMDS, IDLE, SSHIDLE,
-# MANY.
+# MANY, FAN_TRIES (fan-outs timed per row), FAN_SSH_TRIES (the same for
+# pdsh -R ssh to 100 targets; to 1,000, one).
 set -eu
 # Every command gets the same stdin: /dev/null, as a script or cron job
 # would give it (rsh sends NO_STDIN for it).
@@ -32,18 +38,14 @@ if [ $# -ne 1 ]; then
 	echo "usage: bash bench/run.sh BUILD_DIR" >&2
 	exit 2
 fi
-build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-rshd=$build/rshd
+lib_name=bench
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+lib_build "$1" rshd rsh tools/timeit tools/holdconns
 rsh=$build/rsh
 timeit=$build/tools/timeit
 holdconns=$build/tools/holdconns
-for p in "$rshd" "$rsh" "$timeit" "$holdconns"; do
-	if [ ! -x "$p" ]; then
-		echo "bench: $p is missing; run make first" >&2
-		exit 1
-	fi
-done
 quick=${BENCH_QUICK:-0}
 [ "$quick" = 0 ] || quick=1
 if [ "$quick" = 1 ]; then
@@ -61,25 +63,12 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 me=$(id -un)
 
 umask 077
-dir=$(mktemp -d "${TMPDIR:-/tmp}/rsh-bench.XXXXXX")
-pids=()		# every long-lived process started, stopped in cleanup
+lib_tmpdir rsh-bench
 cm_up=0		# the ssh ControlMaster is running
 made_run_sshd=0	# we made /run/sshd (sshd's privilege separation directory)
 policy_saved=	# how /usr/sbin/policy-rc.d was before an install: saved, none
 
-# tree_pids PID...: PID and its descendants.
-tree_pids() {
-	local p c
-	for p in "$@"; do
-		echo "$p"
-		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
-			tree_pids "$c"
-		done
-	done
-}
-
 cleanup() {
-	local p kids=()
 	set +e
 	if [ "$cm_up" = 1 ]; then
 		"${ssh_cmd[@]}" -o ControlPath="$dir/cm" -O exit 127.0.0.1 \
@@ -87,33 +76,13 @@ cleanup() {
 	fi
 	# The daemons' own children (sshd's and dropbear's sessions) end
 	# with them.
-	for p in "${pids[@]}"; do
-		kids+=($(tree_pids "$p" | tail -n +2))
-	done
-	for p in "${pids[@]}" "${kids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
+	lib_stop_all
 	restore_policy
 	[ "$made_run_sshd" = 1 ] && rmdir /run/sshd 2>/dev/null
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
-
-# forget PID: PID was waited for; cleanup must not signal it (or its reuse).
-forget() {
-	local p keep=()
-	for p in "${pids[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	pids=("${keep[@]}")
-}
+lib_signals
 
 note() { echo "bench: $*" >&2; echo "$*" >>"$dir/notes"; }
 : >"$dir/notes"
@@ -142,7 +111,8 @@ pkg_missing() {
 }
 
 install_peers() {
-	local want="openssh-server openssh-client dropbear-bin socat gnuplot-nox"
+	local want="openssh-server openssh-client dropbear-bin socat gnuplot-nox
+	    pdsh"
 	local missing had_ssh
 	command -v dpkg-query >/dev/null 2>&1 || return 0
 	missing=$(pkg_missing $want)
@@ -237,14 +207,18 @@ if [ "$(id -u)" = 0 ] && [ -d "$home" ] &&
     unshare -m sh -c "mount --bind '$fakehome' '$home'" 2>/dev/null; then
 	privhome=(unshare -m sh -c 'mount --bind "$0" "$1" && shift &&
 	    exec "$@"' "$fakehome" "$home")
+	in_privhome() { exec "${privhome[@]}" "$@"; }
+	lib_rshd_wrap=in_privhome
 else
 	privhome=()
 	note "not root (or no mount namespaces): the daemons see the real" \
 	    "home directory; dropbear is left out"
 fi
-# Clients that look for ~/.ssh (dbclient) look in ours.
+# Clients that look for ~/.ssh (dbclient) look in ours, and rsh -M puts
+# its control socket in our directory.
 export HOME=$dir/clienthome
-mkdir -m 700 "$HOME"
+export XDG_RUNTIME_DIR=$dir/run
+mkdir -m 700 "$HOME" "$XDG_RUNTIME_DIR"
 
 # Result rows: section, label, median, min, max, unit (tab separated).
 : >"$dir/rows"
@@ -316,24 +290,8 @@ cps() {
 # --- rshd ----------------------------------------------------------------
 # Room for 1000 idle connections and 1000 concurrent commands.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-"$rsh" --keygen bench >"$dir/keys"
-cp "$dir/keys" "$dir/key"
-"${privhome[@]}" "$rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/rport" \
-    -k "$dir/keys" \
-    -o MaxConnections=4096 -o MaxUnauthenticated=2048 \
-    -o MaxUnauthenticatedPerSource=2048 -o ListenBacklog=4096 \
-    -o PermitRootCommands=yes \
-    </dev/null >"$dir/rshd.log" 2>&1 3>&- &
-rshd_pid=$!
-pids+=("$rshd_pid")
-rshd_up() { [ -s "$dir/rport" ] || ! kill -0 "$rshd_pid" 2>/dev/null; }
-wait_for rshd_up || true
-if [ ! -s "$dir/rport" ]; then
-	echo "bench: rshd did not start:" >&2
-	cat "$dir/rshd.log" >&2
-	exit 1
-fi
-rport=$(cat "$dir/rport")
+lib_rshd -o MaxConnections=4096 -o MaxUnauthenticated=2048 \
+    -o MaxUnauthenticatedPerSource=2048 -o ListenBacklog=4096
 host=127.0.0.1:$rport
 rshc=("$rsh" -k "$dir/key")
 
@@ -375,7 +333,7 @@ if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null &&
 	"${privhome[@]}" /usr/sbin/sshd -D -e -f "$dir/sshd_config" -p "$sport" \
 	    </dev/null >"$dir/sshd.log" 2>&1 3>&- &
 	sshd_pid=$!
-	pids+=("$sshd_pid")
+	lib_track "$sshd_pid"
 	ssh_cmd=(ssh -F /dev/null -i "$dir/id_ed25519" -o IdentitiesOnly=yes
 	    -o IdentityAgent=none -o UserKnownHostsFile="$dir/known_hosts"
 	    -o GlobalKnownHostsFile=/dev/null
@@ -391,7 +349,7 @@ if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null &&
 			cm_up=1
 			cm_pid=$("${ssh_cmd[@]}" -o ControlPath="$dir/cm" -O check \
 			    127.0.0.1 2>&1 | sed -n 's/.*(pid=\([0-9]*\)).*/\1/p')
-			[ -z "$cm_pid" ] || pids+=("$cm_pid")
+			[ -z "$cm_pid" ] || lib_track "$cm_pid"
 		fi
 	else
 		note "the private sshd does not answer; ssh rows left out"
@@ -414,7 +372,7 @@ if command -v dropbear >/dev/null && command -v dbclient >/dev/null &&
 	    -r "$dir/db_host_key" -P "$dir/dropbear.pid" \
 	    </dev/null >"$dir/dropbear.log" 2>&1 3>&- &
 	db_pid=$!
-	pids+=("$db_pid")
+	lib_track "$db_pid"
 	dbc=(dbclient -y -i "$dir/id_dropbear" -p "$dport" -l "$me")
 	# dropbear admits 5 unauthenticated connections per source address
 	# (compiled in): concurrent clients come from 127.0.0.2-201.
@@ -441,13 +399,15 @@ if command -v socat >/dev/null; then
 	socat -b 131072 TCP-LISTEN:"$op",bind=127.0.0.1,reuseaddr,fork \
 	    SYSTEM:"head -c $size /dev/zero" </dev/null >/dev/null \
 	    2>>"$dir/errors" 3>&- &
-	pids+=($!)
+	out_pid=$!
+	lib_track "$out_pid"
 	ip=$(free_port)
 	socat -u -b 131072 TCP-LISTEN:"$ip",bind=127.0.0.1,reuseaddr,fork \
 	    SYSTEM:"cat >/dev/null" </dev/null >/dev/null 2>>"$dir/errors" 3>&- &
-	pids+=($!)
-	if wait_listen "$op" "${pids[-2]}" "$dir/errors" socat &&
-	    wait_listen "$ip" "${pids[-1]}" "$dir/errors" socat; then
+	in_pid=$!
+	lib_track "$in_pid"
+	if wait_listen "$op" "$out_pid" "$dir/errors" socat &&
+	    wait_listen "$ip" "$in_pid" "$dir/errors" socat; then
 		have_socat=1
 	fi
 else
@@ -540,7 +500,7 @@ done
 # descendants, in KiB, from /proc/PID/smaps_rollup.
 tree_kib() {
 	local p sum=0 v
-	for p in $(tree_pids "$1"); do
+	for p in $(lib_tree_pids "$1"); do
 		v=$(awk -v f="$2:" '$1 == f { print $2 }' \
 		    /proc/"$p"/smaps_rollup 2>/dev/null) || v=
 		sum=$((sum + ${v:-0}))
@@ -589,7 +549,7 @@ mkfifo "$dir/hold.in"
 "$holdconns" -k "$dir/key" 127.0.0.1 "$rport" "$idle" <"$dir/hold.in" \
     >"$dir/hold.out" 2>>"$dir/errors" 3>&- &
 hold_pid=$!
-pids+=("$hold_pid")
+lib_track "$hold_pid"
 exec 4>"$dir/hold.in"
 hold_done() {
 	grep -q '^ready' "$dir/hold.out" || ! kill -0 "$hold_pid" 2>/dev/null
@@ -603,7 +563,7 @@ else
 fi
 exec 4>&-
 wait "$hold_pid" || true
-forget "$hold_pid"
+lib_forget "$hold_pid"
 # What rshd keeps once they are gone, when each session's thread is.
 wait_for threads_back || true
 rss_closed=$(tree_kib "$rshd_pid" Rss)
@@ -619,14 +579,14 @@ idle_ssh() {
 	local name=$1 dpid=$2 procs=$3 log=$4 pat=$5 i before base ok=1 cl=()
 	shift 5
 	before=$(grep -c "$pat" "$log" || true)
-	base=$(tree_pids "$dpid" | wc -l)
+	base=$(lib_tree_pids "$dpid" | wc -l)
 	rss0=$(tree_kib "$dpid" Rss)
 	pss0=$(tree_kib "$dpid" Pss)
 	# Four at a time: dropbear admits five unauthenticated per address.
 	for ((i = 1; i <= sshidle; i++)); do
 		"$@" 127.0.0.1 </dev/null >/dev/null 2>>"$dir/errors" 3>&- &
 		cl+=($!)
-		pids+=($!)
+		lib_track $!
 		if [ $((i % 4)) = 0 ] || [ "$i" = "$sshidle" ]; then
 			wait_for count_in "$log" "$pat" $((before + i)) || {
 				ok=0
@@ -638,7 +598,7 @@ idle_ssh() {
 		# The last sessions' processes may still be starting.
 		wait_for tree_has "$dpid" $((base + procs * sshidle)) ||
 		    note "$name: not $procs processes per session:" \
-			"$(tree_pids "$dpid" | wc -l) for $sshidle"
+			"$(lib_tree_pids "$dpid" | wc -l) for $sshidle"
 		per_conn "$name, $sshidle idle sessions" "$dpid" "$sshidle" \
 		    "$name"
 	else
@@ -647,10 +607,10 @@ idle_ssh() {
 	kill -TERM "${cl[@]}" 2>/dev/null || true
 	for i in "${cl[@]}"; do
 		wait "$i" 2>/dev/null || true
-		forget "$i"
+		lib_forget "$i"
 	done
 }
-tree_has() { [ "$(tree_pids "$1" | wc -l)" -eq "$2" ]; }
+tree_has() { [ "$(lib_tree_pids "$1" | wc -l)" -eq "$2" ]; }
 # sshd: one process per root session, two (monitor, user's) otherwise.
 [ "$have_ssh" = 0 ] || idle_ssh sshd "$sshd_pid" "$([ "$me" = root ] &&
     echo 1 || echo 2)" "$dir/sshd.log" \
@@ -679,6 +639,112 @@ for conc in 1 10 100 1000; do
 		skip "$cur" "$conc concurrent" "failed: $(tail -n 1 "$dir/errors")"
 	fi
 done
+
+# --- 7. Fan-out --------------------------------------------------------------
+# `true` to N targets at fanout 32: rsh -w (one process, one poll loop)
+# against pdsh, a process per target, running rsh (-R exec) or ssh (-R ssh,
+# to the private sshd).  The targets are names t1..tN that each client's
+# config maps to 127.0.0.1 and the daemon's port: every target is its own
+# connection and handshake, and nothing leaves loopback.
+fanout=32
+if [ "$quick" = 1 ]; then
+	fan_tries=${FAN_TRIES:-3} fan_ssh_tries=${FAN_SSH_TRIES:-1}
+else
+	fan_tries=${FAN_TRIES:-5} fan_ssh_tries=${FAN_SSH_TRIES:-3}
+fi
+printf 'Host t*\n    HostName 127.0.0.1\n    Port %s\n    Key %s\n' \
+    "$rport" "$dir/key" >"$dir/rsh_config"
+have_pdsh=0 pdsh_ssh=0
+if command -v pdsh >/dev/null; then
+	have_pdsh=1
+	if [ "$have_ssh" = 1 ] && pdsh -V 2>&1 | grep -q 'rcmd modules:.*ssh'
+	then
+		pdsh_ssh=1
+	fi
+	# pdsh -R ssh runs `ssh ARGS COMMAND`, ARGS from PDSH_SSH_ARGS: our
+	# own config, the throwaway user key, and the host key that the
+	# first ssh above recorded for [127.0.0.1]:PORT in our known_hosts,
+	# checked strictly, so that nothing is written there.
+	cat >"$dir/pdsh_ssh_config" <<-EOC
+		Host t*
+		    HostName 127.0.0.1
+		    Port ${sport:-22}
+		    User $me
+		    IdentityFile $dir/id_ed25519
+		    IdentitiesOnly yes
+		    IdentityAgent none
+		    UserKnownHostsFile $dir/known_hosts
+		    GlobalKnownHostsFile /dev/null
+		    StrictHostKeyChecking yes
+		    UpdateHostKeys no
+		    BatchMode yes
+		    LogLevel ERROR
+	EOC
+	export PDSH_SSH_ARGS="-F $dir/pdsh_ssh_config %h"
+	unset PDSH_SSH_ARGS_APPEND
+else
+	note "no pdsh (Debian pdsh): the pdsh fan-out rows are left out"
+fi
+
+# fan ID LABEL TRIES CMD...: the time CMD takes to run true on every
+# target, in ms over TRIES runs (after one untimed run when TRIES > 1).
+fan() {
+	local id=$1 label=$2 n=$3 r
+	shift 3
+	r=$("$timeit" -w $((n > 1 ? 1 : 0)) -n "$n" "$@" 2>>"$dir/errors") || {
+		skip "$cur" "$label" "failed: $(tail -n 1 "$dir/errors")"
+		return 0
+	}
+	set -- $r
+	med[$id]=$2
+	row "$cur" "$label" "$(ms "$2")" "$(ms "$1")" "$(ms "$4")" ms
+}
+
+cur="7. Fan-out of true, fanout $fanout (ms for all targets; $fan_tries runs, pdsh -R ssh $fan_ssh_tries)"
+section "$cur"
+for n in 100 1000; do
+	fan "fan_rsh$n" "$n targets: rsh -w t[1-$n] -f $fanout" "$fan_tries" \
+	    "$rsh" -F "$dir/rsh_config" -w "t[1-$n]" -f "$fanout" true
+	[ "$have_pdsh" = 1 ] || continue
+	fan "fan_exec$n" "$n targets: pdsh -R exec ... rsh %h" "$fan_tries" \
+	    pdsh -R exec -f "$fanout" -w "t[1-$n]" \
+	    "$rsh" -F "$dir/rsh_config" %h true
+	if [ "$pdsh_ssh" = 0 ]; then
+		skip "$cur" "$n targets: pdsh -R ssh" \
+		    "left out: no private sshd, or pdsh without its ssh module"
+	elif [ "$n" -gt 100 ] && [ "$quick" = 1 ]; then
+		# Ten times the 100 targets' time: minutes on a busy machine.
+		skip "$cur" "$n targets: pdsh -R ssh" \
+		    "left out of a short run (about 10 times the 100 targets' time)"
+	else
+		# 32 at a time: within the private sshd's MaxStartups (256).
+		fan "fan_ssh$n" "$n targets: pdsh -R ssh (the private sshd)" \
+		    "$([ "$n" -gt 100 ] && echo 1 || echo "$fan_ssh_tries")" \
+		    pdsh -R ssh -f "$fanout" -w "t[1-$n]" true
+	fi
+done
+
+# --- 8. A master connection ------------------------------------------------
+# Last: while a master runs, every rsh to this rshd with this key goes
+# through it (pdsh -R exec's too).
+cur="8. rsh true through a master (rsh -M), $runs runs (ms)"
+section "$cur"
+lat m_floor "local: sh -c true (the floor)" sh -c true
+lat m_start "rsh -V (rsh's own start, nothing remote)" "$rsh" -V
+lat m_direct "rsh, direct" "${rshc[@]}" "$host" true
+if "${rshc[@]}" -M "$host" 2>>"$dir/errors"; then
+	# No child of ours: the master went to the background itself.
+	master_pid=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid 2>/dev/null || true)
+	[ -z "$master_pid" ] || lib_track "$master_pid"
+	lat m_master "rsh, through a master" "${rshc[@]}" "$host" true
+	"${rshc[@]}" -O exit "$host" 2>>"$dir/errors" || true
+	if [ -n "$master_pid" ] && lib_wait_gone "$master_pid"; then
+		lib_forget "$master_pid"
+	fi
+else
+	skip "$cur" "rsh, through a master" \
+	    "rsh -M failed: $(tail -n 1 "$dir/errors")"
+fi
 
 # --- Targets ---------------------------------------------------------------
 # target LABEL VALUE GOAL OK: one row of the targets table; VALUE and OK
@@ -746,6 +812,29 @@ if have growth; then
 	target "rshd RSS over $many commands" "${med[growth]} KiB more" \
 	    "flat (<= 512 KiB)" "$(verdict "${med[growth]} <= 512")"
 fi
+if have fan_rsh100 fan_ssh100; then
+	v=$(calc "printf \"%.1f\", ${med[fan_ssh100]} / ${med[fan_rsh100]}")
+	target "fan-out, 100 targets: rsh -w vs pdsh -R ssh" "${v}x faster" \
+	    ">= 10x" "$(verdict "$v >= 10")"
+else
+	target "fan-out, 100 targets: rsh -w vs pdsh -R ssh" "not measured" \
+	    ">= 10x" -
+fi
+for n in 100 1000; do
+	if have "fan_rsh$n" "fan_exec$n"; then
+		target "fan-out, $n targets: rsh -w vs pdsh -R exec rsh" \
+		    "$(calc "printf \"%.1f\", ${med[fan_exec$n]} / ${med[fan_rsh$n]}")x faster" \
+		    "(for scale)" -
+	fi
+done
+if have m_master m_floor; then
+	v=$(calc "printf \"%.2f\", (${med[m_master]} - ${med[m_floor]}) / 1000")
+	target "latency: rsh through a master minus local sh -c true" "$v ms" \
+	    "<= 0.5 ms" "$(verdict "$v <= 0.5")"
+else
+	target "latency: rsh through a master minus local sh -c true" \
+	    "not measured" "<= 0.5 ms" -
+fi
 
 # --- The table, results.md and the plot -------------------------------------
 print_table() {
@@ -762,7 +851,7 @@ print_table() {
 			    "$unit"
 		fi
 	done <"$dir/rows"
-	printf '\nTargets (issue 9)\n'
+	printf '\nTargets (issues 8 and 9)\n'
 	while IFS=$'\t' read -r label m goal ok; do
 		printf '  %-52s %16s  %-18s %s\n' "$label" "$m" "$goal" "$ok"
 	done <"$dir/targets"
@@ -779,7 +868,8 @@ dbv=$(dropbear -V 2>&1 | head -n 1 || true)
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 # The command, with whatever the environment changed.
 cmdline="make bench"
-for v in MANY SSHIDLE IDLE CMDS INSIZE SIZE TRIES RUNS BENCH_QUICK; do
+for v in FAN_SSH_TRIES FAN_TRIES MANY SSHIDLE IDLE CMDS INSIZE SIZE TRIES \
+    RUNS BENCH_QUICK; do
 	[ -z "${!v:-}" ] || cmdline="$v=${!v} $cmdline"
 done
 {
@@ -821,7 +911,7 @@ done
 		fi
 	done <"$dir/rows"
 	echo
-	echo "## Targets (issue 9)"
+	echo "## Targets (issues 8 and 9)"
 	echo
 	echo "| target | measured | goal | |"
 	echo "|---|---:|---|---|"

@@ -8,30 +8,19 @@ if [ $# -ne 1 ]; then
 	echo "usage: sh tests/demo.sh BUILD_DIR" >&2
 	exit 2
 fi
-build=$(cd "$1" && pwd)
-rshd=$build/rshd
+lib_name=demo
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../bench/lib.sh"
+lib_build "$1" rshd rsh
 rsh=$build/rsh
-for p in "$rshd" "$rsh"; do
-	if [ ! -x "$p" ]; then
-		echo "demo: $p is missing; run make first" >&2
-		exit 1
-	fi
-done
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/rsh-demo.XXXXXX")
-pid=
+lib_tmpdir rsh-demo
 cleanup() {
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
+	lib_stop_all
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
+lib_signals
 
 say() {
 	printf '\n== %s\n' "$*"
@@ -51,29 +40,15 @@ show() {
 }
 
 say "1. A key: rsh --keygen prints one line for both ends"
-umask 077
-"$rsh" --keygen demo >"$dir/keys"
-cp "$dir/keys" "$dir/key"
-chmod 600 "$dir/keys" "$dir/key"
+lib_keys
 echo "demo <32 random bytes in base64>  -> $dir/keys (server), $dir/key (client)"
 
 say "2. A throwaway rshd on 127.0.0.1, on a free port, logging to a file"
-# The demo key has no user= option: as root that needs PermitRootCommands.
-"$rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/port" --no-udp \
-    -k "$dir/keys" -o PermitRootCommands=yes \
-    </dev/null >"$dir/rshd.log" 2>&1 &
-pid=$!
-i=0
-while [ ! -s "$dir/port" ]; do
-	i=$((i + 1))
-	if [ "$i" -gt 500 ] || ! kill -0 "$pid" 2>/dev/null; then
-		echo "demo: rshd did not start:" >&2
-		cat "$dir/rshd.log" >&2
-		exit 1
-	fi
-	sleep 0.02
-done
-port=$(cat "$dir/port")
+# The demo key has no user= option: as root that needs PermitRootCommands
+# (bench/lib.sh gives it).
+lib_rshd --no-udp
+pid=$rshd_pid
+port=$rport
 echo "rshd (pid $pid) listens on 127.0.0.1:$port"
 
 r() {
