@@ -278,7 +278,8 @@ cps() {
 			skip "$cur" "$label" "failed: $(tail -n 1 "$dir/errors")"
 			return 0
 		}
-		all="$all $(echo "$r" | awk -v n="$n" '{ print n / ($5 / 1e6) }')"
+		all="$all $(echo "$r" | awk -v n="$n" -v k="${CPS_EACH:-1}" \
+		    '{ print n * k / ($5 / 1e6) }')"
 	done
 	r=$(echo $all | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 }
 	    END { printf "%.0f %.0f %.0f", v[int((NR + 1) / 2)], v[1], v[NR] }')
@@ -479,6 +480,8 @@ fi
 # Each command is a new client process, as from a script; the slow peers
 # (ssh, dbclient: tens of ms of CPU each) run a twentieth as many.
 slow=$((cmds / (quick ? 16 : 20)))
+lines=50
+yes true | head -n "$lines" >"$dir/lines"
 for conc in 8 32; do
 	cur="4. Commands per second, $conc at a time ($cmds runs, ssh and dbclient $slow; $tries times)"
 	section "$cur"
@@ -486,6 +489,11 @@ for conc in 8 32; do
 	    "$cmds" sh -c true
 	cps "rsh$conc" "rsh" "$conc" "$cmds" "${rshc[@]}" "$host" true
 	cps "rshu$conc" "rsh -u (UDP)" "$conc" "$cmds" "${rshc[@]}" -u "$host" true
+	# rshd's own capacity: no client process per command.  Each client
+	# runs $lines commands on one connection (line mode).
+	CPS_EACH=$lines cps "rshl$conc" \
+	    "rsh line mode ($conc clients, $lines commands each)" "$conc" \
+	    "$((cmds / lines))" sh -c "$(q "${rshc[@]}" "$host") <$(q "$dir/lines")"
 	if [ "$have_ssh" = 1 ]; then
 		[ "$cm_up" = 0 ] || cps "sshcm$conc" "ssh through a ControlMaster" \
 		    "$conc" "$slow" "${sshcm[@]}" 127.0.0.1 true
@@ -796,6 +804,13 @@ if have rsh8 local8; then
 	v=$(calc "printf \"%.0f\", 100 * ${med[rsh8]} / ${med[local8]}")
 	target "commands/s, 8 at a time: rsh vs the local floor" "$v%" ">= 75%" \
 	    "$(verdict "$v >= 75")"
+fi
+if have rshl8 local8; then
+	# Not a target of its own: the share of the floor rshd reaches when
+	# no client process starts per command.
+	v=$(calc "printf \"%.0f\", 100 * ${med[rshl8]} / ${med[local8]}")
+	target "(for scale) rshd alone, line mode, 8 at a time, vs the floor" \
+	    "$v%" "-" "-"
 fi
 if have rshdrss; then
 	target "rshd RSS per idle authenticated connection" \
