@@ -62,6 +62,7 @@ recloop_reset(struct recloop *rl)
 	buf_consume(&rl->out, rl->out.len);
 	rl->fd = -1;
 	rl->opened = rl->reserved = 0;
+	rl->resv = NULL;
 	rl->broken = 0;
 	rl->sent = rl->received = 0;
 	rl->why[0] = '\0';
@@ -201,7 +202,8 @@ recloop_send(struct recloop *rl, uint8_t type, const void *p, size_t len)
 	uint8_t	*rec;
 	long	 n;
 
-	rl->reserved = 0;	/* a reserve not committed is forgotten */
+	rl->resv = NULL;	/* a reserve not committed is forgotten */
+	rl->reserved = 0;
 	if (len > WIRE_MAXPAYLOAD ||
 	    (rec = buf_reserve(&rl->out, len + WIRE_OVERHEAD)) == NULL) {
 		snprintf(rl->why, sizeof(rl->why), "%s", "output queue full");
@@ -226,14 +228,16 @@ recloop_reserve(struct recloop *rl, size_t *len)
 	uint8_t	*rec;
 	size_t	 want = *len < WIRE_MAXPAYLOAD ? *len : WIRE_MAXPAYLOAD;
 
+	rl->resv = NULL;
 	rl->reserved = 0;
 	if (!recloop_room(rl) ||
 	    (rec = buf_reserve(&rl->out, want + WIRE_OVERHEAD)) == NULL) {
 		return NULL;
 	}
+	rl->resv = rec + WIRE_PAYLOADOFF;
 	rl->reserved = want;
 	*len = want;
-	return rec + WIRE_PAYLOADOFF;
+	return rl->resv;
 }
 
 int
@@ -241,14 +245,15 @@ recloop_commit(struct recloop *rl, uint8_t type, uint8_t *p, size_t n)
 {
 	long len;
 
-	if (n > rl->reserved || rl->tx == NULL || p != rl->out.p +
-	    rl->out.off + rl->out.len + WIRE_PAYLOADOFF ||
+	/* Only what reserve gave, as it gave it: the queue did not move. */
+	if (p == NULL || p != rl->resv || n > rl->reserved || rl->tx == NULL ||
 	    (len = wire_seal(rl->tx, type, p - WIRE_PAYLOADOFF, n)) == -1) {
 		recloop_abandon(rl);
 		snprintf(rl->why, sizeof(rl->why), "%s",
 		    "cannot seal a record");
 		return -1;
 	}
+	rl->resv = NULL;
 	rl->reserved = 0;
 	buf_commit(&rl->out, (size_t)len);
 	return 0;
@@ -257,7 +262,10 @@ recloop_commit(struct recloop *rl, uint8_t type, uint8_t *p, size_t n)
 void
 recloop_abandon(struct recloop *rl)
 {
-	buf_abandon(&rl->out, rl->reserved + WIRE_OVERHEAD);
+	if (rl->resv != NULL) {
+		buf_abandon(&rl->out, rl->reserved + WIRE_OVERHEAD);
+	}
+	rl->resv = NULL;
 	rl->reserved = 0;
 }
 

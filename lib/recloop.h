@@ -47,7 +47,8 @@ struct recloop {
 	struct buf		 in, out;
 	size_t			 opened;	/* the last record's length,
 						 * consumed by the next next() */
-	size_t			 reserved;	/* payload bytes reserve() gave */
+	uint8_t			*resv;		/* reserve()'s payload, or NULL */
+	size_t			 reserved;	/* and its room */
 	int			 broken;	/* a bad record came: stop */
 	uint64_t		 sent, received;	/* bytes, this socket */
 	char			 why[96];	/* the last error, a sentence */

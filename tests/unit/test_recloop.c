@@ -221,6 +221,9 @@ test_reserve(void)
 	CHECK(w != NULL);
 	CHECK_EQ(recloop_commit(&p.c, REC_STDIN, w, 11), -1);	/* > room */
 	CHECK_EQ(recloop_pending(&p.c), before);
+	/* Nothing reserved (the failure dropped it): nothing to seal. */
+	CHECK_EQ(recloop_commit(&p.c, REC_STDIN, w, 0), -1);
+	CHECK_EQ(recloop_pending(&p.c), before);
 
 	len = 10;
 	w = recloop_reserve(&p.c, &len);
