@@ -1,11 +1,10 @@
 /*
  * conn: a client connection.  Connecting, the handshake and every record
- * go through one output queue and one input buffer, so that nothing
- * waits on the network: C1 and the first EXEC leave in one write (one
- * round trip), and the loop that drives us may drive others alongside.
+ * go through one lib/recloop (one output queue, one input buffer), so that
+ * nothing waits on the network: C1 and the first EXEC leave in one write
+ * (one round trip), and the loop that drives us may drive others
+ * alongside.
  */
-#include <sys/socket.h>
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "crypto.h"
 #include "handshake.h"
 #include "log.h"

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
 #include "crypto.h"
 #include "handshake.h"
 #include "log.h"

@@ -8,7 +8,6 @@
 
 #include <stdint.h>
 
-#include "buf.h"
 #include "crypto.h"
 #include "handshake.h"
 #include "recloop.h"

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "netio.h"
 #include "recloop.h"
 #include "wire.h"

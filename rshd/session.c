@@ -19,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "handshake.h"
 #include "keys.h"
 #include "log.h"
