@@ -1,11 +1,10 @@
 /*
  * conn: a client connection.  Connecting, the handshake and every record
- * go through one output queue and one input buffer, so that nothing
- * waits on the network: C1 and the first EXEC leave in one write (one
- * round trip), and the loop that drives us may drive others alongside.
+ * go through one lib/recloop (one output queue, one input buffer), so that
+ * nothing waits on the network: C1 and the first EXEC leave in one write
+ * (one round trip), and the loop that drives us may drive others
+ * alongside.
  */
-#include <sys/socket.h>
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "crypto.h"
 #include "handshake.h"
 #include "log.h"
 #include "netio.h"
+#include "recloop.h"
 #include "wire.h"
 
 #include "conn.h"
@@ -28,6 +27,13 @@
 #define RECV_CHUNK	(256 * 1024)
 #define IN_MAX		(RECV_CHUNK + 2 * WIRE_MAXRECORD)
 #define OUT_MAX		(HS_C1MAX + 4 * WIRE_MAXRECORD)
+/* Standard input waits while a record is queued: the socket sets the
+ * pace. */
+#define OUT_HIGH	WIRE_MAXRECORD
+
+static const struct recloop_bounds conn_bounds = {
+	IN_MAX, OUT_MAX, OUT_HIGH, RECV_CHUNK, wire_check_s2c
+};
 
 double
 conn_ms_since(uint64_t t)
@@ -47,8 +53,7 @@ conn_new(const struct conn_params *p, struct sink *s)
 	c->sink = s;
 	c->fd = -1;
 	dial_init(&c->dial);
-	if (buf_init(&c->in, WIRE_MAXRECORD, IN_MAX) == -1 ||
-	    buf_init(&c->out, WIRE_MAXRECORD, OUT_MAX) == -1 ||
+	if (recloop_init(&c->rl, &conn_bounds) == -1 ||
 	    (c->exec = malloc(WIRE_MAXPAYLOAD)) == NULL) {
 		conn_free(c);
 		return NULL;
@@ -70,10 +75,7 @@ conn_close_socket(struct conn *c)
 	c->xkey = NULL;
 	c->prepared = 0;
 	hs_client_clear(&c->hs);
-	wire_dir_free(c->rx);
-	wire_dir_free(c->tx);
-	c->rx = c->tx = NULL;
-	c->in.len = c->out.len = 0;
+	recloop_reset(&c->rl);
 }
 
 void
@@ -87,8 +89,7 @@ conn_free(struct conn *c)
 		(void)conn_flush(c);
 	}
 	conn_close_socket(c);
-	buf_free(&c->in);
-	buf_free(&c->out);
+	recloop_free(&c->rl);
 	free(c->exec);
 	crypto_wipe(c->nc, sizeof(c->nc));
 	free(c);
@@ -144,52 +145,26 @@ conn_fail(struct conn *c, int status, int nohost, const char *fmt, ...)
 int
 conn_flush(struct conn *c)
 {
-	ssize_t w;
-
-	while (c->out.len > 0 && c->fd != -1 && c->state >= ST_S2) {
-		w = send(c->fd, buf_data(&c->out), c->out.len,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w == -1 && errno == EINTR) {
-			continue;
-		}
-		if (w == -1 && errno == EAGAIN) {
-			return 0;
-		}
-		if (w == -1) {
-			if (c->cmd != CMD_NONE) {
-				conn_fail(c, RSH_EXIT_FAILURE, 1, "connection "
-				    "to %s lost; output may be truncated",
-				    c->sink->display);
-			} else {
-				conn_fail(c, RSH_EXIT_FAILURE, 0, "cannot "
-				    "send: %s", strerror(errno));
-			}
-			return -1;
-		}
-		buf_consume(&c->out, (size_t)w);
+	if (c->fd == -1 || c->state < ST_S2 || recloop_flush(&c->rl) == 0) {
+		return 0;
 	}
-	return 0;
+	if (c->cmd != CMD_NONE) {
+		conn_fail(c, RSH_EXIT_FAILURE, 1, "connection to %s lost; "
+		    "output may be truncated", c->sink->display);
+	} else {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "cannot send: %s",
+		    strerror(errno));
+	}
+	return -1;
 }
 
 int
 conn_send(struct conn *c, uint8_t type, const void *p, size_t len)
 {
-	uint8_t	*rec;
-	long	 n;
-
-	if ((rec = buf_reserve(&c->out, len + WIRE_OVERHEAD)) == NULL) {
-		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "output queue full");
+	if (recloop_send(&c->rl, type, p, len) == -1) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", recloop_error(&c->rl));
 		return -1;
 	}
-	if (len > 0) {
-		memcpy(rec + WIRE_PAYLOADOFF, p, len);
-	}
-	if ((n = wire_seal(c->tx, type, rec, len)) == -1) {
-		buf_abandon(&c->out, len + WIRE_OVERHEAD);
-		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "cannot seal a record");
-		return -1;
-	}
-	buf_commit(&c->out, (size_t)n);
 	return conn_flush(c);
 }
 
@@ -220,6 +195,7 @@ connected(struct conn *c)
 	    conn_ms_since(c->t0_us));
 	c->fd = dial_take(&c->dial);
 	dial_free(&c->dial);
+	recloop_attach(&c->rl, c->fd);
 	c->state = ST_S1;
 	(void)prepare_handshake(c);
 }
@@ -297,26 +273,22 @@ eof(struct conn *c, ssize_t r)
 static void
 socket_events(struct conn *c)
 {
-	uint8_t	*p;
-	ssize_t	 r;
-
-	if ((p = buf_reserve(&c->in, RECV_CHUNK)) == NULL) {
-		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
-		    "protocol error: record too large");
+	switch (recloop_fill(&c->rl)) {
+	case RECLOOP_DATA:
+		break;
+	case RECLOOP_AGAIN:
+		return;
+	case RECLOOP_FULL:
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "protocol error: %s",
+		    recloop_error(&c->rl));
+		return;
+	case RECLOOP_EOF:
+		eof(c, 0);
+		return;
+	default:
+		eof(c, -1);
 		return;
 	}
-	do {
-		r = recv(c->fd, p, c->in.cap - c->in.off - c->in.len,
-		    MSG_DONTWAIT);
-	} while (r == -1 && errno == EINTR);
-	if (r == -1 && errno == EAGAIN) {
-		return;
-	}
-	if (r <= 0) {
-		eof(c, r);
-		return;
-	}
-	buf_commit(&c->in, (size_t)r);
 	c->unanswered = 0;
 	c->alive_at = netio_now_ms() + c->p.alive_ms;
 	if (c->state != ST_OPEN && conn_hs_input(c) == -1) {
@@ -364,13 +336,13 @@ conn_pollfds(struct conn *c, struct pollfd *pfd)
 		pfd[n++].events = POLLOUT;
 	} else if (c->fd != -1) {
 		pfd[n].fd = c->fd;
-		pfd[n++].events = POLLIN | (c->out.len > 0 ? POLLOUT : 0);
+		pfd[n++].events = recloop_events(&c->rl);
 	}
 	/* Stdin waits while the queue is full: the socket sets the pace.
 	 * A filter may add a byte (a held '~'), so it needs 2 of credit. */
 	if (c->state == ST_OPEN && c->cmd == CMD_STARTED && c->stdin_open &&
 	    c->credit > (c->p.in_filter != NULL ? 1U : 0U) &&
-	    c->out.len < WIRE_MAXRECORD) {
+	    recloop_room(&c->rl)) {
 		pfd[n].fd = c->p.in_fd;
 		pfd[n++].events = POLLIN;
 	}

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
 #include "crypto.h"
 #include "handshake.h"
 #include "log.h"
 #include "netio.h"
+#include "recloop.h"
 #include "wire.h"
 
 #include "conn.h"
@@ -73,11 +73,13 @@ send_c1(struct conn *c)
 		    "handshake failed (bad server key share)");
 		return;
 	}
-	c->rx = wire_dir_new(keys.s2c, 0, 0);
-	c->tx = wire_dir_new(keys.c2s, 0, 1);
+	if (recloop_keys(&c->rl, keys.s2c, keys.c2s) == -1) {
+		crypto_wipe(&keys, sizeof(keys));
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "out of memory");
+		return;
+	}
 	crypto_wipe(&keys, sizeof(keys));
-	if (c->rx == NULL || c->tx == NULL ||
-	    buf_append(&c->out, c->hs.c1, c->hs.c1len) == -1) {
+	if (recloop_queue(&c->rl, c->hs.c1, c->hs.c1len) == -1) {
 		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "out of memory");
 		return;
 	}
@@ -93,13 +95,14 @@ send_c1(struct conn *c)
 static int
 read_s1(struct conn *c)
 {
-	struct hs_refusal	ref;
-	size_t			used;
+	struct hs_refusal	 ref;
+	const uint8_t		*p;
+	size_t			 have, used;
 
-	switch (hs_client_read_s1(&c->hs, buf_data(&c->in), c->in.len, &used,
-	    &ref)) {
+	p = recloop_peek(&c->rl, &have);
+	switch (hs_client_read_s1(&c->hs, p, have, &used, &ref)) {
 	case WIRE_OK:
-		buf_consume(&c->in, used);
+		recloop_skip(&c->rl, used);
 		send_c1(c);
 		return c->state == ST_S2 ? 0 : -1;
 	case WIRE_TOOBIG:
@@ -135,13 +138,14 @@ conn_hs_refused(struct conn *c, uint8_t status)
 static int
 read_s2(struct conn *c)
 {
-	size_t	used;
-	uint8_t	status;
+	const uint8_t	*p;
+	size_t		 have, used;
+	uint8_t		 status;
 
-	switch (hs_client_read_s2(&c->hs, buf_data(&c->in), c->in.len, &used,
-	    &status)) {
+	p = recloop_peek(&c->rl, &have);
+	switch (hs_client_read_s2(&c->hs, p, have, &used, &status)) {
 	case WIRE_OK:
-		buf_consume(&c->in, used);
+		recloop_skip(&c->rl, used);
 		hs_client_clear(&c->hs);
 		c->state = ST_OPEN;
 		c->deadline = 0;

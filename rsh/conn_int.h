@@ -8,9 +8,9 @@
 
 #include <stdint.h>
 
-#include "buf.h"
 #include "crypto.h"
 #include "handshake.h"
+#include "recloop.h"
 #include "wire.h"
 
 #include "conn.h"
@@ -34,8 +34,7 @@ struct conn {
 	int			 prepared;	/* nc and xkey are made */
 	uint8_t			 nc[CRYPTO_KEYLEN];
 	struct crypto_x25519_key *xkey;		/* ours until hs_client_init */
-	struct wire_dir		*rx, *tx;
-	struct buf		 in, out;
+	struct recloop		 rl;		/* the socket's bytes, records */
 	uint8_t			*exec;		/* an EXEC waiting for C1 */
 	size_t			 execlen;
 	int			 cmd;

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "netio.h"
+#include "recloop.h"
 #include "wire.h"
 
 #include "conn.h"
@@ -116,13 +116,10 @@ in_order(struct conn *c, uint8_t type)
 	}
 }
 
+/* One record, of a type and length recloop_next checked. */
 static void
 handle(struct conn *c, uint8_t type, const uint8_t *p, size_t len)
 {
-	if (wire_check_s2c(type, len) != WIRE_OK) {
-		proto_error(c, "unexpected record from the server");
-		return;
-	}
 	if (!in_order(c, type)) {
 		proto_error(c, type == REC_PONG ? "PONG without PING" :
 		    c->cmd == CMD_NONE ? "a record with no command under way" :
@@ -168,28 +165,23 @@ conn_rec_process(struct conn *c)
 {
 	while (c->state == ST_OPEN) {
 		uint8_t	*payload, type;
-		size_t	 used, len;
+		size_t	 len;
 
-		switch (wire_open(c->rx, buf_data(&c->in), c->in.len, &used,
-		    &type, &payload, &len)) {
+		/* A consumed record stays in place until the next receive. */
+		switch (recloop_next(&c->rl, &type, &payload, &len)) {
 		case WIRE_OK:
 			break;
 		case WIRE_INCOMPLETE:
 			goto flush;
 		default:
-			proto_error(c, "bad record from the server");
+			proto_error(c, recloop_error(&c->rl));
 			return;
 		}
 		handle(c, type, payload, len);
-		if (c->state != ST_OPEN) {
-			return;		/* closed: nothing is left to consume */
-		}
-		/* Consumed stays in place until the next receive. */
-		buf_consume(&c->in, used);
 	}
 	return;
 flush:
-	/* The payloads a sink queued point into c->in: out before recv. */
+	/* The payloads a sink queued point into the input: out before recv. */
 	if (c->cmd != CMD_NONE && sink_flush(c->sink) == -1) {
 		output_failed(c, 1);
 	}
@@ -233,16 +225,16 @@ conn_rec_stdin(struct conn *c)
 {
 	size_t	 want = c->credit < WIRE_MAXPAYLOAD ? c->credit :
 		    WIRE_MAXPAYLOAD;
-	uint8_t	*rec;
+	uint8_t	*p;
 	ssize_t	 r;
-	long	 n;
 
-	if ((rec = buf_reserve(&c->out, want + WIRE_OVERHEAD)) == NULL) {
+	if ((p = recloop_reserve(&c->rl, &want)) == NULL) {
 		return;		/* the socket drains the queue first */
 	}
 	if (c->p.in_filter != NULL) {
-		r = read_filtered(c, rec + WIRE_PAYLOADOFF, want);
+		r = read_filtered(c, p, want);
 		if (r == FILTER_DROP) {
+			recloop_abandon(&c->rl);
 			conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
 			    "connection closed (~.)");
 			return;
@@ -252,7 +244,7 @@ conn_rec_stdin(struct conn *c)
 		}
 	} else {
 		do {
-			r = read(c->p.in_fd, rec + WIRE_PAYLOADOFF, want);
+			r = read(c->p.in_fd, p, want);
 		} while (r == -1 && errno == EINTR);
 	}
 	if (r == -1 && errno == EAGAIN) {
@@ -268,13 +260,11 @@ conn_rec_stdin(struct conn *c)
 		(void)conn_send(c, REC_STDIN_EOF, NULL, 0);
 		return;
 	}
-	if ((n = wire_seal(c->tx, REC_STDIN, rec, (size_t)r)) == -1) {
-		buf_abandon(&c->out, (size_t)r + WIRE_OVERHEAD);
-		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", "cannot seal a record");
+	if (recloop_commit(&c->rl, REC_STDIN, p, (size_t)r) == -1) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", recloop_error(&c->rl));
 		return;
 	}
 	c->credit -= (uint64_t)r;
-	buf_commit(&c->out, (size_t)n);
 	(void)conn_flush(c);
 }
 
@@ -341,7 +331,7 @@ conn_resize(struct conn *c, uint16_t rows, uint16_t cols)
 {
 	uint8_t p[4];
 
-	if (!c->p.pty || c->cmd == CMD_NONE || c->tx == NULL ||
+	if (!c->p.pty || c->cmd == CMD_NONE || !recloop_keyed(&c->rl) ||
 	    c->state == ST_CLOSED) {
 		return;
 	}

@@ -12,6 +12,7 @@
 #include "netio.h"
 
 #include "json.h"
+#include "term.h"
 
 /* Length of the valid UTF-8 sequence at p[0..len), or 0. */
 static size_t
@@ -228,6 +229,10 @@ json_end(struct sink *s, const struct sink_result *r)
 			rc = -1;
 		}
 	}
+	/* A terminal session's command is over: the terminal gets its modes
+	 * back first, or the object's newline would not return the cursor
+	 * (raw mode has no output processing).  No terminal: nothing. */
+	term_restore();
 	if (rc == 0 && netio_write_full(1, buf, len) == -1) {
 		rc = -1;
 	} else if (rc == -1) {

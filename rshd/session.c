@@ -19,11 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "handshake.h"
 #include "keys.h"
 #include "log.h"
 #include "netio.h"
+#include "recloop.h"
 #include "wire.h"
 
 #include "audit.h"
@@ -50,9 +50,15 @@
 #define SESS_OUT_HIGH	(256 * 1024)
 #define SESS_OUT_MAX	(SESS_OUT_HIGH + 4 * WIRE_MAXRECORD)
 #define SESS_IN_MAX	(4 * WIRE_MAXRECORD)
+#define SESS_RECV_CHUNK	(64 * 1024)
 /* Earlier commands of one connection whose groups are still being stopped
  * while the next runs; a client that outruns this gets BUSY. */
 #define SESS_MAXOLD	8
+
+static const struct recloop_bounds sess_bounds = {
+	SESS_IN_MAX, SESS_OUT_MAX, SESS_OUT_HIGH, SESS_RECV_CHUNK,
+	wire_check_c2s
+};
 
 struct session {
 	struct rshd		*d;
@@ -62,13 +68,11 @@ struct session {
 	struct sockaddr_storage	 peer;
 	char			 peerstr[NETIO_ADDRSTRMAX];
 	char			 localname[NETIO_NAMEMAX];
-	struct wire_dir		*rx, *tx;
-	struct buf		 in, out;
+	struct recloop		 rl;		/* the socket's records */
 	const struct key	*key;
 	int			 shutting_down;	/* SHUTDOWN seen */
 	int			 draining;	/* flush out, then close */
-	uint64_t		 out_sent;	/* bytes of out written so far */
-	uint64_t		 pong_end;	/* out_sent when our PONG is gone */
+	uint64_t		 pong_end;	/* rl.sent when our PONG is gone */
 	struct job		*job;		/* the command, or its stop */
 	char			 what[128];	/* its argv[0], escaped */
 	struct job		*old[SESS_MAXOLD];	/* earlier ones stopping */
@@ -82,22 +86,10 @@ struct session {
 static int
 sess_send(struct session *s, uint8_t type, const void *p, size_t len)
 {
-	uint8_t	*rec;
-	long	 n;
-
-	if ((rec = buf_reserve(&s->out, len + WIRE_OVERHEAD)) == NULL) {
-		log_warn("%s: output queue full; closing", s->peerstr);
+	if (recloop_send(&s->rl, type, p, len) == -1) {
+		log_warn("%s: %s; closing", s->peerstr, recloop_error(&s->rl));
 		return -1;
 	}
-	if (len > 0) {
-		memcpy(rec + WIRE_PAYLOADOFF, p, len);
-	}
-	if ((n = wire_seal(s->tx, type, rec, len)) == -1) {
-		buf_abandon(&s->out, len + WIRE_OVERHEAD);
-		log_err("%s: cannot seal a record", s->peerstr);
-		return -1;
-	}
-	buf_commit(&s->out, (size_t)n);
 	return 0;
 }
 
@@ -110,53 +102,6 @@ sess_send_error(struct session *s, uint16_t code, const char *text)
 	wire_put16(p, code);
 	memcpy(p + 2, text, n);
 	return sess_send(s, REC_ERROR, p, 2 + n);
-}
-
-/* Reads what the socket has into s->in: 1 data, 0 EOF, -1 error. */
-static int
-fill_in(struct session *s)
-{
-	uint8_t	*p;
-	size_t	 room = 64 * 1024;
-	ssize_t	 r;
-
-	if ((p = buf_reserve(&s->in, room)) == NULL) {
-		return -1;	/* cannot happen: records are consumed */
-	}
-	do {
-		r = recv(s->fd, p, room, MSG_DONTWAIT);
-	} while (r == -1 && errno == EINTR);
-	if (r > 0) {
-		buf_commit(&s->in, (size_t)r);
-		return 1;
-	}
-	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		return 1;
-	}
-	return r == 0 ? 0 : -1;
-}
-
-/* Writes what it can of s->out: 0, or -1 when the peer is gone. */
-static int
-flush_out(struct session *s)
-{
-	while (s->out.len > 0) {
-		ssize_t w = send(s->fd, buf_data(&s->out), s->out.len,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (w > 0) {
-			buf_consume(&s->out, (size_t)w);
-			s->out_sent += (uint64_t)w;
-		} else if (w == -1 && errno == EINTR) {
-			continue;
-		} else if (w == -1 && (errno == EAGAIN ||
-		    errno == EWOULDBLOCK)) {
-			return 0;
-		} else {
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* Waits for the socket to be readable until deadline: 1, or 0 on
@@ -199,8 +144,11 @@ read_c1(struct session *s, struct hs_server *hs, size_t *used)
 	long long deadline = netio_now_ms() + s->snap->conf.auth_timeout_ms;
 
 	for (;;) {
-		switch (hs_server_read_c1(hs, buf_data(&s->in), s->in.len,
-		    used)) {
+		const uint8_t	*p;
+		size_t		 have;
+
+		p = recloop_peek(&s->rl, &have);
+		switch (hs_server_read_c1(hs, p, have, used)) {
 		case WIRE_OK:
 			return 0;
 		case WIRE_INCOMPLETE:
@@ -215,7 +163,11 @@ read_c1(struct session *s, struct hs_server *hs, size_t *used)
 			    s->peerstr, s->snap->conf.auth_timeout_ms);
 			return -1;
 		}
-		if (fill_in(s) != 1) {
+		switch (recloop_fill(&s->rl)) {
+		case RECLOOP_DATA:
+		case RECLOOP_AGAIN:
+			continue;
+		default:
 			log_debug("%s: closed during the handshake",
 			    s->peerstr);
 			return -1;
@@ -287,7 +239,7 @@ handshake(struct session *s)
 	    read_c1(s, &hs, &used) == -1) {
 		goto out;
 	}
-	buf_consume(&s->in, used);
+	recloop_skip(&s->rl, used);
 	status = judge(s, &hs);
 	if ((n = hs_server_finish(&hs, status, s2, &keys)) == -1) {
 		goto out;
@@ -300,10 +252,9 @@ handshake(struct session *s)
 		linger_close(s);
 		goto out;
 	}
-	s->rx = wire_dir_new(keys.c2s, 0, 0);
-	s->tx = wire_dir_new(keys.s2c, 0, 1);
+	n = recloop_keys(&s->rl, keys.c2s, keys.s2c);
 	crypto_wipe(&keys, sizeof(keys));
-	if (s->rx == NULL || s->tx == NULL) {
+	if (n == -1) {
 		goto out;
 	}
 	log_info("%s: authenticated key '%s'", s->peerstr, s->key->id);
@@ -322,39 +273,28 @@ sink_room(void *ctx)
 {
 	const struct session *s = ctx;
 
-	return s->out.len < SESS_OUT_HIGH;
+	return recloop_room(&s->rl);
 }
 
 static uint8_t *
 sink_reserve(void *ctx, enum job_stream stream, size_t *len)
 {
-	struct session	*s = ctx;
-	uint8_t		*rec;
+	struct session *s = ctx;
 
 	(void)stream;
-	if (s->out.len >= SESS_OUT_HIGH || (rec = buf_reserve(&s->out,
-	    WIRE_MAXPAYLOAD + WIRE_OVERHEAD)) == NULL) {
-		return NULL;
-	}
-	if (*len > WIRE_MAXPAYLOAD) {
-		*len = WIRE_MAXPAYLOAD;
-	}
-	return rec + WIRE_PAYLOADOFF;
+	return recloop_reserve(&s->rl, len);
 }
 
 static int
 sink_commit(void *ctx, enum job_stream stream, uint8_t *p, size_t n)
 {
-	struct session	*s = ctx;
-	long		 len;
+	struct session *s = ctx;
 
-	if ((len = wire_seal(s->tx, stream == JOB_STDOUT ? REC_STDOUT :
-	    REC_STDERR, p - WIRE_PAYLOADOFF, n)) == -1) {
-		buf_abandon(&s->out, n + WIRE_OVERHEAD);
-		log_err("%s: cannot seal a record", s->peerstr);
+	if (recloop_commit(&s->rl, stream == JOB_STDOUT ? REC_STDOUT :
+	    REC_STDERR, p, n) == -1) {
+		log_err("%s: %s", s->peerstr, recloop_error(&s->rl));
 		return -1;
 	}
-	buf_commit(&s->out, (size_t)len);
 	return 0;
 }
 
@@ -509,15 +449,11 @@ on_signal(struct session *s, uint8_t sig)
 	}
 }
 
-/* One record from the client: 0 to go on, 1 to close quietly, -1 error. */
+/* One record from the client, of a type and length recloop_next checked:
+ * 0 to go on, 1 to close quietly, -1 error. */
 static int
 dispatch(struct session *s, uint8_t type, const uint8_t *p, size_t len)
 {
-	if (wire_check_c2s(type, len) != WIRE_OK) {
-		log_info("%s: protocol error: record type 0x%02x with %zu "
-		    "bytes", s->peerstr, type, len);
-		return -1;
-	}
 	switch (type) {
 	case REC_EXEC:
 		return on_exec(s, p, len);
@@ -534,13 +470,13 @@ dispatch(struct session *s, uint8_t type, const uint8_t *p, size_t len)
 	case REC_PING:
 		/* One PING outstanding: another before our PONG left is the
 		 * client's mistake, and answering it would grow the queue. */
-		if (s->out_sent < s->pong_end) {
+		if (s->rl.sent < s->pong_end) {
 			return 0;
 		}
 		if (sess_send(s, REC_PONG, p, len) == -1) {
 			return -1;
 		}
-		s->pong_end = s->out_sent + s->out.len;
+		s->pong_end = s->rl.sent + recloop_pending(&s->rl);
 		return 0;
 	case REC_BYE:
 		return 1;
@@ -554,29 +490,26 @@ dispatch(struct session *s, uint8_t type, const uint8_t *p, size_t len)
 	}
 }
 
-/* Opens and dispatches every whole record in s->in. */
+/* Opens and dispatches every whole record received. */
 static int
 process_in(struct session *s)
 {
 	for (;;) {
 		uint8_t	*payload, type;
-		size_t	 used, len;
+		size_t	 len;
 		int	 r;
 
-		switch (wire_open(s->rx, buf_data(&s->in), s->in.len, &used,
-		    &type, &payload, &len)) {
+		switch (recloop_next(&s->rl, &type, &payload, &len)) {
 		case WIRE_OK:
 			break;
 		case WIRE_INCOMPLETE:
 			return 0;
 		default:
-			log_info("%s: protocol error: bad record; closing",
-			    s->peerstr);
+			log_info("%s: protocol error: %s; closing",
+			    s->peerstr, recloop_error(&s->rl));
 			return -1;
 		}
-		r = dispatch(s, type, payload, len);
-		buf_consume(&s->in, used);
-		if (r != 0) {
+		if ((r = dispatch(s, type, payload, len)) != 0) {
 			return r;
 		}
 	}
@@ -587,16 +520,23 @@ static int
 socket_events(struct session *s, short revents)
 {
 	if (revents & POLLOUT) {
-		if (flush_out(s) == -1) {
+		if (recloop_flush(&s->rl) == -1) {
 			return 1;
 		}
 	}
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
-		if (fill_in(s) != 1) {
+		switch (recloop_fill(&s->rl)) {
+		case RECLOOP_DATA:
+		case RECLOOP_AGAIN:
+			return process_in(s);
+		case RECLOOP_FULL:
+			log_info("%s: %s; closing", s->peerstr,
+			    recloop_error(&s->rl));
+			return -1;
+		default:
 			log_debug("%s: connection closed", s->peerstr);
 			return 1;
 		}
-		return process_in(s);
 	}
 	return 0;
 }
@@ -681,12 +621,12 @@ run(struct session *s)
 	long long	drain_until = 0;
 	int		r;
 
-	/* Records that came with C1 wait in s->in: the one round trip. */
+	/* Records that came with C1 are already in: the one round trip. */
 	r = process_in(s);
 	while (r == 0) {
 		pfd[0].fd = s->fd;
-		pfd[0].events = (s->draining ? 0 : POLLIN) |
-		    (s->out.len > 0 ? POLLOUT : 0);
+		pfd[0].events = recloop_events(&s->rl) &
+		    (short)~(s->draining ? POLLIN : 0);
 		pfd[1].fd = s->shutting_down ? -1 : s->d->shutdown_fd;
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
@@ -718,7 +658,7 @@ run(struct session *s)
 		if (r == 0) {
 			r = jobs_events(s, pfd + 2);
 		}
-		if (r == 0 && flush_out(s) == -1) {
+		if (r == 0 && recloop_flush(&s->rl) == -1) {
 			r = 1;
 		}
 		if (r == 0) {
@@ -728,7 +668,8 @@ run(struct session *s)
 			if (drain_until == 0) {
 				drain_until = netio_now_ms() + FLUSH_MS;
 			}
-			if (s->out.len == 0 || netio_now_ms() >= drain_until) {
+			if (recloop_pending(&s->rl) == 0 ||
+			    netio_now_ms() >= drain_until) {
 				r = 1;
 			}
 		}
@@ -756,11 +697,8 @@ session_free(struct session *s)
 	if (s->counted) {
 		admit_key_end(d->admit, s->key->id);
 	}
+	recloop_free(&s->rl);
 	close(s->fd);
-	wire_dir_free(s->rx);
-	wire_dir_free(s->tx);
-	buf_free(&s->in);
-	buf_free(&s->out);
 	snapshot_put(s->snap);
 	t = s->ticket;
 	free(s);
@@ -830,10 +768,10 @@ session_start(struct rshd *d, struct snapshot *snap, struct admit_ticket *t,
 	s->origin.peer = &s->peer;
 	(void)netio_addr_str((const struct sockaddr *)peer, s->peerstr,
 	    sizeof(s->peerstr));
-	if (buf_init(&s->in, WIRE_MAXRECORD, SESS_IN_MAX) == -1 ||
-	    buf_init(&s->out, 2 * WIRE_MAXRECORD, SESS_OUT_MAX) == -1) {
+	if (recloop_init(&s->rl, &sess_bounds) == -1) {
 		goto fail;
 	}
+	recloop_attach(&s->rl, fd);
 	if (pthread_attr_init(&attr) != 0) {
 		goto fail;
 	}
@@ -845,8 +783,7 @@ session_start(struct rshd *d, struct snapshot *snap, struct admit_ticket *t,
 		return 0;
 	}
 fail:
-	buf_free(&s->in);
-	buf_free(&s->out);
+	recloop_free(&s->rl);
 	free(s);
 	return -1;
 }

@@ -2,8 +2,9 @@
 # Terminal sessions: rsh HOST on a terminal gets a login shell on a
 # pseudo-terminal with TERM and the window's size, follows window
 # changes, knows ssh's escapes and always gives the terminal back as it
-# found it; -t and -T; and a PTY command is a job like any other (time
-# limit, SIGNAL, group stop, audit), refused where policy says so.
+# found it; -t and -T; --json with a terminal; and a PTY command is a job
+# like any other (time limit, SIGNAL, group stop, audit), refused where
+# policy says so.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -138,6 +139,33 @@ print(p.hex())' "$1"
 	run -0 rsh_cmd -tt 127.0.0.1 'cat >/dev/null; echo "done-$((6*7))"' \
 	    < <(printf 'a line\n\004')
 	assert_output --partial 'done-42'
+}
+
+@test "-tt --json: stdout holds what the terminal showed (both streams), stderr is empty" {
+	run -3 --separate-stderr rsh_cmd -tt --json 127.0.0.1 \
+	    'test -t 1 && test -t 2 && echo out; echo err >&2; exit 3' </dev/null
+	assert_equal "$stderr" ''
+	python3 -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+assert j["stdout"] == "out\r\nerr\r\n", j["stdout"]
+assert not j["stdout_base64"] and j["stdout_bytes"] == 10, j
+assert j["stderr"] == "" and j["stderr_bytes"] == 0, j
+assert j["status"] == 3 and j["exit"] == 3 and j["signal"] is None, j
+assert j["error"] is None, j
+' <<<"$output"
+}
+
+@test "-t --json on a terminal: the object comes once the terminal has its modes back" {
+	# Raw mode has no output processing: a "}\n" there would reach the
+	# terminal as it is; restored, the newline ends the line (\r\n).
+	run -0 drive 'expect:"stdout":"(on-vt220)\\u000d\\n' \
+	    'expect:"stderr":"",.*"duration_ms":[0-9]+(\})\r\n' exit modes -- \
+	    -t --json 127.0.0.1 'test -t 1 && echo "on-$TERM"; exit 3'
+	assert_line 'MATCH on-vt220'
+	assert_line 'MATCH }'
+	assert_line 'EXIT 3'
+	assert_line 'MODES same'
 }
 
 @test "-t with -u is a usage error; a PTY request over UDP is refused by rshd" {
