@@ -336,7 +336,8 @@ conn_pollfds(struct conn *c, struct pollfd *pfd)
 		pfd[n++].events = POLLOUT;
 	} else if (c->fd != -1) {
 		pfd[n].fd = c->fd;
-		pfd[n++].events = recloop_events(&c->rl);
+		pfd[n++].events = recloop_events(&c->rl) &
+		    (c->held ? ~POLLIN : ~0);
 	}
 	/* Stdin waits while the queue is full: the socket sets the pace.
 	 * A filter may add a byte (a held '~'), so it needs 2 of credit. */
@@ -363,8 +364,8 @@ next_deadline(const struct conn *c)
 	case ST_RETRY:
 		return c->retry_at;
 	case ST_OPEN:
-		return c->cmd != CMD_NONE && c->p.alive_ms > 0 ?
-		    c->alive_at : 0;
+		return c->cmd != CMD_NONE && c->p.alive_ms > 0 &&
+		    !c->held ? c->alive_at : 0;
 	default:
 		return 0;
 	}
@@ -431,7 +432,9 @@ conn_events(struct conn *c, const struct pollfd *pfd, int n)
 			if ((ev & POLLOUT) && conn_flush(c) == -1) {
 				continue;
 			}
-			if (ev & (POLLIN | POLLHUP | POLLERR)) {
+			/* Held, a hang-up waits too: it is read once the
+			 * sink has room, after the data before it. */
+			if ((ev & (POLLIN | POLLHUP | POLLERR)) && !c->held) {
 				socket_events(c);
 			}
 		} else if (pfd[i].fd == c->p.in_fd && c->stdin_open &&
@@ -440,6 +443,16 @@ conn_events(struct conn *c, const struct pollfd *pfd, int n)
 		}
 	}
 	timers(c);
+}
+
+void
+conn_hold(struct conn *c, int hold)
+{
+	if (c->held && !hold) {
+		c->unanswered = 0;
+		c->alive_at = netio_now_ms() + c->p.alive_ms;
+	}
+	c->held = hold != 0;
 }
 
 int

@@ -97,6 +97,17 @@ void	conn_signal(struct conn *c, int sig);
  * EXEC is on its way; nothing otherwise. */
 void	conn_resize(struct conn *c, uint16_t rows, uint16_t cols);
 
+/*
+ * Holds the connection's input while its sink cannot take more (a
+ * master's caller reads slowly): no POLLIN on the socket and no alive
+ * timer, the silence being ours.  On release the timer starts afresh.
+ */
+void	conn_hold(struct conn *c, int hold);
+
+/* The sink failed to write the command's output to fd (1 or 2) after the
+ * fact (errno err): the command stops as when a write fails at once. */
+void	conn_output_failed(struct conn *c, int fd, int err);
+
 /* 1 while a command is under way or the connection is being made. */
 int	conn_busy(const struct conn *c);
 

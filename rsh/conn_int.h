@@ -44,6 +44,7 @@ struct conn {
 	int			 interrupts;
 	int			 ping_out;	/* a PING awaits its PONG */
 	int			 unanswered;	/* alive ticks with no byte */
+	int			 held;		/* conn_hold: input waits */
 	int			 first_byte;	/* output seen (-v) */
 	uint64_t		 t0_us, exec_us;
 	long long		 deadline;	/* connect + handshake, or 0 */

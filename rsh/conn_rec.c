@@ -46,6 +46,15 @@ output_failed(struct conn *c, int fd)
 	}
 }
 
+void
+conn_output_failed(struct conn *c, int fd, int err)
+{
+	if (c->state != ST_CLOSED && c->cmd != CMD_NONE) {
+		errno = err;
+		output_failed(c, fd);
+	}
+}
+
 static void
 output(struct conn *c, int fd, const uint8_t *p, size_t len)
 {

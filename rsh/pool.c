@@ -1,8 +1,9 @@
 /*
  * pool: the master's connections.  Each caller with a command (caller.c)
  * is bound to an idle connection, or a new one, or waits for one; its
- * command's output is written straight to its fds by the connection's
- * sink.  One spare connection is kept ready for the next caller.
+ * command's output goes to its fds through an outq, never blocking: a
+ * caller whose reader is slow holds its own connection's input, not the
+ * master.  One spare connection is kept ready for the next caller.
  */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -20,22 +21,30 @@
 #include "conn.h"
 #include "ctl.h"
 #include "master.h"
+#include "outq.h"
 #include "pool.h"
 #include "pool_int.h"
 #include "sink.h"
 
 #define SPARE_RETRY_MS	5000	/* after a spare connection failed */
-#define NPOLL		(2 + MASTER_CLIENTS + MASTER_POOL * CONN_MAXPOLL)
+#define NPOLL		(2 + MASTER_CLIENTS + MASTER_POOL * (CONN_MAXPOLL + 1))
+/* A caller's output waiting for its reader: what one round of records can
+ * bring (the connection's input buffer) and more. */
+#define SLOT_OUTQ_MAX	(1024 * 1024)
 
 static int
 slot_data(struct sink *s, int fd, const uint8_t *p, size_t len)
 {
 	struct slot *sl = (struct slot *)(void *)s;
 
+	int rc;
+
 	if (sl->cl == NULL) {
 		return 0;
 	}
-	return caller_write(sl->cl->fds[fd == 1 ? 1 : 2], p, len);
+	rc = outq_write(&sl->out, fd, p, len);
+	conn_hold(sl->c, outq_pending(&sl->out) > 0);
+	return rc;
 }
 
 static int
@@ -61,7 +70,9 @@ slot_msg(struct sink *s, const char *line, size_t len)
 	struct slot *sl = (struct slot *)(void *)s;
 
 	if (sl->cl != NULL) {
-		(void)caller_write(sl->cl->fds[2], line, len);
+		/* After the output before it. */
+		(void)outq_write(&sl->out, 2, line, len);
+		conn_hold(sl->c, outq_pending(&sl->out) > 0);
 	} else if (sl->pool->p->ready_fd != -1) {
 		(void)caller_write(sl->pool->p->ready_fd, line, len);
 	}
@@ -85,6 +96,10 @@ slot_new(struct pool *pl)
 	if (i == MASTER_POOL || (sl = calloc(1, sizeof(*sl))) == NULL) {
 		return NULL;
 	}
+	if (outq_init(&sl->out, SLOT_OUTQ_MAX) == -1) {
+		free(sl);
+		return NULL;
+	}
 	sl->s.ops = &slot_ops;
 	sl->s.display = t->display;
 	sl->pool = pl;
@@ -99,6 +114,7 @@ slot_new(struct pool *pl)
 	cp.retries = pl->p->retries;
 	cp.in_fd = -1;
 	if ((sl->c = conn_new(&cp, &sl->s)) == NULL) {
+		outq_free(&sl->out);
 		free(sl);
 		return NULL;
 	}
@@ -118,6 +134,7 @@ pool_slot_free(struct pool *pl, struct slot *sl)
 		sl->cl->slot = NULL;
 	}
 	conn_free(sl->c);
+	outq_free(&sl->out);
 	free(sl);
 }
 
@@ -129,6 +146,7 @@ bind_client(struct pool *pl, struct slot *sl, struct client *cl)
 	cl->waiting = 0;
 	sl->s.verbose = (cl->flags & CTL_F_VERBOSE) != 0;
 	sl->s.quiet = (cl->flags & CTL_F_QUIET) != 0;
+	outq_bind(&sl->out, cl->fds[1], cl->fds[2]);
 	conn_rebind(sl->c, cl->fds[0], cl->max_time[0] != '\0' ?
 	    cl->max_time : NULL);
 	if (conn_exec(sl->c, cl->exec) == -1) {
@@ -200,7 +218,9 @@ slot_check(struct pool *pl, struct slot *sl)
 {
 	struct pool_params *p = pl->p;
 
-	if (sl->cl != NULL && !conn_busy(sl->c)) {
+	/* The exit status goes after the last of the output. */
+	if (sl->cl != NULL && !conn_busy(sl->c) &&
+	    outq_pending(&sl->out) == 0) {
 		const struct sink_result *r = conn_result(sl->c);
 		struct client *cl = sl->cl;
 
@@ -225,6 +245,41 @@ slot_check(struct pool *pl, struct slot *sl)
 			pl->spare_at = netio_now_ms() + SPARE_RETRY_MS;
 		}
 		pool_slot_free(pl, sl);
+	}
+}
+
+/* The caller's fd took what it could; a failed write stops the command as
+ * a failed write to rsh's own stdout would. */
+static void
+slot_drain(struct pool *pl, struct slot *sl)
+{
+	int e, fd;
+
+	if (sl->cl == NULL || outq_drain(&sl->out) == 0) {
+		conn_hold(sl->c, outq_pending(&sl->out) > 0);
+		return;
+	}
+	e = errno;
+	fd = outq_failed_fd(&sl->out);
+	outq_reset(&sl->out);
+	conn_hold(sl->c, 0);
+	if (conn_busy(sl->c)) {
+		conn_output_failed(sl->c, fd, e);
+	} else {
+		struct client *cl = sl->cl;
+		char line[160];
+		int n;
+
+		if (e != EPIPE && fd == 1) {
+			n = snprintf(line, sizeof(line), "rsh: cannot write "
+			    "standard output: %s\n", strerror(e));
+			(void)caller_write(cl->fds[2], line, n > 0 &&
+			    (size_t)n < sizeof(line) ? (size_t)n : 0);
+		}
+		sl->cl = NULL;
+		cl->slot = NULL;
+		conn_rebind(sl->c, -1, NULL);
+		caller_done(pl, cl, RSH_EXIT_FAILURE, e == EPIPE);
 	}
 }
 
@@ -268,7 +323,7 @@ step(struct pool *pl)
 	struct pollfd	 pfd[NPOLL];
 	struct client	*cls[MASTER_CLIENTS];
 	struct slot	*sls[MASTER_POOL];
-	int		 off[MASTER_POOL], cnt[MASTER_POOL];
+	int		 off[MASTER_POOL], cnt[MASTER_POOL], qoff[MASTER_POOL];
 	int		 n = 2, nc = 0, ns = 0, timeout;
 
 	pfd[0].fd = pl->p->lfd;
@@ -290,7 +345,9 @@ step(struct pool *pl)
 			sls[ns] = pl->slots[j];
 			off[ns] = n;
 			cnt[ns] = conn_pollfds(sls[ns]->c, pfd + n);
-			n += cnt[ns++];
+			n += cnt[ns];
+			qoff[ns] = outq_pollfd(&sls[ns]->out, pfd + n) ? n++ : -1;
+			ns++;
 		}
 	}
 	if ((timeout = next_timeout(pl)) == 0 && pl->quit) {
@@ -320,6 +377,9 @@ step(struct pool *pl)
 
 		for (int k = 0; k < MASTER_POOL; k++) {
 			alive |= pl->slots[k] == sls[j];
+		}
+		if (alive && qoff[j] != -1 && pfd[qoff[j]].revents != 0) {
+			slot_drain(pl, sls[j]);
 		}
 		if (alive) {
 			conn_events(sls[j]->c, pfd + off[j], cnt[j]);

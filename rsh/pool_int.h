@@ -13,6 +13,7 @@
 
 #include "conn.h"
 #include "master.h"
+#include "outq.h"
 #include "pool.h"
 #include "sink.h"
 
@@ -24,6 +25,7 @@ struct slot {
 	struct sink	 s;		/* first: &sl->s is the sink */
 	struct pool	*pool;
 	struct conn	*c;
+	struct outq	 out;		/* the caller's output, waiting */
 	struct client	*cl;		/* whose command runs, or NULL */
 	int		 opened;	/* was authenticated once */
 };

@@ -262,3 +262,43 @@ auth_count() {
 	wait_until "! proc_alive $MASTER_PID" 10
 	[ -z "$(ls "$XDG_RUNTIME_DIR/rsh")" ]
 }
+
+@test "a caller whose reader stops holds up neither the master nor the others" {
+	local m sleeper caller rc=0
+	m=$(unique_marker)
+	# Liveness at its tightest: the stalled connection is silent because
+	# the master holds it, and must not be taken for a dead server.
+	run -0 rsh_cmd -o AliveInterval=1 -o AliveCount=1 -M "$H" 3>&-
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	# A reader that never reads: the pipe fills, then the master's queue.
+	sleep 60 <"$BATS_TEST_TMPDIR/fifo" 3>&- &
+	sleeper=$!
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" "yes $m; true" \
+	    >"$BATS_TEST_TMPDIR/fifo" 3>&- &
+	caller=$!
+	wait_remote "yes $m" >/dev/null
+	sleep 3
+	# Before, the master blocked writing to the full pipe: this hung.
+	run -0 timeout 10 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" \
+	    echo other
+	assert_output other
+	run -3 timeout 10 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" \
+	    'echo err >&2; exit 3'
+	assert_output err
+	marked_alive "yes $m"
+	# The reader goes: the stalled caller ends as direct, by SIGPIPE.
+	kill "$sleeper"
+	wait "$sleeper" || true
+	wait "$caller" || rc=$?
+	assert_equal "$rc" 141
+	wait_until "! marked_alive 'yes $m'" 10
+}
+
+@test "a slow reader gets every byte, in order, through the master" {
+	start_master
+	local want got
+	want=$(seq 1 300000 | sha256sum)
+	# The reader sleeps while the pipe and the master's queue fill.
+	got=$(rsh_cmd "$H" "seq 1 300000" 3>&- | { sleep 2; cat; } | sha256sum)
+	assert_equal "$got" "$want"
+}
