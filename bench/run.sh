@@ -764,19 +764,23 @@ target() {
 }
 calc() { awk "BEGIN { $1 }"; }
 verdict() { calc "print ($1) ? \"pass\" : \"miss\""; }
+# faster_target LABEL SLOW FAST N: the time SLOW takes over FAST's, at
+# least N times.
+faster_target() {
+	local v
+	if have "$2" "$3"; then
+		v=$(calc "printf \"%.1f\", ${med[$2]} / ${med[$3]}")
+		target "$1" "${v}x faster" ">= ${4}x" "$(verdict "$v >= $4")"
+	else
+		target "$1" "not measured" ">= ${4}x" -
+	fi
+}
 if have rsh local; then
 	v=$(calc "printf \"%.2f\", (${med[rsh]} - ${med[local]}) / 1000")
 	target "latency: rsh minus local sh -c true" "$v ms" "<= 1.5 ms" \
 	    "$(verdict "$v <= 1.5")"
 fi
-if have rsh sshcm; then
-	v=$(calc "printf \"%.1f\", ${med[sshcm]} / ${med[rsh]}")
-	target "latency: rsh vs ssh through a ControlMaster" "${v}x faster" \
-	    ">= 5x" "$(verdict "$v >= 5")"
-else
-	target "latency: rsh vs ssh through a ControlMaster" "not measured" \
-	    ">= 5x" -
-fi
+faster_target "latency: rsh vs ssh through a ControlMaster" sshcm rsh 5
 # best_ssh DIR: the faster of the two ssh ciphers, in MB/s.
 best_ssh() {
 	calc "a = ${med[$1_sshgcm]:-0}; b = ${med[$1_ssh]:-0};
@@ -827,14 +831,8 @@ if have growth; then
 	target "rshd RSS over $many commands" "${med[growth]} KiB more" \
 	    "flat (<= 512 KiB)" "$(verdict "${med[growth]} <= 512")"
 fi
-if have fan_rsh100 fan_ssh100; then
-	v=$(calc "printf \"%.1f\", ${med[fan_ssh100]} / ${med[fan_rsh100]}")
-	target "fan-out, 100 targets: rsh -w vs pdsh -R ssh" "${v}x faster" \
-	    ">= 10x" "$(verdict "$v >= 10")"
-else
-	target "fan-out, 100 targets: rsh -w vs pdsh -R ssh" "not measured" \
-	    ">= 10x" -
-fi
+faster_target "fan-out, 100 targets: rsh -w vs pdsh -R ssh" fan_ssh100 \
+    fan_rsh100 10
 for n in 100 1000; do
 	if have "fan_rsh$n" "fan_exec$n"; then
 		target "fan-out, $n targets: rsh -w vs pdsh -R exec rsh" \
