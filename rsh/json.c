@@ -99,19 +99,20 @@ put_cstring(FILE *f, const char *s)
 
 /* "name": text, or base64 and "name_base64": true when not UTF-8. */
 static int
-put_output(FILE *f, const char *name, const struct json_stream *st)
+put_output(FILE *f, const char *name, const struct buf *st)
 {
-	char	*b64;
-	size_t	 cap;
-	int	 text = utf8_valid(st->p, st->len);
+	const uint8_t	*p = buf_data(st);
+	char		*b64;
+	size_t		 cap;
+	int		 text = utf8_valid(p, st->len);
 
 	fprintf(f, ",\"%s\":", name);
 	if (text) {
-		put_string(f, st->p, st->len);
+		put_string(f, p, st->len);
 	} else {
 		cap = 4 * ((st->len + 2) / 3) + 1;
 		if ((b64 = malloc(cap)) == NULL ||
-		    crypto_b64encode(b64, cap, st->p, st->len) == -1) {
+		    crypto_b64encode(b64, cap, p, st->len) == -1) {
 			free(b64);
 			return -1;
 		}
@@ -133,7 +134,8 @@ json_begin(struct sink *s, const struct wire_exec *e)
 
 	free(j->what);
 	j->what = NULL;
-	j->out.len = j->err.len = 0;
+	buf_consume(&j->out, j->out.len);
+	buf_consume(&j->err, j->err.len);
 	if ((f = open_memstream(&buf, &len)) == NULL) {
 		return;
 	}
@@ -159,27 +161,16 @@ static int
 json_data(struct sink *s, int fd, const uint8_t *p, size_t len)
 {
 	struct json		*j = (struct json *)(void *)s;
-	struct json_stream	*st = fd == 1 ? &j->out : &j->err;
-	uint8_t			*np;
-	size_t			 cap;
+	struct buf	*st = fd == 1 ? &j->out : &j->err;
 
 	if (JSON_MAXOUT - st->len < len) {
 		errno = EFBIG;
 		return -1;
 	}
-	if (st->cap - st->len < len) {
-		cap = st->cap == 0 ? 65536 : st->cap;
-		while (cap - st->len < len) {
-			cap *= 2;
-		}
-		if ((np = realloc(st->p, cap)) == NULL) {
-			return -1;
-		}
-		st->p = np;
-		st->cap = cap;
+	if (buf_append(st, p, len) == -1) {
+		errno = ENOMEM;
+		return -1;
 	}
-	memcpy(st->p + st->len, p, len);
-	st->len += len;
 	return 0;
 }
 
@@ -239,7 +230,8 @@ json_end(struct sink *s, const struct sink_result *r)
 		errno = ENOMEM;
 	}
 	free(buf);
-	j->out.len = j->err.len = 0;
+	buf_consume(&j->out, j->out.len);
+	buf_consume(&j->err, j->err.len);
 	return rc;
 }
 
@@ -257,14 +249,16 @@ json_init(struct json *j, const char *display, const char *host,
 	j->host = host;
 	j->port = port;
 	j->transport = transport;
+	/* Nothing allocated until output comes: cannot fail. */
+	(void)buf_init(&j->out, 0, JSON_MAXOUT);
+	(void)buf_init(&j->err, 0, JSON_MAXOUT);
 }
 
 void
 json_free(struct json *j)
 {
 	free(j->what);
-	free(j->out.p);
-	free(j->err.p);
 	j->what = NULL;
-	j->out.p = j->err.p = NULL;
+	buf_free(&j->out);
+	buf_free(&j->err);
 }

@@ -11,15 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "sink.h"
 
 /* Output kept per stream and command, at most. */
 #define JSON_MAXOUT	((size_t)256 << 20)
-
-struct json_stream {
-	uint8_t	*p;
-	size_t	 len, cap;
-};
 
 struct json {
 	struct sink		 s;		/* first: &j->s is the sink */
@@ -27,7 +23,7 @@ struct json {
 	unsigned		 port;
 	const char		*transport;	/* "tcp" or "udp" */
 	char			*what;		/* "command": ... or "argv": [...] */
-	struct json_stream	 out, err;
+	struct buf		 out, err;	/* kept until the end */
 };
 
 /* A JSON sink; display, host and transport must outlive it. */

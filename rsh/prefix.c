@@ -5,7 +5,6 @@
  * never mix, even when a run of them takes several write()s.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "netio.h"
@@ -63,27 +62,14 @@ failed(struct prefix *x, int e)
 static int
 keep(struct prefix_stream *st, const uint8_t *p, size_t len, size_t max)
 {
-	uint8_t	*np;
-	size_t	 cap;
-
-	if (max - st->len < len) {
+	if (max - st->b.len < len) {
 		errno = EFBIG;
 		return -1;
 	}
-	if (st->cap - st->len < len) {
-		cap = st->cap == 0 ? 4096 : st->cap;
-		while (cap - st->len < len) {
-			cap *= 2;
-		}
-		cap = cap < max ? cap : max;
-		if ((np = realloc(st->p, cap)) == NULL) {
-			return -1;
-		}
-		st->p = np;
-		st->cap = cap;
+	if (buf_append(&st->b, p, len) == -1) {
+		errno = ENOMEM;
+		return -1;
 	}
-	memcpy(st->p + st->len, p, len);
-	st->len += len;
 	return 0;
 }
 
@@ -93,9 +79,10 @@ line(struct prefix *x, int fd, struct prefix_stream *st, const uint8_t *p,
     size_t len)
 {
 	int rc = put(fd, x->label, strlen(x->label)) | put(fd, ": ", 2) |
-	    put(fd, st->p, st->len) | put(fd, p, len) | put(fd, "\n", 1);
+	    put(fd, buf_data(&st->b), st->b.len) | put(fd, p, len) |
+	    put(fd, "\n", 1);
 
-	st->len = 0;
+	buf_consume(&st->b, st->b.len);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -112,7 +99,7 @@ lines(struct prefix *x, int fd, struct prefix_stream *st, const uint8_t *p,
 	}
 	st->cut = 0;
 	while (len > 0) {
-		room = PREFIX_LINEMAX - st->len;
+		room = PREFIX_LINEMAX - st->b.len;
 		if ((nl = memchr(p, '\n', len < room ? len : room)) != NULL) {
 			n = (size_t)(nl - p);
 			if (line(x, fd, st, p, n) == -1) {
@@ -162,27 +149,27 @@ static int
 blocks(struct prefix *x, int fd, struct prefix_stream *st, const uint8_t *p,
     size_t len)
 {
-	const uint8_t	*last;
+	const uint8_t	*last, *held;
 	size_t		 take, n;
 
 	while (len > 0) {
-		take = PREFIX_BLOCKMAX - st->len < len ?
-		    PREFIX_BLOCKMAX - st->len : len;
+		take = PREFIX_BLOCKMAX - st->b.len < len ?
+		    PREFIX_BLOCKMAX - st->b.len : len;
 		if (keep(st, p, take, PREFIX_BLOCKMAX) == -1) {
 			return -1;
 		}
 		p += take;
 		len -= take;
-		if (st->len < PREFIX_BLOCKMAX) {
+		if (st->b.len < PREFIX_BLOCKMAX) {
 			break;
 		}
-		last = memrchr(st->p, '\n', st->len);
-		n = last != NULL ? (size_t)(last - st->p) + 1 : st->len;
-		if (block(x, fd, st->p, n) == -1) {
+		held = buf_data(&st->b);
+		last = memrchr(held, '\n', st->b.len);
+		n = last != NULL ? (size_t)(last - held) + 1 : st->b.len;
+		if (block(x, fd, held, n) == -1) {
 			return -1;
 		}
-		memmove(st->p, st->p + n, st->len - n);
-		st->len -= n;
+		buf_consume(&st->b, n);
 	}
 	return 0;
 }
@@ -193,7 +180,8 @@ prefix_begin(struct sink *s, const struct wire_exec *e)
 	struct prefix *x = (struct prefix *)(void *)s;
 
 	(void)e;
-	x->out.len = x->err.len = 0;
+	buf_consume(&x->out.b, x->out.b.len);
+	buf_consume(&x->err.b, x->err.b.len);
 	x->out.cut = x->err.cut = 0;
 }
 
@@ -237,11 +225,11 @@ prefix_end(struct sink *s, const struct sink_result *r)
 		struct prefix_stream *st = fd == 1 ? &x->out : &x->err;
 
 		if (x->block) {
-			rc = block(x, fd, st->p, st->len);
-		} else if (st->len > 0) {
+			rc = block(x, fd, buf_data(&st->b), st->b.len);
+		} else if (st->b.len > 0) {
 			rc = line(x, fd, st, NULL, 0) == 0 ? drain(fd) : -1;
 		}
-		st->len = 0;
+		buf_consume(&st->b, st->b.len);
 	}
 	return rc == 0 ? 0 : failed(x, errno);
 }
@@ -259,13 +247,14 @@ prefix_init(struct prefix *x, const char *display, const char *label,
 	x->s.display = display;
 	x->label = label;
 	x->block = block_mode;
+	/* Nothing allocated until output comes: cannot fail. */
+	(void)buf_init(&x->out.b, 0, PREFIX_BLOCKMAX);
+	(void)buf_init(&x->err.b, 0, PREFIX_BLOCKMAX);
 }
 
 void
 prefix_free(struct prefix *x)
 {
-	free(x->out.p);
-	free(x->err.p);
-	x->out.p = x->err.p = NULL;
-	x->out.len = x->out.cap = x->err.len = x->err.cap = 0;
+	buf_free(&x->out.b);
+	buf_free(&x->err.b);
 }

@@ -19,14 +19,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "sink.h"
 
 #define PREFIX_LINEMAX	(64 * 1024)
 #define PREFIX_BLOCKMAX	(4 * 1024 * 1024)
 
 struct prefix_stream {
-	uint8_t	*p;		/* a partial line, or (-b) the block so far */
-	size_t	 len, cap;
+	struct buf b;		/* a partial line, or (-b) the block so far */
 	int	 cut;		/* a long line was cut: a '\n' next ends it */
 };
 
