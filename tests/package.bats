@@ -126,6 +126,14 @@ unit_file() {
 	assert_output --partial 'rsh 0.1.0'
 }
 
+@test "the package installs bash completion for rsh.psk, rsh and rshd" {
+	local d=/usr/share/bash-completion/completions
+	[ -f "$d/rsh" ]
+	[ "$(readlink -f "$d/rsh.psk")" = "$d/rsh" ]
+	[ "$(readlink -f "$d/rshd")" = "$d/rsh" ]
+	run -0 bash -c "source $d/rsh && complete -p rsh.psk rshd"
+}
+
 @test "the package offers rsh.psk as /usr/bin/rsh below every BSD rsh" {
 	run -0 update-alternatives --query rsh
 	assert_output --partial 'Alternative: /usr/bin/rsh.psk'
