@@ -286,22 +286,77 @@ dead_port() {
 	assert_output done
 }
 
-@test "line mode: each line a command on one connection, status of the last" {
+@test "--line-mode: each line a command on one connection, status of the last" {
 	local before after
 	before=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
 	run -3 --separate-stderr sh -c 'printf "%s\n" "echo one" "" \
 	    "echo two >&2" "false" "echo three; exit 3" | "$@"' sh \
-	    "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1
+	    "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" --line-mode 127.0.0.1
 	assert_output "$(printf 'one\nthree')"
 	assert_equal "$stderr" two
 	after=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
 	[ $((after - before)) -eq 1 ] || fail "$((after - before)) connections"
 	run -0 sh -c 'printf "echo no-newline" | "$@"' sh "$RSH" \
-	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" --line-mode 127.0.0.1
 	assert_output no-newline
 }
 
-@test "no command, a terminal and -T: its lines are commands, as without a terminal" {
+@test "--line-mode takes no COMMAND and no -t" {
+	run -255 rsh_cmd --line-mode 127.0.0.1 true
+	assert_output "rsh: --line-mode reads the commands from standard input: drop the COMMAND"
+	run -255 rsh_cmd --line-mode -t 127.0.0.1 </dev/null
+	assert_output "rsh: --line-mode runs its commands without a terminal; drop -t"
+}
+
+@test "a script on stdin runs as one script: if/fi blocks hold" {
+	run -0 --separate-stderr rsh_cmd 127.0.0.1 <<-'SH'
+		if [ "$(echo yes)" = yes ]; then
+		  echo inside
+		else
+		  echo wrong
+		fi
+		for i in 1 2; do echo "loop $i"; done
+	SH
+	assert_output "$(printf 'inside\nloop 1\nloop 2')"
+	[ -z "$stderr" ]
+}
+
+@test "a script on stdin keeps its state: cd then pwd" {
+	run -0 rsh_cmd 127.0.0.1 <<-'SH'
+		cd /tmp
+		pwd
+		x=kept
+		echo "$x"
+	SH
+	assert_output "$(printf '/tmp\nkept')"
+}
+
+@test "a script on stdin ends with its status: exit 4 in the middle" {
+	local marker=$BATS_TEST_TMPDIR/after-exit
+	run -4 rsh_cmd 127.0.0.1 <<-SH
+		echo before
+		exit 4
+		touch $marker
+	SH
+	assert_output before
+	[ ! -e "$marker" ]
+}
+
+@test "a script on stdin runs in the account's shell, one connection, one command" {
+	local before after
+	before=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
+	run -0 rsh_cmd 127.0.0.1 <<<'echo "$0"; false; true'
+	assert_output --regexp "^-?(/bin/|/usr/bin/)?(ba|da|z|k)?sh$"
+	after=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
+	[ $((after - before)) -eq 1 ] || fail "$((after - before)) connections"
+}
+
+@test "-x without a COMMAND on a script is refused, naming --line-mode" {
+	run -255 rsh_cmd -x 127.0.0.1 <<<'echo hi'
+	assert_output --partial "drop -x, or give --line-mode"
+}
+
+@test "no command, a terminal and -T: the shell reads it, as without a terminal" {
 	# Terminal sessions themselves are pty.bats's.
 	run -0 python3 - "$RSH" "$RSH_KEYFILE" "$RSHD_PORT" <<'PY'
 import os, pty, subprocess, sys
@@ -369,7 +424,7 @@ assert j["port"] == 1 and j["stdout"] == "", j
 }
 
 @test "--json: one object per command in line mode" {
-	run -1 --separate-stderr sh -c 'printf "echo a\nfalse\n" | "$@"' sh "$RSH" --json \
+	run -1 --separate-stderr sh -c 'printf "echo a\nfalse\n" | "$@"' sh "$RSH" --json --line-mode \
 	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1
 	json_check '
 assert len(js) == 2, js

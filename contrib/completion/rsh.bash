@@ -83,7 +83,7 @@ _rsh()
 	fi
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '-b -d -e -f -F -h -k -m -M -n -O -o
-		    -p -q -T -t -u -V -v -w -X -x --connect-timeout --exclude
+		    -p -q -T -t -u -V -v -w -X -x --connect-timeout --exclude --line-mode
 		    --help --json --keygen --max-reply --max-time --retry
 		    --version' -- "$cur"))
 		return
