@@ -40,6 +40,8 @@ struct sink_result {
 	long long	 duration_ms;	/* EXEC sent to EXIT or failure */
 	uint64_t	 out_bytes, err_bytes;
 	int		 sigpipe;	/* our stdout or stderr is a closed pipe */
+	int		 timed_out;	/* 1: its time limit stopped it; 0: not;
+					 * -1: cannot tell (UDP) */
 };
 
 struct sink;

@@ -409,6 +409,22 @@ assert j["stdout_bytes"] == 4 and j["status"] == 0 and j["exit"] == 0, j
 '
 }
 
+@test "--json: timed_out tells the time limit from an outside TERM" {
+	# Both end with signal 15 (status 143); only one was -m's.
+	run -143 --separate-stderr rsh_cmd --json -n -m 300ms 127.0.0.1 \
+	    'sleep 30'
+	json_check '
+assert j["signal"] == 15 and j["status"] == 143, j
+assert j["timed_out"] is True, j
+'
+	run -143 --separate-stderr rsh_cmd --json -n -m 30s -x 127.0.0.1 \
+	    sh -c 'kill $$'
+	json_check '
+assert j["signal"] == 15 and j["status"] == 143, j
+assert j["timed_out"] is False, j
+'
+}
+
 @test "--json: a signal, and rsh's own error when the command never ran" {
 	run -143 --separate-stderr rsh_cmd --json -n -x 127.0.0.1 sh -c 'kill $$'
 	json_check '
