@@ -511,6 +511,13 @@ main(int argc, char **argv)
 	if ((keys = keys_load(t.keypath, KEYS_CLIENT, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "rsh: %s\n", err);
+		if (access(t.keypath, F_OK) == -1 && errno == ENOENT &&
+		    !o.quiet) {
+			fprintf(stderr, "rsh: hint: make a key with rsh --keygen "
+			    "KEYID -o %s (and put the same line in the "
+			    "server's keys file), or name another with -k "
+			    "FILE\n", t.keypath);
+		}
 		goto out;
 	}
 	if ((k = keys_find_host(keys, t.name)) == NULL) {

@@ -121,7 +121,7 @@ dead_port() {
 	local f
 	f=$(conf "Host alias" "HostName 127.0.0.1" "ServerName other.example" \
 	    "Port $RSHD_PORT" "Key $RSH_KEYFILE")
-	run -255 "$RSH" -F "$f" -n alias true
+	run -255 "$RSH" -q -F "$f" -n alias true
 	assert_output \
 	    "rsh: server alias:$RSHD_PORT does not answer to the name 'other.example'"
 }
@@ -133,6 +133,20 @@ dead_port() {
 	assert_output "rsh: $f:2: unknown keyword 'Bogus'"
 	run -255 "$RSH" -F none -o AliveCount=many -n 127.0.0.1 true
 	assert_output "rsh: -o AliveCount=many: AliveCount: 'many' is not a valid value"
+}
+
+@test "a missing key file says how to make one, and -k" {
+	local k=$BATS_TEST_TMPDIR/none/key
+	run -255 "$RSH" -F none -k "$k" -n 127.0.0.1 true
+	assert_line --index 0 "rsh: key file $k: No such file or directory"
+	assert_line --index 1 "rsh: hint: make a key with rsh --keygen KEYID -o $k (and put the same line in the server's keys file), or name another with -k FILE"
+	run -255 "$RSH" -q -F none -k "$k" -n 127.0.0.1 true
+	assert_output "rsh: key file $k: No such file or directory"
+}
+
+@test "-o with a file name says what -o takes and where --keygen's -o belongs" {
+	run -255 "$RSH" -F none -o key.line -n 127.0.0.1 true
+	assert_output "rsh: -o takes a setting, KEYWORD=value (rsh_config(5)), not 'key.line'; to write a new key to a file: rsh --keygen KEYID -o FILE"
 }
 
 @test "ports are range-checked everywhere, never wrapped" {
@@ -149,7 +163,7 @@ dead_port() {
 @test "authentication failure names host and port" {
 	local d=$BATS_TEST_TMPDIR
 	(umask 077 && "$RSH" --keygen test >"$d/wrong")
-	run -255 "$RSH" -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 true
+	run -255 "$RSH" -q -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 true
 	assert_output "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'test'"
 }
 
