@@ -27,6 +27,8 @@ DOCDIR	 = $(PREFIX)/share/doc/rsh
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 # Where systemd looks for units (/usr/local/lib/systemd/system included).
 UNITDIR	?= $(PREFIX)/lib/systemd/system
+# Where bash-completion looks for a command's completion by its name.
+COMPDIR	?= $(PREFIX)/share/bash-completion/completions
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
@@ -100,7 +102,7 @@ STAMP	 = build/.deps-ok
 # Debian packages: to build, and to run the tests.
 DEB_BUILD = gcc make pkg-config libssl-dev libbsd-dev
 DEB_TEST  = bats bats-support bats-assert procps clang-tidy cppcheck python3 \
-	    systemd
+	    systemd bash-completion
 BATS_LIB ?= /usr/lib/bats
 
 .PHONY: all libs deps test check unit replay bats lint demo bench \
@@ -274,6 +276,7 @@ install: all
 	    exit 1; fi
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(COMPDIR) \
 		$(sort $(foreach m,$(MAN_SRC),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))))
 	install -m 755 $(BUILD)/rsh $(DESTDIR)$(BINDIR)/rsh
 	install -m 755 $(BUILD)/rshd $(DESTDIR)$(SBINDIR)/rshd
@@ -282,6 +285,8 @@ install: all
 		echo "install -m 644 $$m $$d/"; install -m 644 $$m $$d/; done
 	install -m 644 README.md docs/PROTOCOL.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 etc/rshd.conf etc/rshd.keys $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 contrib/completion/rsh.bash $(DESTDIR)$(COMPDIR)/rsh
+	ln -sf rsh $(DESTDIR)$(COMPDIR)/rshd
 	@mkdir -p $(BUILD)/units
 	@set -e; for u in $(UNITS); do \
 		$(SUBST) etc/$$u >$(BUILD)/units/$$u; \
@@ -312,6 +317,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rshd
 	rm -f $(foreach m,$(MAN_SRC),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -f $(DESTDIR)$(COMPDIR)/rsh $(DESTDIR)$(COMPDIR)/rshd
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "rsh: left $(DESTDIR)$(SYSCONFDIR)/rsh (configuration, keys)" \
 	    "in place; remove it yourself if it is no longer wanted"

@@ -493,7 +493,7 @@ for conc in 8 32; do
 	# runs $lines commands on one connection (line mode).
 	CPS_EACH=$lines cps "rshl$conc" \
 	    "rsh line mode ($conc clients, $lines commands each)" "$conc" \
-	    "$((cmds / lines))" sh -c "$(q "${rshc[@]}" "$host") <$(q "$dir/lines")"
+	    "$((cmds / lines))" sh -c "$(q "${rshc[@]}" --line-mode "$host") <$(q "$dir/lines")"
 	if [ "$have_ssh" = 1 ]; then
 		[ "$cm_up" = 0 ] || cps "sshcm$conc" "ssh through a ControlMaster" \
 		    "$conc" "$slow" "${sshcm[@]}" 127.0.0.1 true

@@ -129,9 +129,11 @@ conn_hs_refused(struct conn *c, uint8_t status)
 		conn_fail(c, RSH_EXIT_FAILURE, 1, "server %s does not answer "
 		    "to the name '%s'", c->sink->display, log_vis(vis,
 		    sizeof(vis), c->p.name, strlen(c->p.name)));
+		sink_hint(c->sink, SINK_HINT_NAME);
 	} else {
 		conn_fail(c, RSH_EXIT_FAILURE, 0, "authentication failed for "
 		    "key '%s'", c->p.key->id);
+		sink_hint(c->sink, SINK_HINT_AUTH);
 	}
 }
 

@@ -81,6 +81,9 @@ on_error(struct conn *c, const uint8_t *p, size_t len)
 	char	note[80];
 
 	c->error_seen = 1;
+	if (wire_get16(p) == ERR_TIMEOUT) {
+		c->result.timed_out = 1;	/* kept until the next EXEC */
+	}
 	if (wire_get16(p) == ERR_TIMEOUT && c->p.max_time != NULL) {
 		snprintf(note, sizeof(note), "-m %s", c->p.max_time);
 		(void)sink_server_error(c->sink, level, p, len, note);

@@ -455,6 +455,7 @@ dgram_run(const struct dgram_target *t, const struct wire_exec *e,
 		wait_ms = e->timeout_ms;
 	}
 	memset(res, 0, sizeof(*res));
+	res->timed_out = -1;	/* a reply does not say */
 	res->how = SINK_FAILED;
 	res->status = RSH_EXIT_FAILURE;
 	sink_begin(t->sink, e);

@@ -196,6 +196,10 @@ put_result(FILE *f, const struct json *j, const struct sink_result *r)
 	} else {
 		fprintf(f, ",\"exit\":null,\"signal\":null");
 	}
+	/* The server's time limit (-m, or its MaxCommandTime) stopped it:
+	 * told apart from a TERM from anyone else. */
+	fprintf(f, ",\"timed_out\":%s", r->timed_out > 0 ? "true" :
+	    r->timed_out == 0 ? "false" : "null");
 	fprintf(f, ",\"error\":");
 	put_cstring(f, r->error);
 }

@@ -41,6 +41,10 @@
 #define RSH_VERSION		"unknown"
 #endif
 
+/* rsh HOST < script: the account's shell reads the script, as a login
+ * shell (as under sshd), and its status is the script's. */
+#define RSH_SCRIPT_COMMAND	"exec \"$SHELL\" -l"
+
 /*
  * Over UDP the whole exchange must end inside the server's 30 s clock
  * window: the command gets at most 22 s (its default there), the reply
@@ -123,8 +127,14 @@ block_signals(int winch)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-/* The EXEC: a shell command line (like ssh) or, with -x, an argv; on a
- * terminal without a command, no ARG (a login shell). */
+/*
+ * The EXEC: a shell command line (like ssh) or, with -x, an argv.  Without
+ * a command: on a terminal no ARG (a login shell); otherwise the account's
+ * shell as a login shell reading the script on standard input, which is
+ * what sshd starts (the protocol wants an ARG without PTY, so the account's
+ * shell starts it by $SHELL, which rshd sets from the account); in line
+ * mode the template each line's command goes into.
+ */
 static char *
 build_exec(const struct opts *o, int argc, char **argv, int pty,
     struct wire_exec *e, char **shell_argv)
@@ -145,6 +155,14 @@ build_exec(const struct opts *o, int argc, char **argv, int pty,
 	if (o->argv_mode || (pty && argc == 0)) {
 		e->argv = argv;
 		e->argc = (size_t)argc;
+		return NULL;
+	}
+	if (argc == 0 && !o->line_mode) {
+		e->flags |= EXEC_FLAG_SHELL;
+		shell_argv[0] = (char *)RSH_SCRIPT_COMMAND;
+		shell_argv[1] = NULL;
+		e->argv = shell_argv;
+		e->argc = 1;
 		return NULL;
 	}
 	for (int i = 0; i < argc; i++) {
@@ -323,7 +341,11 @@ want_pty(const struct opts *o, int nocmd)
 	return o->tty >= 2 || ((o->tty == 1 || nocmd) && term);
 }
 
-/* Checks the operands and the mode; 0, or -1 (said). */
+/*
+ * Checks the operands and the mode; 0, or -1 (said).  Without COMMAND and
+ * without a terminal, standard input is a script for the account's shell,
+ * as with ssh; --line-mode makes each of its lines a command instead.
+ */
 static int
 check_mode(struct opts *o, int argc, int *lines, int *pty)
 {
@@ -333,11 +355,28 @@ check_mode(struct opts *o, int argc, int *lines, int *pty)
 		opts_usage(stderr);
 		return -1;
 	}
-	if ((*pty = want_pty(o, nocmd)) == -1) {
+	if (o->line_mode && !nocmd) {
+		fprintf(stderr, "rsh: --line-mode reads the commands from "
+		    "standard input: drop the COMMAND\n");
 		return -1;
 	}
-	*lines = nocmd && !*pty;
-	if (*lines && o->udp) {
+	if (nocmd && o->argv_mode && !o->line_mode && o->tty < 2 &&
+	    (o->no_tty || !isatty(0))) {
+		fprintf(stderr, "rsh: -x runs a COMMAND as an argv; without one, "
+		    "standard input is a script for the account's shell: drop "
+		    "-x, or give --line-mode\n");
+		return -1;
+	}
+	if (o->line_mode && o->tty > 0) {
+		fprintf(stderr, "rsh: --line-mode runs its commands without a "
+		    "terminal; drop -t\n");
+		return -1;
+	}
+	if ((*pty = want_pty(o, nocmd && !o->line_mode)) == -1) {
+		return -1;
+	}
+	*lines = nocmd && o->line_mode;
+	if (nocmd && !*pty && o->udp) {
 		fprintf(stderr, "rsh: commands on standard input need TCP; "
 		    "drop -u\n");
 		return -1;
@@ -369,8 +408,7 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 	line = build_exec(o, argc - o->argi - 1, argv + o->argi + 1, pty, &e,
 	    shell_argv);
 	/* Only -x and a login shell (no ARG) need no command line. */
-	if ((!o->argv_mode && !(pty && argc - o->argi == 1) &&
-	    line == NULL) ||
+	if ((!o->argv_mode && argc - o->argi > 1 && line == NULL) ||
 	    (pty && term_request(&e, &env) == -1)) {
 		fprintf(stderr, "rsh: out of memory\n");
 		free(line);
@@ -394,8 +432,8 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 
 /*
  * Through the target's master (mux.c) when one runs: returns 1 with
- * *status; 0 to connect directly.  Terminals, line mode, UDP and --json
- * always connect directly.
+ * *status; 0 to connect directly.  Terminals, line mode, a script on
+ * standard input, UDP and --json always connect directly.
  */
 static int
 run_muxed(struct opts *o, int argc, char **argv, const struct target *t,
@@ -405,7 +443,7 @@ run_muxed(struct opts *o, int argc, char **argv, const struct target *t,
 	char			*shell_argv[2], *line;
 	int			 done;
 
-	if (o->udp || o->json) {
+	if (o->udp || o->json || argc - o->argi == 1) {
 		return 0;
 	}
 	line = build_exec(o, argc - o->argi - 1, argv + o->argi + 1, 0, &e,
@@ -459,7 +497,9 @@ main(int argc, char **argv)
 	if (check_mode(&o, argc, &lines, &pty) == -1) {
 		goto out;
 	}
-	if (stdio_closed() || (!lines && stdin_is_devnull())) {
+	/* -tt: the terminal is the command's stdin even when ours is
+	 * /dev/null, as under ssh -tt. */
+	if (stdio_closed() || (!lines && !pty && stdin_is_devnull())) {
 		o.no_stdin = 1;
 	}
 	if (target_resolve(&t, argv[o.argi], &o) == -1) {
@@ -471,6 +511,13 @@ main(int argc, char **argv)
 	if ((keys = keys_load(t.keypath, KEYS_CLIENT, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "rsh: %s\n", err);
+		if (access(t.keypath, F_OK) == -1 && errno == ENOENT &&
+		    !o.quiet) {
+			fprintf(stderr, "rsh: hint: make a key with rsh --keygen "
+			    "KEYID -o %s (and put the same line in the "
+			    "server's keys file), or name another with -k "
+			    "FILE\n", t.keypath);
+		}
 		goto out;
 	}
 	if ((k = keys_find_host(keys, t.name)) == NULL) {

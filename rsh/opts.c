@@ -17,7 +17,7 @@
 #define REPLY_MAX	65000
 
 enum { OPT_KEYGEN = 256, OPT_MAX_REPLY, OPT_JSON, OPT_CONNECT_TIMEOUT,
-	OPT_RETRY, OPT_EXCLUDE };
+	OPT_RETRY, OPT_EXCLUDE, OPT_LINE_MODE };
 
 void
 opts_usage(FILE *f)
@@ -68,6 +68,8 @@ opts_usage(FILE *f)
 	    "  --connect-timeout TIME  limit for connect and handshake "
 	    "(default 10 s)\n"
 	    "  --json              one JSON object per command on stdout\n"
+	    "  --line-mode         no COMMAND: each line of stdin a command of "
+	    "its own\n"
 	    "  --max-reply BYTES   with -u: largest reply datagram "
 	    "(default 1400)\n"
 	    "  --retry N           retry a busy server N times (default 0)\n"
@@ -78,8 +80,10 @@ opts_usage(FILE *f)
 	    "Without COMMAND and with standard input a terminal: a login "
 	    "shell on a\npseudo-terminal; '~.' at the start of a line drops "
 	    "the connection, '~?'\nlists the escapes.  Without COMMAND and "
-	    "with standard input not a terminal,\neach line of standard "
-	    "input is a command, run in turn on one connection.\n", f);
+	    "with standard input not a terminal,\nthe account's shell runs "
+	    "standard input as a script (rsh host < script.sh);\nwith "
+	    "--line-mode each line is a command of its own, run in turn on "
+	    "one\nconnection.\n", f);
 }
 
 int
@@ -156,6 +160,9 @@ long_opt(int ch, const char *arg, struct opts *o)
 	case OPT_JSON:
 		o->json = 1;
 		return 0;
+	case OPT_LINE_MODE:
+		o->line_mode = 1;
+		return 0;
 	case OPT_CONNECT_TIMEOUT:
 		o->connect_timeout = arg;
 		return opts_duration(arg, &ms) == 0 ? 0 : bad(
@@ -229,6 +236,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "keygen", required_argument, NULL, OPT_KEYGEN },
+		{ "line-mode", no_argument, NULL, OPT_LINE_MODE },
 		{ "max-reply", required_argument, NULL, OPT_MAX_REPLY },
 		{ "max-time", required_argument, NULL, 'm' },
 		{ "retry", required_argument, NULL, OPT_RETRY },

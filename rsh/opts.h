@@ -22,6 +22,7 @@ struct opts {
 	int		  tty;		/* -t: 1, -tt: 2 (force) */
 	int		  no_tty;	/* -T */
 	int		  json;		/* --json */
+	int		  line_mode;	/* --line-mode */
 	int		  verbose;	/* -v */
 	int		  quiet;	/* -q */
 	uint32_t	  timeout_ms;	/* -m, 0: not given */

@@ -48,6 +48,27 @@ sink_msg(struct sink *s, int level, const char *fmt, ...)
 	}
 }
 
+void
+sink_hint(struct sink *s, enum sink_hint which)
+{
+	/* Whatever went wrong on how many hosts, the fix is said once. */
+	static int	 given[SINK_HINT_COUNT];
+	static const char *const text[SINK_HINT_COUNT] = {
+		[SINK_HINT_AUTH] = "the server's log says why it refused the "
+		    "key (journalctl -u rshd): an unknown key id, a key line "
+		    "that differs between the two files, or one it skipped",
+		[SINK_HINT_NAME] = "rsh presents the host as typed; set "
+		    "ServerName (-o ServerName=NAME, or rsh_config(5)) to a "
+		    "name the server answers to (its ServerName settings)",
+	};
+
+	if ((unsigned)which >= SINK_HINT_COUNT || given[which]) {
+		return;
+	}
+	given[which] = 1;
+	sink_msg(s, SINK_WARN | SINK_NOHOST, "hint: %s", text[which]);
+}
+
 static const char *
 error_label(uint16_t code)
 {

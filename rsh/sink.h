@@ -40,6 +40,8 @@ struct sink_result {
 	long long	 duration_ms;	/* EXEC sent to EXIT or failure */
 	uint64_t	 out_bytes, err_bytes;
 	int		 sigpipe;	/* our stdout or stderr is a closed pipe */
+	int		 timed_out;	/* 1: its time limit stopped it; 0: not;
+					 * -1: cannot tell (UDP) */
 };
 
 struct sink;
@@ -95,6 +97,16 @@ void	sink_msg(struct sink *s, int level, const char *fmt, ...)
  */
 uint16_t sink_server_error(struct sink *s, int level, const uint8_t *p,
 	    size_t len, const char *note);
+
+/* What to do about a failure, said once per rsh run after its error. */
+enum sink_hint {
+	SINK_HINT_AUTH = 0,	/* the server refused the key */
+	SINK_HINT_NAME,		/* the server does not answer to the name */
+	SINK_HINT_COUNT
+};
+
+/* The hint's line ("rsh: hint: ..."), unless -q or already given. */
+void	sink_hint(struct sink *s, enum sink_hint which);
 
 /* Clears s->error and tells the sink that e is sent. */
 void	sink_begin(struct sink *s, const struct wire_exec *e);

@@ -55,6 +55,13 @@ from_options(struct config *c, const char *port, const struct opts *o)
 		return -1;
 	}
 	for (size_t i = 0; i < o->ncfg; i++) {
+		/* A file name here is --keygen's -o, given without --keygen. */
+		if (o->cfg[i][strcspn(o->cfg[i], "= \t")] == '\0') {
+			fprintf(stderr, "rsh: -o takes a setting, KEYWORD=value "
+			    "(rsh_config(5)), not '%s'; to write a new key to a "
+			    "file: rsh --keygen KEYID -o FILE\n", o->cfg[i]);
+			return -1;
+		}
 		if (config_set_line(c, o->cfg[i], err, sizeof(err)) == -1) {
 			if (strncmp(err, "invalid port", 12) == 0) {
 				fprintf(stderr, "rsh: %s\n", err);

@@ -53,6 +53,36 @@ usage(int status)
 	    "[--port-file FILE]\n"
 	    "            [--pid-file FILE] [--no-udp] [-f CONFIG] "
 	    "[-o KEYWORD=VALUE]... [-V] [-h]\n");
+	if (status == 0) {
+		fputs("\n"
+		    "  -D                  foreground, log to stderr (systemd, "
+		    "tests)\n"
+		    "  -d                  log debugging messages too\n"
+		    "  -f CONFIG           settings file (default: none; see "
+		    "rshd.conf(5))\n"
+		    "  -i                  serve one connection on stdin "
+		    "(inetd, Accept=yes)\n"
+		    "  -k KEYSFILE         keys file (default " SNAPSHOT_DEFAULT_KEYS
+		    ")\n"
+		    "  -l ADDRESS          listen on this address (repeatable; "
+		    "default ::)\n"
+		    "  -o KEYWORD=VALUE    a setting, over the file's "
+		    "(repeatable)\n"
+		    "  -p PORT             TCP and UDP port (default 2222; 0: "
+		    "any free one)\n"
+		    "  -t                  check settings and keys, print what "
+		    "is wrong, exit\n"
+		    "  --no-udp            serve TCP only\n"
+		    "  --pid-file FILE     write the pid, locked, to FILE\n"
+		    "  --port-file FILE    write the port listened on to FILE "
+		    "(with -p 0)\n"
+		    "  -h, --help          this text;  -V, --version  the "
+		    "version\n"
+		    "\n"
+		    "SIGHUP reloads the keys and settings; SIGTERM stops, "
+		    "letting commands end\n"
+		    "within ShutdownGrace.  See rshd(8).\n", stdout);
+	}
 	exit(status);
 }
 

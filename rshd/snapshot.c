@@ -15,7 +15,6 @@
 #include "policy.h"
 #include "snapshot.h"
 
-#define DEFAULT_KEYS	"/etc/rsh/keys"
 #define DEFAULT_PORT	"2222"
 
 static int
@@ -92,7 +91,7 @@ build_conf(const struct snapshot_source *src, struct conf *c, char *err,
 	    set_str(&c->port_file, src->port_file) == -1 ||
 	    set_str(&c->pid_file, src->pid_file) == -1 ||
 	    (c->keys_file == NULL && set_str(&c->keys_file,
-	    DEFAULT_KEYS) == -1) ||
+	    SNAPSHOT_DEFAULT_KEYS) == -1) ||
 	    (c->port == NULL && set_str(&c->port, DEFAULT_PORT) == -1)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

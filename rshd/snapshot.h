@@ -18,6 +18,8 @@
 #include "conf.h"
 #include "exec.h"
 
+/* The keys file without -k or KeysFile. */
+#define SNAPSHOT_DEFAULT_KEYS	"/etc/rsh/keys"
 #define SNAPSHOT_MAXOVERRIDES	64
 #define SNAPSHOT_MAXNAMES	(CONF_MAXNAMES + 3)
 

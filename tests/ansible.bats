@@ -202,6 +202,40 @@ ans() {
 	assert_output --partial '"stderr": "to-err",'
 }
 
+# fake_bsd_rsh DIR: DIR/rsh answers as netkit's BSD rsh does to -V.
+fake_bsd_rsh() {
+	mkdir -p "$1"
+	cat >"$1/rsh" <<-'SH'
+		#!/bin/sh
+		echo "rsh: invalid option -- 'V'" >&2
+		echo "usage: rsh [-46ndx] [-l login] host [command]" >&2
+		exit 1
+	SH
+	chmod 755 "$1/rsh"
+}
+
+@test "unset, the plugin runs rsh.psk before a BSD rsh on the PATH" {
+	local bin=$BATS_TEST_TMPDIR/bin
+	fake_bsd_rsh "$bin"
+	ln -s "$RSH" "$bin/rsh.psk"
+	PATH=$bin:$PATH run -0 ans ansible 127.0.0.1 -m ping -o \
+	    -e ansible_rsh_executable=
+	assert_output --partial '127.0.0.1 | SUCCESS'
+}
+
+@test "a BSD rsh alone is refused, named, with what to install" {
+	local bin=$BATS_TEST_TMPDIR/bin
+	fake_bsd_rsh "$bin"
+	PATH=$bin:/usr/bin:/bin run ans ansible 127.0.0.1 -m ping -o \
+	    -e ansible_rsh_executable=
+	[ "$status" -ne 0 ]
+	assert_output --partial "$bin/rsh is not the rsh of rshd"
+	assert_output --partial 'rsh.psk'
+	run ans ansible 127.0.0.1 -m ping -o -e "ansible_rsh_executable=$bin/rsh"
+	[ "$status" -ne 0 ]
+	assert_output --partial "$bin/rsh is not the rsh of rshd"
+}
+
 @test "a host whose rshd does not answer is unreachable, with rsh's message" {
 	local port
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

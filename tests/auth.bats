@@ -26,8 +26,13 @@ client_key() {
 	client_key "$d/wrong" test
 	run -255 "$RSH" -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 \
 	    "touch $d/ran"
-	assert_output "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'test'"
+	assert_line --index 0 "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'test'"
+	# Then what to do about it, once; -q leaves the error alone.
+	assert_line --index 1 --partial "rsh: hint: the server's log says why"
+	[ "${#lines[@]}" -eq 2 ]
 	[ ! -e "$d/ran" ]
+	run -255 "$RSH" -q -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 true
+	assert_output "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'test'"
 }
 
 @test "an unknown key id fails exactly like a wrong key" {
@@ -123,8 +128,9 @@ rsh_cmd_key() {
 	local d=$BATS_TEST_TMPDIR
 	start_rshd "$d/srv" -o ServerName=other.example
 	run -255 rsh_cmd -n 127.0.0.1 "touch $d/ran"
-	assert_output \
+	assert_line --index 0 \
 	    "rsh: server 127.0.0.1:$RSHD_PORT does not answer to the name '127.0.0.1'"
+	assert_line --index 1 --partial "rsh: hint: rsh presents the host as typed; set ServerName"
 	[ ! -e "$d/ran" ]
 	run -0 probe read
 	assert_output "$(printf 'S1\nS2 3\nEOF')"
@@ -134,7 +140,7 @@ rsh_cmd_key() {
 	local d=$BATS_TEST_TMPDIR
 	start_rshd "$d/srv" -o ServerName=other.example
 	client_key "$d/wrong" test
-	run -255 "$RSH" -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 true
+	run -255 "$RSH" -q -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 true
 	assert_output "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'test'"
 }
 

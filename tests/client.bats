@@ -121,7 +121,7 @@ dead_port() {
 	local f
 	f=$(conf "Host alias" "HostName 127.0.0.1" "ServerName other.example" \
 	    "Port $RSHD_PORT" "Key $RSH_KEYFILE")
-	run -255 "$RSH" -F "$f" -n alias true
+	run -255 "$RSH" -q -F "$f" -n alias true
 	assert_output \
 	    "rsh: server alias:$RSHD_PORT does not answer to the name 'other.example'"
 }
@@ -133,6 +133,20 @@ dead_port() {
 	assert_output "rsh: $f:2: unknown keyword 'Bogus'"
 	run -255 "$RSH" -F none -o AliveCount=many -n 127.0.0.1 true
 	assert_output "rsh: -o AliveCount=many: AliveCount: 'many' is not a valid value"
+}
+
+@test "a missing key file says how to make one, and -k" {
+	local k=$BATS_TEST_TMPDIR/none/key
+	run -255 "$RSH" -F none -k "$k" -n 127.0.0.1 true
+	assert_line --index 0 "rsh: key file $k: No such file or directory"
+	assert_line --index 1 "rsh: hint: make a key with rsh --keygen KEYID -o $k (and put the same line in the server's keys file), or name another with -k FILE"
+	run -255 "$RSH" -q -F none -k "$k" -n 127.0.0.1 true
+	assert_output "rsh: key file $k: No such file or directory"
+}
+
+@test "-o with a file name says what -o takes and where --keygen's -o belongs" {
+	run -255 "$RSH" -F none -o key.line -n 127.0.0.1 true
+	assert_output "rsh: -o takes a setting, KEYWORD=value (rsh_config(5)), not 'key.line'; to write a new key to a file: rsh --keygen KEYID -o FILE"
 }
 
 @test "ports are range-checked everywhere, never wrapped" {
@@ -149,7 +163,7 @@ dead_port() {
 @test "authentication failure names host and port" {
 	local d=$BATS_TEST_TMPDIR
 	(umask 077 && "$RSH" --keygen test >"$d/wrong")
-	run -255 "$RSH" -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 true
+	run -255 "$RSH" -q -k "$d/wrong" -p "$RSHD_PORT" -n 127.0.0.1 true
 	assert_output "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'test'"
 }
 
@@ -286,22 +300,77 @@ dead_port() {
 	assert_output done
 }
 
-@test "line mode: each line a command on one connection, status of the last" {
+@test "--line-mode: each line a command on one connection, status of the last" {
 	local before after
 	before=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
 	run -3 --separate-stderr sh -c 'printf "%s\n" "echo one" "" \
 	    "echo two >&2" "false" "echo three; exit 3" | "$@"' sh \
-	    "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1
+	    "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" --line-mode 127.0.0.1
 	assert_output "$(printf 'one\nthree')"
 	assert_equal "$stderr" two
 	after=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
 	[ $((after - before)) -eq 1 ] || fail "$((after - before)) connections"
 	run -0 sh -c 'printf "echo no-newline" | "$@"' sh "$RSH" \
-	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" --line-mode 127.0.0.1
 	assert_output no-newline
 }
 
-@test "no command, a terminal and -T: its lines are commands, as without a terminal" {
+@test "--line-mode takes no COMMAND and no -t" {
+	run -255 rsh_cmd --line-mode 127.0.0.1 true
+	assert_output "rsh: --line-mode reads the commands from standard input: drop the COMMAND"
+	run -255 rsh_cmd --line-mode -t 127.0.0.1 </dev/null
+	assert_output "rsh: --line-mode runs its commands without a terminal; drop -t"
+}
+
+@test "a script on stdin runs as one script: if/fi blocks hold" {
+	run -0 --separate-stderr rsh_cmd 127.0.0.1 <<-'SH'
+		if [ "$(echo yes)" = yes ]; then
+		  echo inside
+		else
+		  echo wrong
+		fi
+		for i in 1 2; do echo "loop $i"; done
+	SH
+	assert_output "$(printf 'inside\nloop 1\nloop 2')"
+	[ -z "$stderr" ]
+}
+
+@test "a script on stdin keeps its state: cd then pwd" {
+	run -0 rsh_cmd 127.0.0.1 <<-'SH'
+		cd /tmp
+		pwd
+		x=kept
+		echo "$x"
+	SH
+	assert_output "$(printf '/tmp\nkept')"
+}
+
+@test "a script on stdin ends with its status: exit 4 in the middle" {
+	local marker=$BATS_TEST_TMPDIR/after-exit
+	run -4 rsh_cmd 127.0.0.1 <<-SH
+		echo before
+		exit 4
+		touch $marker
+	SH
+	assert_output before
+	[ ! -e "$marker" ]
+}
+
+@test "a script on stdin runs in the account's shell, one connection, one command" {
+	local before after
+	before=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
+	run -0 rsh_cmd 127.0.0.1 <<<'echo "$0"; false; true'
+	assert_output --regexp "^-?(/bin/|/usr/bin/)?(ba|da|z|k)?sh$"
+	after=$(grep -c 'authenticated key' "$RSHD_DIR/rshd.log")
+	[ $((after - before)) -eq 1 ] || fail "$((after - before)) connections"
+}
+
+@test "-x without a COMMAND on a script is refused, naming --line-mode" {
+	run -255 rsh_cmd -x 127.0.0.1 <<<'echo hi'
+	assert_output --partial "drop -x, or give --line-mode"
+}
+
+@test "no command, a terminal and -T: the shell reads it, as without a terminal" {
 	# Terminal sessions themselves are pty.bats's.
 	run -0 python3 - "$RSH" "$RSH_KEYFILE" "$RSHD_PORT" <<'PY'
 import os, pty, subprocess, sys
@@ -354,6 +423,22 @@ assert j["stdout_bytes"] == 4 and j["status"] == 0 and j["exit"] == 0, j
 '
 }
 
+@test "--json: timed_out tells the time limit from an outside TERM" {
+	# Both end with signal 15 (status 143); only one was -m's.
+	run -143 --separate-stderr rsh_cmd --json -n -m 300ms 127.0.0.1 \
+	    'sleep 30'
+	json_check '
+assert j["signal"] == 15 and j["status"] == 143, j
+assert j["timed_out"] is True, j
+'
+	run -143 --separate-stderr rsh_cmd --json -n -m 30s -x 127.0.0.1 \
+	    sh -c 'kill $$'
+	json_check '
+assert j["signal"] == 15 and j["status"] == 143, j
+assert j["timed_out"] is False, j
+'
+}
+
 @test "--json: a signal, and rsh's own error when the command never ran" {
 	run -143 --separate-stderr rsh_cmd --json -n -x 127.0.0.1 sh -c 'kill $$'
 	json_check '
@@ -369,7 +454,7 @@ assert j["port"] == 1 and j["stdout"] == "", j
 }
 
 @test "--json: one object per command in line mode" {
-	run -1 --separate-stderr sh -c 'printf "echo a\nfalse\n" | "$@"' sh "$RSH" --json \
+	run -1 --separate-stderr sh -c 'printf "echo a\nfalse\n" | "$@"' sh "$RSH" --json --line-mode \
 	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1
 	json_check '
 assert len(js) == 2, js

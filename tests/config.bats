@@ -16,7 +16,7 @@ teardown() {
 	    'ServerName only.example   # not 127.0.0.1' \
 	    'DrainGrace 300ms ' >"$d/rshd.conf"
 	start_rshd "$d" -f "$d/rshd.conf"
-	run -255 --separate-stderr rsh_cmd -n 127.0.0.1 true
+	run -255 --separate-stderr rsh_cmd -q -n 127.0.0.1 true
 	assert_equal "$stderr" \
 	    "rsh: server 127.0.0.1:$RSHD_PORT does not answer to the name '127.0.0.1'"
 	stop_test_rshds
@@ -65,7 +65,7 @@ teardown() {
 		echo "$other 127.0.0.*"
 		cat "$d/key"
 	} >"$d/multi2")
-	run -255 --separate-stderr "$RSH" -k "$d/multi2" -p "$RSHD_PORT" -n \
+	run -255 --separate-stderr "$RSH" -q -k "$d/multi2" -p "$RSHD_PORT" -n \
 	    127.0.0.1 true
 	assert_equal "$stderr" \
 	    "rsh: 127.0.0.1:$RSHD_PORT: authentication failed for key 'other'"

@@ -126,6 +126,14 @@ unit_file() {
 	assert_output --partial 'rsh 0.1.0'
 }
 
+@test "the package installs bash completion for rsh.psk, rsh and rshd" {
+	local d=/usr/share/bash-completion/completions
+	[ -f "$d/rsh" ]
+	[ "$(readlink -f "$d/rsh.psk")" = "$d/rsh" ]
+	[ "$(readlink -f "$d/rshd")" = "$d/rsh" ]
+	run -0 bash -c "source $d/rsh && complete -p rsh.psk rshd"
+}
+
 @test "the package offers rsh.psk as /usr/bin/rsh below every BSD rsh" {
 	run -0 update-alternatives --query rsh
 	assert_output --partial 'Alternative: /usr/bin/rsh.psk'
@@ -192,6 +200,41 @@ unit_file() {
 	run -0 "$client" -k "$d/key" -p "$(cat "$d/port")" 127.0.0.1 \
 	    'id -un; echo "$HOME"' </dev/null
 	assert_output $'rsh\n/var/lib/rsh'
+}
+
+@test "beside Debian's rsh-client, which pdsh needs, rsh.psk is ours and pdsh and Ansible run it" {
+	sh "$REPO/tests/deps.sh" "test the package beside pdsh" pdsh >&2 ||
+	    skip "pdsh (and so rsh-client) cannot be installed here"
+	local d=$BATS_TEST_TMPDIR/srv line port
+	# BSD's client outranks ours for /usr/bin/rsh, and has no -V.
+	[ "$(readlink -f /usr/bin/rsh)" != /usr/bin/rsh.psk ]
+	run /usr/bin/rsh -V
+	[ "$status" -ne 0 ]
+	mkdir -p "$d"
+	line=$(/usr/bin/rsh.psk --keygen pdsh-test)
+	(umask 077 && printf '%s\n' "$line" >"$d/keys" &&
+	    printf '%s\n' "$line" >"$d/key")
+	/usr/sbin/rshd -D -p 0 --port-file "$d/port" -l 127.0.0.1 --no-udp \
+	    -k "$d/keys" -o PermitRootCommands=yes </dev/null \
+	    >"$d/rshd.log" 2>&1 3>&- &
+	echo $! >"$d/rshd.pid"
+	wait_until "[ -s '$d/port' ]"
+	port=$(cat "$d/port")
+	# The README's pdsh line, with the name to type beside BSD rsh.
+	run -0 pdsh -R exec -w 127.0.0.1 rsh.psk -k "$d/key" -p "$port" %h \
+	    'echo from-$((6*7))'
+	assert_output '127.0.0.1: from-42'
+	command -v ansible >/dev/null || return 0
+	# The plugin, told nothing of the client, finds rsh.psk on the PATH.
+	mkdir -p "$d/home" "$d/tmp"
+	printf '[defaults]\nconnection_plugins = %s\nlocal_tmp = %s\n' \
+	    "$REPO/contrib/ansible/connection_plugins" "$d/tmp" >"$d/ansible.cfg"
+	printf '127.0.0.1 ansible_connection=rsh ansible_port=%s ansible_rsh_key=%s ansible_python_interpreter=/usr/bin/python3\n' \
+	    "$port" "$d/key" >"$d/hosts"
+	HOME=$d/home ANSIBLE_CONFIG=$d/ansible.cfg run -0 ansible -i "$d/hosts" \
+	    127.0.0.1 -m ansible.builtin.command -a 'echo via-plugin' -o \
+	    </dev/null
+	assert_output --partial 'via-plugin'
 }
 
 @test "purge removes the package, /etc/rsh and the alternative" {

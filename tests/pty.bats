@@ -128,6 +128,16 @@ print(p.hex())' "$1"
 	assert_line 'off'
 }
 
+@test "-tt with stdin not a terminal: the command's stdin is the terminal, fed from ours" {
+	# What `tty` says is about stdin: today's ssh -tt habit.
+	run -0 rsh_cmd -tt 127.0.0.1 tty </dev/null
+	assert_line --regexp $'^/dev/pts/[0-9]+\r$'
+	run -0 bash -c 'printf "fed-line\n" | "$@"' _ "$RSH" -k "$RSH_KEYFILE" \
+	    -p "$RSHD_PORT" -tt 127.0.0.1 'tty; read -r l; echo "got:$l"'
+	assert_line --regexp $'^/dev/pts/[0-9]+\r$'
+	assert_line $'got:fed-line\r'
+}
+
 @test "on a terminal the exit status is the command's, and its stderr comes on stdout" {
 	run -3 rsh_cmd -tt 127.0.0.1 'echo out; echo err >&2; exit 3' \
 	    </dev/null 2>/dev/null

@@ -236,7 +236,7 @@ round() {
 	rm -rf "$DIR/out"
 	mkdir -p "$DIR/out"
 	for ((c = 0; c < clients; c++)); do
-		rb 127.0.0.1 <"$b/$((c % VARIANTS))" \
+		rb --line-mode 127.0.0.1 <"$b/$((c % VARIANTS))" \
 		    >"$DIR/out/$c" 2>"$DIR/out/$c.err" 3>&- &
 		pids+=($!)
 	done

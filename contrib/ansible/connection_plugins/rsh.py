@@ -73,8 +73,12 @@ DOCUMENTATION = '''
           - name: ansible_rsh_key
           - name: rsh_key
       rsh_executable:
-        description: The rsh client to run.
-        default: rsh
+        description:
+          - The rsh client to run.
+          - Unset, C(rsh.psk) on the PATH (the name the Debian package gives
+            it, beside Debian's BSD C(rsh) that pdsh pulls in), else C(rsh).
+          - Whichever it is must answer C(-V) as this rsh does; a BSD rsh
+            is refused with an error that names it.
         type: string
         ini:
           - section: rsh_connection
@@ -113,6 +117,7 @@ DOCUMENTATION = '''
 
 import os
 import shlex
+import shutil
 import subprocess
 
 from ansible.errors import (AnsibleConnectionFailure, AnsibleError,
@@ -125,6 +130,42 @@ display = Display()
 
 # rsh's exit status for its own failures (README, "Exit status").
 RSH_FAILED = 255
+
+# The names this rsh goes by: the Debian package's first, since where both
+# are installed /usr/bin/rsh is BSD's (update-alternatives).
+RSH_NAMES = ('rsh.psk', 'rsh')
+
+# Executables already checked with -V, for this Ansible process.
+_checked = {}
+
+
+def _find_rsh(configured):
+    """The rsh to run: configured, else the first of RSH_NAMES on the PATH;
+    checked once with -V to be this rsh, not BSD's (which has no -V)."""
+    candidates = [configured] if configured else list(RSH_NAMES)
+    tried = []
+    for name in candidates:
+        path = name if os.sep in name else shutil.which(name)
+        if path is None:
+            tried.append('%s: not found' % name)
+            continue
+        if path not in _checked:
+            try:
+                p = subprocess.run([path, '-V'], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, timeout=10)
+                _checked[path] = (p.returncode == 0 and
+                                  p.stdout.startswith(b'rsh ') and
+                                  b'(protocol 1)' in p.stdout)
+            except (OSError, subprocess.TimeoutExpired):
+                _checked[path] = False
+        if _checked[path]:
+            return path
+        tried.append('%s is not the rsh of rshd (its -V does not say '
+                     '"rsh VERSION (protocol 1)"; a BSD rsh?)' % path)
+    raise AnsibleError("rsh connection: no usable rsh client: %s; install "
+                       "it (its Debian package names it rsh.psk) or set "
+                       "ansible_rsh_executable" % '; '.join(tried))
 
 
 class Connection(ConnectionBase):
@@ -142,7 +183,7 @@ class Connection(ConnectionBase):
 
     def _rsh_argv(self, remote_cmd, no_stdin):
         """The rsh command line that runs the shell command line remote_cmd."""
-        argv = [self.get_option('rsh_executable'), '-T']
+        argv = [_find_rsh(self.get_option('rsh_executable')), '-T']
         if no_stdin:
             argv.append('-n')
         port = self.get_option('port')
