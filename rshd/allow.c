@@ -155,3 +155,22 @@ allow_split(const char *line, size_t len, char ***argv, size_t *argc,
 	*argv = v;
 	return ALLOW_SPLIT_OK;
 }
+
+const char *
+allow_byte_name(char byte, char *buf, size_t len)
+{
+	unsigned char c = (unsigned char)byte;
+
+	if (c == '\n') {
+		return "a newline";
+	} else if (c == '\t') {
+		return "a tab";
+	} else if (c == '\r') {
+		return "a carriage return";
+	} else if (c > ' ' && c < 0x7f) {
+		snprintf(buf, len, "'%c'", c);
+	} else {
+		snprintf(buf, len, "the byte 0x%02x", c);
+	}
+	return buf;
+}

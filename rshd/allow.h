@@ -58,4 +58,10 @@ enum allow_split {
 enum allow_split allow_split(const char *line, size_t len, char ***argv,
 		    size_t *argc, size_t *bad);
 
+/*
+ * The byte allow_split() refused, named for a person: "a newline", "';'",
+ * "the byte 0x00".  Returns a constant or buf (len bytes, 16 will do).
+ */
+const char	*allow_byte_name(char byte, char *buf, size_t len);
+
 #endif

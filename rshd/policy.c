@@ -335,24 +335,6 @@ add_limits(const struct conf *c, struct exec_grant *g)
 	}
 }
 
-/* A byte of a command line, named for a person. */
-static const char *
-char_name(unsigned char c, char *buf, size_t len)
-{
-	if (c == '\n') {
-		return "a newline";
-	} else if (c == '\t') {
-		return "a tab";
-	} else if (c == '\r') {
-		return "a carriage return";
-	} else if (c > ' ' && c < 0x7f) {
-		snprintf(buf, len, "'%c'", c);
-	} else {
-		snprintf(buf, len, "the byte 0x%02x", c);
-	}
-	return buf;
-}
-
 /*
  * An allow= key: the argument vector that will run, exactly.  A shell
  * command line counts only as a plain list of words, split on its
@@ -379,7 +361,7 @@ allow_argv(const struct pkey *pk, const struct key *k,
 			    "is refused, as allow= takes only plain words "
 			    "(letters, digits, \"_./:,+@%%=-\") separated by "
 			    "blanks; rsh -x sends arguments as they are", k->id,
-			    shown, char_name((unsigned char)e->argv[0][bad], c,
+			    shown, allow_byte_name(e->argv[0][bad], c,
 			    sizeof(c)));
 			return -1;
 		case ALLOW_SPLIT_EMPTY:

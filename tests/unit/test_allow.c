@@ -269,6 +269,23 @@ test_compile(void)
 	allow_pattern_free(&p);
 }
 
+static void
+test_byte_names(void)
+{
+	char buf[32];
+
+	CHECK(strcmp(allow_byte_name('\n', buf, sizeof(buf)),
+	    "a newline") == 0);
+	CHECK(strcmp(allow_byte_name('\t', buf, sizeof(buf)), "a tab") == 0);
+	CHECK(strcmp(allow_byte_name(';', buf, sizeof(buf)), "';'") == 0);
+	CHECK(strcmp(allow_byte_name('\0', buf, sizeof(buf)),
+	    "the byte 0x00") == 0);
+	CHECK(strcmp(allow_byte_name('\xc3', buf, sizeof(buf)),
+	    "the byte 0xc3") == 0);
+	CHECK(strcmp(allow_byte_name(' ', buf, sizeof(buf)),
+	    "the byte 0x20") == 0);
+}
+
 int
 main(void)
 {
@@ -277,5 +294,6 @@ main(void)
 	test_match_table();
 	test_split_then_match();
 	test_compile();
+	test_byte_names();
 	return check_done("test_allow");
 }
