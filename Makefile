@@ -214,7 +214,7 @@ bench-fanout: all
 FUZZTIME ?= 30
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 # The rshd modules the config targets parse with (pure: no main.c).
-FUZZ_RSHD = rshd/conf.c rshd/keyopts.c
+FUZZ_RSHD = rshd/conf.c rshd/keyopts.c rshd/allow.c
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FUZZ_RSHD) | libs
 	@mkdir -p $(@D)
 	clang $(WARN) $(DEFS) -g -O1 -fsanitize=fuzzer,address,undefined \

@@ -29,6 +29,8 @@ struct audit_rec {
 	struct sockaddr_storage	 peer;
 	char			*keyid;
 	char			*account;
+	char			*cwd;
+	char			*forced;
 	char			**argv;		/* NULL: the request did not decode */
 	size_t			 argc;
 	int			 shell;
@@ -295,6 +297,31 @@ audit_rec_account(struct audit_rec *r, const char *account)
 	}
 }
 
+/* *field, once, a copy of s. */
+static void
+set_once(char **field, const char *s)
+{
+	if (*field == NULL) {
+		*field = strdup(s);
+	}
+}
+
+void
+audit_rec_cwd(struct audit_rec *r, const char *cwd)
+{
+	if (r != NULL) {
+		set_once(&r->cwd, cwd);
+	}
+}
+
+void
+audit_rec_forced(struct audit_rec *r, const char *command)
+{
+	if (r != NULL) {
+		set_once(&r->forced, command);
+	}
+}
+
 void
 audit_rec_free(struct audit_rec *r)
 {
@@ -307,6 +334,8 @@ audit_rec_free(struct audit_rec *r)
 	free(r->argv);
 	free(r->keyid);
 	free(r->account);
+	free(r->cwd);
+	free(r->forced);
 	free(r);
 }
 
@@ -356,6 +385,14 @@ audit_rec_write(const struct audit_rec *r, pid_t pid, int how, int code,
 		add_str(&l, r->account, strlen(r->account));
 	}
 	add_request(&l, r);
+	if (r->forced != NULL) {
+		ADDS(&l, ",\"forced\":");
+		add_str(&l, r->forced, strlen(r->forced));
+	}
+	if (r->cwd != NULL) {
+		ADDS(&l, ",\"cwd\":");
+		add_str(&l, r->cwd, strlen(r->cwd));
+	}
 	if (refused != NULL) {
 		ADDS(&l, ",\"refused\":");
 		add_str(&l, refused, strlen(refused));

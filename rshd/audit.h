@@ -44,6 +44,10 @@ struct audit_rec;
 struct audit_rec *audit_rec_new(const struct audit_origin *o,
 		    const char *keyid, const struct wire_exec *e);
 void		 audit_rec_account(struct audit_rec *, const char *account);
+/* The directory the command runs in. */
+void		 audit_rec_cwd(struct audit_rec *, const char *cwd);
+/* A command= key's command, which runs instead of the one asked for. */
+void		 audit_rec_forced(struct audit_rec *, const char *command);
 void		 audit_rec_free(struct audit_rec *);
 
 /*

@@ -45,13 +45,18 @@ struct exec_limit {
 };
 
 /*
- * What policy granted a command: its account, a forced command, the
- * variables beyond the account's own, PATH and resource limits.  Nothing
- * here is owned by the plan: it copies what it keeps.
+ * What policy granted a command: its account, a forced command or the
+ * exact argument vector to run, the variables beyond the account's own,
+ * PATH and resource limits.  Nothing here is owned by the plan: it
+ * copies what it keeps.
  */
 struct exec_grant {
 	const struct exec_account *acct;
 	const char	 *forced;	/* run as SHELL -c instead of e */
+	char *const	 *argv;		/* not NULL: run exactly these argc
+					 * words, no shell, instead of e (an
+					 * allow= key's, as matched) */
+	size_t		  argc;
 	char *const	 *env;		/* "NAME=value", envc of them */
 	size_t		  envc;
 	const char	 *path;		/* PATH; NULL: by the account's uid */
@@ -71,6 +76,10 @@ struct exec_plan *exec_plan_new(const struct wire_exec *e,
 		    const struct exec_grant *g, char *msg, size_t msglen,
 		    int *code);
 void		 exec_plan_free(struct exec_plan *);
+
+/* The directory the plan's command will run in: the client's, else the
+ * account's home, else "/" when that home does not exist. */
+const char	*exec_plan_cwd(const struct exec_plan *);
 
 /*
  * Starts the plan (clone() sharing rshd's memory, then execve()); with

@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,10 +177,21 @@ out:
 int
 keyopts_env_forbidden(const char *name, size_t len)
 {
+	/* What the protocol forbids, what rshd sets itself, and what
+	 * changes how a program loads or where it looks for code, its
+	 * configuration or its data: the dynamic loader's and glibc's own
+	 * (its unsecvars), the shells' start-up and options, and the
+	 * interpreters' library paths and option variables. */
 	static const char *const exact[] = { "BASH_ENV", "ENV", "IFS", "PATH",
-	    "SHELLOPTS", "PS4", "HOME", "USER", "LOGNAME", "SHELL" };
+	    "SHELLOPTS", "BASHOPTS", "PS4", "CDPATH", "PROMPT_COMMAND",
+	    "ZDOTDIR", "HOME", "USER", "LOGNAME", "SHELL",
+	    "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES",
+	    "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH",
+	    "RESOLV_HOST_CONF", "RES_OPTIONS",
+	    "PERLLIB", "NODE_OPTIONS", "NODE_PATH", "JAVA_TOOL_OPTIONS",
+	    "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS" };
 	static const char *const prefix[] = { "LD_", "DYLD_", "BASH_FUNC_",
-	    "RSH_" };
+	    "RSH_", "PYTHON", "PERL5", "RUBY", "LUA_", "GIT_" };
 
 	/* Whatever the name's length: a long LD_ name is still LD_. */
 	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
@@ -238,6 +248,38 @@ set_env(struct keyopts *o, const char *value, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/* allow="PAT|PAT": each pattern compiled into its words. */
+static int
+set_allow(struct keyopts *o, const char *value, char *err, size_t errlen)
+{
+	char			**items = NULL, why[256];
+	size_t			  n = 0;
+	struct allow_pattern	 *a;
+	int			  rc = -1;
+
+	if (split("allow", value, '|', &items, &n, err, errlen) == -1) {
+		goto out;
+	}
+	if (o->nallow + n > KEYOPTS_MAXLIST || (a = reallocarray(o->allow,
+	    o->nallow + n, sizeof(*a))) == NULL) {
+		(void)fail(err, errlen, "option 'allow': too many patterns");
+		goto out;
+	}
+	o->allow = a;
+	for (size_t i = 0; i < n; i++) {
+		if (allow_compile(items[i], &o->allow[o->nallow], why,
+		    sizeof(why)) == -1) {
+			(void)fail(err, errlen, "option 'allow': %s", why);
+			goto out;
+		}
+		o->nallow++;
+	}
+	rc = 0;
+out:
+	free_list(items, n);
+	return rc;
 }
 
 static int
@@ -310,8 +352,7 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 		}
 		return set_from(o, value, err, errlen);
 	} else if (strcmp(name, "allow") == 0) {
-		return split(name, value, '|', &o->allow, &o->nallow, err,
-		    errlen);
+		return set_allow(o, value, err, errlen);
 	} else if (strcmp(name, "env") == 0) {
 		return set_env(o, value, err, errlen);
 	} else if (strcmp(name, "max-sessions") == 0) {
@@ -387,7 +428,10 @@ keyopts_free(struct keyopts *o)
 	free(o->user);
 	free(o->from);
 	free(o->command);
-	free_list(o->allow, o->nallow);
+	for (size_t i = 0; i < o->nallow; i++) {
+		allow_pattern_free(&o->allow[i]);
+	}
+	free(o->allow);
 	free_list(o->env, o->nenv);
 	memset(o, 0, sizeof(*o));
 }
@@ -435,15 +479,13 @@ keyopts_from_ok(const struct keyopts *o, const struct sockaddr_storage *peer)
 }
 
 int
-keyopts_allow_ok(const struct keyopts *o, const char *cmd)
+keyopts_allow_ok(const struct keyopts *o, char *const *argv, size_t argc)
 {
 	if (o->nallow == 0) {
 		return 1;
 	}
 	for (size_t i = 0; i < o->nallow; i++) {
-		/* No FNM_PATHNAME: '*' spans '/' and blanks, as in a shell
-		 * command line. */
-		if (fnmatch(o->allow[i], cmd, 0) == 0) {
+		if (allow_match(&o->allow[i], argv, argc)) {
 			return 1;
 		}
 	}

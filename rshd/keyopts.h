@@ -6,7 +6,8 @@
  *   user=NAME              run as that account
  *   from="CIDR[,CIDR...]"  only from these networks (IPv4 and IPv6)
  *   command="..."          a forced command
- *   allow="GLOB[|GLOB...]" argv[0], or the shell command line, must match
+ *   allow="PAT[|PAT...]"   the argument vector must match a pattern of
+ *                          words (see allow.h); never a shell
  *   env="NAME[,NAME...]"   client variables accepted, beyond AcceptEnv
  *   no-udp, no-pty         no UDP requests, no pseudo-terminal
  *   max-sessions=N         connections at once with this key
@@ -18,6 +19,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "allow.h"
 
 #define KEYOPTS_MAXLIST	64	/* networks, globs or names in one option */
 
@@ -32,7 +35,7 @@ struct keyopts {
 	struct keyopts_net	*from;
 	size_t			 nfrom;		/* 0: any address */
 	char			*command;	/* NULL: none forced */
-	char			**allow;
+	struct allow_pattern	*allow;
 	size_t			 nallow;	/* 0: anything */
 	char			**env;
 	size_t			 nenv;
@@ -56,8 +59,10 @@ void	keyopts_free(struct keyopts *o);
 int	keyopts_from_ok(const struct keyopts *o,
 	    const struct sockaddr_storage *peer);
 
-/* 1 when o allows the command line cmd (always without allow=). */
-int	keyopts_allow_ok(const struct keyopts *o, const char *cmd);
+/* 1 when o allows the argument vector argv, argc words, to be executed
+ * (always without allow=). */
+int	keyopts_allow_ok(const struct keyopts *o, char *const *argv,
+	    size_t argc);
 
 /* 1 when o's env= names name (namelen bytes). */
 int	keyopts_env_ok(const struct keyopts *o, const char *name,
@@ -67,7 +72,10 @@ int	keyopts_env_ok(const struct keyopts *o, const char *name,
  * 1 for a variable name (len bytes) no client may ever set: those the
  * protocol forbids (LD_*, DYLD_*, BASH_ENV, ENV, BASH_FUNC_*, IFS, PATH,
  * SHELLOPTS, PS4), those rshd sets from the account (HOME, USER, LOGNAME,
- * SHELL), and its own (RSH_*).
+ * SHELL), its own (RSH_*), and those that change how a program loads or
+ * where it looks (GCONV_PATH, GLIBC_TUNABLES, BASHOPTS, CDPATH, PYTHON*,
+ * PERL5*, RUBY*, NODE_OPTIONS, GIT_* and more: see the list in
+ * keyopts.c, and rshd.conf(5)).
  */
 int	keyopts_env_forbidden(const char *name, size_t len);
 

@@ -4,6 +4,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -111,12 +112,66 @@ plan_login(struct exec_plan *p, const struct exec_account *a)
 	return 0;
 }
 
+/* An owned copy of argv (argc words): the array, then the strings. */
+static char **
+copy_argv(char *const *argv, size_t argc)
+{
+	size_t	 bytes = (argc + 1) * sizeof(char *), n;
+	char	**v, *s;
+
+	for (size_t i = 0; i < argc; i++) {
+		bytes += strlen(argv[i]) + 1;
+	}
+	if ((v = malloc(bytes)) == NULL) {
+		return NULL;
+	}
+	s = (char *)(v + argc + 1);
+	for (size_t i = 0; i < argc; i++) {
+		n = strlen(argv[i]) + 1;
+		v[i] = memcpy(s, argv[i], n);
+		s += n;
+	}
+	v[argc] = NULL;
+	return v;
+}
+
+/*
+ * An argument vector, no shell: argv[0] with a '/' is run as it is,
+ * without one it is looked up in PATH, which only rshd sets.
+ */
+static int
+plan_vector(struct exec_plan *p, char **argv, const struct exec_grant *g,
+    char *msg, size_t msglen, int *code)
+{
+	p->argv = argv;
+	if (strchr(argv[0], '/') != NULL) {
+		p->path = argv[0];
+		return 0;
+	}
+	p->resolved = resolve_path(argv[0], search_path(g));
+	if (p->resolved == NULL) {
+		snprintf(msg, msglen, "%s: command not found", argv[0]);
+		*code = 127;
+		return -1;
+	}
+	p->path = p->resolved;
+	return 0;
+}
+
 static int
 plan_argv(struct exec_plan *p, const struct wire_exec *e,
     const struct exec_grant *g, char *msg, size_t msglen, int *code)
 {
-	const struct exec_account *a = g->acct;
+	const struct exec_account	*a = g->acct;
+	char				**v;
 
+	if (g->argv != NULL) {
+		/* Exactly what policy matched; its strings die with it. */
+		if (g->argc == 0 || (v = copy_argv(g->argv, g->argc)) == NULL) {
+			goto nomem;
+		}
+		return plan_vector(p, v, g, msg, msglen, code);
+	}
 	if (e->argc == 0 && g->forced == NULL) {
 		if (plan_login(p, a) == -1) {
 			goto nomem;
@@ -138,26 +193,45 @@ plan_argv(struct exec_plan *p, const struct wire_exec *e,
 		p->path = a->shell;
 		return 0;
 	}
-	if ((p->argv = calloc(e->argc + 1, sizeof(char *))) == NULL) {
+	if ((v = calloc(e->argc + 1, sizeof(char *))) == NULL) {
 		goto nomem;
 	}
-	memcpy(p->argv, e->argv, e->argc * sizeof(char *));
-	if (strchr(e->argv[0], '/') != NULL) {
-		p->path = e->argv[0];
-		return 0;
-	}
-	p->resolved = resolve_path(e->argv[0], search_path(g));
-	if (p->resolved == NULL) {
-		snprintf(msg, msglen, "%s: command not found", e->argv[0]);
-		*code = 127;
-		return -1;
-	}
-	p->path = p->resolved;
-	return 0;
+	memcpy(v, e->argv, e->argc * sizeof(char *));
+	return plan_vector(p, v, g, msg, msglen, code);
 nomem:
 	snprintf(msg, msglen, "out of memory");
 	*code = 255;
 	return -1;
+}
+
+/*
+ * The client's directory, else the account's home; a home that does not
+ * exist (nobody's /nonexistent) gives "/" and a warning on the command's
+ * stderr, as sshd does.  A client's directory that does not exist is the
+ * child's chdir error, as it always was.
+ */
+static int
+plan_cwd(struct exec_plan *p, const struct wire_exec *e,
+    const struct exec_account *a)
+{
+	struct stat st;
+
+	if (e->cwd != NULL) {
+		p->cwd = e->cwd;
+		return 0;
+	}
+	p->cwd = a->home;
+	if (stat(a->home, &st) == 0 || (errno != ENOENT && errno != ENOTDIR)) {
+		return 0;
+	}
+	if (asprintf(&p->warn, "rshd: cannot change to home directory %s: "
+	    "%s; the command runs in /\n", a->home, strerror(errno)) == -1) {
+		p->warn = NULL;
+		return -1;
+	}
+	p->warnlen = strlen(p->warn);
+	p->cwd = "/";
+	return 0;
 }
 
 /* The terminal as sshd sets it up: the account's, group tty, 0620. */
@@ -202,7 +276,10 @@ exec_plan_new(const struct wire_exec *e, const struct exec_grant *g,
 		snprintf(msg, msglen, "out of memory");
 		goto fail;
 	}
-	p->cwd = e->cwd != NULL ? e->cwd : a->home;
+	if (plan_cwd(p, e, a) == -1) {
+		snprintf(msg, msglen, "out of memory");
+		goto fail;
+	}
 	p->no_stdin = e->has_flags && (e->flags & EXEC_FLAG_NO_STDIN);
 	if (e->has_flags && (e->flags & EXEC_FLAG_PTY)) {
 		plan_tty(p, e, a);
@@ -242,7 +319,14 @@ exec_plan_free(struct exec_plan *p)
 	free(p->argv);
 	free(p->login);
 	free(p->resolved);
+	free(p->warn);
 	free(p);
+}
+
+const char *
+exec_plan_cwd(const struct exec_plan *p)
+{
+	return p->cwd;
 }
 
 /* The account of pw, copied into a. */

@@ -16,9 +16,12 @@
 struct exec_plan {
 	const char	 *path;		/* what execve() runs */
 	char		 *resolved;	/* owned copy when PATH was searched */
-	char		**argv;		/* owned array; strings borrowed */
+	char		**argv;		/* owned array; its strings borrowed,
+					 * or in the same allocation */
 	char		**envp;		/* owned array and strings */
 	const char	 *cwd;
+	char		 *warn;		/* written to stderr before exec */
+	size_t		  warnlen;
 	int		  no_stdin;
 	uid_t		  uid;
 	gid_t		  gid;

@@ -19,6 +19,7 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "allow.h"
 #include "exec.h"
 #include "keyopts.h"
 #include "policy.h"
@@ -85,6 +86,14 @@ key_account(struct policy *p, size_t i, const struct exec_account *self,
 	if (exec_account_named(&pk->acct, pk->opts.user) == -1) {
 		snprintf(why, whylen, "user=%s: no such account",
 		    pk->opts.user);
+		return -1;
+	}
+	/* Root by another name is root all the same. */
+	if (pk->acct.uid == 0 && !p->conf->permit_root) {
+		snprintf(why, whylen, "user=%s runs commands as root, which "
+		    "PermitRootCommands no forbids; name another account, or "
+		    "set PermitRootCommands yes", pk->opts.user);
+		exec_account_free(&pk->acct);
 		return -1;
 	}
 	if (geteuid() != 0 && pk->acct.uid != self->uid) {
@@ -184,7 +193,26 @@ policy_max_sessions(const struct policy *p, const struct key *k)
 	return pk != NULL ? pk->opts.max_sessions : 0;
 }
 
-/* A client variable NAME (len bytes) the key or AcceptEnv accepts. */
+/* A key that says what it runs: command= or allow=. */
+static int
+restricted(const struct pkey *pk)
+{
+	return pk->opts.command != NULL || pk->opts.nallow > 0;
+}
+
+/* The option that restricts pk, for messages. */
+static const char *
+restriction(const struct pkey *pk)
+{
+	return pk->opts.command != NULL ? "command=" : "allow=";
+}
+
+/*
+ * A client variable NAME (len bytes) the key or AcceptEnv accepts.  A
+ * restricted key takes its own env= only: AcceptEnv is written for keys
+ * that may run anything, and a variable can change what a restricted
+ * command does as much as an argument can.
+ */
 static int
 env_accepted(const struct policy *p, const struct pkey *pk, const char *name,
     size_t len)
@@ -194,7 +222,7 @@ env_accepted(const struct policy *p, const struct pkey *pk, const char *name,
 	if (keyopts_env_ok(&pk->opts, name, len)) {
 		return 1;
 	}
-	if (len >= sizeof(buf)) {
+	if (restricted(pk) || len >= sizeof(buf)) {
 		return 0;
 	}
 	memcpy(buf, name, len);
@@ -250,8 +278,10 @@ check_env(const struct policy *p, const struct pkey *pk, const struct key *k,
 		if (!(pty && n == 4 && memcmp(v, "TERM", 4) == 0) &&
 		    !env_accepted(p, pk, v, (size_t)n)) {
 			snprintf(msg, msglen, "environment variable %.*s is not "
-			    "accepted for key '%s' (AcceptEnv, or the key's "
-			    "env= option)", n, v, k->id);
+			    "accepted for key '%s' (%s)", n, v, k->id,
+			    restricted(pk) ? "only its env= option counts "
+			    "beside a command= or allow= option" :
+			    "AcceptEnv, or the key's env= option");
 			return -1;
 		}
 		dec->env[dec->grant.envc++] = e->env[i];
@@ -305,17 +335,62 @@ add_limits(const struct conf *c, struct exec_grant *g)
 	}
 }
 
-int
-policy_exec(const struct policy *p, const struct key *k,
-    const struct wire_exec *e, const struct sockaddr_storage *peer,
-    struct policy_decision *dec, char *msg, size_t msglen)
+/*
+ * An allow= key: the argument vector that will run, exactly.  A shell
+ * command line counts only as a plain list of words, split on its
+ * blanks: no shell ever reads it.
+ */
+static int
+allow_argv(const struct pkey *pk, const struct key *k,
+    const struct wire_exec *e, const char *line, struct policy_decision *dec,
+    char *msg, size_t msglen)
 {
-	const struct pkey	*pk = pkey(p, k);
-	int			 shell, pty = e->has_flags &&
-				    (e->flags & EXEC_FLAG_PTY) != 0;
-	char			*line = NULL;
+	char *const	*argv = e->argv;
+	size_t		 argc = e->argc, bad = 0;
+	char		 shown[256], c[32];
 
-	memset(dec, 0, sizeof(*dec));
+	(void)log_vis(shown, sizeof(shown), line, strlen(line));
+	if (e->has_flags && (e->flags & EXEC_FLAG_SHELL)) {
+		switch (allow_split(e->argv[0], strlen(e->argv[0]),
+		    &dec->words, &argc, &bad)) {
+		case ALLOW_SPLIT_OK:
+			argv = dec->words;
+			break;
+		case ALLOW_SPLIT_BAD:
+			snprintf(msg, msglen, "key '%s' may not run '%s': %s "
+			    "is refused, as allow= takes only plain words "
+			    "(letters, digits, \"_./:,+@%%=-\") separated by "
+			    "blanks; rsh -x sends arguments as they are", k->id,
+			    shown, allow_byte_name(e->argv[0][bad], c,
+			    sizeof(c)));
+			return -1;
+		case ALLOW_SPLIT_EMPTY:
+			snprintf(msg, msglen, "key '%s' may not run an empty "
+			    "command line (its allow= option)", k->id);
+			return -1;
+		default:
+			snprintf(msg, msglen, "rshd is out of memory");
+			return -1;
+		}
+	}
+	if (!keyopts_allow_ok(&pk->opts, argv, argc)) {
+		snprintf(msg, msglen, "key '%s' may not run '%s' (its allow= "
+		    "option)", k->id, shown);
+		return -1;
+	}
+	dec->grant.argv = argv;
+	dec->grant.argc = argc;
+	return 0;
+}
+
+/* The terminal, and what a restricted key may not ask for whatever its
+ * command. */
+static int
+check_request(const struct policy *p, const struct pkey *pk,
+    const struct key *k, const struct wire_exec *e, char *msg, size_t msglen)
+{
+	int pty = e->has_flags && (e->flags & EXEC_FLAG_PTY) != 0;
+
 	if (pty && !p->conf->permit_pty) {
 		snprintf(msg, msglen, "this server gives no terminals "
 		    "(PermitPTY no)");
@@ -326,24 +401,57 @@ policy_exec(const struct policy *p, const struct key *k,
 		    "(no-pty)", k->id);
 		return -1;
 	}
+	if (!restricted(pk)) {
+		return 0;
+	}
+	/* A directory the client picks is one more argument, unchecked. */
+	if (e->cwd != NULL) {
+		snprintf(msg, msglen, "key '%s' may not choose the working "
+		    "directory (its %s option)", k->id, restriction(pk));
+		return -1;
+	}
+	if (pk->opts.command != NULL) {
+		return 0;
+	}
 	/* No ARG: the account's login shell, which can run anything. */
-	if (e->argc == 0 && pk->opts.command == NULL && pk->opts.nallow > 0) {
+	if (e->argc == 0) {
 		snprintf(msg, msglen, "key '%s' may not have a login shell "
 		    "(its allow= option)", k->id);
 		return -1;
 	}
-	shell = pk->opts.command != NULL || e->argc == 0 ||
-	    (e->has_flags && (e->flags & EXEC_FLAG_SHELL));
+	/* A pager or an editor on a terminal starts a shell at a keystroke. */
+	if (pty) {
+		snprintf(msg, msglen, "key '%s' may not have a terminal (its "
+		    "allow= option)", k->id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+policy_exec(const struct policy *p, const struct key *k,
+    const struct wire_exec *e, const struct sockaddr_storage *peer,
+    struct policy_decision *dec, char *msg, size_t msglen)
+{
+	const struct pkey	*pk = pkey(p, k);
+	int			 shell;
+	char			*line = NULL;
+
+	memset(dec, 0, sizeof(*dec));
+	if (check_request(p, pk, k, e, msg, msglen) == -1) {
+		return -1;
+	}
 	if ((line = command_line(e)) == NULL ||
 	    (dec->env = calloc(e->envc + 4, sizeof(char *))) == NULL) {
 		snprintf(msg, msglen, "rshd is out of memory");
 		goto fail;
 	}
-	if (pk->opts.command == NULL && !keyopts_allow_ok(&pk->opts, line)) {
-		snprintf(msg, msglen, "key '%s' may not run '%.200s' (its "
-		    "allow= option)", k->id, line);
+	if (pk->opts.command == NULL && pk->opts.nallow > 0 &&
+	    allow_argv(pk, k, e, line, dec, msg, msglen) == -1) {
 		goto fail;
 	}
+	shell = dec->grant.argv == NULL && (pk->opts.command != NULL ||
+	    e->argc == 0 || (e->has_flags && (e->flags & EXEC_FLAG_SHELL)));
 	if (shell && pk->nologin) {
 		snprintf(msg, msglen, "account %s has no shell for commands "
 		    "(%s); run a program directly (rsh -x)", pk->acct.name,
@@ -379,5 +487,6 @@ policy_decision_free(struct policy_decision *dec)
 		free(dec->owned[i]);
 	}
 	free(dec->env);
+	free(dec->words);
 	memset(dec, 0, sizeof(*dec));
 }

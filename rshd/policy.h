@@ -55,6 +55,9 @@ struct policy_decision {
 	struct exec_grant	 grant;
 	char			*owned[4];	/* RSH_* strings */
 	char			**env;		/* the grant's env array */
+	char			**words;	/* an allow= key's command
+						 * line, split: the grant's
+						 * argv (one allocation) */
 };
 
 /*

@@ -54,11 +54,15 @@ request_start(const struct snapshot *snap, const struct key *key,
 		return job_refuse(j, ERR_DENIED, msg, 255);
 	}
 	audit_rec_account(job_audit(j), dec.grant.acct->name);
+	if (dec.grant.forced != NULL) {
+		audit_rec_forced(job_audit(j), dec.grant.forced);
+	}
 	plan = exec_plan_new(e, &dec.grant, msg, sizeof(msg), &code);
 	policy_decision_free(&dec);
 	if (plan == NULL) {
 		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
 	}
+	audit_rec_cwd(job_audit(j), exec_plan_cwd(plan));
 	rc = job_start(j, plan);
 	exec_plan_free(plan);
 	return rc;

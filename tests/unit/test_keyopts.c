@@ -112,10 +112,24 @@ test_every_option(void)
 	CHECK(keyopts_env_ok(&o, "TZ", 2));
 	CHECK(!keyopts_env_ok(&o, "T", 1));
 	CHECK(!keyopts_env_ok(&o, "HOME", 4));
-	CHECK(keyopts_allow_ok(&o, "ls -l /tmp"));
-	CHECK(keyopts_allow_ok(&o, "uptime"));
-	CHECK(!keyopts_allow_ok(&o, "uptime; rm -rf /"));
-	CHECK(!keyopts_allow_ok(&o, "rm x"));
+	/* '*' takes an option too: rshd.conf(5) says so. */
+	CHECK(keyopts_allow_ok(&o, (char *[]){ "ls", "-l", NULL }, 2));
+	CHECK(keyopts_allow_ok(&o, (char *[]){ "ls", "tmp", NULL }, 2));
+	CHECK(!keyopts_allow_ok(&o, (char *[]){ "ls", "/tmp", NULL }, 2));
+	CHECK(keyopts_allow_ok(&o, (char *[]){ "uptime", NULL }, 1));
+	CHECK(!keyopts_allow_ok(&o, (char *[]){ "uptime;", "rm", NULL }, 2));
+	CHECK(!keyopts_allow_ok(&o, (char *[]){ "rm", "x", NULL }, 2));
+	keyopts_free(&o);
+	/* Given twice, the patterns add up; '**' ends one. */
+	GOOD("allow=\"echo **\",allow=\"df  -h\t/*\"", &o);
+	CHECK_EQ(o.nallow, 2);
+	CHECK(keyopts_allow_ok(&o, (char *[]){ "echo", NULL }, 1));
+	CHECK(keyopts_allow_ok(&o, (char *[]){ "df", "-h", "/var", NULL },
+	    3));
+	CHECK(!keyopts_allow_ok(&o, (char *[]){ "df", "-h", NULL }, 2));
+	keyopts_free(&o);
+	GOOD("user=x", &o);
+	CHECK(keyopts_allow_ok(&o, (char *[]){ "anything", NULL }, 1));
 	keyopts_free(&o);
 	GOOD("no-udp", &o);
 	CHECK(o.no_udp && o.nfrom == 0);
@@ -155,6 +169,12 @@ test_errors(void)
 	BAD("user=a extra", "unexpected 'extra' after option 'user'");
 	BAD("User=a", "expected an option at 'User=a'");
 	BAD("allow=\"a||b\"", "an empty item");
+	BAD("allow=\"a|  \"", "option 'allow': an empty pattern");
+	BAD("allow=\"** x\"", "'**' may only be a pattern's last word");
+	BAD("allow=\"x ** y\"", "'**' may only be a pattern's last word");
+	BAD("allow=**", "'**' alone would allow any program");
+	BAD("env=GIT_CONFIG_COUNT", "GIT_CONFIG_COUNT may never be set");
+	BAD("env=PYTHONPATH", "may never be set");
 }
 
 static void
@@ -236,10 +256,39 @@ test_forbidden_names(void)
 	CHECK_EQ(keyopts_env_forbidden("ENV", 3), 1);
 }
 
+/* What changes how a program loads or where it looks: never accepted. */
+static void
+test_loader_names(void)
+{
+	static const char *const never[] = { "GCONV_PATH", "BASHOPTS",
+	    "CDPATH", "GLIBC_TUNABLES", "PYTHONPATH", "PYTHONSTARTUP",
+	    "PYTHONHOME", "PERL5LIB", "PERL5OPT", "PERLLIB", "RUBYLIB",
+	    "RUBYOPT", "NODE_OPTIONS", "GIT_CONFIG_COUNT",
+	    "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_CONFIG_PARAMETERS",
+	    "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "LOCPATH", "NLSPATH",
+	    "HOSTALIASES", "JAVA_TOOL_OPTIONS", "LUA_INIT", "ZDOTDIR",
+	    "PROMPT_COMMAND", "SHELLOPTS", "LD_AUDIT" };
+	static const char *const fine[] = { "LANG", "LC_ALL", "TZ", "TERM",
+	    "CI_JOB", "PYTHO", "GIT", "NODE", "PERL", "EDITOR", "TMPDIR" };
+
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		if (!keyopts_env_forbidden(never[i], strlen(never[i]))) {
+			check_fail++;
+			fprintf(stderr, "%s accepted\n", never[i]);
+		} else {
+			check_pass++;
+		}
+	}
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		CHECK_EQ(keyopts_env_forbidden(fine[i], strlen(fine[i])), 0);
+	}
+}
+
 int
 main(void)
 {
 	test_forbidden_names();
+	test_loader_names();
 	test_every_option();
 	test_errors();
 	test_networks();
