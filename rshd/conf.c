@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "keys.h"
 
 #include "conf.h"
 
@@ -309,14 +310,24 @@ int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
 	FILE	*fp;
-	char	*line, msg[256];
-	size_t	 lineno = 0;
+	char	*buf, *line, msg[256];
+	size_t	 len, lineno = 0;
 	int	 rc = 0;
 
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "cannot open config file %s: %s", path,
-		    strerror(errno));
+	/* Read as the keys are: a FIFO in its place would hang the main
+	 * thread in fopen(), and NULs would read as blank lines. */
+	if ((buf = keys_read_file(path, "config file", &len, err,
+	    errlen)) == NULL) {
 		return -1;
+	}
+	if (len == 0) {
+		goto out;
+	}
+	if ((fp = fmemopen(buf, len, "r")) == NULL) {
+		snprintf(err, errlen, "config file %s: %s", path,
+		    strerror(errno));
+		rc = -1;
+		goto out;
 	}
 	while ((line = fparseln(fp, NULL, &lineno, NULL, 0)) != NULL) {
 		char *p = line + strspn(line, " \t");
@@ -324,6 +335,8 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		if (*p != '\0' && conf_set(c, p, msg, sizeof(msg)) == -1) {
 			snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
 			rc = -1;
+		} else if (*p != '\0') {
+			c->file_settings++;
 		}
 		free(line);
 		if (rc == -1) {
@@ -331,6 +344,8 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		}
 	}
 	fclose(fp);
+out:
+	free(buf);
 	return rc;
 }
 

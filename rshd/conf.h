@@ -57,6 +57,7 @@ struct conf {
 	int		 limit_nproc;		/* LimitNPROC; 0: none */
 	long long	 limit_as;		/* LimitAS, bytes; 0: none */
 	int		 permit_pty;		/* PermitPTY */
+	int		 file_settings;		/* lines the config file set */
 };
 
 /* Fills c with the defaults. */
@@ -69,7 +70,12 @@ void	conf_defaults(struct conf *c);
  */
 int	conf_set(struct conf *c, const char *kv, char *err, size_t errlen);
 
-/* Reads a config file of "Keyword value" lines.  0, or -1 with err. */
+/*
+ * Reads a config file of "Keyword value" lines, counting them in
+ * c->file_settings.  The file is opened without blocking and must be a
+ * regular file with no NUL byte (keys_read_file).  0, or -1 with err
+ * naming the file (and the line).
+ */
 int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 
 /* Frees every string c holds. */

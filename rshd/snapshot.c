@@ -292,6 +292,22 @@ snapshot_name_ok(const struct snapshot *s, const char *name, size_t len,
 	    strlen(localname) == len && memcmp(localname, name, len) == 0;
 }
 
+int
+snapshot_reload_ok(const struct snapshot_source *src,
+    const struct snapshot *boot, const struct snapshot *next, char *err,
+    size_t errlen)
+{
+	if (src->config != NULL && next->conf.file_settings == 0 &&
+	    boot->conf.file_settings > 0) {
+		snprintf(err, errlen, "config file %s holds no setting now but "
+		    "held %d when rshd started (an empty file is what a crash "
+		    "can leave); to run with the defaults, restart rshd",
+		    src->config, boot->conf.file_settings);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 str_differs(const char *a, const char *b)
 {
