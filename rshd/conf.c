@@ -57,6 +57,7 @@ static const struct conf_keyword keywords[] = {
 	{ "AcceptEnv", T_ENVLIST, 0, 0, 0 },
 	{ "Path", T_STRING, OFF(path), 0, 0 },
 	{ "AuditLog", T_STRING, OFF(audit_log), 0, 0 },
+	{ "AuditRequired", T_BOOL, OFF(audit_required), 0, 1 },
 	{ "LimitCPU", T_DURATION, OFF(limit_cpu_ms), 1000, 2000000000 },
 	{ "LimitNOFILE", T_INT, OFF(limit_nofile), 3, 1048576 },
 	{ "LimitNPROC", T_INT, OFF(limit_nproc), 1, 4194304 },

@@ -52,6 +52,7 @@ struct conf {
 	size_t		 naccept_env;
 	char		*path;			/* Path; NULL: by uid */
 	char		*audit_log;		/* AuditLog; NULL: none */
+	int		 audit_required;	/* AuditRequired */
 	int		 limit_cpu_ms;		/* LimitCPU; 0: none */
 	int		 limit_nofile;		/* LimitNOFILE; 0: none */
 	int		 limit_nproc;		/* LimitNPROC; 0: none */

@@ -100,6 +100,11 @@ build_conf(const struct snapshot_source *src, struct conf *c, char *err,
 	if (check_port(c->port, src->port != NULL, err, errlen) == -1) {
 		return -1;
 	}
+	if (c->audit_required && c->audit_log == NULL) {
+		snprintf(err, errlen, "AuditRequired yes needs an AuditLog to "
+		    "write to");
+		return -1;
+	}
 	if (absolutize(&c->keys_file, src->cwd) == -1 ||
 	    absolutize(&c->audit_log, src->cwd) == -1 ||
 	    absolutize(&c->pid_file, src->cwd) == -1 ||
