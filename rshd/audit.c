@@ -216,13 +216,13 @@ count(const char *why, char *msg, size_t msglen)
 static int
 emit(struct line *l, char *why, size_t whylen)
 {
-	char	msg[PATH_MAX + 256];
+	char	msg[PATH_MAX + 256] = "";
 	int	rc = 0;
 
 	ADDS(l, "}\n");
 	pthread_mutex_lock(&audit_lock);
 	if (audit_fd == -1) {
-		msg[0] = '\0';
+		/* Closed meanwhile (shutdown): nothing to write to. */
 	} else if (l->failed) {
 		snprintf(why, whylen, "out of memory");
 		rc = -1;
