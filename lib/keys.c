@@ -85,6 +85,23 @@ keys_describe_mode(mode_t mode, const char **how, const char **who)
 		*how = "executable";
 }
 
+/* fstat()s fd into st and refuses anything but a regular file. */
+static int
+keys_stat_regular(int fd, const char *path, const char *what,
+    struct stat *st, char *err, size_t errlen)
+{
+	if (fstat(fd, st) == -1) {
+		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		keys_err(err, errlen, "%s %s is not a regular file; "
+		    "refusing it", what, path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 keys_check_perms(int fd, const char *path, const char *what, char *err,
     size_t errlen)
@@ -92,15 +109,8 @@ keys_check_perms(int fd, const char *path, const char *what, char *err,
 	struct stat st;
 	const char *how, *who;
 
-	if (fstat(fd, &st) == -1) {
-		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+	if (keys_stat_regular(fd, path, what, &st, err, errlen) == -1)
 		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		keys_err(err, errlen, "%s %s is not a regular file; "
-		    "refusing it", what, path);
-		return -1;
-	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		keys_err(err, errlen, "%s %s is owned by uid %lu, not you or "
 		    "root; refusing it", what, path, (unsigned long)st.st_uid);
@@ -134,8 +144,8 @@ keys_slurp(int fd, const char *path, const char *what, size_t *cap,
 		return NULL;
 	}
 	if (st.st_size > KEYS_MAXFILE) {
-		keys_err(err, errlen, "%s %s is too large for a key file",
-		    what, path);
+		keys_err(err, errlen, "%s %s is larger than %d bytes; "
+		    "refusing it", what, path, KEYS_MAXFILE);
 		return NULL;
 	}
 	*cap = (size_t)st.st_size + 2;
@@ -167,6 +177,56 @@ fail:
 	crypto_wipe(buf, *cap);
 	free(buf);
 	return NULL;
+}
+
+/*
+ * The file, whole, with no NUL byte in it (what a crash can leave is
+ * refused, never read as empty lines); secret: its permissions are
+ * checked too.
+ */
+static char *
+keys_read(const char *path, const char *what, int secret, size_t *len,
+    size_t *cap, char *err, size_t errlen)
+{
+	struct stat st;
+	const char *nul;
+	char *buf = NULL;
+	size_t lineno = 1;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO put in its place must not hang us. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		goto err0;
+	}
+	if ((secret ? keys_check_perms(fd, path, what, err, errlen) :
+	    keys_stat_regular(fd, path, what, &st, err, errlen)) == -1)
+		goto err1;
+	if ((buf = keys_slurp(fd, path, what, cap, len, err, errlen)) == NULL)
+		goto err1;
+	if ((nul = memchr(buf, '\0', *len)) != NULL) {
+		for (const char *p = buf; p < nul; p++)
+			lineno += *p == '\n';
+		keys_err(err, errlen, "%s:%zu: line holds a NUL byte", path,
+		    lineno);
+		crypto_wipe(buf, *cap);
+		free(buf);
+		buf = NULL;
+	}
+err1:
+	close(fd);
+err0:
+	return buf;
+}
+
+char *
+keys_read_file(const char *path, const char *what, size_t *len, char *err,
+    size_t errlen)
+{
+	size_t cap;
+
+	return keys_read(path, what, 0, len, &cap, err, errlen);
 }
 
 /* Room for one more key, moving the PSKs by hand so none is left behind. */
@@ -346,7 +406,8 @@ out:
 	return ret;
 }
 
-/* Every line of buf[0..len), which is NUL terminated at len. */
+/* Every line of buf[0..len), which is NUL terminated at len and holds
+ * no other NUL (keys_read). */
 static int
 keys_parse(struct keyring *kr, int kind, const char *path, char *buf,
     size_t len, char *err, size_t errlen)
@@ -358,11 +419,6 @@ keys_parse(struct keyring *kr, int kind, const char *path, char *buf,
 		lineno++;
 		nl = memchr(line, '\n', (size_t)(end - line));
 		linelen = nl != NULL ? (size_t)(nl - line) : (size_t)(end - line);
-		if (memchr(line, '\0', linelen) != NULL) {
-			keys_err(err, errlen, "%s:%zu: line holds a NUL byte",
-			    path, lineno);
-			return -1;
-		}
 		line[linelen] = '\0';
 		if (keys_parse_line(kr, kind, path, lineno, line, err,
 		    errlen) == -1)
@@ -379,31 +435,20 @@ keys_load(const char *path, int kind, char *err, size_t errlen)
 	struct keyring *kr = NULL;
 	size_t cap, len;
 	char *buf;
-	int fd;
 
-	/* O_NONBLOCK: a FIFO put in its place must not hang us. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1) {
-		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+	if ((buf = keys_read(path, what, 1, &len, &cap, err, errlen)) == NULL)
 		goto err0;
-	}
-	if (keys_check_perms(fd, path, what, err, errlen) == -1)
-		goto err1;
-	if ((buf = keys_slurp(fd, path, what, &cap, &len, err, errlen)) == NULL)
-		goto err1;
 	if ((kr = calloc(1, sizeof(*kr))) == NULL) {
 		keys_err(err, errlen, "%s %s: out of memory", what, path);
-		goto err2;
+		goto err1;
 	}
 	if (keys_parse(kr, kind, path, buf, len, err, errlen) == -1) {
 		keys_free(kr);
 		kr = NULL;
 	}
-err2:
+err1:
 	crypto_wipe(buf, cap);
 	free(buf);
-err1:
-	close(fd);
 err0:
 	return kr;
 }

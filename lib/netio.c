@@ -359,6 +359,18 @@ netio_addr_name(const struct sockaddr *sa, char *out, size_t outlen)
 }
 
 int
+netio_addr_host_port(const struct sockaddr *sa, char *host, size_t hostlen,
+    unsigned *port)
+{
+	if (netio_addr_name(sa, host, hostlen) == -1)
+		return -1;
+	*port = sa->sa_family == AF_INET ?
+	    ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port) :
+	    ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+	return 0;
+}
+
+int
 netio_addr_str(const struct sockaddr *sa, char *out, size_t outlen)
 {
 	const struct sockaddr_in6 *sin6;

@@ -54,6 +54,15 @@ int	netio_name_canon(const char *in, char *out, size_t outlen);
 /* The canonical name of an address (for the server's own local address). */
 int	netio_addr_name(const struct sockaddr *sa, char *out, size_t outlen);
 
+/*
+ * The address and port of sa apart, for records that keep them in fields
+ * of their own (the audit log, RSH_CLIENT): host as netio_addr_name()
+ * names it (an IPv4-mapped IPv6 address as IPv4), port as a number.
+ * Returns 0, or -1 for another family.
+ */
+int	netio_addr_host_port(const struct sockaddr *sa, char *host,
+	    size_t hostlen, unsigned *port);
+
 /* "192.0.2.1:22" or "[2001:db8::1]:22" for logs and messages. */
 int	netio_addr_str(const struct sockaddr *sa, char *out, size_t outlen);
 

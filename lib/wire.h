@@ -181,4 +181,14 @@ void		 wire_exec_free(struct wire_exec *);
 long	wire_exec_encode(const struct wire_exec *e, uint8_t *out, size_t cap,
 	    size_t padlen);
 
+/*
+ * For a request wire_exec_encode() could not fit in cap bytes: a sentence
+ * in out saying by how much it is too large and what takes the room, the
+ * largest part first ("the request is 103361 bytes too large (at most
+ * 65536): the environment (10000 -e variables) 168894 bytes, the command
+ * and its arguments 3").
+ */
+void	wire_exec_toolarge(const struct wire_exec *e, size_t cap, char *out,
+	    size_t outlen);
+
 #endif

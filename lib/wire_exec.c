@@ -9,6 +9,7 @@
  */
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -464,4 +465,70 @@ wire_exec_encode(const struct wire_exec *e, uint8_t *out, size_t cap,
 		return -1;
 	}
 	return off > (size_t)LONG_MAX ? -1 : (long)off;
+}
+
+/* What one TLV of n bytes takes, saturating rather than wrapping. */
+static size_t
+tlv_size(size_t n)
+{
+	return n > SIZE_MAX - TLV_HDRLEN ? SIZE_MAX : TLV_HDRLEN + n;
+}
+
+static size_t
+sat_add(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+void
+wire_exec_toolarge(const struct wire_exec *e, size_t cap, char *out,
+    size_t outlen)
+{
+	struct part {
+		const char	*name;
+		size_t		 n;
+	} part[3] = {
+		{ "the command and its arguments", 0 },
+		{ "the environment", 0 },
+		{ "the working directory (-d)", 0 }
+	}, t;
+	char	envname[64];
+	size_t	total, used, i, j;
+
+	for (i = 0; i < e->argc; i++) {
+		part[0].n = sat_add(part[0].n, tlv_size(strlen(e->argv[i])));
+	}
+	for (i = 0; i < e->envc; i++) {
+		part[1].n = sat_add(part[1].n, tlv_size(strlen(e->env[i])));
+	}
+	if (e->cwd != NULL) {
+		part[2].n = tlv_size(strlen(e->cwd));
+	}
+	total = sat_add(sat_add(part[0].n, part[1].n), part[2].n);
+	/* TIMEOUT, FLAGS, PTY_SIZE: 4 bytes each. */
+	total = sat_add(total, (size_t)(!!e->has_timeout + !!e->has_flags +
+	    !!e->has_pty_size) * (TLV_HDRLEN + 4));
+	if (e->stdin_data != NULL) {
+		total = sat_add(total, tlv_size(e->stdin_len));
+	}
+	snprintf(envname, sizeof(envname), "the environment (%zu -e "
+	    "variable%s)", e->envc, e->envc == 1 ? "" : "s");
+	part[1].name = envname;
+	/* Largest first: that is the one to cut. */
+	for (i = 1; i < 3; i++) {
+		for (j = i; j > 0 && part[j].n > part[j - 1].n; j--) {
+			t = part[j];
+			part[j] = part[j - 1];
+			part[j - 1] = t;
+		}
+	}
+	used = (size_t)snprintf(out, outlen, "the request is %zu bytes too "
+	    "large (at most %zu): %s %zu bytes", total > cap ? total - cap : 0,
+	    cap, part[0].name, part[0].n);
+	for (i = 1; i < 3 && used < outlen; i++) {
+		if (part[i].n > 0) {
+			used += (size_t)snprintf(out + used, outlen - used,
+			    ", %s %zu", part[i].name, part[i].n);
+		}
+	}
 }

@@ -302,7 +302,8 @@ socket_events(struct conn *c)
 int
 conn_exec(struct conn *c, const struct wire_exec *e)
 {
-	long n;
+	char	why[256];
+	long	n;
 
 	memset(&c->result, 0, sizeof(c->result));
 	c->cmd = CMD_SENT;
@@ -312,9 +313,8 @@ conn_exec(struct conn *c, const struct wire_exec *e)
 	c->exec_us = netio_now_us();
 	sink_begin(c->sink, e);
 	if ((n = wire_exec_encode(e, c->exec, WIRE_MAXPAYLOAD, 0)) == -1) {
-		sink_msg(c->sink, SINK_ERROR | SINK_NOHOST, "the command is "
-		    "too long for one request (at most %d bytes with its "
-		    "arguments)", WIRE_MAXPAYLOAD);
+		wire_exec_toolarge(e, WIRE_MAXPAYLOAD, why, sizeof(why));
+		sink_msg(c->sink, SINK_ERROR | SINK_NOHOST, "%s", why);
 		conn_end_cmd(c, SINK_FAILED, 0, RSH_EXIT_FAILURE);
 		return -1;
 	}

@@ -169,12 +169,13 @@ encode_tlv(struct dgram *d, const struct wire_exec *e)
 	struct wire_exec	x = *e;
 	long			len;
 	size_t			room, pad;
+	char			why[256];
 
 	x.stdin_data = NULL;
 	x.stdin_len = 0;
 	if ((len = wire_exec_encode(&x, d->tlv, d->tlvcap, 0)) == -1) {
-		fail(d, "the command is too long for one UDP request of at "
-		    "most %zu bytes; use TCP (without -u)", d->maxdgram);
+		wire_exec_toolarge(&x, d->tlvcap, why, sizeof(why));
+		fail(d, "over UDP, %s; use TCP (without -u)", why);
 		return -1;
 	}
 	if (!(x.flags & EXEC_FLAG_NO_STDIN)) {

@@ -427,15 +427,18 @@ static int
 exec_fits(const struct wire_exec *e)
 {
 	uint8_t	*tmp;
+	char	 why[256];
 	long	 n = -1;
 
-	if ((tmp = malloc(WIRE_MAXPAYLOAD)) != NULL) {
-		n = wire_exec_encode(e, tmp, WIRE_MAXPAYLOAD, 0);
-		free(tmp);
+	if ((tmp = malloc(WIRE_MAXPAYLOAD)) == NULL) {
+		fprintf(stderr, "rsh: out of memory\n");
+		return 0;
 	}
+	n = wire_exec_encode(e, tmp, WIRE_MAXPAYLOAD, 0);
+	free(tmp);
 	if (n == -1) {
-		fprintf(stderr, "rsh: the command is too long for one request "
-		    "(at most %d bytes with its arguments)\n", WIRE_MAXPAYLOAD);
+		wire_exec_toolarge(e, WIRE_MAXPAYLOAD, why, sizeof(why));
+		fprintf(stderr, "rsh: %s\n", why);
 		return 0;
 	}
 	return 1;

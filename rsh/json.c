@@ -10,43 +10,10 @@
 
 #include "crypto.h"
 #include "netio.h"
+#include "utf8.h"
 
 #include "json.h"
 #include "term.h"
-
-/* Length of the valid UTF-8 sequence at p[0..len), or 0. */
-static size_t
-utf8_seq(const uint8_t *p, size_t len)
-{
-	uint32_t	cp;
-	size_t		n;
-
-	if (p[0] < 0x80) {
-		return 1;
-	} else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2, cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3, cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4, cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len < n) {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			return 0;
-		}
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-		return 0;
-	}
-	return n;
-}
 
 static int
 utf8_valid(const uint8_t *p, size_t len)

@@ -1,12 +1,21 @@
 /*
- * audit: JSON lines built in a growing buffer, written whole.
+ * audit: JSON lines built in a growing buffer, written whole or not at
+ * all.
+ *
+ * A full disk takes part of a line (the rest of the file's last block)
+ * and then nothing; left there, that half line and the next record,
+ * written once space returns, would make one line no JSON parser reads.
+ * So a short write is cut off again with ftruncate() to where the line
+ * began (O_APPEND: the offset after the write minus what it wrote; all
+ * under audit_lock, so no other line can have followed it).  Lost records
+ * are counted and logged once per AUDIT_REPORT_S, not once each.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,15 +25,27 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netio.h"
+#include "utf8.h"
 #include "wire.h"
 
 #include "audit.h"
 
+#define AUDIT_REPORT_S	60	/* lost records are logged this often */
+
 static pthread_mutex_t	 audit_lock = PTHREAD_MUTEX_INITIALIZER;
 static int		 audit_fd = -1;		/* guarded by audit_lock */
 static char		*audit_path;		/* guarded by audit_lock */
+static off_t		 audit_torn = -1;	/* guarded by audit_lock: a
+						 * part line to cut here */
+static uint64_t		 audit_lost;		/* guarded by audit_lock: not
+						 * yet reported */
+static int		 audit_failing;		/* guarded by audit_lock */
+static time_t		 audit_next_report;	/* guarded by audit_lock */
+static uint64_t		 audit_ids;		/* atomic: the last id given */
 
 struct audit_rec {
+	uint64_t		 id;		/* start and exit records share it */
 	struct audit_origin	 o;
 	struct sockaddr_storage	 peer;
 	char			*keyid;
@@ -86,49 +107,18 @@ addf(struct line *l, const char *fmt, ...)
 	}
 }
 
-/* The length of a valid UTF-8 sequence at p (at most left bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t left)
+static void
+put_line(void *ctx, const char *s, size_t n)
 {
-	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 :
-	    p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
-
-	if (n == 0 || n > left) {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			return 0;
-		}
-	}
-	return n;
+	add(ctx, s, n);
 }
 
-/* A JSON string of the bytes s[0..n). */
+/* A JSON string of the bytes s[0..n), which a strict parser reads. */
 static void
 add_str(struct line *l, const void *s, size_t n)
 {
-	const unsigned char *p = s;
-
 	ADDS(l, "\"");
-	for (size_t i = 0; i < n;) {
-		size_t u;
-
-		if (p[i] == '"' || p[i] == '\\') {
-			addf(l, "\\%c", p[i]);
-		} else if (p[i] < 0x20 || p[i] == 0x7f) {
-			addf(l, "\\u%04x", p[i]);
-		} else if (p[i] < 0x80) {
-			add(l, (const char *)p + i, 1);
-		} else if ((u = utf8_len(p + i, n - i)) != 0) {
-			add(l, (const char *)p + i, u);
-			i += u;
-			continue;
-		} else {
-			addf(l, "\\\\%03o", p[i]);	/* not UTF-8 */
-		}
-		i++;
-	}
+	utf8_json_escape(s, n, put_line, l);
 	ADDS(l, "\"");
 }
 
@@ -138,47 +128,119 @@ add_head(struct line *l, const char *event, const struct audit_origin *o)
 {
 	struct timespec	ts;
 	struct tm	tm;
-	char		t[32], addr[NI_MAXHOST], port[NI_MAXSERV];
+	char		t[32], addr[NETIO_ADDRSTRMAX];
+	unsigned	port;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (getnameinfo((const struct sockaddr *)o->peer, sizeof(*o->peer),
-	    addr, sizeof(addr), port, sizeof(port),
-	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+	/* An IPv4 client of a dual-stack listener as IPv4. */
+	if (netio_addr_host_port((const struct sockaddr *)o->peer, addr,
+	    sizeof(addr), &port) == -1) {
 		snprintf(addr, sizeof(addr), "unknown");
-		snprintf(port, sizeof(port), "0");
+		port = 0;
 	}
 	addf(l, "{\"time\":\"%s.%03ldZ\",\"event\":\"%s\",\"conn\":%llu,"
-	    "\"transport\":\"%s\",\"peer\":\"%s\",\"port\":%s", t,
+	    "\"transport\":\"%s\",\"peer\":\"%s\",\"port\":%u", t,
 	    ts.tv_nsec / 1000000, event, (unsigned long long)o->conn,
 	    o->udp ? "udp" : "tcp", addr, port);
 }
 
-/* Writes the line, whole, and frees it. */
-static void
-emit(struct line *l)
+/*
+ * Appends the line with one write(2), or nothing: a part written is cut
+ * off again.  Holds audit_lock.  0, or -1 with errno.
+ */
+static int
+write_whole(const char *p, size_t len)
 {
-	ssize_t	w = -1;
+	ssize_t	w;
+	off_t	end;
+	int	e;
 
-	ADDS(l, "}\n");
-	if (l->failed) {
-		log_err("audit: out of memory; a record is lost");
+	if (audit_torn != -1) {
+		/* A cut that failed before: no line may follow that part. */
+		if (ftruncate(audit_fd, audit_torn) == -1) {
+			return -1;
+		}
+		audit_torn = -1;
+	}
+	do {
+		w = write(audit_fd, p, len);
+	} while (w == -1 && errno == EINTR);
+	if (w == (ssize_t)len) {
+		return 0;
+	}
+	e = w == -1 ? errno : ENOSPC;
+	if (w > 0 && (end = lseek(audit_fd, 0, SEEK_CUR)) != -1 &&
+	    ftruncate(audit_fd, end - w) == -1) {
+		audit_torn = end - w;
+	}
+	errno = e;
+	return -1;
+}
+
+/*
+ * One record lost for why, or (why NULL) one written: what the log says
+ * of it, in msg ("" for nothing).  Holds audit_lock.
+ */
+static void
+count(const char *why, char *msg, size_t msglen)
+{
+	time_t now = time(NULL);
+
+	msg[0] = '\0';
+	if (why == NULL) {
+		if (audit_failing) {
+			snprintf(msg, msglen, "audit: writing %s again; %llu "
+			    "more record%s lost before it could", audit_path,
+			    (unsigned long long)audit_lost,
+			    audit_lost == 1 ? "" : "s");
+		}
+		audit_failing = 0;
+		audit_lost = 0;
+		audit_next_report = 0;
 		return;
 	}
-	char err[256] = "";
+	audit_failing = 1;
+	audit_lost++;
+	if (now >= audit_next_report) {
+		snprintf(msg, msglen, "audit: cannot write %s: %s; %llu "
+		    "record%s lost (said again every %d s while it lasts)",
+		    audit_path, why, (unsigned long long)audit_lost,
+		    audit_lost == 1 ? "" : "s", AUDIT_REPORT_S);
+		audit_lost = 0;
+		audit_next_report = now + AUDIT_REPORT_S;
+	}
+}
 
+/* Writes the line, whole, and frees it.  0, or -1 with the reason in
+ * why when it was lost. */
+static int
+emit(struct line *l, char *why, size_t whylen)
+{
+	char	msg[PATH_MAX + 256] = "";
+	int	rc = 0;
+
+	ADDS(l, "}\n");
 	pthread_mutex_lock(&audit_lock);
-	if (audit_fd != -1 && (w = write(audit_fd, l->p, l->len)) !=
-	    (ssize_t)l->len) {
-		snprintf(err, sizeof(err), "%s: %s", audit_path, w == -1 ?
-		    strerror(errno) : "short write");
+	if (audit_fd == -1) {
+		/* Closed meanwhile (shutdown): nothing to write to. */
+	} else if (l->failed) {
+		snprintf(why, whylen, "out of memory");
+		rc = -1;
+	} else if (write_whole(l->p, l->len) == -1) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		rc = -1;
+	}
+	if (audit_fd != -1) {
+		count(rc == -1 ? why : NULL, msg, sizeof(msg));
 	}
 	pthread_mutex_unlock(&audit_lock);
-	if (err[0] != '\0') {
-		log_err("audit: cannot write %s", err);
+	if (msg[0] != '\0') {
+		log_err("%s", msg);
 	}
 	free(l->p);
+	return rc;
 }
 
 static int
@@ -203,6 +265,7 @@ audit_open(const char *path, char *err, size_t errlen)
 	}
 	pthread_mutex_lock(&audit_lock);
 	audit_fd = fd;
+	audit_torn = -1;
 	free(audit_path);
 	audit_path = strdup(path);
 	pthread_mutex_unlock(&audit_lock);
@@ -224,6 +287,7 @@ audit_reopen(void)
 		} else {
 			old = audit_fd;
 			audit_fd = fd;
+			audit_torn = -1;	/* in the old file */
 			close(old);
 		}
 	}
@@ -239,9 +303,20 @@ audit_close(void)
 		close(audit_fd);
 	}
 	audit_fd = -1;
+	audit_torn = -1;
 	free(audit_path);
 	audit_path = NULL;
 	pthread_mutex_unlock(&audit_lock);
+}
+
+/* A record lost before it was built: counted like the others. */
+static void
+lost_nomem(void)
+{
+	struct line l = { NULL, 0, 0, 1 };
+	char why[32];
+
+	(void)emit(&l, why, sizeof(why));
 }
 
 int
@@ -261,9 +336,13 @@ audit_rec_new(const struct audit_origin *o, const char *keyid,
 {
 	struct audit_rec *r;
 
-	if (!audit_enabled() || (r = calloc(1, sizeof(*r))) == NULL) {
+	if (!audit_enabled()) {
 		return NULL;
 	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		goto fail;
+	}
+	r->id = __atomic_add_fetch(&audit_ids, 1, __ATOMIC_RELAXED);
 	r->o = *o;
 	r->peer = *o->peer;
 	r->o.peer = &r->peer;
@@ -286,6 +365,7 @@ audit_rec_new(const struct audit_origin *o, const char *keyid,
 	return r;
 fail:
 	audit_rec_free(r);
+	lost_nomem();
 	return NULL;
 }
 
@@ -365,34 +445,56 @@ add_request(struct line *l, const struct audit_rec *r)
 	ADDS(l, "]");
 }
 
+/* "id", "key", "account" and the request: what both records hold. */
+static void
+add_body(struct line *l, const struct audit_rec *r)
+{
+	addf(l, ",\"id\":%llu", (unsigned long long)r->id);
+	if (r->keyid != NULL) {
+		ADDS(l, ",\"key\":");
+		add_str(l, r->keyid, strlen(r->keyid));
+	}
+	if (r->account != NULL) {
+		ADDS(l, ",\"account\":");
+		add_str(l, r->account, strlen(r->account));
+	}
+	add_request(l, r);
+	if (r->forced != NULL) {
+		ADDS(l, ",\"forced\":");
+		add_str(l, r->forced, strlen(r->forced));
+	}
+	if (r->cwd != NULL) {
+		ADDS(l, ",\"cwd\":");
+		add_str(l, r->cwd, strlen(r->cwd));
+	}
+}
+
+int
+audit_rec_start(const struct audit_rec *r, char *why, size_t whylen)
+{
+	struct line l = { NULL, 0, 0, 0 };
+
+	if (r == NULL) {
+		return 0;
+	}
+	add_head(&l, "start", &r->o);
+	add_body(&l, r);
+	return emit(&l, why, whylen);
+}
+
 void
 audit_rec_write(const struct audit_rec *r, pid_t pid, int how, int code,
     const char *refused, uint64_t elapsed_us, uint64_t bytes_in,
     uint64_t bytes_out)
 {
-	struct line l = { NULL, 0, 0, 0 };
+	struct line	l = { NULL, 0, 0, 0 };
+	char		why[128];
 
 	if (r == NULL) {
 		return;
 	}
-	add_head(&l, refused != NULL ? "refused" : "command", &r->o);
-	if (r->keyid != NULL) {
-		ADDS(&l, ",\"key\":");
-		add_str(&l, r->keyid, strlen(r->keyid));
-	}
-	if (r->account != NULL) {
-		ADDS(&l, ",\"account\":");
-		add_str(&l, r->account, strlen(r->account));
-	}
-	add_request(&l, r);
-	if (r->forced != NULL) {
-		ADDS(&l, ",\"forced\":");
-		add_str(&l, r->forced, strlen(r->forced));
-	}
-	if (r->cwd != NULL) {
-		ADDS(&l, ",\"cwd\":");
-		add_str(&l, r->cwd, strlen(r->cwd));
-	}
+	add_head(&l, refused != NULL ? "refused" : "exit", &r->o);
+	add_body(&l, r);
 	if (refused != NULL) {
 		ADDS(&l, ",\"refused\":");
 		add_str(&l, refused, strlen(refused));
@@ -404,14 +506,15 @@ audit_rec_write(const struct audit_rec *r, pid_t pid, int how, int code,
 	addf(&l, ",\"duration_ms\":%.3f,\"bytes_in\":%llu,"
 	    "\"bytes_out\":%llu", (double)elapsed_us / 1000.0,
 	    (unsigned long long)bytes_in, (unsigned long long)bytes_out);
-	emit(&l);
+	(void)emit(&l, why, sizeof(why));
 }
 
 void
 audit_authfail(const struct audit_origin *o, const char *keyid,
     size_t idlen, const char *why)
 {
-	struct line l = { NULL, 0, 0, 0 };
+	struct line	l = { NULL, 0, 0, 0 };
+	char		lost[128];
 
 	if (!audit_enabled()) {
 		return;
@@ -421,5 +524,5 @@ audit_authfail(const struct audit_origin *o, const char *keyid,
 	add_str(&l, keyid, idlen);
 	ADDS(&l, ",\"why\":");
 	add_str(&l, why, strlen(why));
-	emit(&l);
+	(void)emit(&l, lost, sizeof(lost));
 }

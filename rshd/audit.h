@@ -1,9 +1,14 @@
 /*
- * audit: AuditLog FILE, one JSON object per line for every command, every
- * refused request and every failed authentication.  Each line is built
- * whole and written with one write(2) to a file opened O_APPEND, so lines
- * from many threads never mix; SIGHUP reopens the file (rotation).  Bytes
- * from a client are escaped: JSON escapes, and invalid UTF-8 as \\ooo.
+ * audit: AuditLog FILE, one JSON object per line: a start record before
+ * a command runs and its exit record when it ends (the same "id"), one
+ * record for every refused request and every failed authentication.
+ * Each line is built whole and written with one write(2) to a file
+ * opened O_APPEND, so lines from many threads never mix; a line the disk
+ * took only part of is cut off again, so that every line stays whole
+ * JSON; records that cannot be written are counted and logged once a
+ * minute.  SIGHUP reopens the file (rotation).  Bytes from a client are
+ * escaped so that a strict JSON parser reads every line: JSON escapes,
+ * and each byte that is not valid UTF-8 as \u00XX (utf8.h).
  */
 #ifndef RSHD_AUDIT_H
 #define RSHD_AUDIT_H
@@ -39,8 +44,8 @@ struct audit_origin {
 struct audit_rec;
 
 /* A record for a request from o for key (NULL when unknown), with the
- * request e (NULL when it did not decode).  NULL when memory runs out or
- * auditing is off. */
+ * request e (NULL when it did not decode), and a new id.  NULL when
+ * memory runs out or auditing is off. */
 struct audit_rec *audit_rec_new(const struct audit_origin *o,
 		    const char *keyid, const struct wire_exec *e);
 void		 audit_rec_account(struct audit_rec *, const char *account);
@@ -51,9 +56,17 @@ void		 audit_rec_forced(struct audit_rec *, const char *command);
 void		 audit_rec_free(struct audit_rec *);
 
 /*
- * Writes r's line: how the command ended (how and code as in EXIT; for
- * a refusal, how 2 with its text), its pid (0: never started), how long
- * it took and the bytes it read and wrote.
+ * Writes r's start record: who asked and what will run.  0, or -1 when
+ * it could not be written (the record is lost and counted), with the
+ * reason in why.  NULL r does nothing and returns 0.
+ */
+int	audit_rec_start(const struct audit_rec *r, char *why, size_t whylen);
+
+/*
+ * Writes r's exit record, or for a refusal its refused record: how the
+ * command ended (how and code as in EXIT; for a refusal, how 2 with its
+ * text), its pid (0: never started), how long it took and the bytes it
+ * read and wrote.
  */
 void	audit_rec_write(const struct audit_rec *r, pid_t pid, int how,
 	    int code, const char *refused, uint64_t elapsed_us,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "keys.h"
 
 #include "conf.h"
 
@@ -56,6 +57,7 @@ static const struct conf_keyword keywords[] = {
 	{ "AcceptEnv", T_ENVLIST, 0, 0, 0 },
 	{ "Path", T_STRING, OFF(path), 0, 0 },
 	{ "AuditLog", T_STRING, OFF(audit_log), 0, 0 },
+	{ "AuditRequired", T_BOOL, OFF(audit_required), 0, 1 },
 	{ "LimitCPU", T_DURATION, OFF(limit_cpu_ms), 1000, 2000000000 },
 	{ "LimitNOFILE", T_INT, OFF(limit_nofile), 3, 1048576 },
 	{ "LimitNPROC", T_INT, OFF(limit_nproc), 1, 4194304 },
@@ -309,14 +311,24 @@ int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
 	FILE	*fp;
-	char	*line, msg[256];
-	size_t	 lineno = 0;
+	char	*buf, *line, msg[256];
+	size_t	 len, lineno = 0;
 	int	 rc = 0;
 
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "cannot open config file %s: %s", path,
-		    strerror(errno));
+	/* Read as the keys are: a FIFO in its place would hang the main
+	 * thread in fopen(), and NULs would read as blank lines. */
+	if ((buf = keys_read_file(path, "config file", &len, err,
+	    errlen)) == NULL) {
 		return -1;
+	}
+	if (len == 0) {
+		goto out;
+	}
+	if ((fp = fmemopen(buf, len, "r")) == NULL) {
+		snprintf(err, errlen, "config file %s: %s", path,
+		    strerror(errno));
+		rc = -1;
+		goto out;
 	}
 	while ((line = fparseln(fp, NULL, &lineno, NULL, 0)) != NULL) {
 		char *p = line + strspn(line, " \t");
@@ -324,6 +336,8 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		if (*p != '\0' && conf_set(c, p, msg, sizeof(msg)) == -1) {
 			snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
 			rc = -1;
+		} else if (*p != '\0') {
+			c->file_settings++;
 		}
 		free(line);
 		if (rc == -1) {
@@ -331,6 +345,8 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		}
 	}
 	fclose(fp);
+out:
+	free(buf);
 	return rc;
 }
 

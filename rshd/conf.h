@@ -52,11 +52,13 @@ struct conf {
 	size_t		 naccept_env;
 	char		*path;			/* Path; NULL: by uid */
 	char		*audit_log;		/* AuditLog; NULL: none */
+	int		 audit_required;	/* AuditRequired */
 	int		 limit_cpu_ms;		/* LimitCPU; 0: none */
 	int		 limit_nofile;		/* LimitNOFILE; 0: none */
 	int		 limit_nproc;		/* LimitNPROC; 0: none */
 	long long	 limit_as;		/* LimitAS, bytes; 0: none */
 	int		 permit_pty;		/* PermitPTY */
+	int		 file_settings;		/* lines the config file set */
 };
 
 /* Fills c with the defaults. */
@@ -69,7 +71,12 @@ void	conf_defaults(struct conf *c);
  */
 int	conf_set(struct conf *c, const char *kv, char *err, size_t errlen);
 
-/* Reads a config file of "Keyword value" lines.  0, or -1 with err. */
+/*
+ * Reads a config file of "Keyword value" lines, counting them in
+ * c->file_settings.  The file is opened without blocking and must be a
+ * regular file with no NUL byte (keys_read_file).  0, or -1 with err
+ * naming the file (and the line).
+ */
 int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 
 /* Frees every string c holds. */

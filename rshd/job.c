@@ -177,6 +177,34 @@ job_refuse(struct job *j, uint16_t err, const char *text, int code)
 	return report_exit(j, EXIT_HOW_NOTSTARTED, code);
 }
 
+/*
+ * The start record, so that a command that never ends (or rshd's crash)
+ * still leaves a trace.  -1 when it could not be written and the limits
+ * say no command runs unrecorded, with the refusal's text in msg.
+ */
+static int
+audit_start(struct job *j, char *msg, size_t msglen)
+{
+	char why[128] = "out of memory";
+
+	if (j->audit != NULL) {
+		if (audit_rec_start(j->audit, why, sizeof(why)) == 0) {
+			return 0;
+		}
+	} else if (!audit_enabled()) {
+		/* AuditRequired came with a reload; AuditLog did not. */
+		snprintf(why, sizeof(why), "no AuditLog is open; opening one "
+		    "takes a restart");
+	}
+	if (!j->lim.audit_required) {
+		return 0;
+	}
+	snprintf(msg, msglen, "the audit log cannot record the command (%s) "
+	    "and the server requires it (AuditRequired); nothing was run",
+	    why);
+	return -1;
+}
+
 int
 job_start(struct job *j, const struct exec_plan *plan)
 {
@@ -185,6 +213,9 @@ job_start(struct job *j, const struct exec_plan *plan)
 	uint32_t	window;
 	int		code, cgfd = -1, rc;
 
+	if (audit_start(j, msg, sizeof(msg)) == -1) {
+		return job_refuse(j, ERR_INTERNAL, msg, 255);
+	}
 	j->cg = cgroup_cmd_new(&cgfd, &code);
 	if (j->cg == NULL && code != 0) {
 		snprintf(msg, sizeof(msg), "cannot make the command's cgroup: "

@@ -57,6 +57,8 @@ struct job_limits {
 	int		drain_grace_ms;
 	int		kill_grace_ms;
 	long long	time_limit_ms;	/* 0: none */
+	int		audit_required;	/* AuditRequired: no start record,
+					 * no command */
 };
 
 struct job;
@@ -71,9 +73,12 @@ struct job	*job_new(const struct job_sink *sink, void *ctx,
 		    uint64_t t_start_us);
 
 /*
- * Spawns the plan.  The sink hears started(); or, when it cannot start,
- * error(EXEC_FAILED) and exited(2, 126, 127 or 255: a lack of resources
- * is 255, never "not executable").  Returns what the sink returned.
+ * Writes the audit start record, then spawns the plan.  The sink hears
+ * started(); or, when it cannot start, error(EXEC_FAILED) and exited(2,
+ * 126, 127 or 255: a lack of resources is 255, never "not executable").
+ * With audit_required, a start record that cannot be written refuses
+ * the command before anything runs (error(INTERNAL), exited(2, 255)).
+ * Returns what the sink returned.
  */
 int	job_start(struct job *, const struct exec_plan *plan);
 
@@ -128,8 +133,9 @@ pid_t	job_pid(const struct job *);
 
 struct audit_rec;
 
-/* The job keeps r (it frees it) and writes it when the command ends: its
- * exit, or its refusal.  NULL does nothing. */
+/* The job keeps r (it frees it) and writes its start record in
+ * job_start(), and its exit or refused record when the command ends.
+ * NULL does nothing. */
 void	job_set_audit(struct job *, struct audit_rec *r);
 /* The job's audit record, or NULL. */
 struct audit_rec *job_audit(struct job *);

@@ -294,16 +294,17 @@ static int
 add_own_env(struct policy_decision *dec, const struct key *k,
     const struct sockaddr_storage *peer, const char *original)
 {
-	char	addr[NETIO_ADDRSTRMAX], port[16];
-	int	n = 0;
+	char		addr[NETIO_ADDRSTRMAX];
+	unsigned	port;
+	int		n = 0;
 
-	if (getnameinfo((const struct sockaddr *)peer, sizeof(*peer), addr,
-	    sizeof(addr), port, sizeof(port),
-	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+	/* An IPv4 client of a dual-stack listener as IPv4, as sshd does. */
+	if (netio_addr_host_port((const struct sockaddr *)peer, addr,
+	    sizeof(addr), &port) == -1) {
 		snprintf(addr, sizeof(addr), "unknown");
-		snprintf(port, sizeof(port), "0");
+		port = 0;
 	}
-	if (asprintf(&dec->owned[n++], "RSH_CLIENT=%s %s", addr, port) ==
+	if (asprintf(&dec->owned[n++], "RSH_CLIENT=%s %u", addr, port) ==
 	    -1 || asprintf(&dec->owned[n++], "RSH_KEYID=%s", k->id) == -1 ||
 	    (original != NULL && asprintf(&dec->owned[n++],
 	    "RSH_ORIGINAL_COMMAND=%s", original) == -1)) {

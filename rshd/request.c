@@ -30,6 +30,7 @@ request_limits(const struct snapshot *snap, const struct wire_exec *e,
 	lim->drain_grace_ms = snap->conf.drain_grace_ms;
 	lim->kill_grace_ms = snap->conf.kill_grace_ms;
 	lim->time_limit_ms = t;
+	lim->audit_required = snap->conf.audit_required;
 }
 
 int

@@ -236,6 +236,13 @@ server_reload(struct rshd *d)
 	}
 	log_report(report);
 	free(report);
+	if (snapshot_reload_ok(d->src, d->boot, next, err,
+	    sizeof(err)) == -1) {
+		snapshot_put(next);
+		log_err("reload refused, the configuration in force stays: %s",
+		    err);
+		return -1;
+	}
 	snapshot_fixed_changes(d->boot, next, fixed, sizeof(fixed));
 	if (fixed[0] != '\0') {
 		log_warn("reload: %s changed; that takes a restart, and the "

@@ -99,6 +99,11 @@ build_conf(const struct snapshot_source *src, struct conf *c, char *err,
 	if (check_port(c->port, src->port != NULL, err, errlen) == -1) {
 		return -1;
 	}
+	if (c->audit_required && c->audit_log == NULL) {
+		snprintf(err, errlen, "AuditRequired yes needs an AuditLog to "
+		    "write to");
+		return -1;
+	}
 	if (absolutize(&c->keys_file, src->cwd) == -1 ||
 	    absolutize(&c->audit_log, src->cwd) == -1 ||
 	    absolutize(&c->pid_file, src->cwd) == -1 ||
@@ -289,6 +294,22 @@ snapshot_name_ok(const struct snapshot *s, const char *name, size_t len,
 	/* The address the client reached, unless names were configured. */
 	return s->conf.nnames == 0 && localname[0] != '\0' &&
 	    strlen(localname) == len && memcmp(localname, name, len) == 0;
+}
+
+int
+snapshot_reload_ok(const struct snapshot_source *src,
+    const struct snapshot *boot, const struct snapshot *next, char *err,
+    size_t errlen)
+{
+	if (src->config != NULL && next->conf.file_settings == 0 &&
+	    boot->conf.file_settings > 0) {
+		snprintf(err, errlen, "config file %s holds no setting now but "
+		    "held %d when rshd started (an empty file is what a crash "
+		    "can leave); to run with the defaults, restart rshd",
+		    src->config, boot->conf.file_settings);
+		return -1;
+	}
+	return 0;
 }
 
 static int

@@ -72,6 +72,16 @@ int	snapshot_name_ok(const struct snapshot *snap, const char *name,
 	    size_t len, const char *localname);
 
 /*
+ * Whether next may replace a configuration whose first snapshot was boot:
+ * a config file with no setting in it now, though it had some when rshd
+ * started, is refused (what a crash can leave would otherwise reset every
+ * setting to its default).  0, or -1 with a sentence in err.
+ */
+int	snapshot_reload_ok(const struct snapshot_source *src,
+	    const struct snapshot *boot, const struct snapshot *next,
+	    char *err, size_t errlen);
+
+/*
  * The settings of next that differ from cur's but cannot change while
  * rshd runs (listeners, port, UDP threads and cache, files opened at
  * startup): their keywords, comma-separated, in out ("" when none).

@@ -1,7 +1,18 @@
 /*
  * title: setproctitle(3) for -i, thread names and counts otherwise.
+ *
+ * libbsd's setproctitle() writes the title over argv's memory and, when
+ * the title is shorter than the original argv[0], a '.' where argv[0]'s
+ * NUL was.  That marker is meant for a process started with no arguments,
+ * where argv[0]'s NUL is the last byte of the area and a non-NUL there
+ * tells the kernel the title was rewritten.  With arguments (rshd -D -p 0 ...) the marker lands in
+ * the middle, the last byte stays NUL, the kernel shows the whole area
+ * and ps(1) printed "rshd: 1 connection, 0 unauthenticated   ." whenever
+ * rshd's path was longer than its title.  So after each update,
+ * everything in the argv area behind the title is zeroed here.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +22,8 @@
 extern char **environ;
 
 static int	one_connection;		/* set once, before any thread */
+static char	*area, *area_end;	/* argv's strings, as the kernel
+					 * knows them; NULL: unknown */
 static int	last_conns = -1, last_unauth = -1;	/* main thread's */
 static __thread int		 named;		/* this thread's name is */
 static __thread const char	*named_for;	/* for this key id */
@@ -19,7 +32,44 @@ static __thread const char	*named_state;	/* and state */
 void
 title_init(int argc, char **argv)
 {
+	char *end;
+
+	/* Where the kernel's arg_start..arg_end lie: argv's strings, one
+	 * after the other, before libbsd moves them. */
+	if (argc > 0 && argv[0] != NULL) {
+		end = argv[0] + strlen(argv[0]) + 1;
+		for (int i = 1; i < argc && argv[i] == end; i++) {
+			end = argv[i] + strlen(argv[i]) + 1;
+		}
+		area = argv[0];
+		area_end = end;
+	}
 	setproctitle_init(argc, argv, environ);
+}
+
+/* setproctitle(), then nothing but NULs behind the title. */
+static void __attribute__((format(printf, 1, 2)))
+set_title(const char *fmt, ...)
+{
+	char	buf[256];
+	va_list	ap;
+	size_t	len, blen;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	setproctitle("%s", buf);
+	if (area == NULL) {
+		return;
+	}
+	/* Only once the title is there: if libbsd could not take argv
+	 * over, those bytes are still our arguments. */
+	len = strnlen(area, (size_t)(area_end - area));
+	blen = strlen(buf);
+	if (len < (size_t)(area_end - area) && len >= blen &&
+	    memcmp(area + len - blen, buf, blen) == 0) {
+		memset(area + len, 0, (size_t)(area_end - area) - len);
+	}
 }
 
 void
@@ -35,9 +85,9 @@ title_session(const char *keyid, const char *peer, const char *state)
 
 	if (one_connection) {
 		if (keyid != NULL) {
-			setproctitle("%s@%s %s", keyid, peer, state);
+			set_title("%s@%s %s", keyid, peer, state);
 		} else {
-			setproctitle("%s %s", peer, state);
+			set_title("%s %s", peer, state);
 		}
 		return;
 	}
@@ -63,6 +113,6 @@ title_counts(int conns, int unauth)
 	}
 	last_conns = conns;
 	last_unauth = unauth;
-	setproctitle("%d connection%s, %d unauthenticated", conns,
+	set_title("%d connection%s, %d unauthenticated", conns,
 	    conns == 1 ? "" : "s", unauth);
 }

@@ -33,6 +33,18 @@ teardown() {
 	assert_output "rshd: $d/rshd.conf:2: unknown keyword 'Bogus'"
 }
 
+@test "rshd -t refuses a config file of NULs or a FIFO, naming it, without hanging" {
+	local d=$BATS_TEST_TMPDIR/srv
+	make_keys "$d"
+	printf 'Port 2222\n' >"$d/rshd.conf"
+	head -c 4096 /dev/zero >>"$d/rshd.conf"
+	run -1 "$RSHD" -t -k "$d/keys" -f "$d/rshd.conf"
+	assert_output "rshd: $d/rshd.conf:2: line holds a NUL byte"
+	mkfifo "$d/fifo.conf"
+	run -1 timeout 10 "$RSHD" -t -k "$d/keys" -f "$d/fifo.conf"
+	assert_output "rshd: config file $d/fifo.conf is not a regular file; refusing it"
+}
+
 @test "a bad -o value stops rshd and says what is allowed" {
 	local d=$BATS_TEST_TMPDIR/srv
 	make_keys "$d"

@@ -292,6 +292,29 @@ fcntl.fcntl(fd, 1031, 4096)' "$d/log.fifo"	# F_SETPIPE_SZ
 	[ "$status" -ne 0 ] || fail "a background process outlived rshd: $output"
 }
 
+@test "the process title is only the counts, whatever the length of rshd's path" {
+	local d=$BATS_TEST_TMPDIR n link pad
+	# Shorter than the title, about as long, longer, and longer than
+	# libbsd's 256-byte title buffer.
+	for n in 1 30 45 100 300; do
+		# n bytes of directories, a component at most 100 long
+		pad=$(printf 'p%.0s' $(seq 1 "$n") | fold -w 100 | paste -sd/)
+		mkdir -p "$d/$pad"
+		link=$d/$pad/rshd
+		ln -sf "$RSHD" "$link"
+		RSHD=$link start_rshd "$d/srv$n"
+		wait_until "tr -d '\\000' </proc/$RSHD_PID/cmdline | grep -q '^rshd: 0 connections'"
+		run -0 python3 -c '
+import sys
+raw = open("/proc/%s/cmdline" % sys.argv[1], "rb").read()
+print(repr(raw.rstrip(b"\0")))' "$RSHD_PID"
+		assert_output "b'rshd: 0 connections, 0 unauthenticated'"
+		run -0 ps -o args= -p "$RSHD_PID"
+		assert_output 'rshd: 0 connections, 0 unauthenticated'
+		stop_rshd
+	done
+}
+
 @test "ps shows the daemon's counts, and each session thread its state and key" {
 	local d=$BATS_TEST_TMPDIR m pid
 	start_rshd "$d/srv"

@@ -175,6 +175,20 @@ forward_signal() {
 	assert_output $'SigIgn:\t0000000000000000'
 }
 
+@test "a request too large says which part takes the room, and how much too large it is" {
+	local i args=()
+	for ((i = 0; i < 10000; i++)); do
+		args+=(-e "V$i=x")
+	done
+	run -255 rsh_cmd "${args[@]}" 127.0.0.1 true
+	assert_output --regexp '^rsh: the request is [0-9]+ bytes too large \(at most 65536\): the environment \(10000 -e variables\) [0-9]+ bytes, the command and its arguments 9$'
+	refute_output --partial "the command is too long"
+	run -255 rsh_cmd -d /tmp 127.0.0.1 echo "$(printf 'a%.0s' $(seq 1 70000))"
+	assert_output --regexp '^rsh: the request is 4[0-9]{3} bytes too large \(at most 65536\): the command and its arguments 700[0-9]{2} bytes, the working directory \(-d\) 9$'
+	run -255 rsh_cmd -u 127.0.0.1 echo "$(printf 'a%.0s' $(seq 1 70000))"
+	assert_output --regexp ': over UDP, the request is [0-9]+ bytes too large \(at most [0-9]+\): the command and its arguments 700[0-9]{2} bytes; use TCP \(without -u\)$'
+}
+
 @test "rshd's fds, children and threads return to baseline after these" {
 	assert_rshd_at_baseline
 }

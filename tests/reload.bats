@@ -76,6 +76,54 @@ reload() {
 	assert_output slow
 }
 
+@test "a config file replaced by a FIFO is refused on reload; rshd still serves and stops on TERM" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/srv"
+	printf 'MaxCommandTime 1s\n' >"$d/rshd.conf"
+	start_rshd "$d/srv" -f "$d/rshd.conf"
+	rm "$d/rshd.conf"
+	mkfifo "$d/rshd.conf"
+	reload refused
+	grep -q "reload refused, the configuration in force stays: config file $d/rshd.conf is not a regular file; refusing it" \
+	    "$RSHD_DIR/rshd.log"
+	run -0 rsh_cmd -n 127.0.0.1 echo still
+	assert_output still
+	run -143 rsh_cmd -n 127.0.0.1 sleep 5
+	assert_output --partial "time limit"
+	stop_rshd
+}
+
+@test "a config file of NULs is refused on reload, naming the file and line; the settings stay" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/srv"
+	printf 'MaxCommandTime 2s\n' >"$d/rshd.conf"
+	start_rshd "$d/srv" -f "$d/rshd.conf"
+	head -c 4096 /dev/zero >"$d/rshd.conf"
+	reload refused
+	grep -q "reload refused, the configuration in force stays: $d/rshd.conf:1: line holds a NUL byte" \
+	    "$RSHD_DIR/rshd.log"
+	run -143 rsh_cmd -n 127.0.0.1 sleep 5
+	assert_output --partial "time limit of 2000 ms"
+}
+
+@test "an emptied config file is refused on reload, unless it was empty at start" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/srv" "$d/srv2"
+	printf 'MaxCommandTime 1s\n' >"$d/rshd.conf"
+	start_rshd "$d/srv" -f "$d/rshd.conf"
+	: >"$d/rshd.conf"
+	reload refused
+	grep -q "reload refused, the configuration in force stays: config file $d/rshd.conf holds no setting now but held 1 when rshd started" \
+	    "$RSHD_DIR/rshd.log"
+	run -143 rsh_cmd -n 127.0.0.1 sleep 5
+	assert_output --partial "time limit"
+	# Empty from the start: a reload of it is nothing to guard against.
+	printf '# nothing set yet\n' >"$d/empty.conf"
+	start_rshd "$d/srv2" -f "$d/empty.conf"
+	: >"$d/empty.conf"
+	reload 2
+}
+
 @test "raising MaxConnections on reload takes effect for the next client" {
 	local d=$BATS_TEST_TMPDIR pids=() m p
 	mkdir -p "$d/srv"

@@ -6,6 +6,8 @@
  * continuation, file:line), and that etc/rshd.conf and docs/rshd.conf.5
  * name every keyword with the values the parser has.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -562,9 +564,86 @@ test_load_errors(void)
 	conf_defaults(&c);
 	CHECK_EQ(conf_load(&c, "/nonexistent/rshd.conf", err, sizeof(err)),
 	    -1);
-	CHECK_STR(err, "cannot open config file /nonexistent/rshd.conf: No "
-	    "such file or directory");
+	CHECK_STR(err, "config file /nonexistent/rshd.conf: No such file or "
+	    "directory");
 	conf_free(&c);
+}
+
+/* What a crash, a FIFO or a directory in the config's place gives: an
+ * error naming the file (and the line), never a hang or the defaults. */
+static void
+test_load_odd_files(void)
+{
+	static const char	 nuls[4096];
+	struct conf		 c;
+	char			 path[4096], err[512], want[4200];
+	FILE			*fp;
+
+	/* A NUL anywhere: the file and the line it is on. */
+	CHECK_EQ(temp_file(path, sizeof(path), "Port 9\n# two\nKillGrace"),
+	    0);
+	CHECK((fp = fopen(path, "a")) != NULL);
+	if (fp != NULL) {
+		(void)fputc('\0', fp);
+		(void)fputs(" 1s\n", fp);
+		(void)fclose(fp);
+	}
+	conf_defaults(&c);
+	CHECK_EQ(conf_load(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:3: line holds a NUL byte", path);
+	CHECK_STR(err, want);
+	CHECK(c.port == NULL);		/* nothing of it is taken */
+	conf_free(&c);
+	/* A file of NULs, as a crash leaves one. */
+	CHECK((fp = fopen(path, "w")) != NULL);
+	if (fp != NULL) {
+		(void)fwrite(nuls, 1, sizeof(nuls), fp);
+		(void)fclose(fp);
+	}
+	conf_defaults(&c);
+	CHECK_EQ(conf_load(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:1: line holds a NUL byte", path);
+	CHECK_STR(err, want);
+	conf_free(&c);
+	unlink(path);
+
+	/* A FIFO with no writer: refused at once. */
+	CHECK_EQ(temp_file(path, sizeof(path), ""), 0);
+	unlink(path);
+	CHECK_EQ(mkfifo(path, 0600), 0);
+	conf_defaults(&c);
+	CHECK_EQ(conf_load(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "config file %s is not a regular file; "
+	    "refusing it", path);
+	CHECK_STR(err, want);
+	conf_free(&c);
+	unlink(path);
+
+	conf_defaults(&c);
+	CHECK_EQ(conf_load(&c, "/", err, sizeof(err)), -1);
+	CHECK_STR(err, "config file / is not a regular file; refusing it");
+	conf_free(&c);
+
+	/* Empty, comments only, and two settings: how many it set. */
+	CHECK_EQ(temp_file(path, sizeof(path), ""), 0);
+	conf_defaults(&c);
+	CHECK_EQ(conf_load(&c, path, err, sizeof(err)), 0);
+	CHECK_EQ(c.file_settings, 0);
+	conf_free(&c);
+	unlink(path);
+	CHECK_EQ(temp_file(path, sizeof(path), "# only\n\n  # comments\n"),
+	    0);
+	conf_defaults(&c);
+	CHECK_EQ(conf_load(&c, path, err, sizeof(err)), 0);
+	CHECK_EQ(c.file_settings, 0);
+	conf_free(&c);
+	unlink(path);
+	CHECK_EQ(temp_file(path, sizeof(path), "Port 9\n# x\nUDP no\n"), 0);
+	conf_defaults(&c);
+	CHECK_EQ(conf_load(&c, path, err, sizeof(err)), 0);
+	CHECK_EQ(c.file_settings, 2);
+	conf_free(&c);
+	unlink(path);
 }
 
 /* 1 when c holds a setting that defaults does not. */
@@ -711,6 +790,7 @@ main(void)
 	test_errors();
 	test_load();
 	test_load_errors();
+	test_load_odd_files();
 	test_example_conf();
 	test_manual();
 	return check_done("test_conf");

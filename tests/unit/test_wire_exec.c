@@ -565,6 +565,31 @@ test_random(void)
 	CHECK(ok > 1000);
 }
 
+/* A request too large names its parts, largest first, and the excess. */
+static void
+test_toolarge(void)
+{
+	static char		*argv[] = { "echo", "hi", NULL };
+	static char		*env[] = { "A=1", "BB=22", NULL };
+	struct wire_exec	 e = { argv, 2, env, 2, "/tmp", 0, 0, 1, 0, 0,
+				    0, 0, NULL, 0 };
+	char			 msg[256];
+
+	/* args 9 + 7, env 8 + 10, cwd 9, flags 9: 52 bytes */
+	wire_exec_toolarge(&e, 40, msg, sizeof(msg));
+	CHECK(strcmp(msg, "the request is 12 bytes too large (at most 40): "
+	    "the environment (2 -e variables) 18 bytes, the command and its "
+	    "arguments 16, the working directory (-d) 9") == 0);
+	e.envc = 0;
+	e.cwd = NULL;
+	wire_exec_toolarge(&e, 10, msg, sizeof(msg));
+	CHECK(strcmp(msg, "the request is 15 bytes too large (at most 10): "
+	    "the command and its arguments 16 bytes") == 0);
+	/* Cut, never overrun. */
+	wire_exec_toolarge(&e, 10, msg, 8);
+	CHECK(strlen(msg) == 7);
+}
+
 int
 main(void)
 {
@@ -583,6 +608,7 @@ main(void)
 	test_many_env();
 	test_truncations();
 	test_random();
+	test_toolarge();
 	free(json);
 	return check_done("test_wire_exec");
 }
