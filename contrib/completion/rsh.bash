@@ -103,7 +103,7 @@ _rshd()
 		return
 		;;
 	-o)
-		COMPREPLY=($(compgen -S = -W 'AcceptEnv AuditLog
+		COMPREPLY=($(compgen -S = -W 'AcceptEnv AuditLog AuditRequired
 		    AuthPenalty AuthTimeout CommandCgroups DrainGrace
 		    IdleTimeout KeysFile KillGrace LimitAS LimitCPU LimitNOFILE
 		    LimitNPROC ListenAddress ListenBacklog MaxAuthFailures
