@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -140,22 +141,71 @@ parse_args(int argc, char **argv, struct snapshot_source *cl)
 	}
 }
 
+/* The pid in another rshd's pid file, "PID\n" (libbsd's own reader wants
+ * no newline); -1 when there is none. */
+static pid_t
+read_pid_file(const char *path)
+{
+	char		 buf[32];
+	const char	*errstr;
+	ssize_t		 n;
+	long long	 pid;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		return -1;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtonum(buf, 1, INT_MAX, &errstr);
+	return errstr == NULL ? (pid_t)pid : -1;
+}
+
 static struct pidfh *
 open_pid_file(const char *path)
 {
 	struct pidfh	*pfh;
 	pid_t		 other = -1;
+	int		 err;
 
 	if ((pfh = pidfile_open(path, 0644, &other)) != NULL) {
 		return pfh;
 	}
-	if (errno == EEXIST && other > 0) {
+	/* Locked by a running rshd, whose "PID\n" libbsd cannot read. */
+	err = errno;
+	if (err == EINVAL) {
+		other = read_pid_file(path);
+		err = other > 0 ? EEXIST : err;
+	}
+	if (err == EEXIST && other > 0) {
 		log_err("already running as pid %d (pid file %s)", (int)other,
 		    path);
 	} else {
-		log_err("pid file %s: %s", path, strerror(errno));
+		log_err("pid file %s: %s", path, strerror(err));
 	}
 	return NULL;
+}
+
+/*
+ * Writes "PID\n" into the locked pid file: libbsd's pidfile_write() leaves
+ * out the newline that Linux tools (and `read pid < file`) expect.
+ */
+static void
+write_pid_file(struct pidfh *pfh)
+{
+	char	buf[32];
+	int	fd = pidfile_fileno(pfh), n;
+
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (fd == -1 || ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, buf, (size_t)n, 0) != n) {
+		log_warn("cannot write the pid file: %s", strerror(errno));
+	}
 }
 
 /* Writes "PORT\n" to path atomically: readers never see half a file. */
@@ -306,7 +356,7 @@ main(int argc, char **argv)
 	static char			 cwd[4096], *config;
 	const struct conf		*c;
 	struct pidfh			*pfh = NULL;
-	char				 err[512];
+	char				 err[512], said[64];
 	struct listeners		 l;
 	struct udpd			*udp = NULL;
 	int				 port, sigfd, nfds, fg;
@@ -353,10 +403,10 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	if (src.check) {
-		printf("rshd: %s%s and keys file %s are in order: %zu keys\n",
+		printf("rshd: %s%s and keys file %s are in order: %s\n",
 		    src.config != NULL ? "config file " : "settings",
 		    src.config != NULL ? src.config : "", c->keys_file,
-		    keys_count(d.boot->keys));
+		    snapshot_keys_said(d.boot, said, sizeof(said)));
 		exit(0);
 	}
 	if ((d.admit = admit_new()) == NULL ||
@@ -405,7 +455,7 @@ main(int argc, char **argv)
 		    "directly");
 	}
 	if (pfh != NULL) {
-		(void)pidfile_write(pfh);
+		write_pid_file(pfh);
 	}
 	setup_cgroups(c);
 	/* After daemon() (threads do not survive fork) and after the signal
@@ -423,8 +473,9 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		exit(1);
 	}
-	log_info("listening on port %d, TCP%s (%zu keys)%s", port,
-	    udp != NULL ? " and UDP" : "", keys_count(d.boot->keys),
+	log_info("listening on port %d, TCP%s (%s)%s", port,
+	    udp != NULL ? " and UDP" : "",
+	    snapshot_keys_said(d.boot, said, sizeof(said)),
 	    nfds > 0 ? ", sockets from systemd" : "");
 	systemd_notify("READY=1");
 	if (server_run(&d, l.tcp, l.ntcp, sigfd) != 0) {

@@ -160,7 +160,23 @@ load_keys(struct snapshot *s, const struct exec_account *self,
 		    c->keys_file);
 		return -1;
 	}
+	s->usable = usable;
 	return 0;
+}
+
+const char *
+snapshot_keys_said(const struct snapshot *s, char *buf, size_t len)
+{
+	size_t skipped = keys_count(s->keys) - s->usable;
+
+	if (skipped > 0) {
+		snprintf(buf, len, "%zu usable key%s, %zu skipped", s->usable,
+		    s->usable == 1 ? "" : "s", skipped);
+	} else {
+		snprintf(buf, len, "%zu key%s", s->usable,
+		    s->usable == 1 ? "" : "s");
+	}
+	return buf;
 }
 
 static int

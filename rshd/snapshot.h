@@ -41,6 +41,7 @@ struct snapshot {
 	struct conf	 conf;
 	struct keyring	*keys;
 	struct policy	*policy;	/* what each key may do */
+	size_t		 usable;	/* keys that authenticate someone */
 	char		*names[SNAPSHOT_MAXNAMES];	/* lowercased */
 	size_t		 nnames;
 	int		 any_name;	/* ServerName * */
@@ -88,5 +89,12 @@ int	snapshot_reload_ok(const struct snapshot_source *src,
  */
 void	snapshot_fixed_changes(const struct snapshot *cur,
 	    const struct snapshot *next, char *out, size_t outlen);
+
+/*
+ * How many keys s serves, for the log: "1 key", "3 keys", "1 usable key,
+ * 1 skipped".  Returns buf (len bytes; 64 will do).
+ */
+const char	*snapshot_keys_said(const struct snapshot *s, char *buf,
+		    size_t len);
 
 #endif

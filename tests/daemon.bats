@@ -29,10 +29,13 @@ teardown() {
 	assert_output --partial "$d/no-such-keys"
 }
 
-@test "a second instance says which pid already runs" {
+@test "a second instance says which pid already runs; the pid file is one line" {
 	local d=$BATS_TEST_TMPDIR/srv
 	start_rshd "$d" --pid-file "$d/rshd.pidfile"
 	wait_until "[ -s '$d/rshd.pidfile' ]" 5
+	# "PID\n", as `read pid <file` and Linux tools expect.
+	[ "$(od -An -c "$d/rshd.pidfile" | tr -d ' ')" = "${RSHD_PID}\\n" ] ||
+	    fail "pid file: $(od -An -c "$d/rshd.pidfile")"
 	run -1 timeout 5 "$RSHD" -D -p 0 -l 127.0.0.1 -k "$d/keys" \
 	    -o PermitRootCommands=yes --pid-file "$d/rshd.pidfile"
 	assert_output "rshd: already running as pid $RSHD_PID (pid file $d/rshd.pidfile)"

@@ -183,7 +183,14 @@ test_account() {
 	local d=$BATS_TEST_TMPDIR/t
 	make_keys "$d"
 	run -0 "$RSHD" -t -k "$d/keys" -o PermitRootCommands=yes
-	assert_output --partial "are in order: 1 keys"
+	assert_output --partial "are in order: 1 key"
+	refute_output --partial "1 keys"
+	# Every key counted, as the word wants.
+	"$RSH" --keygen second >>"$d/keys"
+	run -0 "$RSHD" -t -k "$d/keys" -o PermitRootCommands=yes
+	assert_output --partial "are in order: 2 keys"
+	head -n 1 "$d/keys" >"$d/keys.one" && mv "$d/keys.one" "$d/keys"
+	chmod 600 "$d/keys"
 	printf '%s allow="x|y",max-sessions=0\n' "$("$RSH" --keygen two)" \
 	    >>"$d/keys"
 	run -1 "$RSHD" -t -k "$d/keys" -o PermitRootCommands=yes
