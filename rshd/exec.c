@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -43,7 +44,7 @@
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 
 enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS,
-	STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP, STAGE_SIGNALS };
+	STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP, STAGE_SIGNALS, STAGE_NNP };
 
 /* What the child tells the parent when it cannot exec. */
 struct exec_failure {
@@ -154,6 +155,12 @@ child_run(void *arg)
 	    (p->uid != 0 && syscall(SYS_setuid, 0) != -1))) {
 		child_fail(a, STAGE_IDS);
 	}
+	/* A key's no-new-privs: no setuid program or file capability can
+	 * raise this command or anything it starts (sudo fails). */
+	if (p->no_new_privs && syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1UL,
+	    0UL, 0UL, 0UL) == -1) {
+		child_fail(a, STAGE_NNP);
+	}
 	if (p->cwd != NULL && syscall(SYS_chdir, p->cwd) == -1) {
 		child_fail(a, STAGE_CHDIR);
 	}
@@ -199,6 +206,10 @@ describe_failure(const struct exec_plan *p, const struct exec_failure *f,
 	case STAGE_CGROUP:
 		snprintf(msg, msglen, "cannot put the command in its cgroup: "
 		    "%s", strerror(f->err));
+		break;
+	case STAGE_NNP:
+		snprintf(msg, msglen, "cannot set no-new-privs for the "
+		    "command: %s", strerror(f->err));
 		break;
 	case STAGE_EXEC:
 		if (out_of_resources(f->err)) {

@@ -62,6 +62,7 @@ struct exec_grant {
 	const char	 *path;		/* PATH; NULL: by the account's uid */
 	struct exec_limit limits[EXEC_MAXLIMITS];
 	int		  nlimits;
+	int		  no_new_privs;	/* the key's no-new-privs */
 };
 
 struct exec_plan;

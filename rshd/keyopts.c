@@ -298,8 +298,10 @@ apply_flag(struct keyopts *o, const char *name)
 {
 	if (strcmp(name, "no-udp") == 0) {
 		o->no_udp = 1;
-	} else {
+	} else if (strcmp(name, "no-pty") == 0) {
 		o->no_pty = 1;
+	} else {
+		o->no_new_privs = 1;
 	}
 	return 0;
 }
@@ -327,7 +329,8 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 {
 	const char	*errstr = NULL;
 
-	if (strcmp(name, "no-udp") == 0 || strcmp(name, "no-pty") == 0) {
+	if (strcmp(name, "no-udp") == 0 || strcmp(name, "no-pty") == 0 ||
+	    strcmp(name, "no-new-privs") == 0) {
 		if (value != NULL) {
 			return fail(err, errlen, "option '%s' takes no value",
 			    name);

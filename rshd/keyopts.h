@@ -10,6 +10,8 @@
  *                          words (see allow.h); never a shell
  *   env="NAME[,NAME...]"   client variables accepted, beyond AcceptEnv
  *   no-udp, no-pty         no UDP requests, no pseudo-terminal
+ *   no-new-privs           its commands can gain no privilege (setuid,
+ *                          file capabilities: sudo fails)
  *   max-sessions=N         connections at once with this key
  */
 #ifndef RSHD_KEYOPTS_H
@@ -41,6 +43,7 @@ struct keyopts {
 	size_t			 nenv;
 	int			 no_udp;	/* also implied by from= */
 	int			 no_pty;
+	int			 no_new_privs;	/* PR_SET_NO_NEW_PRIVS */
 	int			 max_sessions;	/* 0: no limit */
 };
 

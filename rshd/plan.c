@@ -289,6 +289,7 @@ exec_plan_new(const struct wire_exec *e, const struct exec_grant *g,
 	p->change_ids = a->uid != geteuid() || a->gid != getegid();
 	memcpy(p->limits, g->limits, sizeof(p->limits));
 	p->nlimits = g->nlimits;
+	p->no_new_privs = g->no_new_privs;
 	if (p->change_ids) {
 		p->ngroups = EXEC_MAXGROUPS;
 		if (getgrouplist(a->name, a->gid, p->groups,

@@ -30,6 +30,7 @@ struct exec_plan {
 	int		  ngroups;
 	struct exec_limit limits[EXEC_MAXLIMITS];
 	int		  nlimits;	/* set in the child before exec */
+	int		  no_new_privs;	/* PR_SET_NO_NEW_PRIVS in the child */
 	/* A command on a pseudo-terminal. */
 	int		  pty;
 	uint16_t	  rows, cols;	/* its size; 0: the kernel's */

@@ -469,6 +469,7 @@ policy_exec(const struct policy *p, const struct key *k,
 	}
 	dec->grant.acct = &pk->acct;
 	dec->grant.forced = pk->opts.command;
+	dec->grant.no_new_privs = pk->opts.no_new_privs;
 	dec->grant.env = dec->env;
 	dec->grant.path = p->conf->path;
 	add_limits(p->conf, &dec->grant);

@@ -168,6 +168,10 @@ unit_file() {
 	[ ! -e /etc/systemd/system/sockets.target.wants/rshd.socket ]
 	run -0 unit_value "$svc" ExecStart
 	assert_output --regexp '^/usr/sbin/rshd .*-f /etc/rsh/rshd\.conf'
+	# sudo in commands (Ansible's become) works under the unit: a key's
+	# no-new-privs takes it away where wanted, not the unit for all.
+	run -0 unit_value "$svc" NoNewPrivileges
+	assert_output ''
 }
 
 @test "rshd started by its unit's ExecStart runs a command for a user= key" {

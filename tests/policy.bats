@@ -14,6 +14,9 @@ teardown_file() {
 }
 
 teardown() {
+	if [ -f "$BATS_TEST_TMPDIR/sudoers" ]; then
+		rm -f "$(cat "$BATS_TEST_TMPDIR/sudoers")"
+	fi
 	if [ -f "$BATS_TEST_TMPDIR/account" ]; then
 		userdel "$(cat "$BATS_TEST_TMPDIR/account")" 2>/dev/null || true
 	fi
@@ -85,6 +88,34 @@ test_account() {
 	assert_output 'forced: rm -rf /nothing'
 	run -0 rsh_cmd -n -x 127.0.0.1 ls 'a b'
 	assert_output 'forced: ls a b'
+}
+
+@test "no-new-privs: the key's commands can gain no privilege; other keys' can" {
+	keyed_rshd "$BATS_TEST_TMPDIR/a" no-new-privs
+	run -0 rsh_cmd -n 127.0.0.1 'grep ^NoNewPrivs: /proc/self/status'
+	assert_output --regexp $'^NoNewPrivs:\t1$'
+	stop_test_rshds
+	keyed_rshd "$BATS_TEST_TMPDIR/b" ''
+	run -0 rsh_cmd -n 127.0.0.1 'grep ^NoNewPrivs: /proc/self/status'
+	assert_output --regexp $'^NoNewPrivs:\t0$'
+}
+
+@test "no-new-privs: sudo fails under it and works without it (root only)" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to make an account"
+	command -v sudo >/dev/null || skip "sudo is not installed"
+	local acct
+	acct=$(test_account /bin/sh) || fail "useradd failed"
+	printf '%s ALL=(ALL) NOPASSWD: ALL\n' "$acct" \
+	    >"/etc/sudoers.d/$acct"
+	echo "/etc/sudoers.d/$acct" >"$BATS_TEST_TMPDIR/sudoers"
+	keyed_rshd "$BATS_TEST_TMPDIR/a" "user=$acct"
+	run -0 rsh_cmd -n 127.0.0.1 'sudo -n id -u'
+	assert_output 0
+	stop_test_rshds
+	keyed_rshd "$BATS_TEST_TMPDIR/b" "user=$acct,no-new-privs"
+	run rsh_cmd -n 127.0.0.1 'sudo -n id -u'
+	[ "$status" -ne 0 ]
+	refute_output 0
 }
 
 @test "allow= runs what matches and denies the rest, naming it" {
