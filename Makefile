@@ -100,6 +100,7 @@ STAMP	 = build/.deps-ok
 # Debian packages: to build, and to run the tests.
 DEB_BUILD = gcc make pkg-config libssl-dev libbsd-dev
 DEB_TEST  = bats bats-support bats-assert procps clang-tidy cppcheck python3 \
+	    iproute2 \
 	    systemd
 BATS_LIB ?= /usr/lib/bats
 
