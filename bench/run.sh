@@ -20,6 +20,9 @@
 #      (not to 1,000 targets in a short run);
 #   8. the latency of one `true` through a master (rsh -M) against direct
 #      and against a local `sh -c true`;
+#   9. 1,000 clients of `rsh true` released together from a barrier
+#      against an rshd at its default settings, without and with
+#      --retry 3: how many are lost, and the listen queue's overflows;
 # then the issues' targets, each with pass or miss.  It prints one table and
 # writes it, with the machine's description, to bench/results.md.
 #
@@ -42,10 +45,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 lib_name=bench
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
-lib_build "$1" rshd rsh tools/timeit tools/holdconns
+lib_build "$1" rshd rsh tools/timeit tools/holdconns tools/herd
 rsh=$build/rsh
 timeit=$build/tools/timeit
 holdconns=$build/tools/holdconns
+herd=$build/tools/herd
 quick=${BENCH_QUICK:-0}
 [ "$quick" = 0 ] || quick=1
 if [ "$quick" = 1 ]; then
@@ -754,6 +758,54 @@ else
 	    "rsh -M failed: $(tail -n 1 "$dir/errors")"
 fi
 
+# --- 9. A thousand at once ---------------------------------------------------
+# 1,000 `rsh true` from one address, held at a barrier and released
+# together (tests/tools/herd), as a cron minute would start them, against
+# an rshd of its own at the default settings: 256 connection slots (the
+# rest are refused as busy), the default backlog.  Lost: exited non-zero.
+cur="9. 1,000 clients of rsh true released together, rshd at its defaults"
+section "$cur"
+# listen_overflows: the kernel's count of connections dropped because a
+# listen queue was full (nstat, from iproute2), or nothing.
+listen_overflows() {
+	nstat -az TcpExtListenOverflows 2>/dev/null |
+	    awk '/ListenOverflows/ { print $2 }'
+}
+mkdir "$dir/herd"
+"$build/rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/herd/port" \
+    -k "$dir/keys" -o PermitRootCommands=yes \
+    </dev/null >"$dir/herd/rshd.log" 2>&1 3>&- &
+herd_rshd=$!
+lib_track "$herd_rshd"
+if lib_wait_file "$dir/herd/port" "$herd_rshd" "$dir/herd/rshd.log" \
+    "rshd (defaults)"; then
+	hport=$(cat "$dir/herd/port")
+	for retry in 0 3; do
+		ov0=$(listen_overflows)
+		# herd exits 1 when some were lost: that is the measurement.
+		r=$("$herd" -n 1000 -e "$dir/herd/err$retry" "${rshc[@]}" \
+		    --retry "$retry" "127.0.0.1:$hport" true 2>>"$dir/errors") ||
+		    [ -n "$r" ] || r=
+		ov1=$(listen_overflows)
+		if [ -z "$r" ]; then
+			skip "$cur" "--retry $retry" \
+			    "failed: $(tail -n 1 "$dir/errors")"
+			continue
+		fi
+		set -- $r
+		med[herd_lost$retry]=$3
+		row "$cur" "--retry $retry: clients lost (of $1)" "$3" - - lost
+		row "$cur" "--retry $retry: all done in" \
+		    "$(awk -v ms="$4" 'BEGIN { printf "%.1f", ms / 1000 }')" - - s
+		[ -z "$ov0" ] || [ -z "$ov1" ] ||
+		    row "$cur" "--retry $retry: listen queue overflows" \
+		    "$((ov1 - ov0))" - - drops
+	done
+fi
+kill -TERM "$herd_rshd" 2>/dev/null || true
+wait "$herd_rshd" 2>/dev/null || true
+lib_forget "$herd_rshd"
+
 # --- Targets ---------------------------------------------------------------
 # target LABEL VALUE GOAL OK: one row of the targets table; VALUE and OK
 # come from awk over the medians above (missing: "-", not measured).
@@ -849,6 +901,14 @@ else
 	    "not measured" "<= 0.5 ms" -
 fi
 
+if have herd_lost3; then
+	target "1,000 clients released together, --retry 3: lost" \
+	    "${med[herd_lost3]}" "0" "$(verdict "${med[herd_lost3]} == 0")"
+else
+	target "1,000 clients released together, --retry 3: lost" \
+	    "not measured" "0" -
+fi
+
 # --- The table, results.md and the plot -------------------------------------
 print_table() {
 	local s= sec label m lo hi unit
@@ -864,7 +924,7 @@ print_table() {
 			    "$unit"
 		fi
 	done <"$dir/rows"
-	printf '\nTargets (issues 8 and 9)\n'
+	printf '\nTargets (issues 8, 9 and 16)\n'
 	while IFS=$'\t' read -r label m goal ok; do
 		printf '  %-52s %16s  %-18s %s\n' "$label" "$m" "$goal" "$ok"
 	done <"$dir/targets"
@@ -924,7 +984,7 @@ done
 		fi
 	done <"$dir/rows"
 	echo
-	echo "## Targets (issues 8 and 9)"
+	echo "## Targets (issues 8, 9 and 16)"
 	echo
 	echo "| target | measured | goal | |"
 	echo "|---|---:|---|---|"

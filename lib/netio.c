@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,6 +132,54 @@ netio_set_nonblock(int fd, int on)
 		return -1;
 	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
 	return fcntl(fd, F_SETFL, fl) == -1 ? -1 : 0;
+}
+
+int
+netio_set_liveness(int fd, int limit_ms, int flags)
+{
+	int	on = 1, total, idle, intvl, cnt;
+
+	if (limit_ms <= 0) {
+		return 0;
+	}
+	/* TCP_KEEPIDLE takes at most 32767 s. */
+	limit_ms = limit_ms < 65534000 ? limit_ms : 65534000;
+	/* Whole seconds, as the kernel counts keepalive: 120 s gives 60 s
+	 * quiet, then 4 probes 15 s apart. */
+	total = limit_ms / 1000 > 2 ? limit_ms / 1000 : 2;
+	idle = total / 2;
+	intvl = (total - idle) / 4 > 0 ? (total - idle) / 4 : 1;
+	cnt = (total - idle) / intvl;
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof(idle)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) == -1) {
+		return -1;
+	}
+	if ((flags & NETIO_LIVE_SENT) && setsockopt(fd, IPPROTO_TCP,
+	    TCP_USER_TIMEOUT, &limit_ms, sizeof(limit_ms)) == -1) {
+		return -1;
+	}
+	return 0;
+}
+
+long long
+netio_unanswered_ms(int fd)
+{
+	struct tcp_info	ti;
+	socklen_t	len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1) {
+		return -1;
+	}
+	/* A shut window's probes are answered, and reset tcpi_probes. */
+	if (ti.tcpi_unacked == 0 && ti.tcpi_probes == 0) {
+		return 0;
+	}
+	return ti.tcpi_last_ack_recv;
 }
 
 long long

@@ -32,6 +32,30 @@ ssize_t	netio_read_full(int fd, void *buf, size_t len, int timeout_ms);
 /* Sets or clears O_NONBLOCK.  Returns 0 or -1. */
 int	netio_set_nonblock(int fd, int on);
 
+/* netio_set_liveness: also bound how long sent data may go unacknowledged. */
+#define NETIO_LIVE_SENT	0x1
+
+/*
+ * Makes a TCP connection whose peer vanished (a crash, a cut cable, a
+ * dropped route) fail within about limit_ms once it is quiet: keepalive
+ * probes start after half of it and take the other half.  With
+ * NETIO_LIVE_SENT, TCP_USER_TIMEOUT bounds by limit_ms how long data sent
+ * may wait for an acknowledgement, where keepalive never fires.  On
+ * Linux 5.11 and later that also fails a live peer whose receive window
+ * stays shut that long (a reader that stopped), which is why it is a
+ * flag.  limit_ms 0 does nothing.  Returns 0, or -1 with errno.
+ */
+int	netio_set_liveness(int fd, int limit_ms, int flags);
+
+/*
+ * How long the peer of a TCP connection has owed an answer: the
+ * milliseconds since it last acknowledged anything, when sent data or a
+ * probe waits for its acknowledgement, else 0 (a peer that acknowledged
+ * everything, even one whose window is shut, owes nothing).  -1 with
+ * errno when the kernel cannot say.
+ */
+long long netio_unanswered_ms(int fd);
+
 /* Milliseconds, and microseconds, from the same monotonic clock. */
 long long netio_now_ms(void);
 uint64_t netio_now_us(void);

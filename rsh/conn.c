@@ -6,6 +6,7 @@
  * alongside.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,17 @@ prepare_handshake(struct conn *c)
 	return 0;
 }
 
+/* AliveInterval times AliveCount + 1: silence for that long is a lost
+ * server; 0 when AliveInterval is 0. */
+static int
+alive_limit(const struct conn_params *p)
+{
+	long long ms = (long long)p->alive_ms * (p->alive_count + 1);
+
+	return p->alive_ms <= 0 || p->alive_count < 0 ? 0 :
+	    ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
 static void
 connected(struct conn *c)
 {
@@ -195,6 +207,11 @@ connected(struct conn *c)
 	    conn_ms_since(c->t0_us));
 	c->fd = dial_take(&c->dial);
 	dial_free(&c->dial);
+	/* A server that vanished fails the connection within the time
+	 * AliveInterval and AliveCount promise, even while what we sent
+	 * waits unacknowledged or the connection idles in a master's pool
+	 * (no PING there). */
+	(void)netio_set_liveness(c->fd, alive_limit(&c->p), NETIO_LIVE_SENT);
 	recloop_attach(&c->rl, c->fd);
 	c->state = ST_S1;
 	(void)prepare_handshake(c);
@@ -247,13 +264,17 @@ conn_start(struct conn *c)
 static void
 eof(struct conn *c, ssize_t r)
 {
-	char e[128];
+	char e[128], why[192];
 
 	snprintf(e, sizeof(e), "%s", r == 0 ? "" : strerror(errno));
 	switch (c->state) {
 	case ST_S1:
-		conn_fail(c, RSH_EXIT_FAILURE, 0, "connection closed before "
-		    "the handshake%s%s", e[0] ? ": " : "", e);
+		/* Nor here: the server closed without a word. */
+		snprintf(why, sizeof(why), "connection closed before the "
+		    "handshake%s%s", e[0] ? ": " : "", e);
+		if (!conn_hs_retry(c, why)) {
+			conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", why);
+		}
 		break;
 	case ST_S2:
 		/* End of file instead of S2 is a failure to authenticate. */
@@ -386,14 +407,20 @@ conn_timeout(const struct conn *c)
 static void
 timed_out(struct conn *c)
 {
-	double s = c->p.connect_ms / 1000.0;
+	double	s = c->p.connect_ms / 1000.0;
+	char	why[128];
 
 	if (c->state == ST_CONNECT) {
 		conn_fail(c, RSH_EXIT_FAILURE, 0, "connection timed out after "
 		    "%g s", s);
 	} else if (c->state == ST_S1) {
-		conn_fail(c, RSH_EXIT_FAILURE, 0, "no greeting from the "
-		    "server within %g s (timed out)", s);
+		/* The server never spoke: nothing can have run. */
+		snprintf(why, sizeof(why), "no greeting from the server "
+		    "within %g s", s);
+		if (!conn_hs_retry(c, why)) {
+			conn_fail(c, RSH_EXIT_FAILURE, 0, "%s (timed out)",
+			    why);
+		}
 	} else {
 		conn_fail(c, RSH_EXIT_FAILURE, 0, "the server greeted but did "
 		    "not answer the handshake within %g s (timed out)", s);

@@ -3,7 +3,9 @@
  * refusal, retried when busy and asked to), C1 with the first EXEC, S2.
  * The pure state machine is lib/handshake.c; this is its I/O and words.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -17,7 +19,7 @@
 #include "conn_int.h"
 #include "sink.h"
 
-#define RETRY_FIRST_MS	250
+#define RETRY_FIRST_MS	1000
 #define RETRY_MAX_MS	8000
 
 static const char *
@@ -33,24 +35,36 @@ refusal_reason(uint8_t reason, char *buf, size_t len)
 	}
 }
 
+int
+conn_hs_retry(struct conn *c, const char *why)
+{
+	int wait;
+
+	if (c->attempt >= c->p.retries) {
+		return 0;
+	}
+	wait = RETRY_FIRST_MS << (c->attempt < 5 ? c->attempt : 5);
+	wait = wait < RETRY_MAX_MS ? wait : RETRY_MAX_MS;
+	/* Clients refused together must not all come back together. */
+	wait = wait / 2 + (int)arc4random_uniform((uint32_t)wait);
+	c->attempt++;
+	sink_msg(c->sink, SINK_WARN, "%s; retry %d of %d in %d ms", why,
+	    c->attempt, c->p.retries, wait);
+	conn_close_socket(c);
+	c->state = ST_RETRY;
+	c->retry_at = netio_now_ms() + wait;
+	return 1;
+}
+
 /* A refusal before the handshake; "busy" is retried when asked to. */
 static void
 refused(struct conn *c, const struct hs_refusal *ref)
 {
-	char	vis[1024], num[32];
-	int	wait;
+	char	vis[1024], num[32], why[1100];
 
 	log_vis(vis, sizeof(vis), ref->text, strlen(ref->text));
-	if (ref->reason == HS_REFUSE_BUSY && c->attempt < c->p.retries) {
-		wait = RETRY_FIRST_MS << (c->attempt < 5 ? c->attempt : 5);
-		wait = wait < RETRY_MAX_MS ? wait : RETRY_MAX_MS;
-		c->attempt++;
-		sink_msg(c->sink, SINK_WARN, "busy%s%s; retry %d of %d in "
-		    "%d ms", vis[0] ? ": " : "", vis, c->attempt,
-		    c->p.retries, wait);
-		conn_close_socket(c);
-		c->state = ST_RETRY;
-		c->retry_at = netio_now_ms() + wait;
+	snprintf(why, sizeof(why), "busy%s%s", vis[0] ? ": " : "", vis);
+	if (ref->reason == HS_REFUSE_BUSY && conn_hs_retry(c, why)) {
 		return;
 	}
 	conn_fail(c, RSH_EXIT_FAILURE, 1, "%s refused the connection: %s%s%s",

@@ -84,6 +84,13 @@ void	conn_close_socket(struct conn *c);
  */
 int	conn_hs_input(struct conn *c);
 
+/*
+ * Nothing can have run on this connection (a busy refusal, no greeting):
+ * when --retry allows another attempt, says why ("busy: ...") and
+ * schedules it after a growing wait: 1.  0 when no retry is left.
+ */
+int	conn_hs_retry(struct conn *c, const char *why);
+
 /* S2 said no (or end of file came instead): says why and fails. */
 void	conn_hs_refused(struct conn *c, uint8_t status);
 

@@ -13,7 +13,7 @@
 #include "conf.h"
 
 enum conf_type { T_INT, T_DURATION, T_BYTES, T_SIZE, T_STRING, T_NAMES,
-	T_LISTEN, T_ENVLIST, T_BOOL };
+	T_LISTEN, T_ENVLIST, T_BOOL, T_ALIVE };
 
 struct conf_keyword {
 	const char	*name;
@@ -30,7 +30,7 @@ static const struct conf_keyword keywords[] = {
 	{ "PidFile", T_STRING, OFF(pid_file), 0, 0 },
 	{ "UDP", T_BOOL, OFF(udp), 0, 1 },
 	{ "ServerName", T_NAMES, 0, 0, 0 },
-	{ "ListenBacklog", T_INT, OFF(backlog), 1, 65535 },
+	{ "ListenBacklog", T_INT, OFF(backlog), 0, 65535 },
 	{ "MaxConnections", T_INT, OFF(max_conns), 1, 100000 },
 	{ "MaxUnauthenticated", T_INT, OFF(max_unauth), 1, 100000 },
 	{ "MaxUnauthenticatedPerSource", T_INT, OFF(max_unauth_src), 1, 100000 },
@@ -53,7 +53,7 @@ static const struct conf_keyword keywords[] = {
 	{ "CommandCgroups", T_BOOL, OFF(command_cgroups), 0, 1 },
 	{ "IdleTimeout", T_DURATION, OFF(idle_timeout_ms), 0, 2000000000 },
 	{ "ShutdownGrace", T_DURATION, OFF(shutdown_grace_ms), 0, 3600000 },
-	{ "TCPKeepAlive", T_BOOL, OFF(keepalive), 0, 1 },
+	{ "TCPKeepAlive", T_ALIVE, OFF(keepalive_ms), 2000, 3600000 },
 	{ "AcceptEnv", T_ENVLIST, 0, 0, 0 },
 	{ "Path", T_STRING, OFF(path), 0, 0 },
 	{ "AuditLog", T_STRING, OFF(audit_log), 0, 0 },
@@ -72,7 +72,7 @@ conf_defaults(struct conf *c)
 	c->udp = 1;
 	c->command_cgroups = 1;
 	c->permit_pty = 1;
-	c->backlog = 128;
+	c->backlog = 0;		/* the kernel's maximum */
 	c->max_conns = 256;
 	c->max_unauth = 256;
 	/* A burst of 64 clients from one address is still handshaking all
@@ -93,7 +93,7 @@ conf_defaults(struct conf *c)
 	c->udp_replay_per_key = 1024;
 	c->udp_replay_bytes = 16 << 20;
 	c->idle_timeout_ms = 30 * 60 * 1000;
-	c->keepalive = 1;
+	c->keepalive_ms = CONF_KEEPALIVE_MS;
 	c->shutdown_grace_ms = 10000;
 }
 
@@ -234,6 +234,19 @@ set_value(struct conf *c, const struct conf_keyword *k, const char *v,
 		}
 		*(int *)(void *)base = (int)n;
 		return 0;
+	case T_ALIVE:
+		/* yes, no, or how soon a vanished client must be let go. */
+		if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "no") == 0) {
+			*(int *)(void *)base = strcasecmp(v, "yes") == 0 ?
+			    CONF_KEEPALIVE_MS : 0;
+			return 0;
+		}
+		n = parse_duration(v);
+		if (n == 0) {
+			*(int *)(void *)base = 0;
+			return 0;
+		}
+		break;
 	case T_INT:
 		n = strtonum(v, k->min, k->max, &errstr);
 		break;
@@ -252,6 +265,7 @@ set_value(struct conf *c, const struct conf_keyword *k, const char *v,
 		snprintf(err, errlen, "%s: '%s' is not a valid value "
 		    "(from %lld to %lld%s)", k->name, v, k->min, k->max,
 		    k->type == T_DURATION ? " ms; units: s, ms" :
+		    k->type == T_ALIVE ? " ms; units: s, ms; or yes, no" :
 		    k->type == T_BYTES || k->type == T_SIZE ?
 		    " bytes; units: k, m, g" : "");
 		return -1;

@@ -12,6 +12,8 @@
 #define CONF_MAXLIST	16		/* values in one list setting */
 #define CONF_MAXNAMES	CONF_MAXLIST
 #define CONF_MAXLISTEN	CONF_MAXLIST
+/* TCPKeepAlive yes: a vanished client is let go within 2 minutes. */
+#define CONF_KEEPALIVE_MS	120000
 
 struct conf {
 	char		*keys_file;
@@ -25,7 +27,7 @@ struct conf {
 	int		 udp;			/* 0 with --no-udp */
 	char		*names[CONF_MAXNAMES];	/* ServerName; none: defaults */
 	size_t		 nnames;
-	int		 backlog;		/* ListenBacklog */
+	int		 backlog;		/* ListenBacklog, 0: somaxconn */
 	int		 max_conns;		/* MaxConnections */
 	int		 max_unauth;		/* MaxUnauthenticated */
 	int		 max_unauth_src;	/* MaxUnauthenticatedPerSource */
@@ -46,7 +48,7 @@ struct conf {
 	int		 permit_root;		/* PermitRootCommands */
 	int		 command_cgroups;	/* CommandCgroups */
 	int		 idle_timeout_ms;	/* IdleTimeout, 0: none */
-	int		 keepalive;		/* TCPKeepAlive */
+	int		 keepalive_ms;		/* TCPKeepAlive, 0: off */
 	int		 shutdown_grace_ms;	/* ShutdownGrace */
 	char		*accept_env[CONF_MAXLIST];	/* AcceptEnv globs */
 	size_t		 naccept_env;

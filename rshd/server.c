@@ -34,6 +34,29 @@
 #include "title.h"
 #include "udpd.h"
 
+/*
+ * ListenBacklog 0: the kernel's maximum, which listen() would cut any
+ * larger value down to anyway.  128 overflowed when a thousand clients
+ * came at once (their SYNs dropped, "no greeting" 10 s later).
+ */
+static int
+listen_backlog(const struct conf *c)
+{
+	FILE	*fp;
+	int	 n = 0;
+
+	if (c->backlog > 0) {
+		return c->backlog;
+	}
+	if ((fp = fopen("/proc/sys/net/core/somaxconn", "re")) != NULL) {
+		if (fscanf(fp, "%d", &n) != 1) {
+			n = 0;
+		}
+		fclose(fp);
+	}
+	return n > 0 ? n : SOMAXCONN;
+}
+
 /* Opens one listening socket of socktype for every address of addr. */
 static int
 listen_one(struct rshd *d, const char *addr, const char *port, int socktype,
@@ -72,7 +95,7 @@ listen_one(struct rshd *d, const char *addr, const char *port, int socktype,
 		}
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 		    (socktype == SOCK_STREAM ?
-		    listen(fd, d->boot->conf.backlog) :
+		    listen(fd, listen_backlog(&d->boot->conf)) :
 		    udpd_prepare_socket(fd, ai->ai_family)) == -1 ||
 		    netio_set_nonblock(fd, 1) == -1) {
 			int e = errno;

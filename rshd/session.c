@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -79,6 +78,7 @@ struct session {
 	size_t			 nold;
 	int			 counted;	/* in the key's max-sessions */
 	long long		 idle_since;	/* no command since; 0: one runs */
+	long long		 alive_at;	/* next look at the peer; 0: none */
 	struct audit_origin	 origin;	/* for the audit log */
 };
 
@@ -571,6 +571,11 @@ loop_timeout(const struct session *s)
 		t = earlier(t, left < 0 ? 0 : left > INT_MAX ? INT_MAX :
 		    (int)left);
 	}
+	if (s->alive_at != 0) {
+		long long left = s->alive_at - netio_now_ms();
+
+		t = earlier(t, left < 0 ? 0 : (int)left);
+	}
 	return t;
 }
 
@@ -594,6 +599,37 @@ idle_check(struct session *s)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * TCPKeepAlive's promise while the client owes an acknowledgement (output
+ * sent, or a probe): nothing heard for that long and it is gone, so the
+ * slot goes back and the command is stopped.  Keepalive cannot see this
+ * (it waits while data is unacknowledged; the kernel's retransmissions
+ * alone took 15 minutes), and TCP_USER_TIMEOUT would also cut a live
+ * client that merely stopped reading (a pager, a stopped job): its
+ * acknowledgements of the window probes say it is there.
+ */
+static int
+alive_check(struct session *s)
+{
+	int		limit = s->snap->conf.keepalive_ms;
+	long long	now = netio_now_ms(), owed;
+
+	if (s->alive_at == 0 || now < s->alive_at) {
+		return 0;
+	}
+	if ((owed = netio_unanswered_ms(s->fd)) < limit) {
+		/* Look again when what is owed would reach the limit, or
+		 * an eighth of it later if nothing is owed yet. */
+		owed = owed > 0 ? limit - owed : limit / 8;
+		s->alive_at = now + (owed > 100 ? owed : 100);
+		return 0;
+	}
+	log_info("%s: nothing heard from the client for %lld ms while it "
+	    "owes an acknowledgement (TCPKeepAlive %d ms); closing",
+	    s->peerstr, owed, limit);
+	return 1;
 }
 
 /* The jobs' turn: the current one's fds, and every job's timers. */
@@ -621,6 +657,14 @@ run(struct session *s)
 	long long	drain_until = 0;
 	int		r;
 
+	/* IdleTimeout counts from here: a client that authenticates and
+	 * never sends an EXEC holds its slot no longer than one that ran
+	 * a command. */
+	s->idle_since = netio_now_ms();
+	title_session(s->key->id, s->peerstr, "idle");
+	if (s->snap->conf.keepalive_ms > 0) {
+		s->alive_at = s->idle_since;
+	}
 	/* Records that came with C1 are already in: the one round trip. */
 	r = process_in(s);
 	while (r == 0) {
@@ -664,6 +708,9 @@ run(struct session *s)
 		if (r == 0) {
 			r = idle_check(s);
 		}
+		if (r == 0) {
+			r = alive_check(s);
+		}
 		if (r == 0 && s->draining && !running(s)) {
 			if (drain_until == 0) {
 				drain_until = netio_now_ms() + FLUSH_MS;
@@ -706,20 +753,6 @@ session_free(struct session *s)
 	admit_leave(d->admit, t);
 }
 
-/* A client that vanished (a crash, a cut cable) is noticed in about two
- * minutes: its slot goes back and its command is stopped. */
-static void
-set_keepalive(int fd)
-{
-	int on = 1, idle = 60, intvl = 15, cnt = 4;
-
-	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
-	    sizeof(intvl));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-}
-
 static void *
 session_main(void *arg)
 {
@@ -732,9 +765,9 @@ session_main(void *arg)
 	    sizeof(s->localname)) == -1) {
 		s->localname[0] = '\0';
 	}
-	if (s->snap->conf.keepalive) {
-		set_keepalive(s->fd);
-	}
+	/* A client that vanished while quiet is let go within TCPKeepAlive
+	 * (alive_check covers one that owes an acknowledgement). */
+	(void)netio_set_liveness(s->fd, s->snap->conf.keepalive_ms, 0);
 	title_session(NULL, s->peerstr, "authenticating");
 	/* An eviction that came too late to stop the handshake still
 	 * closes the connection: its slot went to another. */

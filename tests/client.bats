@@ -33,6 +33,8 @@ teardown() {
 fake() {
 	local d=$BATS_TEST_TMPDIR/fake pid
 	mkdir -p "$d"
+	# A second fake in one test must not be found by the first's port.
+	rm -f "$d/port"
 	"$FAKERSH" -k "$RSHD_DIR/keys" -P "$d/port" "$@" \
 	    </dev/null >"$d/log" 2>&1 3>&- &
 	pid=$!
@@ -196,6 +198,23 @@ dead_port() {
 	run -0 --separate-stderr rsh_cmd -q --retry 3 -n \
 	    "127.0.0.1:$FAKE_PORT" true
 	assert_equal "$stderr" ""
+}
+
+@test "--retry also retries a server that never greets or closes without a word" {
+	fake mute 2
+	run -255 rsh_cmd --connect-timeout 500ms -n "127.0.0.1:$FAKE_PORT" true
+	assert_output "rsh: 127.0.0.1:$FAKE_PORT: no greeting from the server within 0.5 s (timed out)"
+	run -0 --separate-stderr rsh_cmd --retry 3 --connect-timeout 500ms \
+	    -n "127.0.0.1:$FAKE_PORT" true
+	assert_output ok
+	[ "$(grep -c 'no greeting from the server within 0.5 s; retry' \
+	    <<<"$stderr")" -eq 1 ] || fail "stderr: $stderr"
+	fake hangup 2
+	run -0 --separate-stderr rsh_cmd --retry 3 -n "127.0.0.1:$FAKE_PORT" \
+	    true
+	assert_output ok
+	[ "$(grep -c 'connection closed before the handshake; retry' \
+	    <<<"$stderr")" -eq 2 ] || fail "stderr: $stderr"
 }
 
 @test "-m and --max-time take s and ms suffixes and report the limit as given" {

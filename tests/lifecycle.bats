@@ -18,6 +18,11 @@ teardown_file() {
 
 teardown() {
 	exec 5>&- || true
+	if [ -n "${HOLD_PID:-}" ]; then
+		kill -CONT "$HOLD_PID" 2>/dev/null || true
+		kill -TERM "$HOLD_PID" 2>/dev/null || true
+		wait "$HOLD_PID" 2>/dev/null || true
+	fi
 	rsh_teardown
 }
 
@@ -159,6 +164,64 @@ teardown() {
 	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 echo hi
 	assert_equal "$stderr" \
 	    "rsh: cannot write standard output: No space left on device"
+}
+
+@test "clients that authenticate and then say nothing, or stop, give their slots back after IdleTimeout" {
+	local d=$BATS_TEST_TMPDIR t0 t n
+	start_rshd "$d/srv" -o MaxConnections=2 -o IdleTimeout=1s
+	mkfifo "$d/hold"
+	"$RSH_BUILD/tools/holdconns" -k "$RSH_KEYFILE" 127.0.0.1 "$RSHD_PORT" 2 \
+	    <"$d/hold" >"$d/ready" 2>&1 3>&- &
+	HOLD_PID=$!
+	exec 5>"$d/hold"
+	wait_until "grep -q '^ready 2' '$d/ready'" 30
+	# Both authenticated, sent no EXEC, and now cannot send anything.
+	kill -STOP "$HOLD_PID"
+	t0=$(now_ms)
+	# Busy until IdleTimeout frees the slots (never, before: the clock
+	# only started after a first command).
+	wait_until "rsh_cmd -n 127.0.0.1 true 2>/dev/null" 30 ||
+	    fail "MaxConnections still taken by the silent clients after 30 s"
+	t=$(($(now_ms) - t0))
+	n=$(grep -c 'no command for 1000 ms (IdleTimeout); closing' \
+	    "$d/srv/rshd.log")
+	[ "$n" -eq 2 ] || fail "$n IdleTimeout closes in the log"
+	echo "slots freed after $t ms (IdleTimeout 1 s)"
+}
+
+@test "a client stopped while output streams keeps its command past TCPKeepAlive" {
+	local d=$BATS_TEST_TMPDIR pid
+	start_rshd "$d/srv" -o TCPKeepAlive=2s
+	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    "echo \$\$ >$d/cmd.pid; exec yes" >/dev/null 2>&1 3>&- &
+	HOLD_PID=$!
+	wait_until "[ -s '$d/cmd.pid' ]"
+	pid=$(cat "$d/cmd.pid")
+	# A pager left open, a job stopped with ^Z: its window shuts, but it
+	# answers every probe, so it has not vanished.  TCP_USER_TIMEOUT
+	# would cut it here (Linux 5.11 and later).
+	kill -STOP "$HOLD_PID"
+	sleep 8
+	proc_alive "$pid" || fail "the command was stopped"
+	! grep -q "nothing heard" "$d/srv/rshd.log" || fail "rshd let it go"
+	kill -CONT "$HOLD_PID"
+	kill -KILL "$HOLD_PID"
+	wait "$HOLD_PID" 2>/dev/null || true
+	HOLD_PID=
+	wait_until "! proc_alive $pid" 10
+}
+
+@test "the listen backlog is the kernel's maximum unless ListenBacklog says" {
+	local d=$BATS_TEST_TMPDIR max
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	max=$(cat /proc/sys/net/core/somaxconn)
+	start_rshd "$d/a"
+	run -0 ss -Hltn "sport = :$RSHD_PORT"
+	# A listener's Send-Q is its backlog.
+	[ "$(awk '{ print $3 }' <<<"$output")" = "$max" ] || fail "$output"
+	start_rshd "$d/b" -o ListenBacklog=16
+	run -0 ss -Hltn "sport = :$RSHD_PORT"
+	[ "$(awk '{ print $3 }' <<<"$output")" = 16 ] || fail "$output"
 }
 
 @test "rshd's fds, children and threads return to baseline after these" {

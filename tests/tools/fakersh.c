@@ -10,6 +10,10 @@
  *   greet-silent   S1, then silence (reads and drops what comes)
  *   busy N         refuse the first N connections as busy, then run
  *                  every EXEC as STARTED, STDOUT "ok\n", EXIT 0 0
+ *   mute N         say nothing on the first N connections until the
+ *                  client closes them, then as busy
+ *   hangup N       close the first N connections without a word, then
+ *                  as busy
  *
  * Exit status: 1 on a local failure, 2 on a usage error.
  */
@@ -170,7 +174,7 @@ serve(struct fake *f)
 		if (type != REC_EXEC) {
 			continue;
 		}
-		if (strcmp(f->mode, "busy") == 0 &&
+		if (strcmp(f->mode, "exit-first") != 0 &&
 		    (send_rec(f, REC_STARTED, started, 8) == -1 ||
 		    send_rec(f, REC_STDOUT, "ok\n", 3) == -1)) {
 			return;
@@ -203,7 +207,14 @@ connection(struct fake *f)
 	}
 	if (f->busy > 0) {
 		f->busy--;
-		(void)netio_write_full(f->fd, refusal, sizeof(refusal));
+		if (strcmp(f->mode, "busy") == 0) {
+			(void)netio_write_full(f->fd, refusal,
+			    sizeof(refusal));
+		}
+		/* mute: no S1 ever; the client gives up and closes. */
+		while (strcmp(f->mode, "mute") == 0 && more(f) > 0) {
+			f->have = 0;
+		}
 		return;
 	}
 	if (handshake(f) == 0) {
@@ -237,8 +248,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	f.mode = argv[optind];
-	f.busy = strcmp(f.mode, "busy") == 0 && optind + 1 < argc ?
-	    atoi(argv[optind + 1]) : 0;
+	f.busy = optind + 1 < argc ? atoi(argv[optind + 1]) : 0;
 	if (crypto_init() == -1 || (f.keys = keys_load(keyfile, KEYS_SERVER,
 	    err, sizeof(err))) == NULL) {
 		fprintf(stderr, "fakersh: %s\n", err);

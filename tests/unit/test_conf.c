@@ -59,7 +59,7 @@ static const struct range {
 } ranges[] = {
 #define R(n, k, f, lo, hi, a, b, c, d) \
 	{ n, k, offsetof(struct conf, f), lo, hi, a, b, c, d }
-	R("ListenBacklog", INT, backlog, 1, 65535, "1", "65535", "0",
+	R("ListenBacklog", INT, backlog, 0, 65535, "0", "65535", "-1",
 	    "65536"),
 	R("MaxConnections", INT, max_conns, 1, 100000, "1", "100000", "0",
 	    "100001"),
@@ -175,7 +175,7 @@ test_defaults(void)
 	CHECK_EQ(c.nnames, 0);
 	CHECK_EQ(c.naccept_env, 0);
 	CHECK_EQ(c.udp, 1);
-	CHECK_EQ(c.backlog, 128);
+	CHECK_EQ(c.backlog, 0);
 	CHECK_EQ(c.max_conns, 256);
 	CHECK_EQ(c.max_unauth, 256);
 	CHECK_EQ(c.max_unauth_src, 64);
@@ -195,7 +195,7 @@ test_defaults(void)
 	CHECK_EQ(c.udp_replay_bytes, 16 << 20);
 	CHECK_EQ(c.permit_root, 0);
 	CHECK_EQ(c.idle_timeout_ms, 1800000);
-	CHECK_EQ(c.keepalive, 1);
+	CHECK_EQ(c.keepalive_ms, 120000);
 	CHECK_EQ(c.shutdown_grace_ms, 10000);
 	CHECK_EQ(c.limit_cpu_ms, 0);
 	CHECK_EQ(c.limit_nofile, 0);
@@ -348,13 +348,24 @@ test_flags(void)
 		SET_OK(&c, kv);
 		CHECK_EQ(c.permit_root, 1);
 		snprintf(kv, sizeof(kv), "TCPKeepAlive %s", no[i]);
-		c.keepalive = 1;
+		c.keepalive_ms = 1;
 		SET_OK(&c, kv);
-		CHECK_EQ(c.keepalive, 0);
+		CHECK_EQ(c.keepalive_ms, 0);
 	}
 	SET_BAD(&c, "UDP true", "UDP wants yes or no, not 'true'");
 	SET_BAD(&c, "UDP=2", "UDP wants yes or no, not '2'");
-	SET_BAD(&c, "TCPKeepAlive=", "TCPKeepAlive wants yes or no, not ''");
+	SET_BAD(&c, "TCPKeepAlive=", "TCPKeepAlive: '' is not a valid value "
+	    "(from 2000 to 3600000 ms; units: s, ms; or yes, no)");
+	SET_BAD(&c, "TCPKeepAlive 1999ms", "TCPKeepAlive: '1999ms' is not a "
+	    "valid value (from 2000 to 3600000 ms; units: s, ms; or yes, no)");
+	SET_BAD(&c, "TCPKeepAlive 3601", "TCPKeepAlive: '3601' is not a "
+	    "valid value (from 2000 to 3600000 ms; units: s, ms; or yes, no)");
+	SET_OK(&c, "TCPKeepAlive 4s");
+	CHECK_EQ(c.keepalive_ms, 4000);
+	SET_OK(&c, "TCPKeepAlive YES");
+	CHECK_EQ(c.keepalive_ms, 120000);
+	SET_OK(&c, "TCPKeepAlive 3600s");
+	CHECK_EQ(c.keepalive_ms, 3600000);
 	SET_BAD(&c, "PermitRootCommands y", "PermitRootCommands wants yes or "
 	    "no, not 'y'");
 	conf_free(&c);
@@ -657,7 +668,7 @@ differs(const struct conf *c, const struct conf *defaults)
 	}
 	return c->udp != defaults->udp ||
 	    c->permit_root != defaults->permit_root ||
-	    c->keepalive != defaults->keepalive ||
+	    c->keepalive_ms != defaults->keepalive_ms ||
 	    c->nlisten != 0 || c->nnames != 0 || c->naccept_env != 0 ||
 	    c->keys_file != NULL || c->port != NULL || c->pid_file != NULL ||
 	    c->path != NULL || c->audit_log != NULL;

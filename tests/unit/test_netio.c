@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -381,6 +382,97 @@ test_full_small(void)
 	CHECK_EQ(netio_read_full(-1, buf, 1, -1), -1);
 }
 
+/* A connected TCP pair on loopback: c the client's end, a the server's. */
+static int
+tcp_pair(int *c, int *a)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			l;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((l = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
+		return -1;
+	}
+	if (bind(l, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(l, 1) == -1 ||
+	    getsockname(l, (struct sockaddr *)&sin, &len) == -1 ||
+	    (*c = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
+		close(l);
+		return -1;
+	}
+	if (connect(*c, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    (*a = accept(l, NULL, NULL)) == -1) {
+		close(*c);
+		close(l);
+		return -1;
+	}
+	close(l);
+	return 0;
+}
+
+static int
+tcpopt(int fd, int level, int name)
+{
+	socklen_t	len = sizeof(int);
+	int		v = -1;
+
+	(void)getsockopt(fd, level, name, &v, &len);
+	return v;
+}
+
+/* The keepalive schedule adds up to the limit; TCP_USER_TIMEOUT only when
+ * asked for; an acknowledged peer, even one that stopped reading, owes
+ * nothing. */
+static void
+test_liveness(void)
+{
+	static const struct {
+		int	limit, idle, intvl, cnt;
+	} sched[] = {
+		{ 120000, 60, 15, 4 }, { 3000, 1, 1, 2 }, { 4000, 2, 1, 2 },
+		{ 2000, 1, 1, 1 }, { 60000, 30, 7, 4 }, { 3600000, 1800, 450, 4 },
+		{ 500, 1, 1, 1 },
+	};
+	static uint8_t	junk[65536];
+	size_t		i;
+	int		c, a, n;
+
+	if (tcp_pair(&c, &a) == -1) {
+		CHECK(!"no loopback TCP");
+		return;
+	}
+	CHECK_EQ(netio_set_liveness(c, 0, NETIO_LIVE_SENT), 0);
+	CHECK_EQ(tcpopt(c, SOL_SOCKET, SO_KEEPALIVE), 0);
+	CHECK_EQ(tcpopt(c, IPPROTO_TCP, TCP_USER_TIMEOUT), 0);
+	for (i = 0; i < sizeof(sched) / sizeof(sched[0]); i++) {
+		CHECK_EQ(netio_set_liveness(c, sched[i].limit, 0), 0);
+		CHECK_EQ(tcpopt(c, SOL_SOCKET, SO_KEEPALIVE), 1);
+		CHECK_EQ(tcpopt(c, IPPROTO_TCP, TCP_KEEPIDLE), sched[i].idle);
+		CHECK_EQ(tcpopt(c, IPPROTO_TCP, TCP_KEEPINTVL), sched[i].intvl);
+		CHECK_EQ(tcpopt(c, IPPROTO_TCP, TCP_KEEPCNT), sched[i].cnt);
+		CHECK_EQ(tcpopt(c, IPPROTO_TCP, TCP_USER_TIMEOUT), 0);
+	}
+	CHECK_EQ(netio_set_liveness(c, 7000, NETIO_LIVE_SENT), 0);
+	CHECK_EQ(tcpopt(c, IPPROTO_TCP, TCP_USER_TIMEOUT), 7000);
+	CHECK_EQ(netio_set_liveness(-1, 7000, 0), -1);
+
+	/* The peer reads nothing: its window shuts, yet it acknowledges
+	 * everything, so nothing is owed. */
+	CHECK_EQ(netio_set_nonblock(a, 1), 0);
+	for (n = 0; n < 10000 && send(a, junk, sizeof(junk),
+	    MSG_NOSIGNAL) > 0; n++) {
+		continue;
+	}
+	usleep(200 * 1000);
+	CHECK_EQ(netio_unanswered_ms(a), 0);
+	CHECK_EQ(netio_unanswered_ms(-1), -1);
+	close(c);
+	close(a);
+}
+
 static void
 test_clock(void)
 {
@@ -405,5 +497,6 @@ main(void)
 	test_full_small();
 	test_full_big();
 	test_clock();
+	test_liveness();
 	return check_done("test_netio");
 }
