@@ -223,6 +223,14 @@ dial_result(struct conn *c, int r)
 	if (r == DIAL_DONE) {
 		connected(c);
 	} else if (r == DIAL_FAILED) {
+		/* Refused or reset before the server said a word: one
+		 * restarting, say; nothing can have run.  Retried when asked
+		 * to, as busy is. */
+		if ((c->dial.errnum == ECONNREFUSED ||
+		    c->dial.errnum == ECONNRESET) &&
+		    conn_hs_retry(c, c->dial.err)) {
+			return;
+		}
 		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", c->dial.err);
 	} else {
 		/* The handshake's crypto, while SYN and S1 travel. */

@@ -29,6 +29,7 @@ dial_init(struct dial *d)
 static void
 set_err(struct dial *d, int e)
 {
+	d->errnum = e;
 	snprintf(d->err, sizeof(d->err), "%s", strerror(e));
 	d->err[0] = (char)tolower((unsigned char)d->err[0]);
 }

@@ -16,6 +16,7 @@ struct dial {
 	int		 naddr;
 	int		 fd;		/* -1 when none */
 	char		 err[256];	/* why the last address failed */
+	int		 errnum;	/* its errno, 0 when none */
 };
 
 /* An empty dial (no fd, no addresses). */

@@ -72,7 +72,7 @@ opts_usage(FILE *f)
 	    "its own\n"
 	    "  --max-reply BYTES   with -u: largest reply datagram "
 	    "(default 1400)\n"
-	    "  --retry N           retry a busy or silent server N times "
+	    "  --retry N           retry a refusing or silent server N times "
 	    "(default 0)\n"
 	    "  --keygen KEYID      print a new key line, or write it to "
 	    "-o FILE (mode 0600)\n"

@@ -217,6 +217,29 @@ dead_port() {
 	    <<<"$stderr")" -eq 2 ] || fail "stderr: $stderr"
 }
 
+@test "--retry also retries a refused connection: a server that restarts" {
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	# Nobody listens: each try is refused, then rsh gives up with 255.
+	run -255 --separate-stderr rsh_cmd --retry 2 -n "127.0.0.1:$port" true
+	[ "$(grep -c "127.0.0.1:$port: connection refused; retry [12] of 2" \
+	    <<<"$stderr")" -eq 2 ] || fail "stderr: $stderr"
+	[[ $stderr == *"rsh: 127.0.0.1:$port: connection refused" ]] ||
+	    fail "stderr: $stderr"
+	run -255 --separate-stderr rsh_cmd -n "127.0.0.1:$port" true
+	assert_equal "$stderr" "rsh: 127.0.0.1:$port: connection refused"
+	# A server that comes up while rsh waits runs the command, once.
+	rsh_cmd --retry 5 -n "127.0.0.1:$port" \
+	    "echo ran >>$BATS_TEST_TMPDIR/ran" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local client=$!
+	wait_until "grep -q 'retry 1 of 5' '$BATS_TEST_TMPDIR/out'"
+	mkdir -p "$BATS_TEST_TMPDIR/srv"
+	cp "$RSHD_DIR/keys" "$BATS_TEST_TMPDIR/srv/keys"
+	start_rshd "$BATS_TEST_TMPDIR/srv" -p "$port"
+	wait "$client" || fail "rsh: $(cat "$BATS_TEST_TMPDIR/out")"
+	[ "$(cat "$BATS_TEST_TMPDIR/ran")" = ran ]
+}
+
 @test "-m and --max-time take s and ms suffixes and report the limit as given" {
 	run -143 rsh_cmd -n -m 300ms 127.0.0.1 sleep 10
 	assert_output --partial "timed out (-m 300ms)"
