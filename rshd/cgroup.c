@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +15,15 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netio.h"
 
 #include "cgroup.h"
 
 #define CG_PREFIX	"rshd-cmd-"
-#define CG_LEFTMAX	4096	/* occupied cgroups remembered for removal */
 #define CG_STALE_S	60	/* an empty cgroup this old is no one's */
+#define CG_SWEEP_SPAWN	4	/* leftovers a start tries to remove */
+#define CG_SWEEP_CHUNK	64	/* tried per hold of left_lock */
+#define CG_SWEEP_MS	1000	/* between two sweeps of them all */
 
 struct cgroup_cmd {
 	int	dirfd;		/* the cgroup's directory */
@@ -28,9 +32,19 @@ struct cgroup_cmd {
 
 static char		base[4096];	/* set once by cgroup_init */
 static int		basefd = -1;
+static long		owner;		/* our pid, in every name */
+/*
+ * The cgroups that commands left occupied, by their number, to remove once
+ * they empty.  Each holds at least one live process, so the kernel bounds
+ * how many there are; none is forgotten.  Guarded by left_lock.
+ */
 static pthread_mutex_t	left_lock = PTHREAD_MUTEX_INITIALIZER;
-static char		*left[CG_LEFTMAX];	/* guarded by left_lock */
-static int		 nleft;
+static unsigned long	*left;
+static size_t		 nleft, capleft;
+static size_t		 cursor;	/* where the next try starts */
+static long long	 last_sweep;	/* ms; the main loop's only */
+
+static void	sweep_locked(size_t max);
 
 /* The mount point of the cgroup2 hierarchy, from mountinfo. */
 static int
@@ -155,6 +169,7 @@ cgroup_init(int enabled, char *why, size_t whylen)
 	close(fd);
 	(void)unlinkat(basefd, probe, AT_REMOVEDIR);
 	remove_stale();
+	owner = (long)getpid();
 	return 1;
 off:
 	if (basefd != -1) {
@@ -182,13 +197,18 @@ cgroup_cmd_new(int *procs_fd, int *err)
 	if (basefd == -1) {
 		return NULL;
 	}
-	(void)cgroup_sweep();
+	/* A few of the leftovers, never waiting for the lock: however many
+	 * a key's background jobs keep, a start costs the same. */
+	if (pthread_mutex_trylock(&left_lock) == 0) {
+		sweep_locked(CG_SWEEP_SPAWN);
+		pthread_mutex_unlock(&left_lock);
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		*err = ENOMEM;
 		return NULL;
 	}
-	snprintf(c->name, sizeof(c->name), CG_PREFIX "%ld-%lu",
-	    (long)getpid(), __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED));
+	snprintf(c->name, sizeof(c->name), CG_PREFIX "%ld-%lu", owner,
+	    __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED));
 	if (mkdirat(basefd, c->name, 0755) == -1) {
 		*err = errno;
 		free(c);
@@ -244,10 +264,30 @@ cgroup_cmd_populated(const struct cgroup_cmd *c)
 	return p[strlen("populated ")] == '1';
 }
 
+/* Remembers the cgroup numbered seq for a later sweep; left_lock held. */
+static int
+remember(unsigned long seq)
+{
+	if (nleft == capleft) {
+		size_t		 ncap = capleft == 0 ? 64 : capleft * 2;
+		unsigned long	*n = reallocarray(left, ncap, sizeof(*n));
+
+		if (n == NULL) {
+			return -1;
+		}
+		left = n;
+		capleft = ncap;
+	}
+	left[nleft++] = seq;
+	return 0;
+}
+
 void
 cgroup_cmd_free(struct cgroup_cmd *c)
 {
-	char *name;
+	unsigned long	seq;
+	const char	*p;
+	int		rc = 0;
 
 	if (c == NULL) {
 		return;
@@ -255,29 +295,64 @@ cgroup_cmd_free(struct cgroup_cmd *c)
 	close(c->dirfd);
 	/* Occupied by what the command left running on purpose: later. */
 	if (unlinkat(basefd, c->name, AT_REMOVEDIR) == -1 && errno == EBUSY) {
+		p = strrchr(c->name, '-');
+		seq = strtoul(p + 1, NULL, 10);
 		pthread_mutex_lock(&left_lock);
-		if (nleft < CG_LEFTMAX && (name = strdup(c->name)) != NULL) {
-			left[nleft++] = name;
-		}
+		rc = remember(seq);
 		pthread_mutex_unlock(&left_lock);
 	}
+	if (rc == -1) {
+		log_warn("out of memory: cgroup %s/%s will not be removed "
+		    "when it empties", base, c->name);
+	}
 	free(c);
+}
+
+/* Tries to remove up to max leftovers, round the table; left_lock held. */
+static void
+sweep_locked(size_t max)
+{
+	char name[64];
+
+	for (size_t i = 0; i < max && nleft > 0; i++) {
+		if (cursor >= nleft) {
+			cursor = 0;
+		}
+		snprintf(name, sizeof(name), CG_PREFIX "%ld-%lu", owner,
+		    left[cursor]);
+		if (unlinkat(basefd, name, AT_REMOVEDIR) == 0 ||
+		    errno != EBUSY) {
+			left[cursor] = left[--nleft];	/* try it next */
+		} else {
+			cursor++;
+		}
+	}
 }
 
 int
 cgroup_sweep(void)
 {
-	int n;
+	long long	now = netio_now_ms();
+	size_t		todo, n;
 
+	if (basefd == -1) {
+		return 0;
+	}
 	pthread_mutex_lock(&left_lock);
-	for (int i = 0; i < nleft; i++) {
-		if (unlinkat(basefd, left[i], AT_REMOVEDIR) == 0 ||
-		    errno != EBUSY) {
-			free(left[i]);
-			left[i--] = left[--nleft];
-		}
+	todo = now - last_sweep >= CG_SWEEP_MS ? nleft : 0;
+	if (todo > 0) {
+		last_sweep = now;
+	}
+	/* A chunk per hold: a command that ends, or a start, waits for a
+	 * few removals at most. */
+	while (todo > 0) {
+		n = todo < CG_SWEEP_CHUNK ? todo : CG_SWEEP_CHUNK;
+		sweep_locked(n);
+		todo -= n;
+		pthread_mutex_unlock(&left_lock);
+		pthread_mutex_lock(&left_lock);
 	}
 	n = nleft;
 	pthread_mutex_unlock(&left_lock);
-	return n;
+	return n > INT_MAX ? INT_MAX : (int)n;
 }

@@ -45,8 +45,11 @@ int	cgroup_cmd_populated(const struct cgroup_cmd *);
 /* Removes it now, or once it is empty; frees c.  NULL does nothing. */
 void	cgroup_cmd_free(struct cgroup_cmd *c);
 
-/* Removes the emptied cgroups of commands done before.  How many are
- * still occupied. */
+/*
+ * Removes the emptied cgroups of commands done before, all of them at
+ * most once a second (the rest of the time it only counts); a start
+ * tries a few of them itself.  How many are still occupied.
+ */
 int	cgroup_sweep(void);
 
 #endif

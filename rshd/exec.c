@@ -4,6 +4,14 @@
  * The child shares rshd's memory until it execs, beside rshd's other
  * threads, so it makes nothing but system calls: the plan holds every
  * string and array it needs, built in the parent.
+ *
+ * Starts do not wait for one another.  A child copies rshd's whole fd
+ * table, other commands' pipe ends included (O_CLOEXEC does not help
+ * before exec), and a command's output ends only when every copy of its
+ * write end is closed.  So the child's first act is to close every fd
+ * above 2: a sibling holds another command's pipes for a few system
+ * calls, not until it has exec'd (a chdir() into a hung NFS directory
+ * once held every other start behind one lock for as long).
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -37,14 +45,17 @@
 #include "plan.h"
 #include "pty.h"
 #include "reaper.h"
+#include "startwatch.h"
 
 #define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
 
-/* Held while a command's ends of its pipes or terminal exist here. */
-static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
-
 enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS,
-	STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP, STAGE_SIGNALS, STAGE_NNP };
+	STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP, STAGE_SIGNALS, STAGE_FDS,
+	STAGE_NNP };
+
+/* Children between clone() and the close of every fd above 2: they may
+ * hold other commands' pipe ends (see exec_starting). */
+static unsigned int starting;
 
 /* What the child tells the parent when it cannot exec. */
 struct exec_failure {
@@ -61,7 +72,19 @@ struct spawn_args {
 	const struct exec_plan	*p;
 	int			 fds[3];	/* its stdin, stdout, stderr */
 	int			 cgfd;		/* cgroup.procs or -1 */
+	int			 closed;	/* it closed rshd's fds and
+						 * left `starting` */
+	int			 reached;	/* the stage it is at */
 	struct exec_failure	 f;		/* stage 0: it exec'd */
+};
+
+/* What getdents64() fills in (the kernel's struct linux_dirent64). */
+struct child_dirent {
+	unsigned long long	d_ino;
+	long long		d_off;
+	unsigned short		d_reclen;
+	unsigned char		d_type;
+	char			d_name[];
 };
 
 #define SPAWN_STACK	(64 * 1024)	/* the child calls no library code */
@@ -97,6 +120,92 @@ child_dup(int from, int to)
 	return syscall(SYS_dup3, from, to, 0);
 }
 
+/* close_range() with an empty range allowed. */
+__attribute__((no_sanitize_address)) static long
+child_close_range(unsigned int lo, unsigned int hi)
+{
+	return lo > hi ? 0 : syscall(SYS_close_range, lo, hi, 0U);
+}
+
+/* The fd a /proc/self/fd entry names, or -1 ("." and ".."). */
+__attribute__((no_sanitize_address)) static long
+child_fd_number(const char *s)
+{
+	long n = 0;
+
+	if (*s == '\0') {
+		return -1;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || n > INT_MAX / 10) {
+			return -1;
+		}
+		n = n * 10 + (*s - '0');
+	}
+	return n;
+}
+
+/*
+ * Without close_range() (before Linux 5.9, or a seccomp filter that
+ * refuses it): /proc/self/fd, read with getdents64() into the stack.
+ * Closing entries can change the listing, so it starts over after any
+ * batch that closed something, as glibc's closefrom() does.
+ */
+__attribute__((no_sanitize_address)) static int
+child_close_walk(long keep)
+{
+	char	buf[1024] __attribute__((aligned(8)));
+	long	dfd, n = 0, fd;
+	int	closed;
+
+	dfd = syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1) {
+		return -1;
+	}
+	do {
+		closed = 0;
+		if (syscall(SYS_lseek, dfd, 0L, SEEK_SET) == -1) {
+			return -1;
+		}
+		while (!closed && (n = syscall(SYS_getdents64, dfd, buf,
+		    sizeof(buf))) > 0) {
+			for (long off = 0; off < n;) {
+				const struct child_dirent *d =
+				    (const void *)(buf + off);
+
+				fd = child_fd_number(d->d_name);
+				if (fd > 2 && fd != dfd && fd != keep) {
+					(void)syscall(SYS_close, fd);
+					closed = 1;
+				}
+				off += d->d_reclen;
+			}
+		}
+		if (!closed && n == -1) {
+			return -1;
+		}
+	} while (closed);
+	(void)syscall(SYS_close, dfd);
+	return 0;
+}
+
+/* Closes every fd above 2 but keep (-1: none).  Where close_range()
+ * fails, /proc/self/fd; where that fails too, -1: the spawn fails
+ * rather than hand the command an fd of rshd's. */
+__attribute__((no_sanitize_address)) static int
+child_close_fds(int keep)
+{
+	unsigned int k = keep > 2 ? (unsigned int)keep : 0;
+
+	if (k == 0 ? child_close_range(3, ~0U) == 0 :
+	    child_close_range(3, k - 1) == 0 &&
+	    child_close_range(k + 1, ~0U) == 0) {
+		return 0;
+	}
+	return child_close_walk(keep);
+}
+
 static int CHILD
 child_run(void *arg)
 {
@@ -107,9 +216,29 @@ child_run(void *arg)
 	    unsigned long mask; } dfl = { SIG_DFL, 0, NULL, 0 };
 	unsigned long		 none = 0;
 
+	/* First the command's own fds onto 0, 1 and 2, and every other fd
+	 * closed (but cgroup.procs, for a moment): until then this child
+	 * holds other commands' pipes. */
+	a->reached = STAGE_DUP;
+	if (child_dup(a->fds[0], 0) == -1 || child_dup(a->fds[1], 1) == -1 ||
+	    child_dup(a->fds[2], 2) == -1) {
+		child_fail(a, STAGE_DUP);
+	}
+	if (child_close_fds(a->cgfd) == -1) {
+		child_fail(a, STAGE_FDS);
+	}
+	__atomic_sub_fetch(&starting, 1, __ATOMIC_RELEASE);
+	a->closed = 1;
+	/* Into the command's cgroup before anything else can start. */
+	a->reached = STAGE_CGROUP;
+	if (a->cgfd != -1 && (syscall(SYS_write, a->cgfd, "0", 1) != 1 ||
+	    syscall(SYS_close, a->cgfd) == -1)) {
+		child_fail(a, STAGE_CGROUP);
+	}
 	/* Every handler of rshd's back to its default: a signal must not run
 	 * rshd's code here.  All are blocked until then (the parent blocked
 	 * them before clone()), glibc's own 32 and 33 included. */
+	a->reached = STAGE_SIGNALS;
 	for (int s = 1; s < _NSIG; s++) {
 		if (s != SIGKILL && s != SIGSTOP && syscall(SYS_rt_sigaction,
 		    s, &dfl, NULL, sizeof(dfl.mask)) == -1) {
@@ -122,14 +251,6 @@ child_run(void *arg)
 	}
 	if (syscall(SYS_setsid) == -1) {
 		child_fail(a, STAGE_SETSID);
-	}
-	/* Into the command's cgroup before anything else can start. */
-	if (a->cgfd != -1 && syscall(SYS_write, a->cgfd, "0", 1) != 1) {
-		child_fail(a, STAGE_CGROUP);
-	}
-	if (child_dup(a->fds[0], 0) == -1 || child_dup(a->fds[1], 1) == -1 ||
-	    child_dup(a->fds[2], 2) == -1) {
-		child_fail(a, STAGE_DUP);
 	}
 	/* What login_tty() does: the terminal on fd 1 becomes the new
 	 * session's controlling one. */
@@ -145,8 +266,6 @@ child_run(void *arg)
 			child_fail(a, STAGE_LIMITS);
 		}
 	}
-	/* Every fd of ours is O_CLOEXEC already; this catches any that is not. */
-	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	/* Groups, then group, then user; and root must be gone for good. */
 	if (p->change_ids && (syscall(SYS_setgroups, (size_t)p->ngroups,
 	    p->groups) == -1 ||
@@ -161,6 +280,9 @@ child_run(void *arg)
 	    0UL, 0UL, 0UL) == -1) {
 		child_fail(a, STAGE_NNP);
 	}
+	/* The two that can hang on a file system; the time limit covers
+	 * them (startwatch). */
+	a->reached = STAGE_CHDIR;
 	if (p->cwd != NULL && syscall(SYS_chdir, p->cwd) == -1) {
 		child_fail(a, STAGE_CHDIR);
 	}
@@ -169,6 +291,7 @@ child_run(void *arg)
 	if (p->warn != NULL) {
 		(void)syscall(SYS_write, 2, p->warn, p->warnlen);
 	}
+	a->reached = STAGE_EXEC;
 	syscall(SYS_execve, p->path, p->argv, p->envp);
 	child_fail(a, STAGE_EXEC);
 }
@@ -210,6 +333,11 @@ describe_failure(const struct exec_plan *p, const struct exec_failure *f,
 	case STAGE_NNP:
 		snprintf(msg, msglen, "cannot set no-new-privs for the "
 		    "command: %s", strerror(f->err));
+		break;
+	case STAGE_FDS:
+		snprintf(msg, msglen, "cannot close rshd's descriptors before "
+		    "starting the command (close_range() failed and "
+		    "/proc/self/fd cannot be read): %s", strerror(f->err));
 		break;
 	case STAGE_EXEC:
 		if (out_of_resources(f->err)) {
@@ -256,24 +384,47 @@ close_pair(int fds[2])
 	}
 }
 
+/* A start the time limit ended: where the child was stuck. */
+static void
+describe_hang(const struct exec_plan *p, int reached, long long limit_ms,
+    char *msg, size_t msglen)
+{
+	char what[256];
+
+	if (reached == STAGE_CHDIR) {
+		snprintf(what, sizeof(what), "changing directory to %s",
+		    p->cwd);
+	} else if (reached == STAGE_EXEC) {
+		snprintf(what, sizeof(what), "executing %s", p->path);
+	} else {
+		snprintf(what, sizeof(what), "its setup (stage %d)", reached);
+	}
+	snprintf(msg, msglen, "the command did not start within its time "
+	    "limit of %lld ms: %s did not finish; it was killed", limit_ms,
+	    what);
+}
+
 /*
  * clone(CLONE_VM | CLONE_VFORK), as posix_spawn() does: the child copies
  * none of rshd's page tables, so spawning costs the same with one thread
  * or a thousand (fork() of rshd with 1,000 connections took milliseconds
  * and stalled every other spawn behind it).  Unlike posix_spawn() it can
  * switch accounts, set limits, give a controlling terminal and join a
- * cgroup.  The calling thread waits until the child has exec'd or died.
+ * cgroup.  The calling thread waits until the child has exec'd or died;
+ * with a time limit (limit_ms > 0), startwatch kills a child that has not
+ * exec'd when it expires.
  */
 static int
-spawn(const struct exec_plan *p, const int fds[3], int cgfd, pid_t *pidp,
-    char *msg, size_t msglen, int *code)
+spawn(const struct exec_plan *p, const int fds[3], int cgfd,
+    long long limit_ms, pid_t *pidp, char *msg, size_t msglen, int *code)
 {
 	struct spawn_args	a = { p, { fds[0], fds[1], fds[2] }, cgfd,
-				    { 0, 0 } };
+				    0, 0, { 0, 0 } };
+	struct startwatch	w;
 	sigset_t		all, old;
 	void			*stack;
 	pid_t			pid;
-	int			e;
+	int			e, fired;
 
 	stack = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -285,9 +436,16 @@ spawn(const struct exec_plan *p, const int fds[3], int cgfd, pid_t *pidp,
 	/* Until the child has put every handler back to its default. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = clone(child_run, (char *)stack + SPAWN_STACK,
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	__atomic_add_fetch(&starting, 1, __ATOMIC_ACQUIRE);
+	startwatch_arm(&w, limit_ms > 0 ? netio_now_ms() + limit_ms : 0);
+	pid = clone(child_run, (char *)stack + SPAWN_STACK, CLONE_VM |
+	    CLONE_VFORK | CLONE_PARENT_SETTID | SIGCHLD, &a, &w.pid);
 	e = errno;
+	fired = startwatch_disarm(&w);
+	/* It died (or never was) before it could leave `starting`. */
+	if (!a.closed) {
+		__atomic_sub_fetch(&starting, 1, __ATOMIC_RELEASE);
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	munmap(stack, SPAWN_STACK);
 	if (pid == -1) {
@@ -296,18 +454,31 @@ spawn(const struct exec_plan *p, const int fds[3], int cgfd, pid_t *pidp,
 		    "; the server is out of resources" : "");
 		return -1;
 	}
-	if (a.f.stage != 0) {
-		describe_failure(p, &a.f, msg, msglen, code);
-		(void)waitpid(pid, NULL, 0);	/* it has exited */
+	if (a.f.stage != 0 || fired) {
+		/* Killed in execve() or a moment after it succeeded, the
+		 * command had used its whole time limit to get there. */
+		if (a.f.stage != 0) {
+			describe_failure(p, &a.f, msg, msglen, code);
+		} else {
+			describe_hang(p, a.reached, limit_ms, msg, msglen);
+			*code = 255;
+		}
+		(void)waitpid(pid, NULL, 0);	/* it has exited or dies */
 		return -1;
 	}
 	*pidp = pid;
 	return 0;
 }
 
+unsigned int
+exec_starting(void)
+{
+	return __atomic_load_n(&starting, __ATOMIC_ACQUIRE);
+}
+
 int
-exec_spawn(const struct exec_plan *p, int cgfd, struct child *c, char *msg,
-    size_t msglen, int *code)
+exec_spawn(const struct exec_plan *p, int cgfd, long long limit_ms,
+    struct child *c, char *msg, size_t msglen, int *code)
 {
 	int	in[2], out[2], err[2], fds[3];
 	pid_t	pid;
@@ -315,12 +486,8 @@ exec_spawn(const struct exec_plan *p, int cgfd, struct child *c, char *msg,
 	*code = 255;
 	memset(c, 0, sizeof(*c));
 	c->pidfd = c->in_fd = c->out_fd = c->err_fd = -1;
-	/* From the child's ends' making to their closing here, no other
-	 * thread forks: its child would hold them (O_CLOEXEC or not) until
-	 * it execs, and a command's output would not end with the command
-	 * (under ASan, a 500-command burst saw `true` reported "cut").
-	 * spawn() returns once the child has exec'd. */
-	pthread_mutex_lock(&spawn_lock);
+	/* No lock against other threads' starts: their children close our
+	 * child's ends of its pipes as their first act (child_run). */
 	if (p->pty ? pty_make(p, in, out, err) == -1 :
 	    make_pipes(p, in, out, err) == -1) {
 		snprintf(msg, msglen, "cannot make %s: %s", p->pty ?
@@ -331,7 +498,7 @@ exec_spawn(const struct exec_plan *p, int cgfd, struct child *c, char *msg,
 	fds[1] = out[1];
 	fds[2] = err[1];
 	reaper_hold();
-	if (spawn(p, fds, cgfd, &pid, msg, msglen, code) == -1) {
+	if (spawn(p, fds, cgfd, limit_ms, &pid, msg, msglen, code) == -1) {
 		reaper_release();
 		goto fail;
 	}
@@ -353,7 +520,6 @@ exec_spawn(const struct exec_plan *p, int cgfd, struct child *c, char *msg,
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
-	pthread_mutex_unlock(&spawn_lock);
 	c->in_fd = in[1];	/* -1 when the child's stdin is /dev/null */
 	c->out_fd = out[0];
 	c->err_fd = err[0];	/* -1 on a terminal: 2 is the terminal */
@@ -376,7 +542,6 @@ fail:
 	close_pair(in);
 	close_pair(out);
 	close_pair(err);
-	pthread_mutex_unlock(&spawn_lock);
 	return -1;
 }
 

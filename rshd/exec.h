@@ -84,13 +84,23 @@ const char	*exec_plan_cwd(const struct exec_plan *);
 
 /*
  * Starts the plan (clone() sharing rshd's memory, then execve()); with
- * cgfd (a cgroup.procs fd, else -1) the child joins that cgroup first.  On success the child's pid, pidfd and
- * pipe ends (all O_CLOEXEC, the parent's ends nonblocking) are in *c and
- * the caller owns them.  On failure nothing is left open, *code is 126
- * (not executable), 127 (not found) or 255, and msg says why.
+ * cgfd (a cgroup.procs fd, else -1) the child joins that cgroup first.
+ * With limit_ms > 0, a child that has not exec'd limit_ms after the start
+ * (a hung file system) is killed and the start fails.  On success the
+ * child's pid, pidfd and pipe ends (all O_CLOEXEC, the parent's ends
+ * nonblocking) are in *c and the caller owns them.  On failure nothing is
+ * left open, *code is 126 (not executable), 127 (not found) or 255, and
+ * msg says why.
  */
-int	exec_spawn(const struct exec_plan *p, int cgfd, struct child *c,
-	    char *msg, size_t msglen, int *code);
+int	exec_spawn(const struct exec_plan *p, int cgfd, long long limit_ms,
+	    struct child *c, char *msg, size_t msglen, int *code);
+
+/*
+ * How many children are between clone() and the close of rshd's fds: for
+ * those few system calls each may hold a copy of any command's pipe ends,
+ * so an output that has not ended yet may still end at once.
+ */
+unsigned int	exec_starting(void);
 
 /*
  * Reads the child's exit status if it has exited (without blocking), but

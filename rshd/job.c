@@ -36,6 +36,8 @@
 #define CHECK_FIRST_MS	10	/* first look at a stopping group */
 #define CHECK_MAX_MS	500	/* the intervals double up to this */
 #define GIVEUP_MS	2000	/* after KILL: a process in D state */
+#define SIBLING_MS	1000	/* the most a starting sibling extends a
+				 * drain by (exec_starting) */
 
 /* What the stop sequence after exit or abort stops. */
 enum {
@@ -222,7 +224,12 @@ job_start(struct job *j, const struct exec_plan *plan)
 		    "%s; the server is out of resources", strerror(code));
 		return job_refuse(j, ERR_EXEC_FAILED, msg, 255);
 	}
-	rc = exec_spawn(plan, cgfd, &j->child, msg, sizeof(msg), &code);
+	/* The time limit covers the start too: one that hangs (a hung file
+	 * system under its directory or program) is killed when it expires,
+	 * and fails with 255; the limit of a command that started is counted
+	 * from then, as PROTOCOL.md says. */
+	rc = exec_spawn(plan, cgfd, j->lim.time_limit_ms, &j->child, msg,
+	    sizeof(msg), &code);
 	if (cgfd != -1) {
 		close(cgfd);
 	}
@@ -584,6 +591,15 @@ running_timers(struct job *j)
 			 * background writer cannot extend this. */
 			j->drain_until = now + (j->lim.drain_grace_ms > 10 ?
 			    j->lim.drain_grace_ms : 10);
+			return 0;
+		}
+		if (exec_starting() > 0 &&
+		    now - j->exited_at < j->lim.drain_grace_ms + SIBLING_MS) {
+			/* Another command's child, not yet past its first
+			 * system calls (a loaded machine may not run it for
+			 * a while), may hold a copy of the write end: it
+			 * closes it before anything else. */
+			j->drain_until = now + 10;
 			return 0;
 		}
 		close_fd(&j->child.out_fd);

@@ -33,6 +33,7 @@
 #include "reaper.h"
 #include "server.h"
 #include "snapshot.h"
+#include "startwatch.h"
 #include "systemd.h"
 #include "title.h"
 #include "udpd.h"
@@ -174,6 +175,14 @@ open_pid_file(const char *path)
 	int		 err;
 
 	if ((pfh = pidfile_open(path, 0644, &other)) != NULL) {
+		/* libbsd leaves it open across exec: no command may have
+		 * the lock and the file. */
+		if (fcntl(pidfile_fileno(pfh), F_SETFD, FD_CLOEXEC) == -1) {
+			log_err("pid file %s: cannot set close-on-exec: %s",
+			    path, strerror(errno));
+			pidfile_remove(pfh);
+			return NULL;
+		}
 		return pfh;
 	}
 	/* Locked by a running rshd, whose "PID\n" libbsd cannot read. */
@@ -317,6 +326,17 @@ setup_cgroups(const struct conf *c)
 	}
 }
 
+/* The thread that holds starts to their time limit. */
+static void
+start_watch(void)
+{
+	if (startwatch_start() == -1) {
+		log_err("cannot start the thread that watches commands' "
+		    "starts: %s", strerror(errno));
+		exit(1);
+	}
+}
+
 /* -i: the connection is on 0 and 1; nothing else may write there. */
 static int
 serve_inetd(struct rshd *d, int sigfd)
@@ -362,6 +382,9 @@ main(int argc, char **argv)
 	int				 port, sigfd, nfds, fg;
 
 	memset(&d, 0, sizeof(d));
+	/* What whoever started rshd left open (but systemd's sockets) is
+	 * not rshd's to keep, nor to pass on to commands. */
+	closefrom(systemd_fds_end());
 	title_init(argc, argv);
 	parse_args(argc, argv, &src);
 	fg = src.foreground || src.check;
@@ -418,6 +441,7 @@ main(int argc, char **argv)
 	pthread_mutex_init(&d.snap_lock, NULL);
 	if (inetd) {
 		setup_cgroups(c);
+		start_watch();
 		return serve_inetd(&d, sigfd);
 	}
 	/* Before binding: a second instance names the first, not the port. */
@@ -460,6 +484,7 @@ main(int argc, char **argv)
 	setup_cgroups(c);
 	/* After daemon() (threads do not survive fork) and after the signal
 	 * mask is set (the thread must not take our signals). */
+	start_watch();
 	if ((d.pool = keypool_new(KEYPOOL_SIZE)) == NULL) {
 		log_err("cannot start the key pool thread");
 		exit(1);

@@ -381,15 +381,17 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 	pfd[nfds].fd = sigfd;
 	pfd[nfds].events = POLLIN;
 	for (;;) {
-		int conns, unauth;
+		int conns, unauth, left;
 
 		admit_counts(d->admit, &conns, &unauth);
 		title_counts(conns, unauth);
+		/* At most once a second, busy or not (starts try only a few). */
+		left = cgroup_sweep();
 		/* While connections are open, look again now and then, so that
 		 * the title follows them as they end; so too while commands'
 		 * cgroups wait for their last process to go. */
 		if (poll(pfd, nfds + 1, reap_pending ? 50 : conns > 0 ||
-		    cgroup_sweep() > 0 ? 1000 : -1) == -1) {
+		    left > 0 ? 1000 : -1) == -1) {
 			if (errno == EINTR) {
 				continue;
 			}

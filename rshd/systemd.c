@@ -57,6 +57,23 @@ file_socket(int fd, struct listeners *l, char *err, size_t errlen)
 }
 
 int
+systemd_fds_end(void)
+{
+	const char	*pid = getenv("LISTEN_PID");
+	const char	*fds = getenv("LISTEN_FDS");
+	const char	*errstr = NULL;
+	long long	 n;
+
+	if (pid == NULL || fds == NULL ||
+	    strtonum(pid, 1, 0x7fffffff, &errstr) != (long long)getpid()) {
+		return LISTEN_FDS_START;
+	}
+	/* Out of range: systemd_listeners() refuses it; keep nothing. */
+	n = strtonum(fds, 0, SERVER_MAXLISTENERS * 2, &errstr);
+	return LISTEN_FDS_START + (errstr != NULL ? 0 : (int)n);
+}
+
+int
 systemd_listeners(struct listeners *l, char *err, size_t errlen)
 {
 	const char	*pid = getenv("LISTEN_PID");

@@ -20,6 +20,13 @@
  */
 int	systemd_listeners(struct listeners *l, char *err, size_t errlen);
 
+/*
+ * The first fd past those systemd passed (3 when it passed none): rshd
+ * closes every fd from there at start-up.  Call before
+ * systemd_listeners(), which unsets the variables.
+ */
+int	systemd_fds_end(void);
+
 /* Sends state ("READY=1", "STOPPING=1") to NOTIFY_SOCKET, if set. */
 void	systemd_notify(const char *state);
 

@@ -2,7 +2,7 @@
 # Commands in cgroups of their own (cgroup v2, delegated to rshd): a stop
 # reaches what left the process group with setsid, a background job that
 # was meant to outlive its command keeps running, and no cgroup is left
-# behind.  Where rshd cannot use cgroups (not root, no cgroup v2, no
+# behind, however many background jobs hold theirs.  Where rshd cannot use cgroups (not root, no cgroup v2, no
 # cgroup.kill), the tests skip with its reason.
 
 bats_require_minimum_version 1.5.0
@@ -17,6 +17,13 @@ teardown_file() {
 }
 
 teardown() {
+	local cg
+	# What a failed test left in commands' cgroups (see "many cgroups").
+	if [ -f "$BATS_TEST_TMPDIR/cgroups" ]; then
+		for cg in $(cat "$BATS_TEST_TMPDIR/cgroups"); do
+			[ ! -d "$cg" ] || echo 1 >"$cg/cgroup.kill" || true
+		done
+	fi
 	rsh_teardown
 }
 
@@ -83,6 +90,43 @@ cgroup_base_or_skip() {
 	sleep 0.5
 	marked_alive "$m"
 	pkill -f -- "$m"
+}
+
+# sweeps_by_starts LOG: the removals of commands' cgroups that rshd's
+# connection threads (not its main loop) tried, as strace logged them.
+sweeps_by_starts() {
+	awk -v main="$RSHD_PID" '$1 != main && /unlinkat\(.*rshd-cmd-/' \
+	    "$1" | wc -l
+}
+
+@test "many cgroups left occupied by background jobs cost a start only a few removals" {
+	local d=$BATS_TEST_TMPDIR/srv base m i before after
+	strace_or_skip
+	start_traced_rshd "$d" -e trace=unlinkat
+	base=$(cgroup_base_or_skip)
+	m=$(unique_marker)
+	for ((i = 0; i < 60; i++)); do
+		rsh_cmd -n 127.0.0.1 "nohup sh -c 'sleep 300; : $m' \
+		    </dev/null >/dev/null 2>&1 &" || fail "job $i"
+	done
+	ls -d "$base/rshd-cmd-$RSHD_PID-"* >"$BATS_TEST_TMPDIR/cgroups"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/cgroups")" -ge 60 ] ||
+	    fail "the jobs left fewer than 60 cgroups"
+	# Ten starts: each tries a few leftovers and removes its own cgroup,
+	# whatever the number left (trying them all was 60 each).
+	before=$(sweeps_by_starts "$d/strace.log")
+	for ((i = 0; i < 10; i++)); do
+		rsh_cmd -n 127.0.0.1 true || fail "start $i"
+	done
+	after=$(sweeps_by_starts "$d/strace.log")
+	echo "10 starts tried $((after - before)) removals"
+	(((after - before) <= 10 * 6)) ||
+	    fail "10 starts tried $((after - before)) removals"
+	# Once the jobs end, every cgroup they held goes.
+	for i in $(cat "$BATS_TEST_TMPDIR/cgroups"); do
+		echo 1 >"$i/cgroup.kill"
+	done
+	wait_until "[ -z \"\$(ls '$base' | grep '^rshd-cmd-$RSHD_PID-')\" ]" 10
 }
 
 @test "rshd's fds, children and threads return to baseline after these" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Running commands: exit statuses, signals, argv and shell, failures to
-# start, time limits, signals forwarded from rsh.
+# start, time limits, signals forwarded from rsh; starts that do not wait
+# for one another, and the fds a command gets.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -187,6 +188,87 @@ forward_signal() {
 	assert_output --regexp '^rsh: the request is 4[0-9]{3} bytes too large \(at most 65536\): the command and its arguments 700[0-9]{2} bytes, the working directory \(-d\) 9$'
 	run -255 rsh_cmd -u 127.0.0.1 echo "$(printf 'a%.0s' $(seq 1 70000))"
 	assert_output --regexp ': over UDP, the request is [0-9]+ bytes too large \(at most [0-9]+\): the command and its arguments 700[0-9]{2} bytes; use TCP \(without -u\)$'
+# starting_children: rshd's children that have not exec'd their command
+# yet (still rshd's program).
+starting_children() {
+	local c self
+	self=$(readlink -f "$RSHD")
+	for c in $(children_of "$RSHD_PID"); do
+		[ "$(readlink "/proc/$c/exe" 2>/dev/null)" != "$self" ] ||
+		    echo "$c"
+	done
+}
+
+@test "a start hung in chdir holds up no other command, and its time limit ends it" {
+	local d=$BATS_TEST_TMPDIR/srv slow=$BATS_TEST_TMPDIR/slow pid st=0
+	strace_or_skip
+	mkdir -p "$slow"
+	# Two keys: the second command has nothing in common with the first.
+	make_keys "$d" && make_keys "$d/other" other
+	cat "$d/other/keys" >>"$d/keys"
+	# A chdir() into $slow takes 8 s, as into a hung NFS directory.
+	start_traced_rshd "$d" -P "$slow" -e trace=chdir \
+	    -e inject=chdir:delay_enter=8s
+	"$RSH" -k "$d/key" -p "$RSHD_PORT" -n -m 2 -d "$slow" 127.0.0.1 \
+	    echo late >"$BATS_TEST_TMPDIR/hung" 2>&1 3>&- &
+	pid=$!
+	wait_until '[ -n "$(starting_children)" ]' 10
+	# The other key's command starts and ends while that start hangs.
+	run -0 "$RSH" -k "$d/other/key" -p "$RSHD_PORT" -n 127.0.0.1 echo fast
+	assert_output fast
+	[ -n "$(starting_children)" ] || fail "the command waited for the hung start"
+	# The hung one is killed when its time limit (2 s) expires: 255, and
+	# the reason.  (strace holds a killed tracee until its delay is over,
+	# where a hung NFS or FUSE directory lets it go at once: when rsh
+	# ends says nothing here.)
+	wait "$pid" || st=$?
+	run cat "$BATS_TEST_TMPDIR/hung"
+	[ "$st" -eq 255 ] || fail "rsh exited $st: $output"
+	assert_output --partial "did not start within its time limit of 2000 ms"
+	assert_output --partial "changing directory to $slow"
+	refute_output --partial late
+	[ -z "$(starting_children)" ] || fail "the hung child is still there"
+	# The connection's thread is free again.
+	run -0 "$RSH" -k "$d/key" -p "$RSHD_PORT" -n 127.0.0.1 echo again
+	assert_output again
+}
+
+# command_fds: the fds a command's shell has open, one a line.
+command_fds() {
+	rsh_cmd -n 127.0.0.1 'ls /proc/$$/fd; :'
+}
+
+@test "fds rshd inherited are closed at start-up, never a command's" {
+	local f=$BATS_TEST_TMPDIR/inherited
+	exec 7>"$f"
+	start_rshd "$BATS_TEST_TMPDIR/srv"
+	exec 7>&-
+	run ls -l "/proc/$RSHD_PID/fd"
+	refute_output --partial "$f"
+	run -0 command_fds
+	assert_output "$(printf '0\n1\n2')"
+}
+
+@test "where close_range fails, a command has only 0, 1 and 2; the pid file is close-on-exec" {
+	local d=$BATS_TEST_TMPDIR/srv fd flags
+	strace_or_skip
+	start_traced_rshd "$d" -e trace=close_range \
+	    -e inject=close_range:error=ENOSYS -- --pid-file "$d/pidfile"
+	run -0 command_fds
+	assert_output "$(printf '0\n1\n2')"
+	# The child did try close_range, and went on without it.
+	grep -q 'close_range(3, .*(INJECTED)' "$d/strace.log" ||
+	    fail "close_range was not made to fail"
+	# On any kernel, the pid file's fd closes on exec.
+	for fd in /proc/"$RSHD_PID"/fd/*; do
+		[ "$(readlink "$fd")" = "$d/pidfile" ] || continue
+		flags=$(awk '/^flags:/ { print $2 }' \
+		    "/proc/$RSHD_PID/fdinfo/${fd##*/}")
+		(((8#$flags & 8#2000000) != 0)) ||
+		    fail "pid file fd ${fd##*/}: flags $flags, no O_CLOEXEC"
+		return 0
+	done
+	fail "rshd holds no fd of its pid file"
 }
 
 @test "rshd's fds, children and threads return to baseline after these" {

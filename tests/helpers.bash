@@ -100,6 +100,35 @@ start_rshd() {
 	export RSHD_PID RSHD_PORT RSHD_DIR RSH_KEYFILE
 }
 
+# strace_or_skip: skips the test, saying why, where strace cannot trace.
+strace_or_skip() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -f -o /dev/null true 2>/dev/null ||
+	    skip "strace cannot trace here (ptrace refused)"
+}
+
+# start_traced_rshd DIR STRACE_ARG... [-- ARG...]: start_rshd DIR ARG...
+# under `strace -f --seccomp-bpf -o DIR/strace.log STRACE_ARG...` (no
+# argument may hold a space).  RSHD_PID and DIR/rshd.pid are rshd's own
+# pid, strace's child; strace ends with it.
+start_traced_rshd() {
+	local dir=$1 st=() pid
+	shift
+	while [ $# -ge 1 ] && [ "$1" != -- ]; do
+		st+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	mkdir -p "$dir" || return 1
+	RSHD_WRAP="strace -f --seccomp-bpf -o $dir/strace.log ${st[*]}" \
+	    start_rshd "$dir" "$@" || return 1
+	pid=$(children_of "$RSHD_PID")
+	[ -n "$pid" ] || return 1
+	RSHD_PID=$pid
+	echo "$RSHD_PID" >"$dir/rshd.pid"
+	export RSHD_PID
+}
+
 # keyed_rshd DIR OPTIONS [ARG...]: an rshd whose one key carries OPTIONS.
 keyed_rshd() {
 	local d=$1 opts=$2
