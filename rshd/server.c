@@ -309,6 +309,12 @@ accept_one(struct rshd *d, int lfd)
 	lim.max_unauth = snap->conf.max_unauth;
 	lim.max_unauth_src = snap->conf.max_unauth_src;
 	lim.stale_ms = snap->conf.auth_timeout_ms / 4;
+	/* Another source's handshake must have had a second (or that
+	 * quarter of AuthTimeout, if shorter): time for a round trip even
+	 * over a slow link, yet short enough that a long AuthTimeout does
+	 * not leave a table full of idle handshakes standing. */
+	lim.min_age_ms = lim.stale_ms < ADMIT_MIN_AGE_MS ? lim.stale_ms :
+	    ADMIT_MIN_AGE_MS;
 	if ((t = admit_enter(d->admit, &lim, &peer, fd, &why)) == NULL) {
 		log_warn("%s: refused: %s", addr, why);
 		refuse(fd, HS_REFUSE_BUSY, why);
