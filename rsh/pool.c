@@ -231,7 +231,6 @@ slot_check(struct pool *pl, struct slot *sl)
 		caller_done(pl, cl, r->status, r->sigpipe);
 	}
 	if (conn_ready(sl->c)) {
-		sl->opened = 1;
 		if (p->ready_fd != -1) {
 			dprintf(p->ready_fd, "ok %d\n", (int)getpid());
 			close(p->ready_fd);
@@ -241,7 +240,11 @@ slot_check(struct pool *pl, struct slot *sl)
 	if (conn_closed(sl->c) && sl->cl == NULL) {
 		if (p->ready_fd != -1) {
 			pl->failed = pl->quit = 1;
-		} else if (!sl->opened) {
+		} else {
+			/* A spare the server would not keep (never opened,
+			 * or closed at once: max-sessions, a revoked key)
+			 * is not dialled again and again; a caller still
+			 * gets a connection of its own at once. */
 			pl->spare_at = netio_now_ms() + SPARE_RETRY_MS;
 		}
 		pool_slot_free(pl, sl);

@@ -27,7 +27,6 @@ struct slot {
 	struct conn	*c;
 	struct outq	 out;		/* the caller's output, waiting */
 	struct client	*cl;		/* whose command runs, or NULL */
-	int		 opened;	/* was authenticated once */
 };
 
 /* A caller on the control socket. */

@@ -246,10 +246,12 @@ server_reload(struct rshd *d)
 	d->cur = next;
 	__atomic_store_n(&d->gen, gen, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&d->snap_lock);
-	snapshot_put(old);
 	log_info("reloaded: configuration %lu in force (%zu keys); "
-	    "connections keep the one they started with", gen,
-	    keys_count(next->keys));
+	    "connections keep the one they started with, unless their key "
+	    "was removed or changed", gen, keys_count(next->keys));
+	/* Open connections check their keys against next now. */
+	snapshot_retire(old);
+	snapshot_put(old);
 	return 0;
 }
 
