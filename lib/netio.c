@@ -125,7 +125,9 @@ netio_read_full(int fd, void *buf, size_t len, int timeout_ms)
 	return (ssize_t)got;
 }
 
-/* fd is one whose read() may wait (a FIFO or a terminal): 1, else 0. */
+/* fd is a FIFO, whose read() may wait with nothing in it: 1, else 0.  A
+ * terminal is read as before once poll() says so: its line discipline
+ * decides what FIONREAD counts. */
 static int
 may_wait(int fd, int *sock)
 {
@@ -139,7 +141,7 @@ may_wait(int fd, int *sock)
 		*sock = 1;
 		return 0;
 	}
-	return S_ISFIFO(st.st_mode) || (S_ISCHR(st.st_mode) && isatty(fd));
+	return S_ISFIFO(st.st_mode);
 }
 
 ssize_t
@@ -170,7 +172,7 @@ netio_read_nowait(int fd, void *buf, size_t len)
 	if (avail > 0) {
 		len = (size_t)avail < len ? (size_t)avail : len;
 	} else if (poll(&pfd, 1, 0) != 1 || ((pfd.revents & POLLIN) != 0 &&
-	    (pfd.revents & POLLHUP) == 0 && !isatty(fd))) {
+	    (pfd.revents & POLLHUP) == 0)) {
 		/* Readable with nothing in it is the end of file (or a
 		 * hang-up), which read() reports at once; otherwise there is
 		 * nothing to read now. */
