@@ -2,7 +2,10 @@
  * netio: full reads and writes, nonblocking helpers, and server names.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -121,6 +124,66 @@ netio_read_full(int fd, void *buf, size_t len, int timeout_ms)
 			return -1;
 	}
 	return (ssize_t)got;
+}
+
+/* fd is a FIFO, whose read() may wait with nothing in it: 1, else 0.  A
+ * terminal is read as before once poll() says so: its line discipline
+ * decides what FIONREAD counts. */
+static int
+may_wait(int fd, int *sock)
+{
+	struct stat st;
+
+	*sock = 0;
+	if (fstat(fd, &st) == -1) {
+		return 1;
+	}
+	if (S_ISSOCK(st.st_mode)) {
+		*sock = 1;
+		return 0;
+	}
+	return S_ISFIFO(st.st_mode);
+}
+
+ssize_t
+netio_read_nowait(int fd, void *buf, size_t len)
+{
+	struct iovec	v = { buf, len };
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	ssize_t		r;
+	int		avail = 0, sock;
+
+	do {
+		r = preadv2(fd, &v, 1, -1, RWF_NOWAIT);
+	} while (r == -1 && errno == EINTR);
+	if (r != -1 || (errno != EOPNOTSUPP && errno != EINVAL)) {
+		return r;	/* EAGAIN too: nothing there now */
+	}
+	/* An older kernel, a FIFO, a terminal: no RWF_NOWAIT for reads. */
+	if (!may_wait(fd, &sock)) {
+		do {
+			r = sock ? recv(fd, buf, len, MSG_DONTWAIT) :
+			    read(fd, buf, len);
+		} while (r == -1 && errno == EINTR);
+		return r;
+	}
+	if (ioctl(fd, FIONREAD, &avail) == -1) {
+		avail = 0;
+	}
+	if (avail > 0) {
+		len = (size_t)avail < len ? (size_t)avail : len;
+	} else if (poll(&pfd, 1, 0) != 1 || ((pfd.revents & POLLIN) != 0 &&
+	    (pfd.revents & POLLHUP) == 0)) {
+		/* Readable with nothing in it is the end of file (or a
+		 * hang-up), which read() reports at once; otherwise there is
+		 * nothing to read now. */
+		errno = EAGAIN;
+		return -1;
+	}
+	do {
+		r = read(fd, buf, len);
+	} while (r == -1 && errno == EINTR);
+	return r;
 }
 
 int

@@ -29,6 +29,16 @@ int	netio_write_full(int fd, const void *buf, size_t len);
  */
 ssize_t	netio_read_full(int fd, void *buf, size_t len, int timeout_ms);
 
+/*
+ * Reads up to len bytes from fd without waiting, on an fd that is not
+ * ours to make nonblocking (a caller's stdin, whose open file its shell
+ * shares): preadv2's RWF_NOWAIT where the kernel has it, MSG_DONTWAIT on
+ * a socket, no more than FIONREAD says is there on a FIFO; anything
+ * else (a file, a terminal) is read as it is.  What read() returns; -1 with EAGAIN when nothing is there now
+ * (another reader of the same pipe took it first, say).
+ */
+ssize_t	netio_read_nowait(int fd, void *buf, size_t len);
+
 /* Sets or clears O_NONBLOCK.  Returns 0 or -1. */
 int	netio_set_nonblock(int fd, int on);
 

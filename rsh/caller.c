@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,27 +23,21 @@
 int
 caller_write(int fd, const void *p, size_t len)
 {
-	const uint8_t *b = p;
+	ssize_t w;
 
-	while (len > 0) {
-		ssize_t w = write(fd, b, len);
+	do {
+		w = write(fd, p, len);
+	} while (w == -1 && errno == EINTR);
+	return w == -1 && errno != EAGAIN ? -1 : 0;
+}
 
-		if (w == -1 && errno == EINTR) {
-			continue;
-		}
-		if (w == -1 && errno == EAGAIN) {
-			struct pollfd pfd = { fd, POLLOUT, 0 };
-
-			(void)poll(&pfd, 1, -1);
-			continue;
-		}
-		if (w == -1) {
-			return -1;
-		}
-		b += w;
-		len -= (size_t)w;
+void
+caller_say(struct client *cl, const char *line, size_t len)
+{
+	/* A caller with no stderr (a malformed request) hears nothing. */
+	if (cl->out.fds[2] != -1) {
+		(void)outq_write(&cl->out, 2, line, len);
 	}
-	return 0;
 }
 
 void
@@ -66,14 +59,16 @@ caller_free(struct pool *pl, struct client *cl)
 	}
 	close(cl->fd);
 	wire_exec_free(cl->exec);
+	outq_free(&cl->out);
 	free(cl->buf);
 	free(cl);
 	pl->idle_since = netio_now_ms();
 }
 
-/* Tells the caller how its command ended, and lets it go. */
-void
-caller_done(struct pool *pl, struct client *cl, int status, int sigpipe)
+/* Tells the caller how its command ended, and lets it go.  The control
+ * socket is nonblocking, and a result of 5 bytes always fits. */
+static void
+finish(struct pool *pl, struct client *cl)
 {
 	uint8_t r[5];
 
@@ -82,25 +77,80 @@ caller_done(struct pool *pl, struct client *cl, int status, int sigpipe)
 		close(cl->fds[i]);
 	}
 	cl->nfd = 0;
-	wire_put32(r, (uint32_t)status);
-	r[4] = (uint8_t)(sigpipe != 0);
+	wire_put32(r, (uint32_t)cl->status);
+	r[4] = (uint8_t)(cl->sigpipe != 0);
 	(void)ctl_send(cl->fd, CTL_RESULT, r, sizeof(r), NULL, 0);
 	caller_free(pl, cl);
 }
 
-/* A caller's own failure, before any connection: said on its stderr. */
+void
+caller_done(struct pool *pl, struct client *cl, int status, int sigpipe)
+{
+	cl->done = 1;
+	cl->waiting = 0;
+	cl->status = status;
+	cl->sigpipe = sigpipe;
+	if (outq_pending(&cl->out) == 0) {
+		finish(pl, cl);
+	}
+}
+
+void
+caller_flush(struct pool *pl, struct client *cl)
+{
+	char	line[160];
+	int	e, fd, n;
+
+	if (outq_drain(&cl->out) == 0) {
+		if (cl->slot != NULL) {
+			conn_hold(cl->slot->c, outq_pending(&cl->out) > 0);
+		} else if (cl->done && outq_pending(&cl->out) == 0) {
+			finish(pl, cl);
+		}
+		return;
+	}
+	/* Its reader failed: a failed write to rsh's own stdout would end
+	 * the command the same way. */
+	e = errno;
+	fd = outq_failed_fd(&cl->out);
+	outq_reset(&cl->out);
+	if (cl->slot != NULL) {
+		conn_hold(cl->slot->c, 0);
+		if (conn_busy(cl->slot->c)) {
+			conn_output_failed(cl->slot->c, fd, e);
+			return;
+		}
+		/* Nothing of the caller's stays with the connection. */
+		cl->slot->cl = NULL;
+		conn_rebind(cl->slot->c, -1, NULL);
+		cl->slot = NULL;
+	}
+	cl->done = 1;
+	cl->status = RSH_EXIT_FAILURE;
+	cl->sigpipe = e == EPIPE;
+	if (e != EPIPE && fd == 1) {
+		n = snprintf(line, sizeof(line), "rsh: cannot write standard "
+		    "output: %s\n", strerror(e));
+		caller_say(cl, line, n > 0 && (size_t)n < sizeof(line) ?
+		    (size_t)n : 0);
+	}
+	if (fd == 2 || outq_pending(&cl->out) == 0) {
+		outq_reset(&cl->out);
+		finish(pl, cl);
+	}
+}
+
+/* A caller's own failure, before any connection: said on its stderr,
+ * through its queue like any output. */
 static void
 client_refuse(struct pool *pl, struct client *cl, int status, const char *why)
 {
 	char line[512];
 	int  n;
 
-	if (cl->nfd == 3) {
-		n = snprintf(line, sizeof(line), "rsh: %s: %s\n",
-		    pl->p->t->display, why);
-		(void)caller_write(cl->fds[2], line, n > 0 && (size_t)n <
-		    sizeof(line) ? (size_t)n : 0);
-	}
+	n = snprintf(line, sizeof(line), "rsh: %s: %s\n", pl->p->t->display,
+	    why);
+	caller_say(cl, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0);
 	caller_done(pl, cl, status, 0);
 }
 
@@ -110,6 +160,9 @@ on_exec(struct pool *pl, struct client *cl, const uint8_t *p, size_t len)
 {
 	const char *why = "out of memory";
 
+	if (cl->nfd == 3 && cl->exec == NULL) {
+		outq_bind(&cl->out, cl->fds[1], cl->fds[2]);
+	}
 	if (cl->exec != NULL || len < 2 || len - 2 < p[1] ||
 	    p[1] >= sizeof(cl->max_time)) {
 		client_refuse(pl, cl, RSH_EXIT_FAILURE, "master: a malformed "
@@ -159,6 +212,9 @@ on_record(struct pool *pl, struct client *cl, uint8_t type, const uint8_t *p,
 {
 	uint8_t pid[4];
 
+	if (cl->done) {
+		return 0;	/* its output drains; nothing more to do */
+	}
 	switch (type) {
 	case CTL_EXEC:
 		on_exec(pl, cl, p, len);
@@ -244,7 +300,9 @@ caller_accept(struct pool *pl)
 		close(fd);
 		return;
 	}
-	if ((cl->buf = malloc(CTL_MAXREC)) == NULL) {
+	if ((cl->buf = malloc(CTL_MAXREC)) == NULL ||
+	    outq_init(&cl->out, CALLER_OUTQ_MAX) == -1) {
+		free(cl->buf);
 		free(cl);
 		close(fd);
 		return;

@@ -219,9 +219,7 @@ read_filtered(struct conn *c, uint8_t *p, size_t want)
 		return FILTER_NOTHING;	/* conn_pollfds waits for 2 */
 	}
 	want = want - 1 < sizeof(in) ? want - 1 : sizeof(in);
-	do {
-		r = read(c->p.in_fd, in, want);
-	} while (r == -1 && errno == EINTR);
+	r = netio_read_nowait(c->p.in_fd, in, want);
 	if (r <= 0) {
 		return r;
 	}
@@ -255,9 +253,7 @@ conn_rec_stdin(struct conn *c)
 			return;
 		}
 	} else {
-		do {
-			r = read(c->p.in_fd, p, want);
-		} while (r == -1 && errno == EINTR);
+		r = netio_read_nowait(c->p.in_fd, p, want);
 	}
 	if (r == -1 && errno == EAGAIN) {
 		return;

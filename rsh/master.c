@@ -193,6 +193,9 @@ master_start(const struct target *t, const struct key *k,
 		if (fork() != 0) {
 			_exit(0);	/* the master is nobody's child */
 		}
+		/* Only the master writes it, and never waits on it: a
+		 * stopped rsh -M must not stop the master. */
+		(void)netio_set_nonblock(rp[1], 1);
 		pp.ready_fd = rp[1];
 		background(&pp, path, ino);
 	}

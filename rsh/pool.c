@@ -27,10 +27,7 @@
 #include "sink.h"
 
 #define SPARE_RETRY_MS	5000	/* after a spare connection failed */
-#define NPOLL		(2 + MASTER_CLIENTS + MASTER_POOL * (CONN_MAXPOLL + 1))
-/* A caller's output waiting for its reader: what one round of records can
- * bring (the connection's input buffer) and more. */
-#define SLOT_OUTQ_MAX	(1024 * 1024)
+#define NPOLL		(2 + 2 * MASTER_CLIENTS + MASTER_POOL * CONN_MAXPOLL)
 
 static int
 slot_data(struct sink *s, int fd, const uint8_t *p, size_t len)
@@ -42,8 +39,8 @@ slot_data(struct sink *s, int fd, const uint8_t *p, size_t len)
 	if (sl->cl == NULL) {
 		return 0;
 	}
-	rc = outq_write(&sl->out, fd, p, len);
-	conn_hold(sl->c, outq_pending(&sl->out) > 0);
+	rc = outq_write(&sl->cl->out, fd, p, len);
+	conn_hold(sl->c, outq_pending(&sl->cl->out) > 0);
 	return rc;
 }
 
@@ -71,8 +68,8 @@ slot_msg(struct sink *s, const char *line, size_t len)
 
 	if (sl->cl != NULL) {
 		/* After the output before it. */
-		(void)outq_write(&sl->out, 2, line, len);
-		conn_hold(sl->c, outq_pending(&sl->out) > 0);
+		caller_say(sl->cl, line, len);
+		conn_hold(sl->c, outq_pending(&sl->cl->out) > 0);
 	} else if (sl->pool->p->ready_fd != -1) {
 		(void)caller_write(sl->pool->p->ready_fd, line, len);
 	}
@@ -96,10 +93,6 @@ slot_new(struct pool *pl)
 	if (i == MASTER_POOL || (sl = calloc(1, sizeof(*sl))) == NULL) {
 		return NULL;
 	}
-	if (outq_init(&sl->out, SLOT_OUTQ_MAX) == -1) {
-		free(sl);
-		return NULL;
-	}
 	sl->s.ops = &slot_ops;
 	sl->s.display = t->display;
 	sl->pool = pl;
@@ -114,7 +107,6 @@ slot_new(struct pool *pl)
 	cp.retries = pl->p->retries;
 	cp.in_fd = -1;
 	if ((sl->c = conn_new(&cp, &sl->s)) == NULL) {
-		outq_free(&sl->out);
 		free(sl);
 		return NULL;
 	}
@@ -134,7 +126,6 @@ pool_slot_free(struct pool *pl, struct slot *sl)
 		sl->cl->slot = NULL;
 	}
 	conn_free(sl->c);
-	outq_free(&sl->out);
 	free(sl);
 }
 
@@ -146,7 +137,6 @@ bind_client(struct pool *pl, struct slot *sl, struct client *cl)
 	cl->waiting = 0;
 	sl->s.verbose = (cl->flags & CTL_F_VERBOSE) != 0;
 	sl->s.quiet = (cl->flags & CTL_F_QUIET) != 0;
-	outq_bind(&sl->out, cl->fds[1], cl->fds[2]);
 	conn_rebind(sl->c, cl->fds[0], cl->max_time[0] != '\0' ?
 	    cl->max_time : NULL);
 	if (conn_exec(sl->c, cl->exec) == -1) {
@@ -220,7 +210,7 @@ slot_check(struct pool *pl, struct slot *sl)
 
 	/* The exit status goes after the last of the output. */
 	if (sl->cl != NULL && !conn_busy(sl->c) &&
-	    outq_pending(&sl->out) == 0) {
+	    outq_pending(&sl->cl->out) == 0) {
 		const struct sink_result *r = conn_result(sl->c);
 		struct client *cl = sl->cl;
 
@@ -231,7 +221,6 @@ slot_check(struct pool *pl, struct slot *sl)
 		caller_done(pl, cl, r->status, r->sigpipe);
 	}
 	if (conn_ready(sl->c)) {
-		sl->opened = 1;
 		if (p->ready_fd != -1) {
 			dprintf(p->ready_fd, "ok %d\n", (int)getpid());
 			close(p->ready_fd);
@@ -241,45 +230,14 @@ slot_check(struct pool *pl, struct slot *sl)
 	if (conn_closed(sl->c) && sl->cl == NULL) {
 		if (p->ready_fd != -1) {
 			pl->failed = pl->quit = 1;
-		} else if (!sl->opened) {
+		} else {
+			/* A spare the server would not keep (never opened,
+			 * or closed at once: max-sessions, a revoked key)
+			 * is not dialled again and again; a caller still
+			 * gets a connection of its own at once. */
 			pl->spare_at = netio_now_ms() + SPARE_RETRY_MS;
 		}
 		pool_slot_free(pl, sl);
-	}
-}
-
-/* The caller's fd took what it could; a failed write stops the command as
- * a failed write to rsh's own stdout would. */
-static void
-slot_drain(struct pool *pl, struct slot *sl)
-{
-	int e, fd;
-
-	if (sl->cl == NULL || outq_drain(&sl->out) == 0) {
-		conn_hold(sl->c, outq_pending(&sl->out) > 0);
-		return;
-	}
-	e = errno;
-	fd = outq_failed_fd(&sl->out);
-	outq_reset(&sl->out);
-	conn_hold(sl->c, 0);
-	if (conn_busy(sl->c)) {
-		conn_output_failed(sl->c, fd, e);
-	} else {
-		struct client *cl = sl->cl;
-		char line[160];
-		int n;
-
-		if (e != EPIPE && fd == 1) {
-			n = snprintf(line, sizeof(line), "rsh: cannot write "
-			    "standard output: %s\n", strerror(e));
-			(void)caller_write(cl->fds[2], line, n > 0 &&
-			    (size_t)n < sizeof(line) ? (size_t)n : 0);
-		}
-		sl->cl = NULL;
-		cl->slot = NULL;
-		conn_rebind(sl->c, -1, NULL);
-		caller_done(pl, cl, RSH_EXIT_FAILURE, e == EPIPE);
 	}
 }
 
@@ -323,7 +281,8 @@ step(struct pool *pl)
 	struct pollfd	 pfd[NPOLL];
 	struct client	*cls[MASTER_CLIENTS];
 	struct slot	*sls[MASTER_POOL];
-	int		 off[MASTER_POOL], cnt[MASTER_POOL], qoff[MASTER_POOL];
+	int		 off[MASTER_POOL], cnt[MASTER_POOL];
+	int		 coff[MASTER_CLIENTS], qoff[MASTER_CLIENTS];
 	int		 n = 2, nc = 0, ns = 0, timeout;
 
 	pfd[0].fd = pl->p->lfd;
@@ -332,10 +291,15 @@ step(struct pool *pl)
 	pfd[0].revents = pfd[1].revents = 0;
 	for (int i = 0; i < MASTER_CLIENTS; i++) {
 		if (pl->clients[i] != NULL) {
-			cls[nc++] = pl->clients[i];
-			pfd[n].fd = pl->clients[i]->fd;
+			cls[nc] = pl->clients[i];
+			coff[nc] = n;
+			pfd[n].fd = cls[nc]->fd;
 			pfd[n].events = POLLIN;
 			pfd[n++].revents = 0;
+			/* Its output waiting for its reader, refusals too. */
+			qoff[nc] = outq_pollfd(&cls[nc]->out, pfd + n) ? n++ :
+			    -1;
+			nc++;
 		}
 	}
 	/* A full table leaves new callers in the backlog, waiting. */
@@ -346,7 +310,6 @@ step(struct pool *pl)
 			off[ns] = n;
 			cnt[ns] = conn_pollfds(sls[ns]->c, pfd + n);
 			n += cnt[ns];
-			qoff[ns] = outq_pollfd(&sls[ns]->out, pfd + n) ? n++ : -1;
 			ns++;
 		}
 	}
@@ -368,7 +331,11 @@ step(struct pool *pl)
 		caller_accept(pl);
 	}
 	for (int i = 0; i < nc; i++) {
-		if (pfd[2 + i].revents != 0 && caller_live(pl, cls[i])) {
+		if (qoff[i] != -1 && pfd[qoff[i]].revents != 0 &&
+		    caller_live(pl, cls[i])) {
+			caller_flush(pl, cls[i]);
+		}
+		if (pfd[coff[i]].revents != 0 && caller_live(pl, cls[i])) {
 			caller_input(pl, cls[i]);
 		}
 	}
@@ -377,9 +344,6 @@ step(struct pool *pl)
 
 		for (int k = 0; k < MASTER_POOL; k++) {
 			alive |= pl->slots[k] == sls[j];
-		}
-		if (alive && qoff[j] != -1 && pfd[qoff[j]].revents != 0) {
-			slot_drain(pl, sls[j]);
 		}
 		if (alive) {
 			conn_events(sls[j]->c, pfd + off[j], cnt[j]);

@@ -25,10 +25,12 @@ struct slot {
 	struct sink	 s;		/* first: &sl->s is the sink */
 	struct pool	*pool;
 	struct conn	*c;
-	struct outq	 out;		/* the caller's output, waiting */
 	struct client	*cl;		/* whose command runs, or NULL */
-	int		 opened;	/* was authenticated once */
 };
+
+/* A caller's output waiting for its reader: what one round of records can
+ * bring (the connection's input buffer) and more. */
+#define CALLER_OUTQ_MAX	(1024 * 1024)
 
 /* A caller on the control socket. */
 struct client {
@@ -42,6 +44,12 @@ struct client {
 	int		  flags;	/* CTL_F_* */
 	int		  waiting;	/* has a command, no connection yet */
 	struct slot	 *slot;
+	/* Everything for its stdout and stderr, rsh's own messages and
+	 * refusals too: the master never waits on a caller's reader. */
+	struct outq	  out;
+	int		  done;		/* ended: its result goes once out
+					 * is drained */
+	int		  status, sigpipe;
 };
 
 struct pool {
@@ -55,9 +63,12 @@ struct pool {
 /* Frees a connection (closing it stops its command) and its slot. */
 void	pool_slot_free(struct pool *pl, struct slot *sl);
 
-/* Writes all of p to fd, waiting when fd is nonblocking and full: 0 or
- * -1. */
+/* Writes what the nonblocking fd takes now and drops the rest (rsh -M's
+ * pipe, while it waits for the master): 0 or -1. */
 int	caller_write(int fd, const void *p, size_t len);
+
+/* A line from rsh for cl's stderr, queued after its output. */
+void	caller_say(struct client *cl, const char *line, size_t len);
 
 /* Takes a caller from the listening socket, when it is of our uid. */
 void	caller_accept(struct pool *pl);
@@ -68,9 +79,17 @@ void	caller_input(struct pool *pl, struct client *cl);
 /* 1 while cl is one of the pool's callers. */
 int	caller_live(struct pool *pl, struct client *cl);
 
-/* Closes cl's fds, sends its exit status and frees it. */
+/*
+ * cl's command is over (it has no slot now): once its queued output is
+ * written, closes its fds, sends its exit status and frees it (at once
+ * when nothing is queued; else caller_flush does, later).
+ */
 void	caller_done(struct pool *pl, struct client *cl, int status,
 	    int sigpipe);
+
+/* After poll(): writes what cl's fds take now, and ends a caller that is
+ * done once all is out (or its reader failed).  May free cl. */
+void	caller_flush(struct pool *pl, struct client *cl);
 
 /* Frees cl; a command it still runs is stopped with its connection. */
 void	caller_free(struct pool *pl, struct client *cl);

@@ -24,6 +24,7 @@ struct admit_ticket {
 	struct in6_addr	group;
 	long long	born;		/* netio_now_ms() at admission */
 	int		fd;		/* shut down when evicted */
+	int		evicted;	/* its slots went to another */
 	size_t		slot;		/* index in unauth, or NOSLOT */
 };
 #define NOSLOT	SIZE_MAX
@@ -36,7 +37,9 @@ struct key_count {
 struct admit {
 	pthread_mutex_t		 lock;	/* guards everything below */
 	pthread_cond_t		 idle;	/* signalled when nconns drops */
-	int			 nconns;
+	int			 nconns;	/* tickets not yet left */
+	int			 nevicted;	/* of those, evicted: their
+						 * slots are given again */
 	struct admit_ticket	**unauth;	/* unordered */
 	size_t			 nunauth, cap;
 	struct key_count	*keys;
@@ -144,9 +147,11 @@ by_group_then_age(const void *x, const void *y)
 }
 
 /*
- * The oldest handshake of the source holding the most, and how many that
- * source holds; NULL when the list is empty or memory is short.  Sorting
- * a copy costs O(n log n), and only when the table is full.
+ * The oldest handshake of the sources holding the most, and how many
+ * each of those holds; NULL when the list is empty or memory is short.
+ * Among sources tied at the most, the oldest handshake of them all goes:
+ * which source sorts first says nothing about who is hostile.  Sorting a
+ * copy costs O(n log n), and only when the table is full.
  */
 static struct admit_ticket *
 largest_group_oldest(const struct admit *a, int *count)
@@ -168,9 +173,11 @@ largest_group_oldest(const struct admit *a, int *count)
 		    sizeof(v[i]->group)) == 0; run++) {
 			continue;
 		}
-		if ((int)run > bestn) {
+		/* Sorted by age within a source: v[i] is its oldest. */
+		if ((int)run > bestn || ((int)run == bestn &&
+		    v[i]->born < best->born)) {
 			bestn = (int)run;
-			best = v[i];	/* sorted by age: the oldest */
+			best = v[i];
 		}
 	}
 	free(v);
@@ -190,7 +197,8 @@ group_str(const struct in6_addr *g, char *out, size_t outlen)
 	}
 }
 
-/* Shuts victim's socket and frees its unauthenticated slot; lock held. */
+/* Shuts victim's socket and frees its unauthenticated slot and, for the
+ * limits, its connection slot; lock held. */
 static void
 evict(struct admit *a, struct admit_ticket *victim, int held)
 {
@@ -199,6 +207,8 @@ evict(struct admit *a, struct admit_ticket *victim, int held)
 
 	(void)shutdown(victim->fd, SHUT_RDWR);
 	unlist(a, victim);
+	victim->evicted = 1;
+	a->nevicted++;
 	a->evicted++;
 	if (now - a->evict_logged >= EVICT_LOG_MS) {
 		group_str(&victim->group, addr, sizeof(addr));
@@ -210,38 +220,61 @@ evict(struct admit *a, struct admit_ticket *victim, int held)
 	}
 }
 
-/* Makes room for one more handshake from g: NULL, or why not. */
+/* Whether one more connection fits once `freed` slots are given back. */
+static const char *
+table_full(const struct admit *a, const struct admit_limits *lim, int freed)
+{
+	if (a->nconns - a->nevicted - freed >= lim->max_conns) {
+		return "too many connections";
+	}
+	if ((int)a->nunauth - freed >= lim->max_unauth) {
+		return "too many unauthenticated connections";
+	}
+	return NULL;
+}
+
+/*
+ * Makes room for one more handshake from g: NULL, or why not.  The
+ * victim is chosen and every limit checked before anything is evicted:
+ * a connection is never evicted for a newcomer that is then refused.
+ */
 static const char *
 make_room(struct admit *a, const struct admit_limits *lim,
     const struct in6_addr *g)
 {
 	struct admit_ticket	*own, *victim;
+	long long		 now = netio_now_ms();
+	const char		*why;
 	int			 mine, most;
 
 	mine = group_count(a, g, &own);
 	if (mine >= lim->max_unauth_src) {
-		if (own == NULL || netio_now_ms() - own->born <
-		    lim->stale_ms) {
+		/* Only the source's own stale handshake may make room. */
+		if (own == NULL || now - own->born < lim->stale_ms) {
 			return "too many unauthenticated connections from "
 			    "your address";
 		}
+		if ((why = table_full(a, lim, 1)) != NULL) {
+			return why;
+		}
 		evict(a, own, mine);
-		mine--;
-	}
-	if ((int)a->nunauth < lim->max_unauth &&
-	    a->nconns < lim->max_conns) {
 		return NULL;
 	}
-	/* Full: the source holding the most pays, if it holds more. */
+	if ((why = table_full(a, lim, 0)) == NULL) {
+		return NULL;
+	}
+	/* Full: the sources holding the most pay, if they hold more than
+	 * the newcomer's, with a handshake old enough that a legitimate
+	 * client would have finished it.  Authenticated connections are
+	 * never evicted: if they alone fill MaxConnections, nothing is. */
 	victim = largest_group_oldest(a, &most);
-	if (victim == NULL || most <= mine) {
-		return a->nconns >= lim->max_conns ? "too many connections" :
-		    "too many unauthenticated connections";
+	if (victim == NULL || most <= mine ||
+	    now - victim->born < lim->min_age_ms ||
+	    table_full(a, lim, 1) != NULL) {
+		return why;
 	}
 	evict(a, victim, most);
-	/* An authenticated connection is never evicted: if those alone
-	 * fill MaxConnections, eviction above freed no connection slot. */
-	return a->nconns - 1 >= lim->max_conns ? "too many connections" : NULL;
+	return NULL;
 }
 
 struct admit_ticket *
@@ -305,6 +338,9 @@ admit_leave(struct admit *a, struct admit_ticket *t)
 	pthread_mutex_lock(&a->lock);
 	unlist(a, t);
 	a->nconns--;
+	if (t->evicted) {
+		a->nevicted--;
+	}
 	pthread_cond_broadcast(&a->idle);
 	pthread_mutex_unlock(&a->lock);
 	free(t);

@@ -10,11 +10,15 @@
  * A full table does not simply refuse.  A handshake takes one round trip,
  * so a client that is still unauthenticated after a while is idle or
  * hostile: a new connection evicts the oldest unauthenticated connection
- * of the source holding the most, as long as that source holds more than
- * the newcomer's own.  Eight addresses holding sixteen idle connections
+ * of the sources holding the most (the oldest of them all when several
+ * are tied), as long as they hold more than the newcomer's own and that
+ * handshake is at least min_age_ms old, so a fresh legitimate one is
+ * never the one to go.  Eight addresses holding sixteen idle connections
  * each therefore cannot lock out a ninth, while a burst from one address
- * is refused only when it alone fills the table.  An evicted connection's socket is shut down; its
- * thread sees the handshake fail and ends as usual.
+ * is refused only when it alone fills the table.  Nothing is evicted for
+ * a newcomer that would be refused anyway.  An evicted connection's
+ * socket is shut down; its thread sees the handshake fail and ends as
+ * usual, and its slots are given again at once.
  *
  * Session counts are kept by key id, so they carry over a reload.
  * Thread safe: one lock guards everything here.
@@ -28,6 +32,9 @@
 
 #include <stddef.h>
 
+/* The longest min_age_ms rshd uses (see admit_limits). */
+#define ADMIT_MIN_AGE_MS	1000
+
 struct admit_limits {
 	int	max_conns;	/* MaxConnections */
 	int	max_unauth;	/* MaxUnauthenticated */
@@ -36,6 +43,9 @@ struct admit_limits {
 	 * when it is at least this old (a quarter of AuthTimeout): no
 	 * legitimate handshake is that slow. */
 	int	stale_ms;
+	/* No handshake younger than this is evicted for another source:
+	 * a legitimate client finishes in a round trip. */
+	int	min_age_ms;
 };
 
 struct admit;

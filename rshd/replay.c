@@ -36,6 +36,7 @@ struct replay_entry {
 	uint64_t		 ts_ms;
 	long long		 born;		/* monotonic ms */
 	int			 running;
+	int			 skewed;	/* refused for clock skew */
 	int			 resends;
 	uint8_t			*reply;
 	size_t			 replylen;
@@ -177,14 +178,23 @@ unlink_entry(struct replay *r, struct replay_entry *e)
 	free(e);
 }
 
-/* Forgets e; its request may never run, so its key's floor rises to its
+/*
+ * Forgets e; its request may never run, so its key's floor rises to its
  * timestamp (for an entry of normal age that is already out of the clock
- * window, so valid requests never feel it). */
+ * window, so valid requests never feel it).  A request refused for clock
+ * skew ran nothing and moves nothing: its timestamp may be a day ahead.
+ * Nor does the floor ever pass now plus the window: a request that ran
+ * was inside the window, and a wall clock stepped back must not refuse
+ * every request until it catches up.
+ */
 static void
 forget(struct replay *r, struct replay_entry *e)
 {
-	if (e->ts_ms > e->kc->floor) {
-		e->kc->floor = e->ts_ms;
+	uint64_t cap = netio_wall_ms() + (uint64_t)r->lim.window_ms;
+	uint64_t ts = e->ts_ms < cap ? e->ts_ms : cap;
+
+	if (!e->skewed && ts > e->kc->floor) {
+		e->kc->floor = ts;
 	}
 	unlink_entry(r, e);
 }
@@ -340,7 +350,7 @@ replay_check(struct replay *r, const char *keyid, size_t idlen,
 
 void
 replay_store(struct replay *r, struct replay_entry *e, const uint8_t *reply,
-    size_t len)
+    size_t len, int skewed)
 {
 	uint8_t *copy = len > 0 ? malloc(len) : NULL;
 
@@ -360,6 +370,7 @@ replay_store(struct replay *r, struct replay_entry *e, const uint8_t *reply,
 	 * nothing, and the command never runs twice. */
 	e->resends = e->reply == NULL ? REPLAY_RESENDS : 0;
 	e->running = 0;
+	e->skewed = skewed;
 	pthread_mutex_unlock(&r->lock);
 	free(copy);
 }

@@ -3,7 +3,9 @@
  * command never runs twice and a lost reply can be sent again.  Bounded
  * in entries, per key, and in reply bytes; the oldest finished entries go
  * first, and an entry that goes raises its key's timestamp floor so that
- * its request can never run again.  Thread safe.
+ * its request can never run again; never beyond the wall clock plus the
+ * clock window, and never for a request refused for clock skew, which
+ * ran nothing.  Thread safe.
  *
  * The floor is kept per key, where the specification has one for the
  * server: at-most-once is the same (N is unique per key), and a key
@@ -26,6 +28,8 @@ struct replay_limits {
 	size_t		per_key;	/* entries one key may hold */
 	size_t		max_bytes;	/* stored replies, in all */
 	long long	keep_ms;	/* twice the clock window */
+	long long	window_ms;	/* the clock window: no floor beyond
+					 * now plus this */
 };
 
 enum replay_verdict {
@@ -57,10 +61,16 @@ enum replay_verdict replay_check(struct replay *, const char *keyid,
 		    struct replay_entry **entry, uint8_t *out, size_t cap,
 		    size_t *outlen);
 
-/* The reply to a REPLAY_NEW entry, kept for repeats (copied); with len 0
- * (no reply could be built) the entry still stands for its N. */
+/*
+ * The reply to a REPLAY_NEW entry, kept for repeats (copied); with len 0
+ * (no reply could be built) the entry still stands for its N.  skewed:
+ * the request was refused for clock skew, so its timestamp is nothing
+ * the server ever accepted, and the entry's leaving does not move the
+ * key's floor (one datagram from a clock a day ahead would otherwise
+ * lock the key out of UDP for a day).
+ */
 void	replay_store(struct replay *, struct replay_entry *,
-	    const uint8_t *reply, size_t len);
+	    const uint8_t *reply, size_t len, int skewed);
 
 /* A REPLAY_NEW entry that will not run after all (dropped unrun). */
 void	replay_forget(struct replay *, struct replay_entry *);

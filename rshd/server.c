@@ -246,7 +246,7 @@ int
 server_reload(struct rshd *d)
 {
 	struct snapshot	*next, *old;
-	char		 err[1024], fixed[512], *report = NULL;
+	char		 err[1024], fixed[512], said[64], *report = NULL;
 	unsigned long	 gen = d->cur->gen + 1;
 
 	if ((next = snapshot_load(d->src, &d->account, gen, &report, err,
@@ -276,10 +276,13 @@ server_reload(struct rshd *d)
 	d->cur = next;
 	__atomic_store_n(&d->gen, gen, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&d->snap_lock);
+	log_info("reloaded: configuration %lu in force (%s); "
+	    "connections keep the one they started with, unless their key "
+	    "was removed or changed", gen,
+	    snapshot_keys_said(next, said, sizeof(said)));
+	/* Open connections check their keys against next now. */
+	snapshot_retire(old);
 	snapshot_put(old);
-	log_info("reloaded: configuration %lu in force (%zu keys); "
-	    "connections keep the one they started with", gen,
-	    keys_count(next->keys));
 	return 0;
 }
 
@@ -339,6 +342,12 @@ accept_one(struct rshd *d, int lfd)
 	lim.max_unauth = snap->conf.max_unauth;
 	lim.max_unauth_src = snap->conf.max_unauth_src;
 	lim.stale_ms = snap->conf.auth_timeout_ms / 4;
+	/* Another source's handshake must have had a second (or that
+	 * quarter of AuthTimeout, if shorter): time for a round trip even
+	 * over a slow link, yet short enough that a long AuthTimeout does
+	 * not leave a table full of idle handshakes standing. */
+	lim.min_age_ms = lim.stale_ms < ADMIT_MIN_AGE_MS ? lim.stale_ms :
+	    ADMIT_MIN_AGE_MS;
 	if ((t = admit_enter(d->admit, &lim, &peer, fd, &why)) == NULL) {
 		log_warn("%s: refused: %s", addr, why);
 		refuse(fd, HS_REFUSE_BUSY, why);

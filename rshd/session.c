@@ -62,6 +62,13 @@ static const struct recloop_bounds sess_bounds = {
 struct session {
 	struct rshd		*d;
 	struct snapshot		*snap;		/* held to the end */
+	struct snapshot		*watch;		/* held: the newest the key was
+						 * checked against; its
+						 * retired_fd wakes us */
+	const char		*revoked;	/* what a reload did to the key,
+						 * or NULL: close when idle */
+	long long		 close_at;	/* over max-sessions: close by
+						 * then; 0: no such limit */
 	struct admit_ticket	*ticket;	/* its connection slot */
 	int			 fd;
 	struct sockaddr_storage	 peer;
@@ -258,9 +265,17 @@ handshake(struct session *s)
 		goto out;
 	}
 	log_info("%s: authenticated key '%s'", s->peerstr, s->key->id);
-	/* Over max-sessions the connection stays, and every EXEC says so. */
+	/* Over max-sessions the connection answers the EXEC that came with
+	 * C1 (BUSY) and closes, within a second if none came: it must not
+	 * hold a connection slot until IdleTimeout. */
 	s->counted = admit_key_begin(s->d->admit, s->key->id,
 	    policy_max_sessions(s->snap->policy, s->key)) == 0;
+	if (!s->counted) {
+		log_info("%s: key '%s' has all its %d sessions in use "
+		    "(max-sessions); closing", s->peerstr, s->key->id,
+		    policy_max_sessions(s->snap->policy, s->key));
+		s->close_at = netio_now_ms() + LINGER_MS;
+	}
 	rc = 0;
 out:
 	hs_server_clear(&hs);
@@ -336,7 +351,7 @@ sink_exited(void *ctx, int how, int code, uint64_t elapsed_us)
 	p[0] = (uint8_t)how;
 	p[1] = (uint8_t)code;
 	wire_put64(p + 2, elapsed_us);
-	if (s->shutting_down) {
+	if (s->shutting_down || s->revoked != NULL) {
 		s->draining = 1;
 	}
 	return sess_send(s, REC_EXIT, p, sizeof(p));
@@ -388,6 +403,19 @@ refuse_max_sessions(struct session *s, struct job *j)
 	return job_refuse(j, ERR_BUSY, text, 255);
 }
 
+/* An EXEC that crossed the close of a connection whose key a reload
+ * removed or changed. */
+static int
+refuse_revoked(struct session *s, struct job *j)
+{
+	char	text[160];
+
+	snprintf(text, sizeof(text), "key '%s' %s by a reload of the "
+	    "server's keys; connect again", s->key->id, s->revoked);
+	s->draining = 1;
+	return job_refuse(j, ERR_DENIED, text, 255);
+}
+
 static int
 on_exec(struct session *s, const uint8_t *p, size_t len)
 {
@@ -425,10 +453,13 @@ on_exec(struct session *s, const uint8_t *p, size_t len)
 	if (s->shutting_down) {
 		rc = job_refuse(j, ERR_SHUTDOWN, "rshd is stopping; no new "
 		    "commands", 255);
+	} else if (s->revoked != NULL) {
+		rc = refuse_revoked(s, j);
 	} else if (e == NULL) {
 		rc = job_refuse(j, ERR_BAD_REQUEST, why, 255);
 	} else if (!s->counted) {
 		rc = refuse_max_sessions(s, j);
+		s->draining = 1;	/* then close */
 	} else {
 		rc = request_start(s->snap, s->key, &s->peer, j, e, s->what,
 		    sizeof(s->what));
@@ -564,6 +595,11 @@ loop_timeout(const struct session *s)
 	if (s->draining) {
 		t = earlier(t, 50);
 	}
+	if (s->close_at != 0) {
+		long long left = s->close_at - netio_now_ms();
+
+		t = earlier(t, left < 0 ? 0 : (int)left);
+	}
 	if (s->idle_since != 0 && s->snap->conf.idle_timeout_ms > 0) {
 		long long left = s->idle_since + s->snap->conf.idle_timeout_ms -
 		    netio_now_ms();
@@ -632,6 +668,34 @@ alive_check(struct session *s)
 	return 1;
 }
 
+/*
+ * A reload put another snapshot in force: does the key still stand?  A
+ * removed or changed key ends the connection at once when no command
+ * runs, else right after the command's EXIT.  0 to go on, 1 to close.
+ */
+static int
+recheck_key(struct session *s)
+{
+	struct snapshot	*cur = server_snapshot(s->d);
+	const char	*what;
+
+	what = snapshot_key_change(cur, s->key, &s->peer);
+	snapshot_put(s->watch);
+	s->watch = cur;
+	if (what == NULL || s->revoked != NULL) {
+		return 0;
+	}
+	s->revoked = what;
+	log_info("%s: key '%s' %s by reload %lu; closing%s", s->peerstr,
+	    s->key->id, what, cur->gen, running(s) ?
+	    " when its command ends" : "");
+	if (running(s)) {
+		return 0;
+	}
+	s->draining = 1;
+	return 0;
+}
+
 /* The jobs' turn: the current one's fds, and every job's timers. */
 static int
 jobs_events(struct session *s, const struct pollfd *pfd)
@@ -653,7 +717,7 @@ jobs_events(struct session *s, const struct pollfd *pfd)
 static void
 run(struct session *s)
 {
-	struct pollfd	pfd[2 + JOB_NPOLL];
+	struct pollfd	pfd[3 + JOB_NPOLL];
 	long long	drain_until = 0;
 	int		r;
 
@@ -674,15 +738,18 @@ run(struct session *s)
 		pfd[1].fd = s->shutting_down ? -1 : s->d->shutdown_fd;
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
+		pfd[2].fd = s->revoked != NULL ? -1 : s->watch->retired_fd;
+		pfd[2].events = POLLIN;
+		pfd[2].revents = 0;
 		if (s->job != NULL) {
-			job_pollfds(s->job, pfd + 2);
+			job_pollfds(s->job, pfd + 3);
 		} else {
-			for (int i = 2; i < 2 + JOB_NPOLL; i++) {
+			for (int i = 3; i < 3 + JOB_NPOLL; i++) {
 				pfd[i].fd = -1;
 				pfd[i].revents = 0;
 			}
 		}
-		if (poll(pfd, 2 + JOB_NPOLL, loop_timeout(s)) == -1 &&
+		if (poll(pfd, 3 + JOB_NPOLL, loop_timeout(s)) == -1 &&
 		    errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			break;
@@ -696,11 +763,14 @@ run(struct session *s)
 				s->draining = 1;
 			}
 		}
+		if (pfd[2].revents & POLLIN) {
+			r = recheck_key(s);
+		}
 		if (r == 0) {
 			r = socket_events(s, pfd[0].revents);
 		}
 		if (r == 0) {
-			r = jobs_events(s, pfd + 2);
+			r = jobs_events(s, pfd + 3);
 		}
 		if (r == 0 && recloop_flush(&s->rl) == -1) {
 			r = 1;
@@ -710,6 +780,10 @@ run(struct session *s)
 		}
 		if (r == 0) {
 			r = alive_check(s);
+		}
+		if (r == 0 && s->close_at != 0 && !running(s) &&
+		    netio_now_ms() >= s->close_at) {
+			r = 1;	/* over max-sessions, and no EXEC came */
 		}
 		if (r == 0 && s->draining && !running(s)) {
 			if (drain_until == 0) {
@@ -746,6 +820,7 @@ session_free(struct session *s)
 	}
 	recloop_free(&s->rl);
 	close(s->fd);
+	snapshot_put(s->watch);
 	snapshot_put(s->snap);
 	t = s->ticket;
 	free(s);
@@ -794,6 +869,8 @@ session_start(struct rshd *d, struct snapshot *snap, struct admit_ticket *t,
 	}
 	s->d = d;
 	s->snap = snap;
+	s->watch = snap;
+	snapshot_hold(snap);	/* the watch's own reference */
 	s->ticket = t;
 	s->fd = fd;
 	s->peer = *peer;
@@ -817,6 +894,7 @@ session_start(struct rshd *d, struct snapshot *snap, struct admit_ticket *t,
 	}
 fail:
 	recloop_free(&s->rl);
+	snapshot_put(s->watch);
 	free(s);
 	return -1;
 }

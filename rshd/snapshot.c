@@ -1,16 +1,21 @@
 /*
  * snapshot: building, sharing and comparing configuration snapshots.
  */
+#include <sys/eventfd.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "keys.h"
 #include "log.h"
 #include "netio.h"
+#include "wire.h"
 
 #include "policy.h"
 #include "snapshot.h"
@@ -253,6 +258,9 @@ snapshot_free(struct snapshot *s)
 		free(s->names[i]);
 	}
 	conf_free(&s->conf);
+	if (s->retired_fd != -1) {
+		close(s->retired_fd);
+	}
 	free(s);
 }
 
@@ -270,6 +278,11 @@ snapshot_load(const struct snapshot_source *src,
 	}
 	s->refs = 1;
 	s->gen = gen;
+	if ((s->retired_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
 	if (build_conf(src, &s->conf, err, errlen) == -1 ||
 	    names_init(s, err, errlen) == -1 ||
 	    load_keys(s, self, report, err, errlen) == -1) {
@@ -292,6 +305,41 @@ snapshot_put(struct snapshot *s)
 	    __ATOMIC_ACQ_REL) == 0) {
 		snapshot_free(s);
 	}
+}
+
+void
+snapshot_retire(struct snapshot *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->retired_fd, &one, sizeof(one)) == -1) {
+		log_err("eventfd: %s", strerror(errno));
+	}
+}
+
+const char *
+snapshot_key_change(const struct snapshot *next, const struct key *key,
+    const struct sockaddr_storage *peer)
+{
+	const struct key *now;
+
+	if ((now = keys_find_id(next->keys, key->id, key->idlen)) == NULL) {
+		return "was removed";
+	}
+	if (crypto_memeq_ct(now->psk, key->psk, sizeof(key->psk)) != 0) {
+		return "has a new secret";
+	}
+	if ((now->options == NULL) != (key->options == NULL) ||
+	    (now->options != NULL && strcmp(now->options,
+	    key->options) != 0)) {
+		return "has new options";
+	}
+	/* The same line, yet its account may have gone since. */
+	if (policy_admit(next->policy, now, peer, WIRE_TCP) ==
+	    POLICY_KEY_SKIPPED) {
+		return "is skipped now (its options were refused)";
+	}
+	return NULL;
 }
 
 int

@@ -11,6 +11,8 @@
 #ifndef RSHD_SNAPSHOT_H
 #define RSHD_SNAPSHOT_H
 
+#include <sys/socket.h>
+
 #include <stddef.h>
 
 #include "keys.h"
@@ -47,6 +49,8 @@ struct snapshot {
 	int		 any_name;	/* ServerName * */
 	unsigned long	 gen;		/* 1 at startup, +1 a reload */
 	int		 refs;		/* atomic */
+	int		 retired_fd;	/* eventfd: readable once a reload
+					 * put another in force */
 };
 
 /*
@@ -81,6 +85,24 @@ int	snapshot_name_ok(const struct snapshot *snap, const char *name,
 int	snapshot_reload_ok(const struct snapshot_source *src,
 	    const struct snapshot *boot, const struct snapshot *next,
 	    char *err, size_t errlen);
+
+/*
+ * A reload put another snapshot in force: wakes every connection that
+ * polls s's retired_fd (it stays readable), so each can check its key
+ * against the new one (snapshot_key_change).
+ */
+void	snapshot_retire(struct snapshot *s);
+
+/*
+ * Whether key (of cur) still stands as it is in next, for a connection
+ * from peer: NULL when it does; else what changed, as words that follow
+ * "key 'ID' ..." in a sentence: "was removed", "has a new secret", "has
+ * new options", "is skipped now (its options were refused)".  Only the
+ * key's own line counts; the rest of the configuration a connection keeps
+ * from the snapshot it started with.
+ */
+const char *snapshot_key_change(const struct snapshot *next,
+	    const struct key *key, const struct sockaddr_storage *peer);
 
 /*
  * The settings of next that differ from cur's but cannot change while

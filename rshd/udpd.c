@@ -423,7 +423,7 @@ worker_main(void *arg)
 	struct job		*rest;
 	struct udpjob_bufs	 b;
 	long			 n;
-	int			 stopping;
+	int			 stopping, skewed;
 
 	if (udpjob_bufs_init(&b) == -1) {
 		log_err("udp: a worker is out of memory");
@@ -434,11 +434,11 @@ worker_main(void *arg)
 			replay_forget(u->replay, q->entry);	/* never ran */
 		} else {
 			n = udpjob_answer(u->d, replay_floor(u->replay,
-			    q->r.keyid, q->r.idlen), q, &b, &rest);
+			    q->r.keyid, q->r.idlen), q, &b, &rest, &skewed);
 			/* Stored before it is sent: a repeat from now on gets
 			 * these bytes, never another run. */
 			replay_store(u->replay, q->entry, b.reply,
-			    n > 0 ? (size_t)n : 0);
+			    n > 0 ? (size_t)n : 0, skewed);
 			if (n > 0) {
 				send_reply(q, b.reply, (size_t)n);
 			}
@@ -518,6 +518,7 @@ udpd_start(struct rshd *d, const int *fds, size_t nfds, char *err,
 	lim.per_key = (size_t)c->udp_replay_per_key;
 	lim.max_bytes = c->udp_replay_bytes;
 	lim.keep_ms = 2LL * c->udp_window_ms;
+	lim.window_ms = c->udp_window_ms;
 	u->qcap = (size_t)c->udp_queue;
 	if ((u->replay = replay_new(&lim, netio_wall_ms())) == NULL ||
 	    (u->queue = calloc(u->qcap, sizeof(struct udpreq *))) == NULL ||

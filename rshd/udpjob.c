@@ -295,7 +295,8 @@ udpjob_bufs_free(struct udpjob_bufs *b)
 
 long
 udpjob_answer(const struct rshd *d, uint64_t floor_ms,
-    const struct udpreq *q, struct udpjob_bufs *b, struct job **rest)
+    const struct udpreq *q, struct udpjob_bufs *b, struct job **rest,
+    int *skewed)
 {
 	struct usink	 u;
 	uint64_t	 now = netio_wall_ms();
@@ -306,6 +307,7 @@ udpjob_answer(const struct rshd *d, uint64_t floor_ms,
 	char		 text[160];
 
 	*rest = NULL;
+	*skewed = 0;
 	limit = q->src.ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(
 	    &((const struct sockaddr_in6 *)&q->src)->sin6_addr) ?
 	    UDP_MAXV6 : UDP_MAXV4;
@@ -325,6 +327,7 @@ udpjob_answer(const struct rshd *d, uint64_t floor_ms,
 		snprintf(text, sizeof(text), "clock skew of %lld ms",
 		    (long long)skew);
 		refusal(q, &u, EXIT_HOW_CLOCKSKEW, text, now);
+		*skewed = 1;
 	} else if (policy_admit(q->snap->policy, q->key, &q->src, WIRE_UDP) !=
 	    POLICY_OK) {
 		log_info("%s: udp: key '%s' may not be used over UDP",

@@ -58,8 +58,10 @@ void	udpjob_bufs_free(struct udpjob_bufs *b);
  * command runs, and stops it when the daemon's shutdown_fd becomes
  * readable.  *rest is the job, whose leftover processes may still be
  * being stopped: the caller sends the reply, then job_free()s it.
+ * *skewed is 1 when the answer is a refusal for clock skew (how 3).
  */
 long	udpjob_answer(const struct rshd *d, uint64_t floor_ms,
-	    const struct udpreq *q, struct udpjob_bufs *b, struct job **rest);
+	    const struct udpreq *q, struct udpjob_bufs *b, struct job **rest,
+	    int *skewed);
 
 #endif

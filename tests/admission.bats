@@ -10,11 +10,14 @@ load helpers
 HOLD=$BATS_TEST_DIRNAME/tools/hold_unauth.py
 
 teardown() {
-	if [ -n "${HOLDER:-}" ]; then
-		kill "$HOLDER" 2>/dev/null || true
-		wait "$HOLDER" 2>/dev/null || true
-		HOLDER=
-	fi
+	local h
+	for h in "${HOLDER:-}" "${HOLDER2:-}"; do
+		if [ -n "$h" ]; then
+			kill "$h" 2>/dev/null || true
+			wait "$h" 2>/dev/null || true
+		fi
+	done
+	HOLDER= HOLDER2=
 	rsh_teardown
 }
 
@@ -32,6 +35,8 @@ start_holder() {
 	start_rshd "$BATS_TEST_TMPDIR/srv" -o MaxUnauthenticated=64 \
 	    -o MaxUnauthenticatedPerSource=16 -o AuthTimeout=60s
 	start_holder 16 127.0.0.{2..9}
+	# Time must pass: a handshake younger than a second is never evicted.
+	sleep 1.1
 	for ((try = 0; try < 5; try++)); do
 		t0=$(now_ms)
 		run -0 rsh_cmd --connect-timeout 3 127.0.0.1 echo in
@@ -66,6 +71,28 @@ start_holder() {
 	assert_output ""
 	run -0 grep -c 'exited with status 0' "$RSHD_DIR/rshd.log"
 	assert_output 500
+}
+
+@test "among sources tied at the most, the oldest handshake goes, not a fresh one" {
+	local d=$BATS_TEST_TMPDIR
+	start_rshd "$d/srv" -o MaxUnauthenticated=4 \
+	    -o MaxUnauthenticatedPerSource=4 -o AuthTimeout=60s
+	# 127.0.0.2's two handshakes are old ...
+	start_holder 2 127.0.0.2
+	sleep 1.1	# time must pass: past the minimum age
+	# ... 127.0.0.1's two are fresh, and it sorts first.
+	python3 "$HOLD" "$RSHD_PORT" 2 127.0.0.1 >"$d/fresh" 3>&- &
+	HOLDER2=$!
+	wait_until "grep -q '^held 2' '$d/fresh'" 30
+	# The table is full; a newcomer from a third address gets in.
+	run -0 python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.3", 0))
+s.connect(("127.0.0.1", int(sys.argv[1])))
+sys.exit(0 if s.recv(4) == b"RSH\x01" else 1)' "$RSHD_PORT"
+	wait_until "grep -q '^lost 1' '$BATS_TEST_TMPDIR/holder'" 5
+	run cat "$d/fresh"
+	refute_line --partial lost
 }
 
 @test "a source at its limit is refused while its handshakes are fresh" {

@@ -188,6 +188,8 @@ forward_signal() {
 	assert_output --regexp '^rsh: the request is 4[0-9]{3} bytes too large \(at most 65536\): the command and its arguments 700[0-9]{2} bytes, the working directory \(-d\) 9$'
 	run -255 rsh_cmd -u 127.0.0.1 echo "$(printf 'a%.0s' $(seq 1 70000))"
 	assert_output --regexp ': over UDP, the request is [0-9]+ bytes too large \(at most [0-9]+\): the command and its arguments 700[0-9]{2} bytes; use TCP \(without -u\)$'
+}
+
 # starting_children: rshd's children that have not exec'd their command
 # yet (still rshd's program).
 starting_children() {

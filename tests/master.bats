@@ -29,6 +29,9 @@ setup() {
 
 teardown() {
 	local f pid
+	for pid in ${RAW_PIDS:-}; do
+		kill "$pid" 2>/dev/null || true
+	done
 	for f in "$XDG_RUNTIME_DIR"/rsh/*.pid; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
@@ -279,7 +282,7 @@ auth_count() {
 	wait_remote "yes $m" >/dev/null
 	sleep 3
 	# Before, the master blocked writing to the full pipe: this hung.
-	run -0 timeout 10 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" \
+	run -0 timeout -k 2 10 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" \
 	    echo other
 	assert_output other
 	run -3 timeout 10 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" \
@@ -301,4 +304,63 @@ auth_count() {
 	# The reader sleeps while the pipe and the master's queue fill.
 	got=$(rsh_cmd "$H" "seq 1 300000" 3>&- | { sleep 2; cat; } | sha256sum)
 	assert_equal "$got" "$want"
+}
+
+@test "two callers reading one stdin pipe hold up neither the master nor the others" {
+	local d=$BATS_TEST_TMPDIR m a b
+	start_master
+	m=$(unique_marker)
+	mkfifo "$d/in"
+	# A writer that holds the pipe open and writes only when told.
+	exec 5<>"$d/in"
+	rsh_cmd "$H" "echo ready; cat >/dev/null; : A $m" <"$d/in" \
+	    >"$d/a" 3>&- 5>&- &
+	a=$!
+	rsh_cmd "$H" "echo ready; cat >/dev/null; : B $m" <"$d/in" \
+	    >"$d/b" 3>&- 5>&- &
+	b=$!
+	# Both commands have started: the master polls both stdins.
+	wait_until "grep -q ready '$d/a' && grep -q ready '$d/b'" 10
+	# One line: both fds poll readable, one caller's read takes it all.
+	# Before, the master then blocked reading the other's stdin.
+	printf 'x\n' >&5
+	run -0 timeout -k 2 10 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" \
+	    echo other 5>&-
+	assert_output other
+	exec 5>&-
+	wait "$a"
+	wait "$b"
+}
+
+@test "a refused caller whose stderr is full holds up neither the master nor the others" {
+	local d=$BATS_TEST_TMPDIR
+	start_master
+	# A raw caller: a malformed EXEC, its stderr a full pipe nobody reads.
+	python3 -c '
+import fcntl, glob, os, socket, sys, time
+path = [p for p in glob.glob(sys.argv[1] + "/rsh/m-*")
+        if not p.endswith(".pid")][0]
+r, w = os.pipe()
+fl = fcntl.fcntl(w, fcntl.F_GETFL)
+fcntl.fcntl(w, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+for size in (65536, 1):
+    try:
+        while True:
+            os.write(w, b"x" * size)
+    except BlockingIOError:
+        pass
+fcntl.fcntl(w, fcntl.F_SETFL, fl)
+s = socket.socket(socket.AF_UNIX)
+s.connect(path)
+null = os.open("/dev/null", os.O_RDONLY)
+# CTL_EXEC with a 1-byte payload: the master refuses it, on stderr.
+socket.send_fds(s, [bytes([1, 0, 0, 0, 1, 0])], [null, w, w])
+print("sent", flush=True)
+time.sleep(60)' "$XDG_RUNTIME_DIR" >"$d/raw" 2>&1 3>&- &
+	RAW_PIDS=$!
+	wait_until "grep -q sent '$d/raw'" 10
+	# Before, the master blocked writing the refusal: this hung.
+	run -0 timeout -k 2 10 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" \
+	    echo other
+	assert_output other
 }

@@ -177,6 +177,31 @@ test_account() {
 	assert_output again
 }
 
+@test "max-sessions: a connection over the limit is closed at once, not held" {
+	local m t0
+	m=$(unique_marker)
+	keyed_rshd "$BATS_TEST_TMPDIR/a" 'max-sessions=1'
+	probe -t 10000 exec-sh "sleep 30; : $m" read >/dev/null 3>&- &
+	echo $! >"$BATS_TEST_TMPDIR/probe.pid"
+	wait_remote "$m" >/dev/null
+	# Its EXEC is answered BUSY, then the connection ends.
+	run -0 probe -t 10000 exec-sh 'echo no' read read
+	assert_line --regexp "^ERROR 4 key 'test' has all its 1 sessions in use"
+	assert_line 'EXIT 2 255'
+	assert_line EOF
+	# One that sends nothing holds no slot until IdleTimeout: closed
+	# within a second.
+	t0=$(now_ms)
+	run -0 probe -t 10000 s2 read
+	assert_line 'S2 0'
+	assert_line EOF
+	[ $(($(now_ms) - t0)) -lt 5000 ] || fail "held for $(($(now_ms) - t0)) ms"
+	grep -q "key 'test' has all its 1 sessions in use (max-sessions); closing" \
+	    "$RSHD_DIR/rshd.log"
+	kill "$(cat "$BATS_TEST_TMPDIR/probe.pid")"
+	wait_until "! marked_alive '$m'" 10
+}
+
 @test "user= runs the command as that account (root only)" {
 	local acct
 	[ "$(id -u)" -eq 0 ] || skip "needs root to switch accounts"

@@ -181,6 +181,97 @@ reload() {
 	wait "$pid" || true
 }
 
+# two_keys DIR: a server keys file in DIR/srv with the keys ops and keep
+# (client key files DIR/ops/key and DIR/keep/key).
+two_keys() {
+	make_keys "$1/ops" ops
+	make_keys "$1/keep" keep
+	mkdir -p "$1/srv"
+	cat "$1/ops/keys" "$1/keep/keys" >"$1/srv/keys"
+	chmod 600 "$1/srv/keys"
+}
+
+# rawprobe KEYNAME STEP...: the raw client with DIR/KEYNAME/key, where DIR
+# is $BATS_TEST_TMPDIR.
+rawprobe() {
+	local k=$1
+	shift
+	"$RSHPROBE" -t 20000 -k "$BATS_TEST_TMPDIR/$k/key" 127.0.0.1 \
+	    "$RSHD_PORT" "$@"
+}
+
+@test "a reload that removes a key ends its idle connections at once, and no other" {
+	local d=$BATS_TEST_TMPDIR m
+	two_keys "$d"
+	start_rshd "$d/srv"
+	m=$(unique_marker)
+	# An idle connection of ops (one command done), and one of keep
+	# whose command runs through the reload and then runs another.
+	rawprobe ops exec-sh 'echo one' read read >"$d/ops.out" 3>&- &
+	rawprobe keep exec-sh "echo $m >/dev/null; while [ ! -e '$d/go' ]; do \
+	    sleep 0.05; done; echo kept" read exec-sh 'echo again' read \
+	    >"$d/keep.out" 3>&- &
+	wait_until "grep -q '^EXIT 0 0' '$d/ops.out'" 10
+	wait_remote "$m" >/dev/null
+	grep -v '^ops ' "$d/srv/keys" >"$d/srv/keys.new"
+	chmod 600 "$d/srv/keys.new"
+	mv "$d/srv/keys.new" "$d/srv/keys"
+	reload 2
+	# ops's connection ends at once, without a word (no command is
+	# under way: any record would break the protocol).
+	wait_until "grep -q '^EOF' '$d/ops.out'" 10
+	grep -q "key 'ops' was removed by reload 2; closing$" "$RSHD_DIR/rshd.log"
+	run -255 "$RSH" -k "$d/ops/key" -p "$RSHD_PORT" -n 127.0.0.1 true
+	assert_output --partial "authentication failed"
+	# keep's connection stands and serves.
+	touch "$d/go"
+	wait_until "grep -q 'STDOUT again' '$d/keep.out'" 10
+	run cat "$d/keep.out"
+	assert_line 'STDOUT kept\n'
+	refute_line EOF
+	run ! grep -q "key 'keep'.*by reload" "$RSHD_DIR/rshd.log"
+}
+
+@test "a reload that changes a key's options lets its running command end, then closes" {
+	local d=$BATS_TEST_TMPDIR m
+	two_keys "$d"
+	start_rshd "$d/srv"
+	m=$(unique_marker)
+	rawprobe ops exec-sh "echo $m >/dev/null; while [ ! -e '$d/go' ]; do \
+	    sleep 0.05; done; echo done" read read >"$d/ops.out" 3>&- &
+	wait_remote "$m" >/dev/null
+	sed -i 's/^\(ops [^ ]*\)$/\1 max-sessions=5/' "$d/srv/keys"
+	reload 2
+	wait_until "grep -q \"key 'ops' has new options by reload 2; closing when its command ends\" '$RSHD_DIR/rshd.log'" 10
+	touch "$d/go"
+	# The command finishes, its EXIT arrives, then the connection ends.
+	wait_until "grep -q '^EOF' '$d/ops.out'" 10
+	run cat "$d/ops.out"
+	assert_line 'STDOUT done\n'
+	assert_line 'EXIT 0 0'
+	# The new options are in force for a new connection.
+	run -0 "$RSH" -k "$d/ops/key" -p "$RSHD_PORT" -n 127.0.0.1 echo new
+	assert_output new
+}
+
+@test "a reload that leaves a key as it is does not cut its connections" {
+	local d=$BATS_TEST_TMPDIR
+	two_keys "$d"
+	start_rshd "$d/srv"
+	rawprobe ops exec-sh 'echo one' read read >"$d/ops.out" 3>&- &
+	wait_until "grep -q '^EXIT 0 0' '$d/ops.out'" 10
+	# Another key changes; ops's line stays as it is.
+	sed -i 's/^\(keep [^ ]*\)$/\1 max-sessions=3/' "$d/srv/keys"
+	echo '# a comment' >>"$d/srv/keys"
+	reload 2
+	# The idle connection is still there for the next reload to end.
+	sed -i '/^ops /d' "$d/srv/keys"
+	reload 3
+	wait_until "grep -q '^EOF' '$d/ops.out'" 10
+	grep -q "key 'ops' was removed by reload 3; closing$" "$RSHD_DIR/rshd.log"
+	run ! grep -q "by reload 2" "$RSHD_DIR/rshd.log"
+}
+
 @test "after a reload, UDP requests are checked against the new keys" {
 	local d=$BATS_TEST_TMPDIR
 	make_keys "$d/old" old

@@ -141,6 +141,21 @@ field() {
 	assert_line --regexp '^REPLY [0-9]+ 3 '
 }
 
+@test "one request from a clock a day ahead does not lock its key out of UDP" {
+	local d=$BATS_TEST_TMPDIR/srv t0
+	start_rshd "$d" -o UdpClockWindow=1s
+	t0=$(now_ms)
+	run -0 udpprobe -s 86400000 make 'echo never' send recv
+	assert_line --regexp '^REPLY [0-9]+ 3 '
+	# Its entry leaves the cache after twice the window; the key's
+	# requests still run.
+	wait_until "[ \$((\$(now_ms) - $t0)) -ge 2200 ]" 5
+	run -0 udpprobe make 'echo fine' send recv
+	assert_line --regexp '^REPLY [0-9]+ 0 0 '
+	run -0 rsh_cmd -u -n 127.0.0.1 'echo still'
+	assert_output still
+}
+
 @test "an unpadded request gets at most three times its size back" {
 	run -0 udpprobe -P -m 65000 make 'seq 1 100000' send recv
 	local sent got

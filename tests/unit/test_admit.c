@@ -2,8 +2,11 @@
  * test_admit: admission counts sources (IPv6 by /64), refuses a source at
  * its limit unless its oldest handshake is stale, makes room in a full
  * table by evicting from the source holding the most (shutting that
- * socket down), never evicts an authenticated connection, and counts key
- * sessions by id; penalties start after MaxAuthFailures and double.
+ * socket down), the oldest handshake of all the sources tied at the most
+ * and never one younger than the minimum age, never evicts an
+ * authenticated connection nor evicts for a newcomer it then refuses,
+ * and counts key sessions by id; penalties start after MaxAuthFailures
+ * and double.
  */
 #include <sys/socket.h>
 
@@ -56,6 +59,22 @@ evicted(int i)
 	    MSG_DONTWAIT) == 0;
 }
 
+/* New sockets for a test: a shut-down one stays at end of file. */
+static void
+fresh_ends(void)
+{
+	for (int i = 0; i < NSOCK; i++) {
+		if (ends[i][0] > 0) {
+			close(ends[i][0]);
+			close(ends[i][1]);
+		}
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    ends[i]) == -1) {
+			ends[i][0] = ends[i][1] = -1;
+		}
+	}
+}
+
 static void
 sleep_ms(long ms)
 {
@@ -89,7 +108,7 @@ test_groups(void)
 static void
 test_per_source(void)
 {
-	struct admit_limits	 lim = { 100, 100, 2, 200 };
+	struct admit_limits	 lim = { 100, 100, 2, 200, 0 };
 	struct admit		*a = admit_new();
 	struct admit_ticket	*t[4];
 	struct sockaddr_storage	 p1 = addr("2001:db8::1");
@@ -126,7 +145,7 @@ test_per_source(void)
 static void
 test_full_table(void)
 {
-	struct admit_limits	 lim = { 100, 4, 4, 100000 };
+	struct admit_limits	 lim = { 100, 4, 4, 100000, 0 };
 	struct admit		*a = admit_new();
 	struct admit_ticket	*t[8];
 	struct sockaddr_storage	 big = addr("10.0.0.1");
@@ -169,6 +188,134 @@ test_full_table(void)
 	for (int i = 0; i < 6; i++) {
 		admit_leave(a, t[i]);
 	}
+	admit_free(a);
+}
+
+/* IPv6 /64s and an IPv4 client tied at the most: the oldest handshake of
+ * them all goes, never the IPv4 client's fresh one (it sorts first). */
+static void
+test_ties(void)
+{
+	struct admit_limits	 lim = { 100, 7, 4, 100000, 150 };
+	struct admit		*a = admit_new();
+	struct admit_ticket	*t[9];
+	struct sockaddr_storage	 v6a = addr("2001:db8:a::1");
+	struct sockaddr_storage	 v6a2 = addr("2001:db8:a::2");
+	struct sockaddr_storage	 v6b = addr("2001:db8:b::1");
+	struct sockaddr_storage	 v6b2 = addr("2001:db8:b:0:ffff::2");
+	struct sockaddr_storage	 v4 = addr("192.0.2.7");
+	struct sockaddr_storage	 v6c = addr("2001:db8:c::1");
+	struct sockaddr_storage	 v6d = addr("2001:db8:d::1");
+	const char		*why = NULL;
+
+	t[0] = admit_enter(a, &lim, &v6a, ends[0][0], &why);
+	t[1] = admit_enter(a, &lim, &v6b, ends[1][0], &why);
+	sleep_ms(100);
+	t[2] = admit_enter(a, &lim, &v6a2, ends[2][0], &why);
+	t[3] = admit_enter(a, &lim, &v6b2, ends[3][0], &why);
+	sleep_ms(100);
+	/* The IPv4 client's two handshakes are fresh. */
+	t[4] = admit_enter(a, &lim, &v4, ends[4][0], &why);
+	t[5] = admit_enter(a, &lim, &v4, ends[5][0], &why);
+	t[6] = admit_enter(a, &lim, &v6c, ends[6][0], &why);
+	for (int i = 0; i < 7; i++) {
+		CHECK(t[i] != NULL);
+	}
+	/* Full, three sources hold two each: the oldest of the six goes
+	 * (2001:db8:a::1's, admitted first), old enough at 200 ms. */
+	CHECK((t[7] = admit_enter(a, &lim, &v6d, ends[7][0], &why)) != NULL);
+	CHECK(evicted(0));
+	for (int i = 1; i < 7; i++) {
+		CHECK(!evicted(i));
+	}
+	/* Next, 2001:db8:b::/64 holds the most alone; its oldest goes. */
+	CHECK((t[8] = admit_enter(a, &lim, &v6d, ends[8][0], &why)) != NULL);
+	CHECK(evicted(1));
+	CHECK(!evicted(4) && !evicted(5));
+	for (int i = 0; i < 9; i++) {
+		admit_leave(a, t[i]);
+	}
+	admit_free(a);
+}
+
+/* A full table of handshakes younger than the minimum age: a newcomer is
+ * refused and nobody is evicted. */
+static void
+test_min_age(void)
+{
+	struct admit_limits	 lim = { 100, 4, 4, 100000, 60000 };
+	struct admit		*a = admit_new();
+	struct admit_ticket	*t[5];
+	struct sockaddr_storage	 v6 = addr("2001:db8:e::1");
+	struct sockaddr_storage	 v4 = addr("192.0.2.9");
+	const char		*why = NULL;
+
+	for (int i = 0; i < 3; i++) {
+		t[i] = admit_enter(a, &lim, &v6, ends[i][0], &why);
+	}
+	t[3] = admit_enter(a, &lim, &v4, ends[3][0], &why);
+	CHECK(admit_enter(a, &lim, &v4, ends[4][0], &why) == NULL);
+	CHECK(why != NULL && strcmp(why,
+	    "too many unauthenticated connections") == 0);
+	for (int i = 0; i < 4; i++) {
+		CHECK(t[i] != NULL);
+		CHECK(!evicted(i));
+	}
+	/* Once they are old enough, the biggest source pays. */
+	lim.min_age_ms = 0;
+	CHECK((t[4] = admit_enter(a, &lim, &v4, ends[4][0], &why)) != NULL);
+	CHECK(evicted(0));
+	for (int i = 0; i < 5; i++) {
+		admit_leave(a, t[i]);
+	}
+	admit_free(a);
+}
+
+/* Nothing is evicted for a newcomer that is refused anyway (limits a
+ * reload lowered below what authenticated connections hold), and an
+ * evicted connection's slot is given again before its thread leaves. */
+static void
+test_no_wasted_eviction(void)
+{
+	struct admit_limits	 lim = { 10, 10, 1, 0, 0 };
+	struct admit		*a = admit_new();
+	struct admit_ticket	*t[6];
+	struct sockaddr_storage	 x = addr("2001:db8:f::1");
+	struct sockaddr_storage	 y = addr("192.0.2.10");
+	struct sockaddr_storage	 z = addr("2001:db8:1f::1");
+	const char		*why = NULL;
+
+	t[0] = admit_enter(a, &lim, &x, ends[0][0], &why);
+	t[1] = admit_enter(a, &lim, &z, ends[1][0], &why);
+	CHECK_EQ(admit_authed(a, t[0]), 0);
+	CHECK_EQ(admit_authed(a, t[1]), 0);
+	t[2] = admit_enter(a, &lim, &y, ends[2][0], &why);
+	CHECK(t[0] != NULL && t[1] != NULL && t[2] != NULL);
+	/* y is at its own limit with a stale handshake, but the two
+	 * authenticated connections fill MaxConnections: refused, and its
+	 * handshake stays. */
+	lim.max_conns = 2;
+	CHECK(admit_enter(a, &lim, &y, ends[3][0], &why) == NULL);
+	CHECK(why != NULL && strcmp(why, "too many connections") == 0);
+	CHECK(!evicted(2));
+	/* The same for another source, which would evict y's. */
+	lim.max_unauth_src = 4;
+	CHECK(admit_enter(a, &lim, &x, ends[3][0], &why) == NULL);
+	CHECK(!evicted(2));
+	/* With room for one: y's own stale handshake makes it, and the slot
+	 * it held counts as free at once, before its thread leaves. */
+	lim.max_conns = 3;
+	lim.max_unauth_src = 1;
+	CHECK((t[3] = admit_enter(a, &lim, &y, ends[3][0], &why)) != NULL);
+	CHECK(evicted(2));
+	CHECK((t[4] = admit_enter(a, &lim, &y, ends[4][0], &why)) != NULL);
+	CHECK(evicted(3));
+	CHECK_EQ(admit_authed(a, t[4]), 0);
+	CHECK(admit_enter(a, &lim, &y, ends[5][0], &why) == NULL);
+	for (int i = 0; i < 5; i++) {
+		admit_leave(a, t[i]);
+	}
+	CHECK_EQ(admit_wait_idle(a, 10), 0);
 	admit_free(a);
 }
 
@@ -248,15 +395,17 @@ test_penalty(void)
 int
 main(void)
 {
-	for (int i = 0; i < NSOCK; i++) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-		    ends[i]) == -1) {
-			return 1;
-		}
-	}
 	test_groups();
+	fresh_ends();
 	test_per_source();
+	fresh_ends();
 	test_full_table();
+	fresh_ends();
+	test_ties();
+	fresh_ends();
+	test_min_age();
+	fresh_ends();
+	test_no_wasted_eviction();
 	test_key_sessions();
 	test_penalty();
 	return check_done("test_admit");
