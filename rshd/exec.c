@@ -53,9 +53,14 @@ enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS,
 	STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP, STAGE_SIGNALS, STAGE_FDS,
 	STAGE_NNP };
 
-/* Children between clone() and the close of every fd above 2: they may
- * hold other commands' pipe ends (see exec_starting). */
-static unsigned int starting;
+/*
+ * The starts under way, each until its clone() returns: a child that has
+ * not yet closed every fd above 2 may hold other commands' pipe ends (see
+ * exec_starting).  The child only sets its own `closed`, with one store,
+ * so that no count can be left wrong by a child killed at any point.
+ */
+static pthread_mutex_t	 starting_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct spawn_args *starting;
 
 /* What the child tells the parent when it cannot exec. */
 struct exec_failure {
@@ -72,10 +77,10 @@ struct spawn_args {
 	const struct exec_plan	*p;
 	int			 fds[3];	/* its stdin, stdout, stderr */
 	int			 cgfd;		/* cgroup.procs or -1 */
-	int			 closed;	/* it closed rshd's fds and
-						 * left `starting` */
+	int			 closed;	/* it closed rshd's fds (atomic) */
 	int			 reached;	/* the stage it is at */
 	struct exec_failure	 f;		/* stage 0: it exec'd */
+	struct spawn_args	*next;		/* in `starting` */
 };
 
 /* What getdents64() fills in (the kernel's struct linux_dirent64). */
@@ -227,8 +232,7 @@ child_run(void *arg)
 	if (child_close_fds(a->cgfd) == -1) {
 		child_fail(a, STAGE_FDS);
 	}
-	__atomic_sub_fetch(&starting, 1, __ATOMIC_RELEASE);
-	a->closed = 1;
+	__atomic_store_n(&a->closed, 1, __ATOMIC_RELEASE);
 	/* Into the command's cgroup before anything else can start. */
 	a->reached = STAGE_CGROUP;
 	if (a->cgfd != -1 && (syscall(SYS_write, a->cgfd, "0", 1) != 1 ||
@@ -414,12 +418,37 @@ describe_hang(const struct exec_plan *p, int reached, long long limit_ms,
  * with a time limit (limit_ms > 0), startwatch kills a child that has not
  * exec'd when it expires.
  */
+/* a joins the starts under way, before its clone(). */
+static void
+starting_add(struct spawn_args *a)
+{
+	pthread_mutex_lock(&starting_lock);
+	a->next = starting;
+	starting = a;
+	pthread_mutex_unlock(&starting_lock);
+}
+
+/* a's clone() has returned. */
+static void
+starting_remove(struct spawn_args *a)
+{
+	pthread_mutex_lock(&starting_lock);
+	for (struct spawn_args **pp = &starting; *pp != NULL;
+	    pp = &(*pp)->next) {
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&starting_lock);
+}
+
 static int
 spawn(const struct exec_plan *p, const int fds[3], int cgfd,
     long long limit_ms, pid_t *pidp, char *msg, size_t msglen, int *code)
 {
 	struct spawn_args	a = { p, { fds[0], fds[1], fds[2] }, cgfd,
-				    0, 0, { 0, 0 } };
+				    0, 0, { 0, 0 }, NULL };
 	struct startwatch	w;
 	sigset_t		all, old;
 	void			*stack;
@@ -436,16 +465,13 @@ spawn(const struct exec_plan *p, const int fds[3], int cgfd,
 	/* Until the child has put every handler back to its default. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	__atomic_add_fetch(&starting, 1, __ATOMIC_ACQUIRE);
+	starting_add(&a);
 	startwatch_arm(&w, limit_ms > 0 ? netio_now_ms() + limit_ms : 0);
 	pid = clone(child_run, (char *)stack + SPAWN_STACK, CLONE_VM |
 	    CLONE_VFORK | CLONE_PARENT_SETTID | SIGCHLD, &a, &w.pid);
 	e = errno;
 	fired = startwatch_disarm(&w);
-	/* It died (or never was) before it could leave `starting`. */
-	if (!a.closed) {
-		__atomic_sub_fetch(&starting, 1, __ATOMIC_RELEASE);
-	}
+	starting_remove(&a);	/* exec'd, or dead: it holds nothing now */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	munmap(stack, SPAWN_STACK);
 	if (pid == -1) {
@@ -473,7 +499,14 @@ spawn(const struct exec_plan *p, const int fds[3], int cgfd,
 unsigned int
 exec_starting(void)
 {
-	return __atomic_load_n(&starting, __ATOMIC_ACQUIRE);
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&starting_lock);
+	for (const struct spawn_args *a = starting; a != NULL; a = a->next) {
+		n += !__atomic_load_n(&a->closed, __ATOMIC_ACQUIRE);
+	}
+	pthread_mutex_unlock(&starting_lock);
+	return n;
 }
 
 int

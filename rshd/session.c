@@ -668,6 +668,14 @@ alive_check(struct session *s)
 	return 1;
 }
 
+/* Whether a reload put another configuration in force since the one
+ * watched. */
+static int
+reloaded(const struct session *s)
+{
+	return s->revoked == NULL && server_generation(s->d) != s->watch->gen;
+}
+
 /*
  * A reload put another snapshot in force: does the key still stand?  A
  * removed or changed key ends the connection at once when no command
@@ -680,8 +688,12 @@ recheck_key(struct session *s)
 	const char	*what;
 
 	what = snapshot_key_change(cur, s->key, &s->peer);
+	snapshot_unwatch(s->watch);
 	snapshot_put(s->watch);
 	s->watch = cur;
+	/* Retired already by a later reload: the generation check in run()
+	 * sees it. */
+	(void)snapshot_watch(cur);
 	if (what == NULL || s->revoked != NULL) {
 		return 0;
 	}
@@ -729,8 +741,14 @@ run(struct session *s)
 	if (s->snap->conf.keepalive_ms > 0) {
 		s->alive_at = s->idle_since;
 	}
+	/* A reload since this connection was accepted: its key is checked
+	 * against the configuration in force before the EXEC that came with
+	 * C1 runs (it was authenticated against the older one). */
+	r = reloaded(s) ? recheck_key(s) : 0;
 	/* Records that came with C1 are already in: the one round trip. */
-	r = process_in(s);
+	if (r == 0) {
+		r = process_in(s);
+	}
 	while (r == 0) {
 		pfd[0].fd = s->fd;
 		pfd[0].events = recloop_events(&s->rl) &
@@ -763,7 +781,7 @@ run(struct session *s)
 				s->draining = 1;
 			}
 		}
-		if (pfd[2].revents & POLLIN) {
+		if ((pfd[2].revents & POLLIN) || reloaded(s)) {
 			r = recheck_key(s);
 		}
 		if (r == 0) {
@@ -820,6 +838,7 @@ session_free(struct session *s)
 	}
 	recloop_free(&s->rl);
 	close(s->fd);
+	snapshot_unwatch(s->watch);
 	snapshot_put(s->watch);
 	snapshot_put(s->snap);
 	t = s->ticket;
@@ -871,6 +890,7 @@ session_start(struct rshd *d, struct snapshot *snap, struct admit_ticket *t,
 	s->snap = snap;
 	s->watch = snap;
 	snapshot_hold(snap);	/* the watch's own reference */
+	(void)snapshot_watch(snap);	/* run() checks the generation */
 	s->ticket = t;
 	s->fd = fd;
 	s->peer = *peer;
@@ -894,6 +914,7 @@ session_start(struct rshd *d, struct snapshot *snap, struct admit_ticket *t,
 	}
 fail:
 	recloop_free(&s->rl);
+	snapshot_unwatch(s->watch);
 	snapshot_put(s->watch);
 	free(s);
 	return -1;

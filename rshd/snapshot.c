@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,14 +308,58 @@ snapshot_put(struct snapshot *s)
 	}
 }
 
+/*
+ * Guards every snapshot's watchers, retired and retired_fd: the fd is
+ * closed once a retired snapshot has no watcher left, so that the boot
+ * snapshot, kept for the settings that need a restart, holds no fd of its
+ * own after the first reload.
+ */
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Under watch_lock: a retired snapshot nobody watches needs no fd. */
+static void
+close_if_unwatched(struct snapshot *s)
+{
+	if (s->retired && s->watchers == 0 && s->retired_fd != -1) {
+		close(s->retired_fd);
+		s->retired_fd = -1;
+	}
+}
+
+int
+snapshot_watch(struct snapshot *s)
+{
+	int retired;
+
+	pthread_mutex_lock(&watch_lock);
+	s->watchers++;
+	retired = s->retired;
+	pthread_mutex_unlock(&watch_lock);
+	return retired;
+}
+
+void
+snapshot_unwatch(struct snapshot *s)
+{
+	pthread_mutex_lock(&watch_lock);
+	s->watchers--;
+	close_if_unwatched(s);
+	pthread_mutex_unlock(&watch_lock);
+}
+
 void
 snapshot_retire(struct snapshot *s)
 {
 	uint64_t one = 1;
 
-	if (write(s->retired_fd, &one, sizeof(one)) == -1) {
+	pthread_mutex_lock(&watch_lock);
+	s->retired = 1;
+	if (s->retired_fd != -1 && s->watchers > 0 &&
+	    write(s->retired_fd, &one, sizeof(one)) == -1) {
 		log_err("eventfd: %s", strerror(errno));
 	}
+	close_if_unwatched(s);
+	pthread_mutex_unlock(&watch_lock);
 }
 
 const char *

@@ -50,7 +50,10 @@ struct snapshot {
 	unsigned long	 gen;		/* 1 at startup, +1 a reload */
 	int		 refs;		/* atomic */
 	int		 retired_fd;	/* eventfd: readable once a reload
-					 * put another in force */
+					 * put another in force; -1 once
+					 * retired and watched by nobody */
+	int		 retired;	/* these two under snapshot.c's */
+	int		 watchers;	/* watch_lock */
 };
 
 /*
@@ -92,6 +95,15 @@ int	snapshot_reload_ok(const struct snapshot_source *src,
  * against the new one (snapshot_key_change).
  */
 void	snapshot_retire(struct snapshot *s);
+
+/*
+ * A connection polls s->retired_fd from snapshot_watch() to
+ * snapshot_unwatch() (it holds a reference of its own too); the fd stays
+ * open while anyone watches.  snapshot_watch returns 1 when s is retired
+ * already: check the key at once.
+ */
+int	snapshot_watch(struct snapshot *s);
+void	snapshot_unwatch(struct snapshot *s);
 
 /*
  * Whether key (of cur) still stands as it is in next, for a connection

@@ -232,6 +232,28 @@ rawprobe() {
 	run ! grep -q "key 'keep'.*by reload" "$RSHD_DIR/rshd.log"
 }
 
+@test "a key removed while its connection is still in the handshake runs nothing" {
+	local d=$BATS_TEST_TMPDIR
+	two_keys "$d"
+	start_rshd "$d/srv"
+	# Connected, greeted, and C1 with its EXEC not sent until after the
+	# reload: it is authenticated against the keys of the accept.
+	rawprobe ops pause 2500 exec-sh "touch '$d/ran'" read \
+	    >"$d/ops.out" 3>&- &
+	wait_until "[ \$(ss -Htn state established '( dport = :$RSHD_PORT )' |
+	    wc -l) -ge 1 ]" 10
+	grep -v '^ops ' "$d/srv/keys" >"$d/srv/keys.new"
+	chmod 600 "$d/srv/keys.new"
+	mv "$d/srv/keys.new" "$d/srv/keys"
+	reload 2
+	wait_until "grep -q '^EXIT\|^EOF' '$d/ops.out'" 10
+	grep -q "key 'ops' was removed by reload 2; closing$" \
+	    "$RSHD_DIR/rshd.log"
+	run cat "$d/ops.out"
+	refute_line 'STARTED'
+	[ ! -e "$d/ran" ]
+}
+
 @test "a reload that changes a key's options lets its running command end, then closes" {
 	local d=$BATS_TEST_TMPDIR m
 	two_keys "$d"

@@ -119,9 +119,9 @@ denied() {
 	# A NUL never gets that far: the protocol refuses it.
 	run -0 probe exec-bad read
 	assert_line --partial "ERROR 1"
-	# Nothing ran: no command record, only refusals.
-	! grep -q '"event":"command"' "$BATS_TEST_TMPDIR/audit.log" ||
-	    fail "a command ran: $(grep '"event":"command"' "$BATS_TEST_TMPDIR/audit.log")"
+	# Nothing ran: no start or exit record, only refusals.
+	! grep -Eq '"event":"(start|exit)"' "$BATS_TEST_TMPDIR/audit.log" ||
+	    fail "a command ran: $(grep -E '"event":"(start|exit)"' "$BATS_TEST_TMPDIR/audit.log")"
 	[ "$(grep -c '"event":"refused"' "$BATS_TEST_TMPDIR/audit.log")" -eq \
 	    $((n / 2 + 1)) ] || fail "$(cat "$BATS_TEST_TMPDIR/audit.log")"
 }
@@ -192,15 +192,16 @@ denied() {
 	    -o "AuditLog=$log"
 	run -0 rsh_cmd -n 127.0.0.1 'asked for'
 	assert_output forced
-	wait_until "grep -q '\"event\":\"command\"' '$log'" 5
+	wait_until "grep -q '\"event\":\"exit\"' '$log'" 5
+	# Both records of the command: the start, and the exit.
 	run -0 python3 -c 'import json, sys
-r = [json.loads(l) for l in open(sys.argv[1])][-1]
-print(r["command"], "|", r["forced"], "|", r["cwd"])' "$log"
-	assert_output "asked for | echo forced | $HOME"
+for r in [json.loads(l) for l in open(sys.argv[1])][-2:]:
+    print(r["event"], "|", r["command"], "|", r["forced"], "|", r["cwd"])' "$log"
+	assert_output "$(printf 'start | asked for | echo forced | %s\nexit | asked for | echo forced | %s' "$HOME" "$HOME")"
 	start_rshd "$BATS_TEST_TMPDIR/b" -o "AuditLog=$log"
 	run -0 rsh_cmd -n -d /tmp 127.0.0.1 pwd
 	assert_output /tmp
-	wait_until "[ \$(grep -c '\"event\":\"command\"' '$log') -eq 2 ]" 5
+	wait_until "[ \$(grep -c '\"event\":\"exit\"' '$log') -eq 2 ]" 5
 	run -0 python3 -c 'import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])][-1]
 print(r["cwd"], "forced" in r)' "$log"
