@@ -72,7 +72,13 @@ add(struct line *l, const char *s, size_t n)
 		return;
 	}
 	if (l->p == NULL || l->cap - l->len <= n) {
-		size_t	 cap = (l->cap == 0 ? 512 : l->cap) + n * 2;
+		/* Doubling: a record of many small escapes must not cost a
+		 * realloc() (and a copy) a piece. */
+		size_t	 cap = l->cap == 0 ? 512 : l->cap * 2;
+
+		if (cap - l->len <= n) {
+			cap = l->len + n * 2 + 1;
+		}
 		char	*p = realloc(l->p, cap);
 
 		if (p == NULL) {

@@ -47,6 +47,16 @@
 #include "reaper.h"
 #include "startwatch.h"
 
+/*
+ * The calls that take 32-bit ids: on i386 and 32-bit Arm the plain
+ * numbers are the old 16-bit ones, which would turn uid 65537 into 1.
+ */
+#ifdef SYS_setresuid32
+#define SYS_IDS(name)	SYS_##name##32
+#else
+#define SYS_IDS(name)	SYS_##name
+#endif
+
 #define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
 
 enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS,
@@ -271,11 +281,11 @@ child_run(void *arg)
 		}
 	}
 	/* Groups, then group, then user; and root must be gone for good. */
-	if (p->change_ids && (syscall(SYS_setgroups, (size_t)p->ngroups,
+	if (p->change_ids && (syscall(SYS_IDS(setgroups), (size_t)p->ngroups,
 	    p->groups) == -1 ||
-	    syscall(SYS_setresgid, p->gid, p->gid, p->gid) == -1 ||
-	    syscall(SYS_setresuid, p->uid, p->uid, p->uid) == -1 ||
-	    (p->uid != 0 && syscall(SYS_setuid, 0) != -1))) {
+	    syscall(SYS_IDS(setresgid), p->gid, p->gid, p->gid) == -1 ||
+	    syscall(SYS_IDS(setresuid), p->uid, p->uid, p->uid) == -1 ||
+	    (p->uid != 0 && syscall(SYS_IDS(setuid), 0) != -1))) {
 		child_fail(a, STAGE_IDS);
 	}
 	/* A key's no-new-privs: no setuid program or file capability can
