@@ -178,10 +178,14 @@ auth_count() {
 }
 
 @test "a master that dies mid-command: the caller exits 255 and says so" {
+	local m
 	start_master
-	rsh_cmd "$H" 'sleep 5' >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	m=$(unique_marker)
+	# Running on the server, not just asked for: pgrep -f would find the
+	# caller's own command line at once, before it reached the master.
+	rsh_cmd "$H" "sleep 5; : $m" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	local p=$!
-	wait_until "pgrep -f 'sleep 5' >/dev/null" 10
+	wait_remote "$m" >/dev/null
 	kill -KILL "$MASTER_PID"
 	KILLED_PIDS=$MASTER_PID
 	local rc=0
