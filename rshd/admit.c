@@ -1,6 +1,7 @@
 /*
  * admit: connection slots, eviction of stale handshakes, key sessions.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -25,6 +26,7 @@ struct admit_ticket {
 	long long	born;		/* netio_now_ms() at admission */
 	int		fd;		/* shut down when evicted */
 	int		evicted;	/* its slots went to another */
+	int		spoke;		/* its whole C1 is in (admit_spoke) */
 	size_t		slot;		/* index in unauth, or NOSLOT */
 };
 #define NOSLOT	SIZE_MAX
@@ -112,7 +114,23 @@ unlist(struct admit *a, struct admit_ticket *t)
 	t->slot = NOSLOT;
 }
 
-/* How many unauthenticated connections group holds, and its oldest. */
+/*
+ * Whether t may be evicted: a handshake waits for its client, not for us.
+ * One whose C1 is in, or on its way up the socket, is being answered
+ * (under load that can take more than a second); evicting it would cost
+ * a client that did everything right a command it had already sent.
+ */
+static int
+evictable(const struct admit_ticket *t)
+{
+	int pending = 0;
+
+	return !t->spoke && (ioctl(t->fd, FIONREAD, &pending) == -1 ||
+	    pending == 0);
+}
+
+/* How many unauthenticated connections group holds, and its oldest that
+ * may be evicted. */
 static int
 group_count(const struct admit *a, const struct in6_addr *g,
     struct admit_ticket **oldest)
@@ -125,7 +143,8 @@ group_count(const struct admit *a, const struct in6_addr *g,
 
 		if (memcmp(&t->group, g, sizeof(*g)) == 0) {
 			n++;
-			if (*oldest == NULL || t->born < (*oldest)->born) {
+			if (evictable(t) && (*oldest == NULL ||
+			    t->born < (*oldest)->born)) {
 				*oldest = t;
 			}
 		}
@@ -173,11 +192,17 @@ largest_group_oldest(const struct admit *a, int *count)
 		    sizeof(v[i]->group)) == 0; run++) {
 			continue;
 		}
-		/* Sorted by age within a source: v[i] is its oldest. */
-		if ((int)run > bestn || ((int)run == bestn &&
-		    v[i]->born < best->born)) {
+		/* Sorted by age within a source: the first that may be
+		 * evicted is its oldest such. */
+		size_t k = i;
+
+		while (k < i + run && !evictable(v[k])) {
+			k++;
+		}
+		if ((int)run > bestn || ((int)run == bestn && (best == NULL ||
+		    (k < i + run && v[k]->born < best->born)))) {
 			bestn = (int)run;
-			best = v[i];
+			best = k < i + run ? v[k] : NULL;
 		}
 	}
 	free(v);
@@ -315,6 +340,14 @@ refuse:
 	pthread_mutex_unlock(&a->lock);
 	free(t);
 	return NULL;
+}
+
+void
+admit_spoke(struct admit *a, struct admit_ticket *t)
+{
+	pthread_mutex_lock(&a->lock);
+	t->spoke = 1;
+	pthread_mutex_unlock(&a->lock);
 }
 
 int

@@ -64,6 +64,10 @@ struct admit_ticket *admit_enter(struct admit *, const struct admit_limits *,
 		    const struct sockaddr_storage *peer, int fd,
 		    const char **why);
 
+/* Its whole C1 is in: the handshake now waits for rshd, not for the
+ * client, and is no longer evicted to make room. */
+void	admit_spoke(struct admit *, struct admit_ticket *);
+
 /* The handshake succeeded: the connection is no longer unauthenticated
  * (and can no longer be evicted).  0, or -1 when it was evicted first. */
 int	admit_authed(struct admit *, struct admit_ticket *);

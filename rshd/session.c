@@ -247,6 +247,7 @@ handshake(struct session *s)
 		goto out;
 	}
 	recloop_skip(&s->rl, used);
+	admit_spoke(s->d->admit, s->ticket);
 	status = judge(s, &hs);
 	if ((n = hs_server_finish(&hs, status, s2, &keys)) == -1) {
 		goto out;

@@ -142,6 +142,32 @@ test_per_source(void)
 	admit_free(a);
 }
 
+/* A handshake whose C1 is in, or on its way up the socket, waits for
+ * rshd, not its client: it is never the one evicted. */
+static void
+test_spoke_not_evicted(void)
+{
+	struct admit_limits	 lim = { 100, 100, 2, 200, 0 };
+	struct admit		*a = admit_new();
+	struct admit_ticket	*t[4];
+	struct sockaddr_storage	 p1 = addr("192.0.2.1");
+	const char		*why = NULL;
+
+	CHECK((t[0] = admit_enter(a, &lim, &p1, ends[0][0], &why)) != NULL);
+	CHECK((t[1] = admit_enter(a, &lim, &p1, ends[1][0], &why)) != NULL);
+	admit_spoke(a, t[0]);				/* C1 read */
+	CHECK_EQ(send(ends[1][1], "c1", 2, 0), 2);	/* C1 arriving */
+	sleep_ms(250);
+	/* Both stale by age, neither idle: the newcomer is refused. */
+	CHECK((t[2] = admit_enter(a, &lim, &p1, ends[2][0], &why)) == NULL);
+	CHECK(why != NULL && strstr(why, "from your address") != NULL);
+	CHECK(!evicted(0) && !evicted(1));
+	for (int i = 0; i < 2; i++) {
+		admit_leave(a, t[i]);
+	}
+	admit_free(a);
+}
+
 static void
 test_full_table(void)
 {
@@ -398,6 +424,8 @@ main(void)
 	test_groups();
 	fresh_ends();
 	test_per_source();
+	fresh_ends();
+	test_spoke_not_evicted();
 	fresh_ends();
 	test_full_table();
 	fresh_ends();
