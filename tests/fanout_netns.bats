@@ -14,21 +14,12 @@ NET=10.66.0
 # bats 1.8 (Debian 12) counts a skip in setup_file as a failure: the
 # reason goes to each test's setup instead.
 setup_file() {
-	if [ "$(id -u)" -ne 0 ]; then
-		export NETNS_SKIP="needs root for network namespaces"
-		return 0
-	fi
-	if ! command -v ip >/dev/null; then
-		export NETNS_SKIP="ip (iproute2) is not installed"
-		return 0
-	fi
+	NETNS_SKIP=$(netns_skip_reason)
+	export NETNS_SKIP
+	[ -z "$NETNS_SKIP" ] || return 0
 	NS=rshfo$$
 	export NS
-	if ! ip netns add "${NS}c" 2>/dev/null; then
-		NS=
-		export NETNS_SKIP="ip netns does not work here (no CAP_SYS_ADMIN?)"
-		return 0
-	fi
+	ip netns add "${NS}c" || return 1
 	make_keys "$BATS_FILE_TMPDIR/key" || return 1
 	RSH_KEYFILE=$BATS_FILE_TMPDIR/key/key
 	export RSH_KEYFILE

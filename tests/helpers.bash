@@ -286,6 +286,20 @@ all_gone() {
 	return 0
 }
 
+# netns_skip_reason: why this machine cannot make network namespaces
+# (not root, no ip, ip netns refused), or nothing.
+netns_skip_reason() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "needs root for network namespaces"
+	elif ! command -v ip >/dev/null; then
+		echo "ip (iproute2) is not installed"
+	elif ! ip netns add "rshprobe$$" 2>/dev/null; then
+		echo "ip netns does not work here (no CAP_SYS_ADMIN?)"
+	else
+		ip netns del "rshprobe$$"
+	fi
+}
+
 # unique_marker: a string no other process on the machine carries.
 unique_marker() {
 	echo "rsh-test-marker-$BASHPID-$RANDOM$RANDOM"

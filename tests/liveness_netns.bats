@@ -14,19 +14,9 @@ NET=10.67.0
 # bats 1.8 (Debian 12) counts a skip in setup_file as a failure: the
 # reason goes to each test's setup instead.
 setup_file() {
-	if [ "$(id -u)" -ne 0 ]; then
-		export NETNS_SKIP="needs root for network namespaces"
-		return 0
-	fi
-	if ! command -v ip >/dev/null; then
-		export NETNS_SKIP="ip (iproute2) is not installed"
-		return 0
-	fi
-	if ! ip netns add "rshlv$$" 2>/dev/null; then
-		export NETNS_SKIP="ip netns does not work here (no CAP_SYS_ADMIN?)"
-		return 0
-	fi
-	ip netns del "rshlv$$"
+	NETNS_SKIP=$(netns_skip_reason)
+	export NETNS_SKIP
+	[ -z "$NETNS_SKIP" ] || return 0
 	make_keys "$BATS_FILE_TMPDIR/key" || return 1
 	export RSH_KEYFILE=$BATS_FILE_TMPDIR/key/key
 }
