@@ -711,7 +711,7 @@ valgrind_all() {
 	out=$($VG "$vb/rsh" -k "$KEY" -p "$SRV_PORT" -u -n 127.0.0.1 echo udp \
 	    2>"$DIR/vg.3") && [ "$out" = udp ] || fail=$((fail + 1))
 	out=$(printf 'echo a\nexit 3\necho b\n' | $VG "$vb/rsh" -k "$KEY" \
-	    -p "$SRV_PORT" 127.0.0.1 2>"$DIR/vg.4") && [ "$out" = "a
+	    -p "$SRV_PORT" --line-mode 127.0.0.1 2>"$DIR/vg.4") && [ "$out" = "a
 b" ] || fail=$((fail + 1))
 	$VG "$vb/rsh" -k "$KEY" -p "$SRV_PORT" -n 127.0.0.1 'exit 7' \
 	    2>"$DIR/vg.5"
