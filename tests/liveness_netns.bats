@@ -108,29 +108,29 @@ freed_within() {
 	echo $(($(now_ms) - t0))
 }
 
-@test "a client that vanished while output streams frees its slot and stops its command within TCPKeepAlive" {
+# vanish_while PROGRAM: under TCPKeepAlive 3s, the client vanishes while
+# its command runs PROGRAM; the slot and the command must go within 30 s.
+vanish_while() {
 	local d=$BATS_TEST_TMPDIR t
 	server -o TCPKeepAlive=3s
 	in_client "$d/out" "$RSH" -k "$RSH_KEYFILE" -p "$PORT" -n "$NET.2" \
-	    "echo \$\$ >$d/cmd.pid; exec yes"
+	    "echo \$\$ >$d/cmd.pid; exec $1"
 	wait_until "[ -s '$d/cmd.pid' ]" 20
 	vanish "$CLIENT"
-	# Before: the kernel's retransmissions decided, after 15 minutes.
 	t=$(freed_within 30 "$d/cmd.pid")
 	echo "freed after $t ms (TCPKeepAlive 3 s)"
+}
+
+@test "a client that vanished while output streams frees its slot and stops its command within TCPKeepAlive" {
+	local d=$BATS_TEST_TMPDIR
+	# Before: the kernel's retransmissions decided, after 15 minutes.
+	vanish_while yes
 	grep -q "nothing heard from the client for [0-9]* ms while it owes an acknowledgement (TCPKeepAlive 3000 ms); closing" \
 	    "$d/srv/rshd.log" || fail "no line saying why"
 }
 
 @test "a client that vanished while its command is quiet frees its slot and stops its command within TCPKeepAlive" {
-	local d=$BATS_TEST_TMPDIR t
-	server -o TCPKeepAlive=3s
-	in_client "$d/out" "$RSH" -k "$RSH_KEYFILE" -p "$PORT" -n "$NET.2" \
-	    "echo \$\$ >$d/cmd.pid; exec sleep 1000"
-	wait_until "[ -s '$d/cmd.pid' ]" 20
-	vanish "$CLIENT"
-	t=$(freed_within 30 "$d/cmd.pid")
-	echo "freed after $t ms (TCPKeepAlive 3 s)"
+	vanish_while 'sleep 1000'
 }
 
 @test "with TCPKeepAlive no, a client that vanished before its first command frees its slot after IdleTimeout" {
