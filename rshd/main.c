@@ -348,6 +348,13 @@ start_monitor(struct rshd *d, const struct snapshot_source *src)
 	close(sv[1]);
 	priv_init(sv[0]);
 	snapshot_set_free_hook(priv_forget);
+	/* The main thread reloads: its channel, made now, is part of the
+	 * baseline rather than of the first reload. */
+	if (priv_open() == -1) {
+		log_err("cannot reach the privileged part: %s",
+		    strerror(errno));
+		exit(1);
+	}
 }
 
 /* At the end: once every channel is closed, the privileged part stops

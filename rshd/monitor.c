@@ -150,6 +150,30 @@ kid_free(struct chan *ch, struct mchild *k)
 	free(k);
 }
 
+/*
+ * CLOSE: the network part is done with a command.  One still running (its
+ * pipes never reached the network part) is killed first and given a
+ * moment to die, so that no zombie is left; one that survives KILL (in D
+ * state) is left, as the network part's stop leaves it.
+ */
+static void
+close_kid(struct chan *ch, struct mchild *k)
+{
+	struct pollfd	pfd = { k->c.pidfd, POLLIN, 0 };
+	int		how, code;
+
+	if (!k->c.exited && exec_reap(&k->c, &how, &code) == 0) {
+		exec_signal(&k->c, SIGKILL);
+		if (k->cg != NULL) {
+			(void)cgroup_cmd_kill(k->cg);
+		}
+		if (poll(&pfd, 1, 1000) == 1) {
+			(void)exec_reap(&k->c, &how, &code);
+		}
+	}
+	kid_free(ch, k);
+}
+
 static void
 plan_drop(struct chan *ch)
 {
@@ -318,6 +342,11 @@ answer(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 		s = snapshot_load(src, self, q->gen, &report, err,
 		    sizeof(err));
 		free(report);	/* the network part logs its own */
+		if (s != NULL && s->retired_fd != -1) {
+			/* Nothing here watches for reloads. */
+			close(s->retired_fd);
+			s->retired_fd = -1;
+		}
 		if (s == NULL || gen_add(s) == -1) {
 			snapshot_put(s);
 			refuse(r, ERR_INTERNAL, 255, s == NULL ? err :
@@ -378,7 +407,7 @@ answer(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 		r->rc = k->cg != NULL && cgroup_cmd_populated(k->cg) == 1;
 		break;
 	case PRIV_CLOSE:
-		kid_free(ch, k);
+		close_kid(ch, k);
 		break;
 	default:
 		refuse(r, ERR_INTERNAL, 255, "no such request");
@@ -582,6 +611,10 @@ take_channel(int hello)
 		}
 	}
 	if (fd == -1) {
+		if (m.msg_flags & MSG_CTRUNC) {
+			log_err("no fd left for a new channel; its command "
+			    "is refused");
+		}
 		return 1;
 	}
 	if ((ch = calloc(1, sizeof(*ch))) == NULL ||

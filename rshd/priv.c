@@ -24,6 +24,8 @@ static int		hello = -1;
 static pthread_key_t	chan_key;
 static pthread_once_t	chan_once = PTHREAD_ONCE_INIT;
 static __thread int	chan = -1;
+static __thread int	answered;	/* chan has answered once */
+static __thread int	fds_lost;	/* the last answer's fds were */
 
 /* A thread's channel goes with the thread: the privileged part then
  * stops whatever that thread left running. */
@@ -116,6 +118,7 @@ channel(void)
 		return -1;
 	}
 	chan = sv[0];
+	answered = 0;
 	return chan;
 }
 
@@ -162,10 +165,12 @@ call(struct priv_req *q, const uint8_t *pay, size_t paylen,
 	do {
 		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
 	} while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*r) || (m.msg_flags & (MSG_TRUNC |
-	    MSG_CTRUNC))) {
+	if (n != (ssize_t)sizeof(*r) || (m.msg_flags & MSG_TRUNC)) {
 		goto lost;
 	}
+	/* No fd left here for what came: the answer stands, its fds are
+	 * lost (the caller undoes what they were for). */
+	fds_lost = (m.msg_flags & MSG_CTRUNC) != 0;
 	for (int i = 0; i < 4 && fds != NULL; i++) {
 		fds[i] = -1;
 	}
@@ -190,9 +195,12 @@ call(struct priv_req *q, const uint8_t *pay, size_t paylen,
 		}
 	}
 	r->msg[sizeof(r->msg) - 1] = '\0';
+	answered = 1;
 	return 0;
 lost:
-	e = n >= 0 ? EPIPE : errno;
+	/* A channel closed before its first answer never reached the
+	 * privileged part's table: it had no fd or thread left for it. */
+	e = n >= 0 ? (answered ? EPIPE : EAGAIN) : errno;
 	log_err("the privileged part of rshd does not answer: %s",
 	    strerror(e));
 	chan = -1;
@@ -322,6 +330,22 @@ priv_start(long long limit_ms, struct child *c, int *cgroup, char *msg,
 				close(fds[i]);
 			}
 		}
+		return -1;
+	}
+	if (fds_lost) {
+		/* Started, but its pipes could not reach us. */
+		for (int i = 0; i < 4; i++) {
+			if (fds[i] != -1) {
+				close(fds[i]);
+			}
+		}
+		c->pid = r.pid;
+		c->pidfd = -2;	/* for priv_close: it exists */
+		priv_signal(c, SIGKILL, PRIV_SIG_CGROUP);
+		priv_close(c);
+		*code = 255;
+		snprintf(msg, msglen, "cannot start command: %s; the server "
+		    "is out of resources", strerror(EMFILE));
 		return -1;
 	}
 	/* The fds came in PRIV_FD_* order, each only when it exists. */
@@ -457,10 +481,10 @@ priv_close(struct child *c)
 		(void)call(&q, NULL, 0, &r, NULL);
 	}
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (*fds[i] != -1) {
+		if (*fds[i] >= 0) {
 			close(*fds[i]);
-			*fds[i] = -1;
 		}
+		*fds[i] = -1;
 	}
 }
 
