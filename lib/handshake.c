@@ -58,6 +58,34 @@ hs_expand(uint8_t out[CRYPTO_KEYLEN], const uint8_t prk[CRYPTO_MACLEN],
 	return crypto_hmac(out, prk, CRYPTO_MACLEN, parts, 3);
 }
 
+/* The session keys, from the X25519 shared secret dh and S1..S2. */
+static int
+hs_derive_dh(struct hs_keys *keys, const uint8_t psk[CRYPTO_KEYLEN],
+    const uint8_t dh[CRYPTO_KEYLEN], const uint8_t *s1, const uint8_t *c1,
+    size_t c1len, const uint8_t s2[HS_S2LEN])
+{
+	const struct crypto_part transcript[] = {
+		{ s1, HS_S1LEN }, { c1, c1len }, { s2, HS_S2LEN }
+	};
+	const struct crypto_part ikm = { dh, CRYPTO_KEYLEN };
+	uint8_t			 th[CRYPTO_MACLEN], prk[CRYPTO_MACLEN];
+	int			 rc = -1;
+
+	if (crypto_sha256(th, transcript, 3) == -1 ||
+	    crypto_hmac(prk, psk, CRYPTO_KEYLEN, &ikm, 1) == -1 ||
+	    hs_expand(keys->c2s, prk, "rsh/1 c2s", th) == -1 ||
+	    hs_expand(keys->s2c, prk, "rsh/1 s2c", th) == -1) {
+		goto err;
+	}
+	rc = 0;
+err:
+	crypto_wipe(prk, sizeof(prk));
+	if (rc == -1) {
+		crypto_wipe(keys, sizeof(*keys));
+	}
+	return rc;
+}
+
 /* The session keys, from own X25519 key, the peer's public key and S1..S2. */
 static int
 hs_derive(struct hs_keys *keys, const uint8_t psk[CRYPTO_KEYLEN],
@@ -65,33 +93,15 @@ hs_derive(struct hs_keys *keys, const uint8_t psk[CRYPTO_KEYLEN],
     const uint8_t *s1, const uint8_t *c1, size_t c1len,
     const uint8_t s2[HS_S2LEN])
 {
-	const struct crypto_part transcript[] = {
-		{ s1, HS_S1LEN }, { c1, c1len }, { s2, HS_S2LEN }
-	};
-	struct crypto_part	 ikm;
-	uint8_t			 dh[CRYPTO_KEYLEN], th[CRYPTO_MACLEN];
-	uint8_t			 prk[CRYPTO_MACLEN];
-	int			 rc = -1;
+	uint8_t	dh[CRYPTO_KEYLEN];
+	int	rc = -1;
 
-	if (crypto_x25519_derive(own, peer, dh) == -1) {
-		goto err0;
-	}
-	ikm.p = dh;
-	ikm.len = sizeof(dh);
-	if (crypto_sha256(th, transcript, 3) == -1 ||
-	    crypto_hmac(prk, psk, CRYPTO_KEYLEN, &ikm, 1) == -1 ||
-	    hs_expand(keys->c2s, prk, "rsh/1 c2s", th) == -1 ||
-	    hs_expand(keys->s2c, prk, "rsh/1 s2c", th) == -1) {
-		goto err1;
-	}
-	rc = 0;
-err1:
-	crypto_wipe(prk, sizeof(prk));
-	crypto_wipe(dh, sizeof(dh));
-err0:
-	if (rc == -1) {
+	if (crypto_x25519_derive(own, peer, dh) == 0) {
+		rc = hs_derive_dh(keys, psk, dh, s1, c1, c1len, s2);
+	} else {
 		crypto_wipe(keys, sizeof(*keys));
 	}
+	crypto_wipe(dh, sizeof(dh));
 	return rc;
 }
 
@@ -194,34 +204,79 @@ err0:
 	return rc;
 }
 
+int
+hs_server_resume(struct hs_server *hs, const uint8_t s1[HS_S1LEN])
+{
+	memset(hs, 0, sizeof(*hs));
+	if (memcmp(s1, hs_hello, sizeof(hs_hello)) != 0) {
+		return -1;
+	}
+	memcpy(hs->s1, s1, HS_S1LEN);
+	return 0;
+}
+
+int
+hs_server_dh(struct hs_server *hs, uint8_t dh[CRYPTO_KEYLEN])
+{
+	int rc = -1;
+
+	/* Pc is C1's, so there is nothing to derive before C1. */
+	if (hs->key != NULL && hs->c1len >= HS_C1TAIL) {
+		rc = crypto_x25519_derive(hs->key, hs->c1 + hs->c1len -
+		    HS_C1TAIL + HS_NONCELEN, dh);
+	}
+	if (rc == -1) {
+		crypto_wipe(dh, CRYPTO_KEYLEN);
+	}
+	/* One handshake, one use of the ephemeral key. */
+	crypto_x25519_free(hs->key);
+	hs->key = NULL;
+	return rc;
+}
+
 long
-hs_server_finish(struct hs_server *hs, uint8_t status, uint8_t out[HS_S2LEN],
+hs_server_finish_dh(struct hs_server *hs, uint8_t status,
+    const uint8_t dh[CRYPTO_KEYLEN], uint8_t out[HS_S2LEN],
     struct hs_keys *keys)
 {
 	const uint8_t	*c1 = hs->c1;
 	size_t		 c1len = hs->c1len;
-	long		 rc = -1;
 
 	/* Only a client that proved the key may learn more than "failed". */
 	if (status > HS_BAD_NAME ||
 	    (status != HS_AUTH_FAILED && !hs->verified)) {
-		goto out;
+		return -1;
 	}
 	out[0] = status;
 	if (status != HS_OK) {
-		rc = 1;
-		goto out;
+		return 1;
 	}
-	/* The key is gone after a first HS_OK: no second set of keys. */
-	if (hs->key == NULL ||
+	/* A proof is good for one set of keys. */
+	hs->verified = 0;
+	if (dh == NULL ||
 	    hs_mac(out + 1, hs->psk, "rsh/1 server", hs->s1, c1, c1len) ==
-	    -1 || hs_derive(keys, hs->psk, hs->key, c1 + c1len - HS_C1TAIL +
-	    HS_NONCELEN, hs->s1, c1, c1len, out) == -1) {
+	    -1 || hs_derive_dh(keys, hs->psk, dh, hs->s1, c1, c1len, out) ==
+	    -1) {
+		return -1;
+	}
+	return HS_S2LEN;
+}
+
+long
+hs_server_finish(struct hs_server *hs, uint8_t status, uint8_t out[HS_S2LEN],
+    struct hs_keys *keys)
+{
+	uint8_t	dh[CRYPTO_KEYLEN];
+	long	rc = -1;
+
+	/* The key is gone after a first HS_OK: no second set of keys. */
+	if (status == HS_OK && hs_server_dh(hs, dh) == -1) {
 		goto out;
 	}
-	rc = HS_S2LEN;
+	rc = hs_server_finish_dh(hs, status, status == HS_OK ? dh : NULL,
+	    out, keys);
 out:
-	/* One handshake, one use of the ephemeral key. */
+	crypto_wipe(dh, sizeof(dh));
 	crypto_x25519_free(hs->key);
 	hs->key = NULL;
 	return rc;

@@ -93,6 +93,42 @@ int	hs_server_verify(struct hs_server *hs, const uint8_t *psk);
 long	hs_server_finish(struct hs_server *hs, uint8_t status,
 	    uint8_t out[HS_S2LEN], struct hs_keys *keys);
 
+/*
+ * A server split in two (rshd: the network part holds the X25519 key, its
+ * privileged part the PSKs):
+ *
+ * Network part:     hs_server_init -> S1 out -> hs_server_read_c1 (C1 in)
+ *                   -> hs_server_dh: the shared secret, the key freed
+ * Privileged part:  hs_server_resume (S1) -> hs_server_read_c1 (the same
+ *                   C1) -> hs_server_verify -> hs_server_finish_dh (dh)
+ *
+ * The two yield byte for byte the S2 and session keys hs_server_finish
+ * does.
+ */
+
+/*
+ * Computes the X25519 shared secret of hs's key and C1's Pc into dh (a
+ * secret: the caller wipes it) and frees the key, whatever the result.
+ * Returns 0, or -1 (no key, no C1 yet, an all-zero result) with dh wiped.
+ */
+int	hs_server_dh(struct hs_server *hs, uint8_t dh[CRYPTO_KEYLEN]);
+
+/*
+ * Sets hs up, with no X25519 key, as the server that sent S1 s1, for
+ * hs_server_read_c1, hs_server_verify and hs_server_finish_dh.  Returns
+ * 0, or -1 when s1 is no S1 of this version.
+ */
+int	hs_server_resume(struct hs_server *hs, const uint8_t s1[HS_S1LEN]);
+
+/*
+ * As hs_server_finish, with the shared secret dh (hs_server_dh's, may be
+ * NULL unless status is HS_OK) in place of hs's own X25519 key.  A
+ * successful verify yields one set of keys.
+ */
+long	hs_server_finish_dh(struct hs_server *hs, uint8_t status,
+	    const uint8_t dh[CRYPTO_KEYLEN], uint8_t out[HS_S2LEN],
+	    struct hs_keys *keys);
+
 /* Frees the X25519 key if hs still has one and wipes every secret in hs. */
 void	hs_server_clear(struct hs_server *hs);
 

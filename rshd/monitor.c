@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto.h"
+#include "handshake.h"
 #include "keys.h"
 #include "log.h"
 #include "netio.h"
@@ -51,6 +53,11 @@ struct chan {
 	struct snapshot		*snap;
 	struct wire_exec	*e;
 	struct exec_plan	*plan;
+	/* The one PRIV_AUTH a channel may make, and the key id (of
+	 * generation proven_gen) its client proved: "" when none. */
+	int			 authed;
+	char			 proven[KEYS_MAXIDLEN + 1];
+	unsigned long		 proven_gen;
 };
 
 /* The generations the network part still uses, each with a reference. */
@@ -213,6 +220,17 @@ prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 		    "configuration loaded");
 		return;
 	}
+	/* Over TCP, only the key the client proved on this connection. */
+	if (q->transport == WIRE_TCP && (strcmp(q->keyid, ch->proven) != 0 ||
+	    q->gen != ch->proven_gen)) {
+		log_err("asked to run a command for key '%s' on a connection "
+		    "whose client proved %s%s%s; refused", q->keyid,
+		    ch->proven[0] != '\0' ? "key '" : "no key",
+		    ch->proven, ch->proven[0] != '\0' ? "'" : "");
+		refuse(r, ERR_DENIED, 255, "the key was not proven on this "
+		    "connection");
+		return;
+	}
 	key = keys_find_id(ch->snap->keys, q->keyid, strlen(q->keyid));
 	if (key == NULL || policy_admit(ch->snap->policy, key, &q->peer,
 	    q->transport) != POLICY_OK) {
@@ -249,6 +267,99 @@ prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 	}
 	(void)strlcpy(r->cwd, exec_plan_cwd(ch->plan), sizeof(r->cwd));
 	r->rc = 0;
+}
+
+/* S2's status for a C1 whose Tc hs_server_verify has judged: the same
+ * order as the network part's judgement was before the split. */
+static uint8_t
+auth_status(const struct snapshot *snap, const struct key *key,
+    int verified, struct hs_server *hs, const struct priv_req *q,
+    const char *local, int32_t *why)
+{
+	if (!verified || key == NULL) {
+		*why = key == NULL ? PRIV_AUTH_UNKNOWN : PRIV_AUTH_MAC;
+		return HS_AUTH_FAILED;
+	}
+	switch (policy_admit(snap->policy, key, &q->peer, WIRE_TCP)) {
+	case POLICY_OK:
+	case POLICY_NO_UDP:
+		break;
+	case POLICY_ADDRESS:
+		*why = PRIV_AUTH_ADDRESS;
+		return HS_ADDR_DENIED;
+	default:
+		*why = PRIV_AUTH_SKIPPED;
+		return HS_AUTH_FAILED;
+	}
+	if (!snapshot_name_ok(snap, hs->name, hs->namelen, local)) {
+		*why = PRIV_AUTH_NAME;
+		return HS_BAD_NAME;
+	}
+	*why = PRIV_AUTH_OK;
+	return HS_OK;
+}
+
+/*
+ * AUTH: the handshake's Tc checked with the key's PSK, which never leaves
+ * this process, and S2 and the session keys made from the network part's
+ * X25519 result.  A channel serves one connection, so it authenticates
+ * once; a proven key id is bound to it for PREPARE.
+ */
+static void
+auth(struct chan *ch, const struct priv_req *q, uint8_t *pay,
+    struct priv_rep *r)
+{
+	struct priv_auth	 a;
+	struct hs_server	 hs;
+	struct snapshot		*snap = NULL;
+	const struct key	*key;
+	size_t			 used = 0;
+	uint8_t			 status;
+	long			 n;
+
+	memcpy(&a, pay, sizeof(a));
+	crypto_wipe(pay, sizeof(a));
+	memset(&hs, 0, sizeof(hs));
+	a.local[sizeof(a.local) - 1] = '\0';
+	if (ch->authed) {
+		log_err("asked to authenticate a second client on one "
+		    "connection; refused");
+		refuse(r, ERR_INTERNAL, 255, "one handshake per connection");
+		goto out;
+	}
+	ch->authed = 1;
+	if ((snap = gen_hold(q->gen)) == NULL) {
+		log_err("asked to authenticate a client under configuration "
+		    "%lu, which is not loaded", (unsigned long)q->gen);
+		refuse(r, ERR_INTERNAL, 255, "no such configuration");
+		goto out;
+	}
+	/* The very bytes the network part read, and nothing after them. */
+	if (a.c1len > sizeof(a.c1) || hs_server_resume(&hs, a.s1) == -1 ||
+	    hs_server_read_c1(&hs, a.c1, a.c1len, &used) != WIRE_OK ||
+	    used != a.c1len) {
+		log_err("a malformed handshake from the network part; "
+		    "refused");
+		refuse(r, ERR_INTERNAL, 255, "malformed handshake");
+		goto out;
+	}
+	key = keys_find_id(snap->keys, hs.keyid, strlen(hs.keyid));
+	/* An unknown id is checked with a dummy key: the same work. */
+	status = auth_status(snap, key, hs_server_verify(&hs, key != NULL ?
+	    key->psk : NULL) == 0, &hs, q, a.local, &r->why);
+	n = hs_server_finish_dh(&hs, status, status == HS_OK && a.dh_ok ?
+	    a.dh : NULL, r->s2, &r->keys);
+	r->status = status;
+	r->s2len = (int32_t)n;
+	if (status == HS_OK && n == HS_S2LEN) {
+		(void)strlcpy(ch->proven, hs.keyid, sizeof(ch->proven));
+		ch->proven_gen = q->gen;
+	}
+	r->rc = 0;
+out:
+	snapshot_put(snap);
+	hs_server_clear(&hs);
+	crypto_wipe(&a, sizeof(a));
 }
 
 /* START: the planned command, and its fds for the network part. */
@@ -321,7 +432,7 @@ signal_ok(int sig)
 }
 
 static void
-answer(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
+answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
     struct priv_rep *r, int *fds, int *nfds)
 {
 	struct mchild	*k = NULL;
@@ -334,6 +445,9 @@ answer(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 		return;
 	case PRIV_START:
 		start(ch, q, r, fds, nfds);
+		return;
+	case PRIV_AUTH:
+		auth(ch, q, pay, r);
 		return;
 	case PRIV_STARTING:
 		r->n = (int32_t)exec_starting();
@@ -451,7 +565,14 @@ check_request(const struct priv_req *q, ssize_t n)
 	    (size_t)n - sizeof(*q) != q->paylen ||
 	    q->paylen > WIRE_MAXPAYLOAD ||
 	    memchr(q->keyid, '\0', sizeof(q->keyid)) == NULL ||
-	    q->op < PRIV_PREPARE || q->op > PRIV_FORGET) {
+	    q->op < PRIV_PREPARE || q->op > PRIV_LASTOP) {
+		return -1;
+	}
+	if (q->op == PRIV_AUTH && q->paylen != sizeof(struct priv_auth)) {
+		return -1;
+	}
+	if (q->op == PRIV_AUTH && q->peer.ss_family != AF_INET &&
+	    q->peer.ss_family != AF_INET6) {
 		return -1;
 	}
 	if (q->op == PRIV_PREPARE && ((q->transport != WIRE_TCP &&
@@ -525,7 +646,10 @@ serve(void *arg)
 		}
 		memset(&r, 0, sizeof(r));
 		answer(ch, &q, ch->buf + sizeof(q), &r, fds, &nfds);
-		if (send_answer(ch->fd, &r, fds, nfds) == -1) {
+		n = send_answer(ch->fd, &r, fds, nfds);
+		/* An AUTH's answer holds session keys. */
+		crypto_wipe(&r, sizeof(r));
+		if (n == -1) {
 			break;
 		}
 		/* Sent: the network part has its copies of the pipes. */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "log.h"
 #include "wire.h"
 
@@ -277,6 +278,10 @@ priv_prepare(unsigned long gen, const char *keyid,
 			len = (size_t)n;
 		}
 	}
+	/* It claims another key than the one its client proved. */
+	if (getenv("RSHD_TEST_FORGE_KEY") != NULL) {
+		keyid = getenv("RSHD_TEST_FORGE_KEY");
+	}
 #endif
 	req_init(&q, PRIV_PREPARE, NULL);
 	q.gen = gen;
@@ -301,6 +306,51 @@ priv_prepare(unsigned long gen, const char *keyid,
 	memcpy(out->cwd, r.cwd, sizeof(out->cwd));
 	memcpy(out->forced, r.forced, sizeof(out->forced));
 	return 0;
+}
+
+int
+priv_auth(unsigned long gen, const struct sockaddr_storage *peer,
+    const char *localname, const uint8_t s1[HS_S1LEN], const uint8_t *c1,
+    size_t c1len, const uint8_t *dh, struct priv_auth_res *out)
+{
+	struct priv_req		q;
+	struct priv_rep		r;
+	struct priv_auth	a;
+	int			rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (c1len > sizeof(a.c1)) {
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	memcpy(a.s1, s1, HS_S1LEN);
+	memcpy(a.c1, c1, c1len);
+	a.c1len = (uint32_t)c1len;
+	if (dh != NULL) {
+		memcpy(a.dh, dh, CRYPTO_KEYLEN);
+		a.dh_ok = 1;
+	}
+	(void)strlcpy(a.local, localname, sizeof(a.local));
+	req_init(&q, PRIV_AUTH, NULL);
+	q.gen = gen;
+	q.peer = *peer;
+	if (call(&q, (const uint8_t *)&a, sizeof(a), &r, NULL) == -1) {
+		goto out;
+	}
+	if (r.rc != 0 || r.s2len > HS_S2LEN || r.status < HS_OK ||
+	    r.status > HS_BAD_NAME) {
+		goto out;
+	}
+	out->status = (uint8_t)r.status;
+	out->why = r.why;
+	out->s2len = r.s2len;
+	memcpy(out->s2, r.s2, sizeof(out->s2));
+	memcpy(&out->keys, &r.keys, sizeof(out->keys));
+	rc = 0;
+out:
+	crypto_wipe(&a, sizeof(a));
+	crypto_wipe(&r, sizeof(r));
+	return rc;
 }
 
 int

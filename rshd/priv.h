@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "handshake.h"
+
 #include "exec.h"
 
 /* The network part's end of the socket new channels go through. */
@@ -53,6 +55,30 @@ int	priv_prepare(unsigned long gen, const char *keyid,
 	    const struct sockaddr_storage *peer, int transport,
 	    const uint8_t *p, size_t len, struct priv_plan *out,
 	    uint16_t *err, int *code, char *msg, size_t msglen);
+
+/* What the privileged part made of a TCP handshake. */
+struct priv_auth_res {
+	uint8_t		status;		/* S2's: HS_OK ... HS_BAD_NAME */
+	int		why;		/* PRIV_AUTH_* (privmsg.h) */
+	uint8_t		s2[HS_S2LEN];
+	long		s2len;		/* -1: send none, close */
+	struct hs_keys	keys;		/* status HS_OK: the session keys */
+};
+
+/*
+ * Has the privileged part judge the handshake S1, C1 (c1len bytes, as
+ * hs_server_read_c1 took them) of a client at peer, on a socket whose
+ * local address is named localname, against its configuration of
+ * generation gen; dh is the X25519 shared secret (hs_server_dh), NULL
+ * when it was all zero.  On status HS_OK the channel is bound to the
+ * proven key id: later PREPAREs over TCP must name it.  0 with *out
+ * filled (the caller wipes it), or -1 when the privileged part cannot
+ * answer (it said why in its log).
+ */
+int	priv_auth(unsigned long gen, const struct sockaddr_storage *peer,
+	    const char *localname, const uint8_t s1[HS_S1LEN],
+	    const uint8_t *c1, size_t c1len, const uint8_t *dh,
+	    struct priv_auth_res *out);
 
 /*
  * Starts what priv_prepare planned, as exec_spawn() does (limit_ms the

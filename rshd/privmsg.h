@@ -14,7 +14,10 @@
 
 #include <stdint.h>
 
+#include "crypto.h"
+#include "handshake.h"
 #include "keys.h"
+#include "netio.h"
 #include "wire.h"
 
 enum priv_op {
@@ -29,8 +32,10 @@ enum priv_op {
 	PRIV_CLOSE,		/* reap it and forget it */
 	PRIV_STARTING,		/* how many starts are under way */
 	PRIV_RELOAD,		/* load the files as generation gen */
-	PRIV_FORGET		/* no one uses generation gen any more */
+	PRIV_FORGET,		/* no one uses generation gen any more */
+	PRIV_AUTH		/* a TCP handshake's Tc, S2 and keys */
 };
+#define PRIV_LASTOP	PRIV_AUTH
 
 /* PRIV_SIGNAL's flags: besides the group, */
 #define PRIV_SIG_SESSION	0x1	/* the terminal's whole session */
@@ -47,6 +52,27 @@ enum priv_op {
 #define PRIV_FD_IN	0x2
 #define PRIV_FD_OUT	0x4
 #define PRIV_FD_ERR	0x8
+
+/* PRIV_AUTH's payload: the handshake as the network part saw it. */
+struct priv_auth {
+	uint8_t		s1[HS_S1LEN];
+	uint8_t		c1[HS_C1MAX];
+	uint32_t	c1len;
+	uint8_t		dh[CRYPTO_KEYLEN];	/* X25519(own key, Pc) */
+	int32_t		dh_ok;			/* 0: an all-zero result */
+	char		local[NETIO_NAMEMAX];	/* the socket's local name */
+};
+
+/* Why PRIV_AUTH's status is what it is, for the network part's log,
+ * audit and penalty. */
+enum priv_auth_why {
+	PRIV_AUTH_OK = 0,
+	PRIV_AUTH_UNKNOWN,	/* unknown key id (status 1) */
+	PRIV_AUTH_MAC,		/* wrong MAC (1) */
+	PRIV_AUTH_SKIPPED,	/* key skipped for its options (1) */
+	PRIV_AUTH_ADDRESS,	/* from= (2) */
+	PRIV_AUTH_NAME		/* a server name not answered to (3) */
+};
 
 struct priv_req {
 	uint32_t		op;
@@ -83,6 +109,13 @@ struct priv_rep {
 	char		account[256];
 	char		cwd[4096];
 	char		forced[4096];	/* the key's command=, or "" */
+	/* AUTH: S2's status, why, S2 (s2len bytes, -1: none, close) and,
+	 * for status 0, the session keys (wiped on both sides after use). */
+	int32_t		status;
+	int32_t		why;
+	int32_t		s2len;
+	uint8_t		s2[HS_S2LEN];
+	struct hs_keys	keys;
 };
 
 #endif

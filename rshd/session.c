@@ -31,6 +31,8 @@
 #include "keypool.h"
 #include "policy.h"
 #include "penalty.h"
+#include "priv.h"
+#include "privmsg.h"
 #include "request.h"
 #include "session.h"
 #include "title.h"
@@ -182,65 +184,81 @@ read_c1(struct session *s, struct hs_server *hs, size_t *used)
 	}
 }
 
-/* Decides S2's status once C1 is in: verify first, then key and name. */
-static uint8_t
-judge(struct session *s, struct hs_server *hs)
+/*
+ * What the privileged part decided of C1, logged, audited and counted
+ * here: the first failures count towards the address's penalty.  0, or
+ * -1 when the key it proved is not in our snapshot (cannot be: both come
+ * from the same files of the same generation).
+ */
+static int
+judged(struct session *s, const struct hs_server *hs,
+    const struct priv_auth_res *res)
 {
-	const struct key	*key;
-	char			 vis[4 * HS_MAXNAMELEN + 1];
+	char	vis[4 * HS_MAXNAMELEN + 1];
 
-	key = keys_find_id(s->snap->keys, hs->keyid, strlen(hs->keyid));
-	if (hs_server_verify(hs, key != NULL ? key->psk : NULL) != 0 ||
-	    key == NULL) {
-		authlog_fail(s->peerstr, hs->keyid, key == NULL);
+	switch (res->why) {
+	case PRIV_AUTH_OK:
+		break;
+	case PRIV_AUTH_UNKNOWN:
+	case PRIV_AUTH_MAC:
+		authlog_fail(s->peerstr, hs->keyid,
+		    res->why == PRIV_AUTH_UNKNOWN);
 		penalty_fail(&s->peer, s->peerstr,
 		    s->snap->conf.max_auth_failures,
 		    s->snap->conf.auth_penalty_ms, netio_now_ms());
 		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
-		    key == NULL ? "unknown key id" : "wrong MAC");
-		return HS_AUTH_FAILED;
-	}
-	switch (policy_admit(s->snap->policy, key, &s->peer, WIRE_TCP)) {
-	case POLICY_OK:
-	case POLICY_NO_UDP:
-		break;
-	case POLICY_ADDRESS:
+		    res->why == PRIV_AUTH_UNKNOWN ? "unknown key id" :
+		    "wrong MAC");
+		return 0;
+	case PRIV_AUTH_ADDRESS:
 		log_info("%s: key '%s' may not be used from this address "
 		    "(from=)", s->peerstr, hs->keyid);
 		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
 		    "address not allowed (from=)");
-		return HS_ADDR_DENIED;
-	default:
+		return 0;
+	case PRIV_AUTH_SKIPPED:
 		log_info("%s: key '%s' is skipped (its options were refused "
 		    "when the keys file was read)", s->peerstr, hs->keyid);
 		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
 		    "key skipped for its options");
-		return HS_AUTH_FAILED;
+		return 0;
+	default:	/* PRIV_AUTH_NAME */
+		break;
 	}
 	penalty_ok(&s->peer);
-	if (!snapshot_name_ok(s->snap, hs->name, hs->namelen, s->localname)) {
+	if (res->why == PRIV_AUTH_NAME) {
 		log_info("%s: key '%s' asked for server name '%s', which "
 		    "this server does not answer to", s->peerstr, hs->keyid,
 		    log_vis(vis, sizeof(vis), hs->name, hs->namelen));
 		audit_authfail(&s->origin, hs->keyid, strlen(hs->keyid),
 		    "server name not answered to");
-		return HS_BAD_NAME;
+		return 0;
 	}
-	s->key = key;
-	return HS_OK;
+	s->key = keys_find_id(s->snap->keys, hs->keyid, strlen(hs->keyid));
+	if (s->key == NULL) {
+		log_err("%s: key '%s' was proven, but is not in the network "
+		    "part's configuration %lu; closing", s->peerstr, hs->keyid,
+		    s->snap->gen);
+		return -1;
+	}
+	return 0;
 }
 
+/*
+ * The handshake, its secrets split: the X25519 key is ours, the PSK the
+ * privileged part's, which checks Tc and makes S2 and the session keys
+ * from our shared secret (priv_auth).
+ */
 static int
 handshake(struct session *s)
 {
 	struct hs_server	hs;
-	struct hs_keys		keys;
-	uint8_t			s2[HS_S2LEN];
-	uint8_t			status;
+	struct priv_auth_res	res;
+	uint8_t			dh[CRYPTO_KEYLEN];
 	size_t			used = 0;
-	long			n;
-	int			rc = -1;
+	int			dh_ok, rc = -1;
 
+	memset(&res, 0, sizeof(res));
 	if (hs_server_init(&hs, NULL, keypool_take(s->d->pool)) == -1 ||
 	    netio_write_full(s->fd, hs.s1, HS_S1LEN) == -1 ||
 	    read_c1(s, &hs, &used) == -1) {
@@ -248,21 +266,21 @@ handshake(struct session *s)
 	}
 	recloop_skip(&s->rl, used);
 	admit_spoke(s->d->admit, s->ticket);
-	status = judge(s, &hs);
-	if ((n = hs_server_finish(&hs, status, s2, &keys)) == -1) {
+	/* An all-zero result (a low-order Pc) still gets Tc judged. */
+	dh_ok = hs_server_dh(&hs, dh) == 0;
+	if (priv_auth(s->snap->gen, &s->peer, s->localname, hs.s1, hs.c1,
+	    hs.c1len, dh_ok ? dh : NULL, &res) == -1 ||
+	    judged(s, &hs, &res) == -1 || res.s2len == -1) {
 		goto out;
 	}
-	if (netio_write_full(s->fd, s2, (size_t)n) == -1) {
-		crypto_wipe(&keys, sizeof(keys));
+	if (netio_write_full(s->fd, res.s2, (size_t)res.s2len) == -1) {
 		goto out;
 	}
-	if (status != HS_OK) {
+	if (res.status != HS_OK) {
 		linger_close(s);
 		goto out;
 	}
-	n = recloop_keys(&s->rl, keys.c2s, keys.s2c);
-	crypto_wipe(&keys, sizeof(keys));
-	if (n == -1) {
+	if (recloop_keys(&s->rl, res.keys.c2s, res.keys.s2c) == -1) {
 		goto out;
 	}
 	log_info("%s: authenticated key '%s'", s->peerstr, s->key->id);
@@ -279,6 +297,8 @@ handshake(struct session *s)
 	}
 	rc = 0;
 out:
+	crypto_wipe(dh, sizeof(dh));
+	crypto_wipe(&res, sizeof(res));
 	hs_server_clear(&hs);
 	return rc;
 }

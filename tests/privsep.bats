@@ -109,3 +109,18 @@ teardown() {
 	assert_output forced
 	[ ! -e "$m.cmd" ] || fail "the forged command ran"
 }
+
+@test "a network part that claims another key than its client proved runs nothing" {
+	local d=$BATS_TEST_TMPDIR/srv m=$BATS_TEST_TMPDIR/ran
+	[ -x "$RSH_BUILD/rshd-hooks" ] || fail "no rshd-hooks in $RSH_BUILD"
+	make_keys "$d"
+	# A second key, with no restriction at all, that the client does not
+	# hold: the hook makes the network part ask to run under it.
+	"$RSH" --keygen other >>"$d/keys"
+	RSHD=$RSH_BUILD/rshd-hooks RSHD_TEST_FORGE_KEY=other start_rshd "$d"
+	run -255 rsh_cmd -n 127.0.0.1 "touch $m"
+	assert_output --partial "denied: "
+	[ ! -e "$m" ] || fail "the command ran under the forged key"
+	grep -q "asked to run a command for key 'other' on a connection whose client proved key 'test'; refused" \
+	    "$d/rshd.log" || fail "the log does not name both keys: $(grep -i refused "$d/rshd.log")"
+}

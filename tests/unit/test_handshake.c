@@ -209,6 +209,101 @@ test_server_vector(void)
 	hs_server_clear(&hs);
 }
 
+/*
+ * The server split in two, as rshd runs it: the network part's dh, the
+ * privileged part's S2 and keys, byte for byte the vectors' and the
+ * one-piece server's.
+ */
+static void
+test_server_split(void)
+{
+	struct hs_server	net, priv;
+	struct hs_keys		keys;
+	uint8_t			dh[32], out[HS_S2LEN], want[32], bad[HS_S1LEN];
+	size_t			used = 0;
+
+	CHECK_EQ(hs_server_init(&net, ns, crypto_x25519_new(spriv)), 0);
+	/* No C1 yet: nothing to derive, and the key is gone all the same. */
+	memset(&priv, 0, sizeof(priv));
+	CHECK_EQ(hs_server_dh(&priv, dh), -1);
+	CHECK_EQ(hs_server_read_c1(&net, c1, c1len, &used), WIRE_OK);
+	CHECK_EQ(hs_server_dh(&net, dh), 0);
+	want_hex("handshake/dh", want, 32);
+	CHECK_MEM(dh, want, 32);
+	CHECK(net.key == NULL);
+	CHECK_EQ(hs_server_dh(&net, out), -1);	/* one use */
+	hs_server_clear(&net);
+
+	memcpy(bad, s1, HS_S1LEN);
+	bad[3] = 0;
+	CHECK_EQ(hs_server_resume(&priv, bad), -1);
+	CHECK_EQ(hs_server_resume(&priv, s1), 0);
+	CHECK(priv.key == NULL);
+	/* Every truncation of C1 is incomplete, never accepted. */
+	for (size_t n = 0; n < c1len; n++) {
+		CHECK_EQ(hs_server_read_c1(&priv, c1, n, &used),
+		    WIRE_INCOMPLETE);
+	}
+	CHECK_EQ(hs_server_read_c1(&priv, c1, c1len, &used), WIRE_OK);
+	CHECK_EQ(used, c1len);
+	/* Before a verify, and with no dh: nothing. */
+	CHECK_EQ(hs_server_finish_dh(&priv, HS_OK, dh, out, &keys), -1);
+	CHECK_EQ(hs_server_verify(&priv, psk), 0);
+	CHECK_EQ(hs_server_finish_dh(&priv, HS_OK, NULL, out, &keys), -1);
+	CHECK_EQ(hs_server_verify(&priv, psk), 0);
+	CHECK_EQ(hs_server_finish_dh(&priv, HS_OK, dh, out, &keys), HS_S2LEN);
+	CHECK_MEM(out, s2, HS_S2LEN);
+	want_hex("handshake/k_c2s", want, 32);
+	CHECK_MEM(keys.c2s, want, 32);
+	want_hex("handshake/k_s2c", want, 32);
+	CHECK_MEM(keys.s2c, want, 32);
+	/* One proof, one set of keys. */
+	CHECK_EQ(hs_server_finish_dh(&priv, HS_OK, dh, out, &keys), -1);
+	hs_server_clear(&priv);
+
+	/* A wrong key: "failed", one byte, and nothing more. */
+	memcpy(want, psk, 32);
+	want[0] ^= 1;
+	CHECK_EQ(hs_server_resume(&priv, s1), 0);
+	CHECK_EQ(hs_server_read_c1(&priv, c1, c1len, &used), WIRE_OK);
+	CHECK_EQ(hs_server_verify(&priv, want), -1);
+	CHECK_EQ(hs_server_finish_dh(&priv, HS_OK, dh, out, &keys), -1);
+	CHECK_EQ(hs_server_finish_dh(&priv, HS_BAD_NAME, dh, out, &keys), -1);
+	CHECK_EQ(hs_server_finish_dh(&priv, HS_AUTH_FAILED, NULL, out, &keys),
+	    1);
+	CHECK_EQ(out[0], HS_AUTH_FAILED);
+	hs_server_clear(&priv);
+	crypto_wipe(dh, sizeof(dh));
+
+	/* Fresh keys both sides: the split server agrees with the client. */
+	for (int i = 0; i < 20; i++) {
+		struct hs_client	cli;
+		struct hs_keys		ck;
+		struct hs_refusal	ref;
+
+		CHECK_EQ(hs_server_init(&net, NULL, NULL), 0);
+		CHECK_EQ(hs_client_read_s1(&cli, net.s1, HS_S1LEN, &used,
+		    &ref), WIRE_OK);
+		CHECK_EQ(hs_client_init(&cli, psk, keyid, name, NULL, NULL,
+		    &ck), 0);
+		CHECK_EQ(hs_server_read_c1(&net, cli.c1, cli.c1len, &used),
+		    WIRE_OK);
+		CHECK_EQ(hs_server_dh(&net, dh), 0);
+		CHECK_EQ(hs_server_resume(&priv, net.s1), 0);
+		CHECK_EQ(hs_server_read_c1(&priv, cli.c1, cli.c1len, &used),
+		    WIRE_OK);
+		CHECK_EQ(used, cli.c1len);
+		CHECK_EQ(hs_server_verify(&priv, psk), 0);
+		CHECK_EQ(hs_server_finish_dh(&priv, HS_OK, dh, out, &keys),
+		    HS_S2LEN);
+		CHECK_MEM(out, cli.s2, HS_S2LEN);
+		CHECK_MEM(&keys, &ck, sizeof(keys));
+		hs_server_clear(&net);
+		hs_server_clear(&priv);
+		hs_client_clear(&cli);
+	}
+}
+
 /* The unknown key id and the wrong key look alike; neither gets far. */
 static void
 test_server_refusals(void)
@@ -563,6 +658,7 @@ main(void)
 	test_client_vector();
 	test_server_vector();
 	test_server_refusals();
+	test_server_split();
 	test_c1_malformed();
 	test_s1_malformed();
 	test_s2_client();
