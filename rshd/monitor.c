@@ -31,6 +31,7 @@
 #include "cgroup.h"
 #include "exec.h"
 #include "monitor.h"
+#include "monitor_udp.h"
 #include "pgroup.h"
 #include "policy.h"
 #include "privmsg.h"
@@ -49,6 +50,8 @@ struct chan {
 	int			 fd;
 	struct mchild		*kids;
 	uint8_t			*buf;		/* PRIV_REQMAX */
+	uint8_t			*out;		/* UDP_MAXV6, for answers
+						 * with bytes; made at need */
 	/* What PREPARE planned, for START; the plan borrows from e. */
 	struct snapshot		*snap;
 	struct wire_exec	*e;
@@ -78,8 +81,8 @@ static pthread_cond_t			 chans_gone =
 static int				 nchans;
 
 /* The snapshot of generation g, with a reference; NULL if unknown. */
-static struct snapshot *
-gen_hold(unsigned long g)
+struct snapshot *
+monitor_gen_hold(unsigned long g)
 {
 	struct snapshot *s = NULL;
 
@@ -213,7 +216,7 @@ prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 	int			 code;
 
 	plan_drop(ch);
-	if ((ch->snap = gen_hold(q->gen)) == NULL) {
+	if ((ch->snap = monitor_gen_hold(q->gen)) == NULL) {
 		log_err("asked to judge a command under configuration %lu, "
 		    "which is not loaded", (unsigned long)q->gen);
 		refuse(r, ERR_INTERNAL, 255, "the server has no such "
@@ -229,6 +232,15 @@ prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 		    ch->proven, ch->proven[0] != '\0' ? "'" : "");
 		refuse(r, ERR_DENIED, 255, "the key was not proven on this "
 		    "connection");
+		return;
+	}
+	/* Over UDP, only the key that opened the request, once. */
+	if (q->transport == WIRE_UDP && monitor_udp_claim(q->token, q->keyid,
+	    q->gen) == -1) {
+		log_err("asked to run a UDP command for key '%s' with no "
+		    "request of that key open; refused", q->keyid);
+		refuse(r, ERR_DENIED, 255, "the key did not open this "
+		    "request");
 		return;
 	}
 	key = keys_find_id(ch->snap->keys, q->keyid, strlen(q->keyid));
@@ -328,7 +340,7 @@ auth(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		goto out;
 	}
 	ch->authed = 1;
-	if ((snap = gen_hold(q->gen)) == NULL) {
+	if ((snap = monitor_gen_hold(q->gen)) == NULL) {
 		log_err("asked to authenticate a client under configuration "
 		    "%lu, which is not loaded", (unsigned long)q->gen);
 		refuse(r, ERR_INTERNAL, 255, "no such configuration");
@@ -431,15 +443,51 @@ signal_ok(int sig)
 	    sig == SIGKILL || sig == SIGTERM || sig == SIGCONT;
 }
 
+/* UDP_OPEN, UDP_SEAL: the answer's bytes go in ch->out, *outlen. */
+static void
+answer_udp(struct chan *ch, const struct priv_req *q, uint8_t *pay,
+    struct priv_rep *r, size_t *outlen)
+{
+	struct snapshot	*s;
+
+	if (q->op == PRIV_UDP_DROP) {
+		monitor_udp_drop(q);
+		return;
+	}
+	if (ch->out == NULL && (ch->out = malloc(UDP_MAXV6)) == NULL) {
+		refuse(r, ERR_INTERNAL, 255, "out of memory");
+		r->why = PRIV_UDP_FULL;
+		return;
+	}
+	if (q->op == PRIV_UDP_SEAL) {
+		monitor_udp_seal(q, pay, q->paylen, r, ch->out, outlen);
+		return;
+	}
+	if ((s = monitor_gen_hold(q->gen)) == NULL) {
+		log_err("asked to open a UDP request under configuration "
+		    "%lu, which is not loaded", (unsigned long)q->gen);
+		r->rc = -1;
+		r->why = PRIV_UDP_UNKNOWN;
+		return;
+	}
+	monitor_udp_open(s, q, pay, q->paylen, r, ch->out, outlen);
+	snapshot_put(s);
+}
+
 static void
 answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
-    struct priv_rep *r, int *fds, int *nfds)
+    struct priv_rep *r, int *fds, int *nfds, size_t *outlen)
 {
 	struct mchild	*k = NULL;
 	char		 err[1024], *report = NULL;
 	struct snapshot	*s;
 
 	switch (q->op) {
+	case PRIV_UDP_OPEN:
+	case PRIV_UDP_SEAL:
+	case PRIV_UDP_DROP:
+		answer_udp(ch, q, pay, r, outlen);
+		return;
 	case PRIV_PREPARE:
 		prepare(ch, q, pay, r);
 		return;
@@ -530,17 +578,20 @@ answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 }
 
 static int
-send_answer(int fd, struct priv_rep *r, const int *fds, int nfds)
+send_answer(int fd, struct priv_rep *r, const int *fds, int nfds,
+    const uint8_t *out, size_t outlen)
 {
 	char		 cbuf[CMSG_SPACE(4 * sizeof(int))];
 	struct msghdr	 m;
-	struct iovec	 iov = { r, sizeof(*r) };
+	struct iovec	 iov[2] = { { r, sizeof(*r) },
+			    { (void *)(uintptr_t)out, outlen } };
 	struct cmsghdr	*cm;
 	ssize_t		 n;
 
+	r->paylen = (uint32_t)outlen;
 	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
+	m.msg_iov = iov;
+	m.msg_iovlen = outlen > 0 ? 2 : 1;
 	if (nfds > 0) {
 		memset(cbuf, 0, sizeof(cbuf));
 		m.msg_control = cbuf;
@@ -554,7 +605,7 @@ send_answer(int fd, struct priv_rep *r, const int *fds, int nfds)
 	do {
 		n = sendmsg(fd, &m, MSG_NOSIGNAL);
 	} while (n == -1 && errno == EINTR);
-	return n == (ssize_t)sizeof(*r) ? 0 : -1;
+	return n == (ssize_t)(sizeof(*r) + outlen) ? 0 : -1;
 }
 
 /* A request that is what it says it is, or -1. */
@@ -571,8 +622,14 @@ check_request(const struct priv_req *q, ssize_t n)
 	if (q->op == PRIV_AUTH && q->paylen != sizeof(struct priv_auth)) {
 		return -1;
 	}
-	if (q->op == PRIV_AUTH && q->peer.ss_family != AF_INET &&
-	    q->peer.ss_family != AF_INET6) {
+	if ((q->op == PRIV_AUTH || q->op == PRIV_UDP_OPEN) &&
+	    q->peer.ss_family != AF_INET && q->peer.ss_family != AF_INET6) {
+		return -1;
+	}
+	if ((q->op == PRIV_UDP_OPEN && (q->paylen == 0 ||
+	    q->paylen > 65536)) || (q->op == PRIV_UDP_SEAL &&
+	    (q->paylen < sizeof(struct priv_seal) ||
+	    q->paylen - sizeof(struct priv_seal) > UDP_MAXV6))) {
 		return -1;
 	}
 	if (q->op == PRIV_PREPARE && ((q->transport != WIRE_TCP &&
@@ -624,7 +681,8 @@ serve(void *arg)
 	for (;;) {
 		struct priv_req	q;
 		ssize_t		n;
-		int		nfds = 0;
+		int		nfds = 0, started;
+		size_t		outlen = 0;
 
 		do {
 			n = recv(ch->fd, ch->buf, PRIV_REQMAX, MSG_TRUNC);
@@ -645,15 +703,25 @@ serve(void *arg)
 			break;
 		}
 		memset(&r, 0, sizeof(r));
-		answer(ch, &q, ch->buf + sizeof(q), &r, fds, &nfds);
-		n = send_answer(ch->fd, &r, fds, nfds);
-		/* An AUTH's answer holds session keys. */
-		crypto_wipe(&r, sizeof(r));
+		answer(ch, &q, ch->buf + sizeof(q), &r, fds, &nfds, &outlen);
+		n = send_answer(ch->fd, &r, fds, nfds, ch->out, outlen);
+		started = q.op == PRIV_START && r.rc == 0;
+		/* An AUTH's answer holds session keys; an OPEN's bytes are
+		 * a request's plaintext, a SEAL's request a reply's. */
+		if (q.op == PRIV_AUTH) {
+			crypto_wipe(&r, sizeof(r));
+		}
+		if (outlen > 0) {
+			crypto_wipe(ch->out, outlen);
+		}
+		if (q.op == PRIV_UDP_OPEN || q.op == PRIV_UDP_SEAL) {
+			crypto_wipe(ch->buf + sizeof(q), q.paylen);
+		}
 		if (n == -1) {
 			break;
 		}
 		/* Sent: the network part has its copies of the pipes. */
-		if (q.op == PRIV_START && r.rc == 0) {
+		if (started) {
 			struct mchild *k = ch->kids;
 
 			close(k->c.in_fd);
@@ -668,6 +736,7 @@ serve(void *arg)
 	plan_drop(ch);
 	close(ch->fd);
 	free(ch->buf);
+	free(ch->out);
 	free(ch);
 	pthread_mutex_lock(&chans_lock);
 	if (--nchans == 0) {
@@ -695,7 +764,7 @@ no_thread(struct chan *ch, int e)
 	refuse(&r, ERR_EXEC_FAILED, 255, msg);
 	if (poll(&pfd, 1, 1000) == 1 &&
 	    recv(ch->fd, ch->buf, PRIV_REQMAX, MSG_DONTWAIT) > 0) {
-		(void)send_answer(ch->fd, &r, NULL, 0);
+		(void)send_answer(ch->fd, &r, NULL, 0, NULL, 0);
 	}
 }
 
@@ -780,7 +849,7 @@ monitor_run(int hello, const struct snapshot_source *s,
 	self = a;
 	(void)prctl(PR_SET_NAME, "rshd-priv", 0, 0, 0);
 	title_privileged();
-	if (gen_add(boot) == -1) {
+	if (gen_add(boot) == -1 || monitor_udp_init(boot) == -1) {
 		log_err("out of memory");
 		_exit(1);
 	}

@@ -125,12 +125,13 @@ channel(void)
 
 /*
  * One call: q (and its payload) out, *r back with up to 4 fds into fds
- * (-1 where none came).  0, or -1 when the privileged part cannot be
+ * (-1 where none came) and up to rcap bytes after it into rpay (their
+ * count in r->paylen).  0, or -1 when the privileged part cannot be
  * reached (errno says why); the channel is then dropped.
  */
 static int
-call(struct priv_req *q, const uint8_t *pay, size_t paylen,
-    struct priv_rep *r, int *fds)
+call_bytes(struct priv_req *q, const uint8_t *pay, size_t paylen,
+    struct priv_rep *r, int *fds, uint8_t *rpay, size_t rcap)
 {
 	char		 cbuf[CMSG_SPACE(4 * sizeof(int))];
 	struct msghdr	 m;
@@ -159,14 +160,17 @@ call(struct priv_req *q, const uint8_t *pay, size_t paylen,
 	memset(&m, 0, sizeof(m));
 	iov[0].iov_base = r;
 	iov[0].iov_len = sizeof(*r);
+	iov[1].iov_base = rpay;
+	iov[1].iov_len = rcap;
 	m.msg_iov = iov;
-	m.msg_iovlen = 1;
+	m.msg_iovlen = rcap > 0 ? 2 : 1;
 	m.msg_control = cbuf;
 	m.msg_controllen = sizeof(cbuf);
 	do {
 		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
 	} while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*r) || (m.msg_flags & MSG_TRUNC)) {
+	if (n < (ssize_t)sizeof(*r) || (m.msg_flags & MSG_TRUNC) ||
+	    (size_t)n - sizeof(*r) != r->paylen) {
 		goto lost;
 	}
 	/* No fd left here for what came: the answer stands, its fds are
@@ -211,6 +215,13 @@ lost:
 	return -1;
 }
 
+static int
+call(struct priv_req *q, const uint8_t *pay, size_t paylen,
+    struct priv_rep *r, int *fds)
+{
+	return call_bytes(q, pay, paylen, r, fds, NULL, 0);
+}
+
 /*
  * Why a call failed, in msg, from errno: 1 when rshd is out of resources
  * (no fd or memory for a channel), 0 when the privileged part is gone.
@@ -251,8 +262,9 @@ priv_open(void)
 
 int
 priv_prepare(unsigned long gen, const char *keyid,
-    const struct sockaddr_storage *peer, int transport, const uint8_t *p,
-    size_t len, struct priv_plan *out, uint16_t *err, int *code, char *msg,
+    const struct sockaddr_storage *peer, int transport,
+    const uint8_t *token, const uint8_t *p, size_t len,
+    struct priv_plan *out, uint16_t *err, int *code, char *msg,
     size_t msglen)
 {
 	struct priv_req	q;
@@ -288,6 +300,9 @@ priv_prepare(unsigned long gen, const char *keyid,
 	q.transport = transport;
 	q.peer = *peer;
 	(void)strlcpy(q.keyid, keyid, sizeof(q.keyid));
+	if (token != NULL) {
+		memcpy(q.token, token, PRIV_TOKENLEN);
+	}
 	if (call(&q, p, len, &r, NULL) == -1) {
 		*err = lost(msg, msglen) ? ERR_EXEC_FAILED : ERR_INTERNAL;
 		*code = 255;
@@ -351,6 +366,81 @@ out:
 	crypto_wipe(&a, sizeof(a));
 	crypto_wipe(&r, sizeof(r));
 	return rc;
+}
+
+int
+priv_udp_open(unsigned long gen, const struct sockaddr_storage *peer,
+    const uint8_t *dgram, size_t len, uint8_t *pay, size_t cap,
+    size_t *paylen, uint8_t token[PRIV_TOKENLEN])
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_UDP_OPEN, NULL);
+	q.gen = gen;
+	q.peer = *peer;
+	if (call_bytes(&q, dgram, len, &r, NULL, pay, cap) == -1) {
+		return PRIV_UDP_FULL;
+	}
+	if (r.rc != 0) {
+		return r.why == PRIV_UDP_BADTAG || r.why == PRIV_UDP_FULL ?
+		    r.why : PRIV_UDP_UNKNOWN;
+	}
+	memcpy(token, r.token, PRIV_TOKENLEN);
+	*paylen = r.paylen;
+	return 0;
+}
+
+long
+priv_udp_seal(const uint8_t token[PRIV_TOKENLEN],
+    const struct udp_reply *rep, uint8_t *out, size_t cap)
+{
+	struct priv_req		 q;
+	struct priv_rep		 r;
+	struct priv_seal	 s;
+	uint8_t			*p;
+	size_t			 len;
+	long			 rc = -1;
+
+	if (rep->olen > UDP_MAXV6 || rep->elen > UDP_MAXV6 - rep->olen ||
+	    (p = malloc(sizeof(s) + rep->olen + rep->elen)) == NULL) {
+		return -1;
+	}
+	memset(&s, 0, sizeof(s));
+	s.how = rep->how;
+	s.code = rep->code;
+	s.flags = rep->flags;
+	s.olen = (uint32_t)rep->olen;
+	s.elen = (uint32_t)rep->elen;
+	memcpy(p, &s, sizeof(s));
+	len = sizeof(s);
+	if (rep->olen > 0) {
+		memcpy(p + len, rep->out, rep->olen);
+		len += rep->olen;
+	}
+	if (rep->elen > 0) {
+		memcpy(p + len, rep->err, rep->elen);
+		len += rep->elen;
+	}
+	req_init(&q, PRIV_UDP_SEAL, NULL);
+	memcpy(q.token, token, PRIV_TOKENLEN);
+	if (call_bytes(&q, p, len, &r, NULL, out, cap) == 0 && r.rc == 0) {
+		rc = (long)r.paylen;
+	}
+	crypto_wipe(p, len);
+	free(p);
+	return rc;
+}
+
+void
+priv_udp_drop(const uint8_t token[PRIV_TOKENLEN])
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_UDP_DROP, NULL);
+	memcpy(q.token, token, PRIV_TOKENLEN);
+	(void)call(&q, NULL, 0, &r, NULL);
 }
 
 int

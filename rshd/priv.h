@@ -17,8 +17,10 @@
 #include <stdint.h>
 
 #include "handshake.h"
+#include "udp.h"
 
 #include "exec.h"
+#include "privmsg.h"
 
 /* The network part's end of the socket new channels go through. */
 void	priv_init(int hello_fd);
@@ -46,15 +48,38 @@ struct priv_plan {
 };
 
 /*
- * Judges the EXEC payload p (len bytes, over transport) for the key with
- * id keyid, from peer, against the privileged part's own configuration of
+ * Judges the EXEC payload p (len bytes, over transport; over UDP with
+ * its request's token from priv_udp_open) for the key with id keyid, from peer, against the privileged part's own configuration of
  * generation gen, and plans it.  0 with *out filled; or -1 with the
  * refusal: *err (ERR_*), *code (the exit code) and a sentence in msg.
  */
 int	priv_prepare(unsigned long gen, const char *keyid,
 	    const struct sockaddr_storage *peer, int transport,
-	    const uint8_t *p, size_t len, struct priv_plan *out,
-	    uint16_t *err, int *code, char *msg, size_t msglen);
+	    const uint8_t *token, const uint8_t *p, size_t len,
+	    struct priv_plan *out, uint16_t *err, int *code, char *msg,
+	    size_t msglen);
+
+/*
+ * Has the privileged part open the UDP request dgram[0..len) from peer
+ * with its key's PSK under generation gen: 0 with the decrypted payload
+ * in pay[0..*paylen) (cap bytes there) and the request's token, which
+ * its PREPARE (priv_prepare's token) and its reply (priv_udp_seal) need;
+ * the caller gives it back with one of priv_udp_seal, priv_udp_drop.
+ * Else PRIV_UDP_* (privmsg.h): why to drop it.
+ */
+int	priv_udp_open(unsigned long gen, const struct sockaddr_storage *peer,
+	    const uint8_t *dgram, size_t len, uint8_t *pay, size_t cap,
+	    size_t *paylen, uint8_t token[PRIV_TOKENLEN]);
+
+/*
+ * The reply rep to the request of token, sealed by the privileged part
+ * into out[0..cap): its length, or -1.  The token is used up.
+ */
+long	priv_udp_seal(const uint8_t token[PRIV_TOKENLEN],
+	    const struct udp_reply *rep, uint8_t *out, size_t cap);
+
+/* The request of token will not run: its token is let go. */
+void	priv_udp_drop(const uint8_t token[PRIV_TOKENLEN]);
 
 /* What the privileged part made of a TCP handshake. */
 struct priv_auth_res {

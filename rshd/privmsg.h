@@ -18,6 +18,7 @@
 #include "handshake.h"
 #include "keys.h"
 #include "netio.h"
+#include "udp.h"
 #include "wire.h"
 
 enum priv_op {
@@ -33,9 +34,31 @@ enum priv_op {
 	PRIV_STARTING,		/* how many starts are under way */
 	PRIV_RELOAD,		/* load the files as generation gen */
 	PRIV_FORGET,		/* no one uses generation gen any more */
-	PRIV_AUTH		/* a TCP handshake's Tc, S2 and keys */
+	PRIV_AUTH,		/* a TCP handshake's Tc, S2 and keys */
+	PRIV_UDP_OPEN,		/* a UDP request's tag and payload */
+	PRIV_UDP_SEAL,		/* its reply, sealed */
+	PRIV_UDP_DROP		/* a request opened that will not run */
 };
-#define PRIV_LASTOP	PRIV_AUTH
+#define PRIV_LASTOP	PRIV_UDP_DROP
+
+/* What binds a UDP request's PREPARE and reply to the key that opened
+ * it (monitor_udp.h). */
+#define PRIV_TOKENLEN	16
+
+/* Why PRIV_UDP_OPEN failed, in the answer's why: the receiver counts
+ * the drop by it. */
+enum priv_udp_why {
+	PRIV_UDP_UNKNOWN = 1,	/* unknown or skipped key */
+	PRIV_UDP_BADTAG,	/* the tag does not verify */
+	PRIV_UDP_FULL		/* too many requests open */
+};
+
+/* PRIV_UDP_SEAL's payload: this, then olen bytes of stdout and elen of
+ * stderr, fitted to the reply's limit by the network part. */
+struct priv_seal {
+	uint8_t		how, code, flags, pad;
+	uint32_t	olen, elen;
+};
 
 /* PRIV_SIGNAL's flags: besides the group, */
 #define PRIV_SIG_SESSION	0x1	/* the terminal's whole session */
@@ -89,9 +112,15 @@ struct priv_req {
 	uint32_t		paylen;		/* bytes after this struct */
 	struct sockaddr_storage	peer;		/* PREPARE */
 	char			keyid[KEYS_MAXIDLEN + 1];
+	uint8_t			token[PRIV_TOKENLEN];	/* PREPARE over UDP,
+							 * SEAL, DROP */
 };
 
-#define PRIV_REQMAX	(sizeof(struct priv_req) + WIRE_MAXPAYLOAD)
+/* A payload is an EXEC payload, a datagram or a reply's streams. */
+#define PRIV_PAYMAX	WIRE_MAXPAYLOAD
+_Static_assert(PRIV_PAYMAX >= 65536 && PRIV_PAYMAX >= UDP_MAXV6,
+    "a datagram or a reply does not fit a request");
+#define PRIV_REQMAX	(sizeof(struct priv_req) + PRIV_PAYMAX)
 
 struct priv_rep {
 	int32_t		rc;		/* 0, 1 (REAP: exited), -1 */
@@ -116,6 +145,10 @@ struct priv_rep {
 	int32_t		s2len;
 	uint8_t		s2[HS_S2LEN];
 	struct hs_keys	keys;
+	/* UDP_OPEN: the request's token; UDP_OPEN, UDP_SEAL: the bytes
+	 * (payload, sealed reply) that follow this struct. */
+	uint8_t		token[PRIV_TOKENLEN];
+	uint32_t	paylen;
 };
 
 #endif

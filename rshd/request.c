@@ -37,7 +37,7 @@ int
 request_start(const struct snapshot *snap, const struct key *key,
     const struct sockaddr_storage *peer, struct job *j,
     const struct wire_exec *e, const uint8_t *p, size_t len, int transport,
-    char *what, size_t whatlen)
+    const uint8_t *token, char *what, size_t whatlen)
 {
 	struct priv_plan	plan;
 	char			msg[512];
@@ -53,8 +53,8 @@ request_start(const struct snapshot *snap, const struct key *key,
 	}
 	/* The privileged part judges the request as it was received, by
 	 * the key's id, against the configuration of this generation. */
-	if (priv_prepare(snap->gen, key->id, peer, transport, p, len, &plan,
-	    &err, &code, msg, sizeof(msg)) == -1) {
+	if (priv_prepare(snap->gen, key->id, peer, transport, token, p, len,
+	    &plan, &err, &code, msg, sizeof(msg)) == -1) {
 		return job_refuse(j, err, msg, code);
 	}
 	audit_rec_account(job_audit(j), plan.account);

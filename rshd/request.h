@@ -27,7 +27,8 @@ void	request_limits(const struct snapshot *snap, const struct wire_exec *e,
 	    long long cap_ms, struct job_limits *lim);
 
 /*
- * Runs e (decoded from p, len bytes received over transport) for key,
+ * Runs e (decoded from p, len bytes received over transport; over UDP
+ * token is its request's, from priv_udp_open, else NULL) for key,
  * from peer, on j (new, not started): the SHELL rule, then the
  * privileged part's judgement of p (policy and plan), the audit start
  * record and the spawn.  Whatever stops it is
@@ -37,6 +38,6 @@ void	request_limits(const struct snapshot *snap, const struct wire_exec *e,
 int	request_start(const struct snapshot *snap, const struct key *key,
 	    const struct sockaddr_storage *peer, struct job *j,
 	    const struct wire_exec *e, const uint8_t *p, size_t len,
-	    int transport, char *what, size_t whatlen);
+	    int transport, const uint8_t *token, char *what, size_t whatlen);
 
 #endif

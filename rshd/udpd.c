@@ -36,12 +36,13 @@
 
 enum drop { DROP_MALFORMED, DROP_UNKNOWN_KEY, DROP_BAD_TAG, DROP_RUNNING,
 	DROP_MISMATCH, DROP_EXHAUSTED, DROP_FULL, DROP_QUEUE, DROP_NOMEM,
-	NDROPS };
+	DROP_OPEN, NDROPS };
 
 static const char *const drop_names[NDROPS] = {
 	"malformed", "unknown key", "failed to open", "repeat while running",
 	"repeat that differs", "repeat after 3 re-sends",
-	"replay cache full for the key", "queue full", "out of memory"
+	"replay cache full for the key", "queue full", "out of memory",
+	"privileged part could not open it"
 };
 
 struct udpd {
@@ -257,6 +258,33 @@ enqueue(struct udpd *u, struct udpreq *q)
 	return rc;
 }
 
+/*
+ * OPEN, by the privileged part, which holds the PSK: the payload comes
+ * back decrypted into its place in u->rbuf, with the request's token.
+ * 0, or -1 with the drop counted.
+ */
+static int
+open_request(struct udpd *u, struct udpreq *rq)
+{
+	size_t	len = rq->r.sealedlen - CRYPTO_TAGLEN, got = 0;
+	int	why;
+
+	why = priv_udp_open(u->snap->gen, &rq->src, u->rbuf, rq->len,
+	    rq->r.sealed, len, &got, rq->token);
+	if (why == 0 && got != len) {
+		priv_udp_drop(rq->token);
+		why = PRIV_UDP_FULL;
+	}
+	if (why != 0) {
+		u->drops[why == PRIV_UDP_BADTAG ? DROP_BAD_TAG :
+		    why == PRIV_UDP_UNKNOWN ? DROP_UNKNOWN_KEY : DROP_OPEN]++;
+		return -1;
+	}
+	rq->r.payload = rq->r.sealed;
+	rq->r.paylen = len;
+	return 0;
+}
+
 /* Parse, key, OPEN, replay cache; then the queue. */
 static void
 admit(struct udpd *u, struct udpreq *rq)
@@ -286,13 +314,18 @@ admit(struct udpd *u, struct udpreq *rq)
 		return;
 	}
 	/* The hash is of the datagram as sent: before OPEN decrypts it. */
-	if (crypto_sha256(hash, &whole, 1) == -1 ||
-	    udp_req_open(&rq->r, rq->key->psk) != WIRE_OK) {
+	if (crypto_sha256(hash, &whole, 1) == -1) {
 		u->drops[DROP_BAD_TAG]++;
+		return;
+	}
+	if (open_request(u, rq) == -1) {
 		return;
 	}
 	v = replay_check(u->replay, rq->r.keyid, rq->r.idlen, rq->r.n, hash,
 	    &rq->src, rq->r.ts_ms, &entry, u->sbuf, DGRAM_MAX, &slen);
+	if (v != REPLAY_NEW) {
+		priv_udp_drop(rq->token);	/* it will not run */
+	}
 	switch (v) {
 	case REPLAY_NEW:
 		break;
@@ -315,6 +348,7 @@ admit(struct udpd *u, struct udpreq *rq)
 	    sizeof(rq->peerstr));
 	if ((q = copy_request(rq, u->rbuf)) == NULL || enqueue(u, q) == -1) {
 		u->drops[q == NULL ? DROP_NOMEM : DROP_QUEUE]++;
+		priv_udp_drop(rq->token);
 		replay_forget(u->replay, entry);
 		if (q != NULL) {
 			free_request(q);
@@ -367,6 +401,17 @@ receiver_main(void *arg)
 	struct udpd	*u = arg;
 	struct pollfd	 pfd[CONF_MAXLISTEN * 2 + 1];
 	size_t		 n = u->nfds;
+
+	/* It opens every request through the privileged part: its
+	 * channel, made now, is part of rshd's baseline. */
+	if (priv_open() == -1) {
+		log_warn("udp: the receiver cannot reach the privileged part: "
+		    "%s", strerror(errno));
+	}
+	pthread_mutex_lock(&u->lock);
+	u->ready++;
+	pthread_cond_broadcast(&u->started);
+	pthread_mutex_unlock(&u->lock);
 
 	for (size_t i = 0; i < n; i++) {
 		pfd[i].fd = u->fds[i];
@@ -444,6 +489,7 @@ worker_main(void *arg)
 	}
 	while ((q = dequeue(u, &stopping)) != NULL) {
 		if (stopping) {
+			priv_udp_drop(q->token);
 			replay_forget(u->replay, q->entry);	/* never ran */
 		} else {
 			n = udpjob_answer(u->d, replay_floor(u->replay,
@@ -558,7 +604,7 @@ udpd_start(struct rshd *d, const int *fds, size_t nfds, char *err,
 		return NULL;
 	}
 	pthread_mutex_lock(&u->lock);
-	while (u->ready < u->nworkers) {
+	while (u->ready < u->nworkers + 1) {	/* and the receiver */
 		pthread_cond_wait(&u->started, &u->lock);
 	}
 	pthread_mutex_unlock(&u->lock);

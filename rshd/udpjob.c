@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
 #include "log.h"
 #include "netio.h"
 #include "udp.h"
@@ -22,6 +21,7 @@
 #include "audit.h"
 #include "job.h"
 #include "policy.h"
+#include "priv.h"
 #include "request.h"
 #include "udpjob.h"
 
@@ -196,7 +196,7 @@ run(const struct rshd *d, const struct udpreq *q, struct usink *u)
 	} else {
 		job_set_audit(j, audit_rec_new(&origin, q->key->id, e));
 		(void)request_start(q->snap, q->key, &q->src, j, e,
-		    q->r.payload, q->r.paylen, WIRE_UDP, u->what,
+		    q->r.payload, q->r.paylen, WIRE_UDP, q->token, u->what,
 		    sizeof(u->what));
 		if (lim.stdin_window > 0) {
 			(void)job_stdin(j, e->stdin_data, e->stdin_len);
@@ -249,7 +249,6 @@ build(const struct udpreq *q, const struct usink *u, size_t limit,
     uint8_t *reply, size_t cap)
 {
 	struct udp_reply	rep;
-	uint8_t			nr[UDP_NRLEN];
 	size_t			olen = u->len[JOB_STDOUT];
 	size_t			elen = u->len[JOB_STDERR];
 
@@ -264,10 +263,9 @@ build(const struct udpreq *q, const struct usink *u, size_t limit,
 	rep.olen = olen;
 	rep.err = u->buf[JOB_STDERR];
 	rep.elen = elen;
-	if (crypto_random(nr, sizeof(nr)) == -1) {
-		return -1;
-	}
-	return udp_rep_build(reply, cap, &q->r, q->key->psk, nr, &rep);
+	/* Sealed by the privileged part, with the PSK and the header of
+	 * the request that token opened. */
+	return priv_udp_seal(q->token, &rep, reply, cap);
 }
 
 int

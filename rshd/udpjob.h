@@ -15,11 +15,13 @@
 #include "udp.h"
 
 #include "job.h"
+#include "privmsg.h"
 #include "replay.h"
 #include "server.h"
 #include "snapshot.h"
 
-/* A request that passed parse, key, OPEN and the replay cache. */
+/* A request that passed parse, key, OPEN and the replay cache; its
+ * token is let go by its reply's SEAL, or by priv_udp_drop. */
 struct udpreq {
 	uint8_t			*dgram;		/* owned; opened in place */
 	size_t			 len;
@@ -36,6 +38,8 @@ struct udpreq {
 	char			 peerstr[64];
 	uint64_t		 t_recv_us;
 	uint64_t		 id;		/* for the audit log */
+	uint8_t			 token[PRIV_TOKENLEN];	/* from OPEN, for
+							 * PREPARE and SEAL */
 };
 
 /* A worker's buffers, made once and reused for every request. */

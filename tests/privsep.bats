@@ -124,3 +124,17 @@ teardown() {
 	grep -q "asked to run a command for key 'other' on a connection whose client proved key 'test'; refused" \
 	    "$d/rshd.log" || fail "the log does not name both keys: $(grep -i refused "$d/rshd.log")"
 }
+
+@test "over UDP, a network part that claims another key than the request's runs nothing" {
+	local d=$BATS_TEST_TMPDIR/srv m=$BATS_TEST_TMPDIR/ran
+	[ -x "$RSH_BUILD/rshd-hooks" ] || fail "no rshd-hooks in $RSH_BUILD"
+	make_keys "$d"
+	"$RSH" --keygen other >>"$d/keys"
+	RSHD=$RSH_BUILD/rshd-hooks RSHD_TEST_FORGE_KEY=other RSHD_NO_UDP= \
+	    start_rshd "$d"
+	run -255 rsh_cmd -u -n 127.0.0.1 "touch $m"
+	assert_output --partial "the key did not open this request"
+	[ ! -e "$m" ] || fail "the command ran under the forged key"
+	grep -q "asked to run a UDP command for key 'other' with no request of that key open; refused" \
+	    "$d/rshd.log" || fail "the log does not say so: $(grep -i refused "$d/rshd.log")"
+}
