@@ -187,6 +187,16 @@ dead_port() {
 	assert_output "rsh: 127.0.0.1:$FAKE_PORT: protocol error: EXIT without STARTED or ERROR"
 }
 
+@test "-l against a v1 server without the extension: BAD_REQUEST and a hint, nothing run; without -l it runs" {
+	fake v1
+	run -0 rsh_cmd -n "127.0.0.1:$FAKE_PORT" true
+	assert_output ok
+	run -255 rsh_cmd -n -l deploy "127.0.0.1:$FAKE_PORT" true
+	assert_line "rsh: 127.0.0.1:$FAKE_PORT: bad request: an unknown tag below 0x80"
+	assert_line --partial "rsh: hint: this server does not know how to choose the account (-l, User"
+	refute_line ok
+}
+
 @test "--retry N retries a busy refusal; off by default" {
 	fake busy 2
 	run -255 rsh_cmd -n "127.0.0.1:$FAKE_PORT" true
