@@ -19,30 +19,40 @@ shell_refuses(const char *shell)
 	return strcmp(base, "nologin") == 0 || strcmp(base, "false") == 0;
 }
 
-/* The account called name, checked as policy wants it. */
+/*
+ * The account called name (NULL: a copy of self) into *en, checked as
+ * policy wants it.
+ */
 static int
-named(struct exec_account *a, const char *name,
+entry_load(struct keyacct_entry *en, const char *name,
     const struct exec_account *self, int permit_root, char *why,
     size_t whylen)
 {
-	if (exec_account_named(a, name) == -1) {
+	struct exec_account a;
+
+	if (name == NULL) {
+		if (exec_account_copy(&a, self) == -1) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+	} else if (exec_account_named(&a, name) == -1) {
 		snprintf(why, whylen, "user=%s: no such account", name);
 		return -1;
-	}
-	/* Root by another name is root all the same. */
-	if (a->uid == 0 && !permit_root) {
+	} else if (a.uid == 0 && !permit_root) {
+		/* Root by another name is root all the same. */
 		snprintf(why, whylen, "user=%s runs commands as root, which "
 		    "PermitRootCommands no forbids; name another account, or "
 		    "set PermitRootCommands yes", name);
-		exec_account_free(a);
+		exec_account_free(&a);
 		return -1;
-	}
-	if (geteuid() != 0 && a->uid != self->uid) {
+	} else if (geteuid() != 0 && a.uid != self->uid) {
 		snprintf(why, whylen, "user=%s: rshd runs as %s and cannot "
 		    "switch accounts", name, self->name);
-		exec_account_free(a);
+		exec_account_free(&a);
 		return -1;
 	}
+	en->nologin = shell_refuses(a.shell);
+	en->acct = a;	/* the strings are the entry's now */
 	return 0;
 }
 
@@ -51,36 +61,26 @@ keyacct_load(struct keyacct *ka, char *const *names, size_t n,
     const struct exec_account *self, int permit_root, char *why,
     size_t whylen)
 {
+	size_t want = n > 0 ? n : 1;
+
 	memset(ka, 0, sizeof(*ka));
 	if (n == 0 && self->uid == 0 && !permit_root) {
 		snprintf(why, whylen, "it has no user= option and rshd runs as "
 		    "root; add user=ACCOUNT, or set PermitRootCommands yes");
 		return -1;
 	}
-	if ((ka->v = calloc(n > 0 ? n : 1, sizeof(*ka->v))) == NULL) {
+	if ((ka->v = calloc(want, sizeof(*ka->v))) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	if (n == 0) {
-		if (exec_account_copy(&ka->v[0].acct, self) == -1) {
-			snprintf(why, whylen, "out of memory");
-			goto fail;
+	for (; ka->n < want; ka->n++) {
+		if (entry_load(&ka->v[ka->n], n > 0 ? names[ka->n] : NULL,
+		    self, permit_root, why, whylen) == -1) {
+			keyacct_free(ka);
+			return -1;
 		}
-		ka->n = 1;
-	}
-	for (; ka->n < n; ka->n++) {
-		if (named(&ka->v[ka->n].acct, names[ka->n], self, permit_root,
-		    why, whylen) == -1) {
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < ka->n; i++) {
-		ka->v[i].nologin = shell_refuses(ka->v[i].acct.shell);
 	}
 	return 0;
-fail:
-	keyacct_free(ka);
-	return -1;
 }
 
 void
