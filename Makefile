@@ -109,7 +109,7 @@ BATS_LIB ?= /usr/lib/bats
 	bench-fanout fuzz fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
-all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN)
+all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN) $(BUILD)/rshd-hooks
 
 # The build's one check: the libraries, through pkg-config.  It installs
 # nothing, so that plain `make` works wherever they are (any Linux).
@@ -149,6 +149,16 @@ $(LIBRSHC): $(filter-out %/rsh/main.o,$(RSH_OBJ))
 
 $(BUILD)/rshd: $(RSHD_OBJ) $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSHD_OBJ) $(LIBRSH) $(LIBS)
+
+# rshd with priv.c's test hooks (what a compromised network part could
+# ask of the privileged part), for tests/privsep.bats; never installed.
+$(BUILD)/obj/rshd/priv-hooks.o: rshd/priv.c | libs
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DRSHD_TEST_HOOKS -c -o $@ $<
+
+$(BUILD)/rshd-hooks: $(filter-out %/rshd/priv.o,$(RSHD_OBJ)) \
+	    $(BUILD)/obj/rshd/priv-hooks.o $(LIBRSH)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH) $(LIBS)

@@ -129,7 +129,7 @@ remove_stale(void)
 }
 
 int
-cgroup_init(int enabled, char *why, size_t whylen)
+cgroup_init(int enabled, long rshd_pid, char *why, size_t whylen)
 {
 	char		 mnt[4096], own[4096], probe[64];
 	struct stat	 st;
@@ -169,7 +169,7 @@ cgroup_init(int enabled, char *why, size_t whylen)
 	close(fd);
 	(void)unlinkat(basefd, probe, AT_REMOVEDIR);
 	remove_stale();
-	owner = (long)getpid();
+	owner = rshd_pid;
 	return 1;
 off:
 	if (basefd != -1) {

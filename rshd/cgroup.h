@@ -20,10 +20,11 @@ struct cgroup_cmd;
 
 /*
  * Finds rshd's own cgroup and checks that commands' cgroups can be made
- * under it (with cgroup.kill, Linux 5.14).  1 when they will be used; 0
- * with the reason in why.  Call once, before any thread.
+ * under it (with cgroup.kill, Linux 5.14); their names carry rshd_pid
+ * (the network part's, which ps and the pid file show).  1 when they will
+ * be used; 0 with the reason in why.  Call once, before any thread.
  */
-int	cgroup_init(int enabled, char *why, size_t whylen);
+int	cgroup_init(int enabled, long rshd_pid, char *why, size_t whylen);
 
 /* Where commands' cgroups are made ("" when cgroups are not used). */
 const char *cgroup_base(void);

@@ -28,10 +28,10 @@
 #include "wire.h"
 
 #include "audit.h"
-#include "cgroup.h"
 #include "exec.h"
 #include "job.h"
-#include "pgroup.h"
+#include "priv.h"
+#include "privmsg.h"
 
 #define CHECK_FIRST_MS	10	/* first look at a stopping group */
 #define CHECK_MAX_MS	500	/* the intervals double up to this */
@@ -84,7 +84,7 @@ struct job {
 	long long		 check_step;
 	long long		 last_look;	/* the group may have changed since */
 	long long		 giveup_at;	/* after KILL */
-	struct cgroup_cmd	*cg;		/* its own cgroup, or NULL */
+	int			 cgroup;	/* it has a cgroup of its own */
 	struct audit_rec	*audit;
 	int			 audited;	/* its line is written */
 	uint64_t		 bytes_in, bytes_out;
@@ -208,34 +208,22 @@ audit_start(struct job *j, char *msg, size_t msglen)
 }
 
 int
-job_start(struct job *j, const struct exec_plan *plan)
+job_start(struct job *j)
 {
 	char		msg[512];
 	struct stat	st;
 	uint32_t	window;
-	int		code, cgfd = -1, rc;
+	int		code;
 
 	if (audit_start(j, msg, sizeof(msg)) == -1) {
 		return job_refuse(j, ERR_INTERNAL, msg, 255);
-	}
-	j->cg = cgroup_cmd_new(&cgfd, &code);
-	if (j->cg == NULL && code != 0) {
-		snprintf(msg, sizeof(msg), "cannot make the command's cgroup: "
-		    "%s; the server is out of resources", strerror(code));
-		return job_refuse(j, ERR_EXEC_FAILED, msg, 255);
 	}
 	/* The time limit covers the start too: one that hangs (a hung file
 	 * system under its directory or program) is killed when it expires,
 	 * and fails with 255; the limit of a command that started is counted
 	 * from then, as PROTOCOL.md says. */
-	rc = exec_spawn(plan, cgfd, j->lim.time_limit_ms, &j->child, msg,
-	    sizeof(msg), &code);
-	if (cgfd != -1) {
-		close(cgfd);
-	}
-	if (rc == -1) {
-		cgroup_cmd_free(j->cg);
-		j->cg = NULL;
+	if (priv_start(j->lim.time_limit_ms, &j->child, &j->cgroup, msg,
+	    sizeof(msg), &code) == -1) {
 		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
 	}
 	j->state = JOB_RUNNING;
@@ -344,7 +332,7 @@ job_signal(struct job *j, int sig)
 	if (j->state == JOB_RUNNING) {
 		log_debug("%s: signal %d to pid %d", j->tag, sig,
 		    (int)j->child.pid);
-		exec_signal(&j->child, sig);
+		priv_signal(&j->child, sig, 0);
 	}
 }
 
@@ -357,13 +345,8 @@ job_signal(struct job *j, int sig)
 static void
 signal_all(const struct job *j, int sig)
 {
-	exec_signal(&j->child, sig);
-	if (j->child.pty && j->child.pid > 1) {
-		pgroup_signal_session(j->child.pid, sig);
-	}
-	if (sig == SIGKILL && j->cg != NULL) {
-		(void)cgroup_cmd_kill(j->cg);
-	}
+	priv_signal(&j->child, sig, (j->child.pty ? PRIV_SIG_SESSION : 0) |
+	    (sig == SIGKILL && j->cgroup ? PRIV_SIG_CGROUP : 0));
 }
 
 /* TERM now (and CONT: a stopped process must see it), KILL later. */
@@ -517,7 +500,7 @@ pipe_pending(int fd)
 static void
 leader_exited(struct job *j)
 {
-	int r = exec_reap(&j->child, &j->how, &j->code);
+	int r = priv_reap(&j->child, &j->how, &j->code);
 
 	if (r == 0) {
 		return;
@@ -593,7 +576,7 @@ running_timers(struct job *j)
 			    j->lim.drain_grace_ms : 10);
 			return 0;
 		}
-		if (exec_starting() > 0 &&
+		if (priv_starting() > 0 &&
 		    now - j->exited_at < j->lim.drain_grace_ms + SIBLING_MS) {
 			/* Another command's child, not yet past its first
 			 * system calls (a loaded machine may not run it for
@@ -641,7 +624,7 @@ done(struct job *j)
 	/* Aborted before its exit was heard: its end is still recorded. */
 	audit(j, j->child.exited ? j->how : EXIT_HOW_SIGNALED,
 	    j->child.exited ? j->code : SIGKILL, NULL);
-	exec_close(&j->child);
+	priv_close(&j->child);
 	j->state = JOB_DONE;
 }
 
@@ -654,10 +637,10 @@ stop_signal(struct job *j, int sig, const pid_t *pids, int n)
 		return;
 	}
 	for (int i = 0; i < n && i < MAXHOLDERS; i++) {
-		pgroup_signal_holder(pids[i], j->child.pid, j->stdin_ino, sig);
+		priv_signal_holder(&j->child, pids[i], j->stdin_ino, sig);
 		if (sig == SIGTERM) {
-			pgroup_signal_holder(pids[i], j->child.pid,
-			    j->stdin_ino, SIGCONT);
+			priv_signal_holder(&j->child, pids[i], j->stdin_ino,
+			    SIGCONT);
 		}
 	}
 }
@@ -671,16 +654,14 @@ still_there(struct job *j, pid_t *pids)
 		return 0;
 	}
 	if (j->must_stop == STOP_HOLDERS) {
-		return pgroup_holders(j->child.pid, j->stdin_ino, pids,
+		return priv_holders(&j->child, j->stdin_ino, pids,
 		    MAXHOLDERS);
 	}
 	/* What left the group (setsid) is still in the cgroup. */
-	if (j->cg != NULL && cgroup_cmd_populated(j->cg) == 1) {
+	if (j->cgroup && priv_populated(&j->child) == 1) {
 		return 1;
 	}
-	return j->child.pty ?
-	    pgroup_session_has_runner(j->child.pid, j->last_look) :
-	    pgroup_has_runner(j->child.pid, j->last_look);
+	return priv_has_runner(&j->child, j->last_look, j->child.pty);
 }
 
 /* One look at a stopping group, and what follows from it. */
@@ -827,6 +808,5 @@ job_free(struct job *j)
 	}
 	buf_free(&j->stdin_q);
 	audit_rec_free(j->audit);
-	cgroup_cmd_free(j->cg);
 	free(j);
 }

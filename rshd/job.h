@@ -73,14 +73,15 @@ struct job	*job_new(const struct job_sink *sink, void *ctx,
 		    uint64_t t_start_us);
 
 /*
- * Writes the audit start record, then spawns the plan.  The sink hears
+ * Writes the audit start record, then has the privileged part start
+ * what priv_prepare() planned on this thread's channel.  The sink hears
  * started(); or, when it cannot start, error(EXEC_FAILED) and exited(2,
  * 126, 127 or 255: a lack of resources is 255, never "not executable").
  * With audit_required, a start record that cannot be written refuses
  * the command before anything runs (error(INTERNAL), exited(2, 255)).
  * Returns what the sink returned.
  */
-int	job_start(struct job *, const struct exec_plan *plan);
+int	job_start(struct job *);
 
 /* A request that will not run: error(err, text), exited(2, code). */
 int	job_refuse(struct job *, uint16_t err, const char *text, int code);

@@ -3,7 +3,9 @@
  */
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
@@ -26,14 +28,14 @@
 #include "admit.h"
 #include "audit.h"
 #include "authlog.h"
-#include "cgroup.h"
 #include "conf.h"
 #include "keypool.h"
+#include "monitor.h"
 #include "policy.h"
+#include "priv.h"
 #include "reaper.h"
 #include "server.h"
 #include "snapshot.h"
-#include "startwatch.h"
 #include "systemd.h"
 #include "title.h"
 #include "udpd.h"
@@ -312,28 +314,58 @@ first_snapshot(const struct snapshot_source *src,
 	return snap;
 }
 
-/* Once the start can no longer fail, and before sessions run. */
-static void
-setup_cgroups(const struct conf *c)
-{
-	char why[512];
+/* The privileged part's pid. */
+static pid_t monitor_pid = -1;
 
-	if (cgroup_init(c->command_cgroups, why, sizeof(why)) == 1) {
-		log_info("each command runs in a cgroup of its own under %s",
-		    cgroup_base());
-	} else {
-		log_info("commands are stopped by process group: %s", why);
+/*
+ * Forks the privileged part (monitor.h), before any thread starts and
+ * once the start can no longer fail: it keeps nothing of ours but the
+ * snapshot's memory and its end of the hello socket.
+ */
+static void
+start_monitor(struct rshd *d, const struct snapshot_source *src)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_err("cannot make the privileged part's socket: %s",
+		    strerror(errno));
+		exit(1);
+	}
+	if ((monitor_pid = fork()) == -1) {
+		log_err("cannot start the privileged part: %s",
+		    strerror(errno));
+		exit(1);
+	}
+	if (monitor_pid == 0) {
+		/* Listeners, the signalfd, the pid and audit files: none is
+		 * the privileged part's to use. */
+		close(sv[0]);
+		(void)close_range(3, (unsigned int)sv[1] - 1, 0);
+		(void)close_range((unsigned int)sv[1] + 1, ~0U, 0);
+		monitor_run(sv[1], src, &d->account, d->boot);
+	}
+	close(sv[1]);
+	priv_init(sv[0]);
+	snapshot_set_free_hook(priv_forget);
+	/* The main thread reloads: its channel, made now, is part of the
+	 * baseline rather than of the first reload. */
+	if (priv_open() == -1) {
+		log_err("cannot reach the privileged part: %s",
+		    strerror(errno));
+		exit(1);
 	}
 }
 
-/* The thread that holds starts to their time limit. */
+/* At the end: once every channel is closed, the privileged part stops
+ * what is left and exits; wait for it, so that no rshd outlives us. */
 static void
-start_watch(void)
+stop_monitor(void)
 {
-	if (startwatch_start() == -1) {
-		log_err("cannot start the thread that watches commands' "
-		    "starts: %s", strerror(errno));
-		exit(1);
+	priv_end();
+	if (monitor_pid > 0) {
+		while (waitpid(monitor_pid, NULL, 0) == -1 && errno == EINTR) {
+		}
 	}
 }
 
@@ -359,11 +391,13 @@ serve_inetd(struct rshd *d, int sigfd)
 	}
 	if (server_serve_one(d, fd, sigfd) == -1) {
 		log_async_stop();
+		stop_monitor();
 		return 1;
 	}
 	authlog_flush();
 	log_async_stop();
 	audit_close();
+	stop_monitor();
 	return 0;
 }
 
@@ -440,8 +474,7 @@ main(int argc, char **argv)
 	}
 	pthread_mutex_init(&d.snap_lock, NULL);
 	if (inetd) {
-		setup_cgroups(c);
-		start_watch();
+		start_monitor(&d, &src);
 		return serve_inetd(&d, sigfd);
 	}
 	/* Before binding: a second instance names the first, not the port. */
@@ -471,6 +504,7 @@ main(int argc, char **argv)
 	if (!fg) {
 		log_init("rshd", LOG_TO_SYSLOG, src.debug);
 	}
+	start_monitor(&d, &src);
 	/* From here a stalled log reader must not stall sessions.  After
 	 * daemon() (threads do not survive fork) and with the signals
 	 * blocked. */
@@ -481,21 +515,18 @@ main(int argc, char **argv)
 	if (pfh != NULL) {
 		write_pid_file(pfh);
 	}
-	setup_cgroups(c);
-	/* After daemon() (threads do not survive fork) and after the signal
-	 * mask is set (the thread must not take our signals). */
-	start_watch();
 	if ((d.pool = keypool_new(KEYPOOL_SIZE)) == NULL) {
 		log_err("cannot start the key pool thread");
-		exit(1);
-	}
-	if (c->port_file != NULL && write_port_file(c->port_file, port) == -1) {
-		log_err("port file %s: %s", c->port_file, strerror(errno));
 		exit(1);
 	}
 	if (l.nudp > 0 && (udp = udpd_start(&d, l.udp, l.nudp, err,
 	    sizeof(err))) == NULL) {
 		log_err("%s", err);
+		exit(1);
+	}
+	/* Last: whoever waits for it may use every part of rshd. */
+	if (c->port_file != NULL && write_port_file(c->port_file, port) == -1) {
+		log_err("port file %s: %s", c->port_file, strerror(errno));
 		exit(1);
 	}
 	log_info("listening on port %d, TCP%s (%s)%s", port,
@@ -520,6 +551,7 @@ main(int argc, char **argv)
 	log_info("stopped");
 	log_async_stop();
 	audit_close();
+	stop_monitor();
 	snapshot_put(d.cur);
 	snapshot_put(d.boot);
 	admit_free(d.admit);

@@ -9,7 +9,7 @@
 #include "audit.h"
 #include "exec.h"
 #include "job.h"
-#include "policy.h"
+#include "priv.h"
 #include "request.h"
 
 void
@@ -36,12 +36,13 @@ request_limits(const struct snapshot *snap, const struct wire_exec *e,
 int
 request_start(const struct snapshot *snap, const struct key *key,
     const struct sockaddr_storage *peer, struct job *j,
-    const struct wire_exec *e, char *what, size_t whatlen)
+    const struct wire_exec *e, const uint8_t *p, size_t len, int transport,
+    char *what, size_t whatlen)
 {
-	struct policy_decision	 dec;
-	struct exec_plan	*plan;
-	char			 msg[512];
-	int			 code, rc;
+	struct priv_plan	plan;
+	char			msg[512];
+	uint16_t		err;
+	int			code;
 	const char		*arg0 = e->argc > 0 ? e->argv[0] :
 				    "a login shell";
 
@@ -50,21 +51,16 @@ request_start(const struct snapshot *snap, const struct key *key,
 		return job_refuse(j, ERR_BAD_REQUEST,
 		    "SHELL takes exactly one ARG", 255);
 	}
-	if (policy_exec(snap->policy, key, e, peer, &dec, msg,
-	    sizeof(msg)) == -1) {
-		return job_refuse(j, ERR_DENIED, msg, 255);
+	/* The privileged part judges the request as it was received, by
+	 * the key's id, against the configuration of this generation. */
+	if (priv_prepare(snap->gen, key->id, peer, transport, p, len, &plan,
+	    &err, &code, msg, sizeof(msg)) == -1) {
+		return job_refuse(j, err, msg, code);
 	}
-	audit_rec_account(job_audit(j), dec.grant.acct->name);
-	if (dec.grant.forced != NULL) {
-		audit_rec_forced(job_audit(j), dec.grant.forced);
+	audit_rec_account(job_audit(j), plan.account);
+	if (plan.forced[0] != '\0') {
+		audit_rec_forced(job_audit(j), plan.forced);
 	}
-	plan = exec_plan_new(e, &dec.grant, msg, sizeof(msg), &code);
-	policy_decision_free(&dec);
-	if (plan == NULL) {
-		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
-	}
-	audit_rec_cwd(job_audit(j), exec_plan_cwd(plan));
-	rc = job_start(j, plan);
-	exec_plan_free(plan);
-	return rc;
+	audit_rec_cwd(job_audit(j), plan.cwd);
+	return job_start(j);
 }

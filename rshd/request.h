@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "keys.h"
 #include "wire.h"
@@ -26,13 +27,16 @@ void	request_limits(const struct snapshot *snap, const struct wire_exec *e,
 	    long long cap_ms, struct job_limits *lim);
 
 /*
- * Runs e for key, from peer, on j (new, not started): the SHELL rule,
- * policy, the plan from its decision, the spawn.  Whatever stops it is
+ * Runs e (decoded from p, len bytes received over transport) for key,
+ * from peer, on j (new, not started): the SHELL rule, then the
+ * privileged part's judgement of p (policy and plan), the audit start
+ * record and the spawn.  Whatever stops it is
  * reported through j's sink (ERROR, then EXIT(2, code)).  what gets
  * argv[0], escaped, for logs.  Returns what the sink returned.
  */
 int	request_start(const struct snapshot *snap, const struct key *key,
 	    const struct sockaddr_storage *peer, struct job *j,
-	    const struct wire_exec *e, char *what, size_t whatlen);
+	    const struct wire_exec *e, const uint8_t *p, size_t len,
+	    int transport, char *what, size_t whatlen);
 
 #endif

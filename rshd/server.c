@@ -24,8 +24,8 @@
 
 #include "admit.h"
 #include "audit.h"
-#include "cgroup.h"
 #include "penalty.h"
+#include "priv.h"
 #include "reaper.h"
 #include "server.h"
 #include "session.h"
@@ -249,8 +249,17 @@ server_reload(struct rshd *d)
 	char		 err[1024], fixed[512], said[64], *report = NULL;
 	unsigned long	 gen = d->cur->gen + 1;
 
+	/* The privileged part loads the files first: it judges commands
+	 * by its own copy, and a generation it could not load never comes
+	 * into force. */
+	if (priv_reload(gen, err, sizeof(err)) == -1) {
+		log_err("reload refused, the configuration in force stays: %s",
+		    err);
+		return -1;
+	}
 	if ((next = snapshot_load(d->src, &d->account, gen, &report, err,
 	    sizeof(err))) == NULL) {
+		priv_forget(gen);
 		log_report(report);
 		free(report);
 		log_err("reload refused, the configuration in force stays: %s",
@@ -378,7 +387,7 @@ wait_sessions(struct rshd *d, int wait_ms)
 int
 server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 {
-	struct pollfd		pfd[CONF_MAXLISTEN * 2 + 1];
+	struct pollfd		pfd[CONF_MAXLISTEN * 2 + 2];
 	struct signalfd_siginfo	si;
 	uint64_t		one = 1;
 	int			reap_pending = 0;
@@ -389,18 +398,18 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 	}
 	pfd[nfds].fd = sigfd;
 	pfd[nfds].events = POLLIN;
+	/* The privileged part never writes there: any event is its end. */
+	pfd[nfds + 1].fd = priv_hello_fd();
+	pfd[nfds + 1].events = POLLIN;
 	for (;;) {
-		int conns, unauth, left;
+		int conns, unauth;
 
 		admit_counts(d->admit, &conns, &unauth);
 		title_counts(conns, unauth);
-		/* At most once a second, busy or not (starts try only a few). */
-		left = cgroup_sweep();
 		/* While connections are open, look again now and then, so that
-		 * the title follows them as they end; so too while commands'
-		 * cgroups wait for their last process to go. */
-		if (poll(pfd, nfds + 1, reap_pending ? 50 : conns > 0 ||
-		    left > 0 ? 1000 : -1) == -1) {
+		 * the title follows them as they end. */
+		if (poll(pfd, nfds + 2, reap_pending ? 50 : conns > 0 ?
+		    1000 : -1) == -1) {
 			if (errno == EINTR) {
 				continue;
 			}
@@ -409,6 +418,11 @@ server_run(struct rshd *d, const int *fds, size_t nfds, int sigfd)
 		}
 		if (reap_pending) {
 			reap_pending = reaper_reap() == -1;
+		}
+		if (pfd[nfds + 1].revents != 0) {
+			log_err("the privileged part of rshd has exited; "
+			    "shutting down");
+			break;
 		}
 		if ((pfd[nfds].revents & POLLIN) &&
 		    read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {

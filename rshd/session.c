@@ -462,8 +462,8 @@ on_exec(struct session *s, const uint8_t *p, size_t len)
 		rc = refuse_max_sessions(s, j);
 		s->draining = 1;	/* then close */
 	} else {
-		rc = request_start(s->snap, s->key, &s->peer, j, e, s->what,
-		    sizeof(s->what));
+		rc = request_start(s->snap, s->key, &s->peer, j, e, p, len,
+		    WIRE_TCP, s->what, sizeof(s->what));
 	}
 	wire_exec_free(e);
 	return rc;

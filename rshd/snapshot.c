@@ -250,9 +250,21 @@ names_init(struct snapshot *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Told of each snapshot's end (the network part tells the monitor). */
+static void (*free_hook)(unsigned long gen);
+
+void
+snapshot_set_free_hook(void (*hook)(unsigned long gen))
+{
+	free_hook = hook;
+}
+
 static void
 snapshot_free(struct snapshot *s)
 {
+	if (free_hook != NULL) {
+		free_hook(s->gen);
+	}
 	policy_free(s->policy);
 	keys_free(s->keys);
 	for (size_t i = 0; i < s->nnames; i++) {

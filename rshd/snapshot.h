@@ -68,6 +68,9 @@ struct snapshot	*snapshot_load(const struct snapshot_source *src,
 		    const struct exec_account *self, unsigned long gen,
 		    char **report, char *err, size_t errlen);
 
+/* hook(gen) runs as each snapshot is freed (NULL: nothing does). */
+void	snapshot_set_free_hook(void (*hook)(unsigned long gen));
+
 /* Takes one more reference. */
 void	snapshot_hold(struct snapshot *);
 

@@ -106,6 +106,13 @@ title_session(const char *keyid, const char *peer, const char *state)
 }
 
 void
+title_privileged(void)
+{
+	one_connection = 1;	/* no counts: they are the network part's */
+	set_title("privileged part");
+}
+
+void
 title_counts(int conns, int unauth)
 {
 	if (one_connection || (conns == last_conns && unauth == last_unauth)) {

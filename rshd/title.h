@@ -22,6 +22,9 @@ void	title_one_connection(void);
  * and a word ("authenticating", "idle", "running", "stopping"). */
 void	title_session(const char *keyid, const char *peer, const char *state);
 
+/* The privileged part (monitor.h), in its own process. */
+void	title_privileged(void);
+
 /* The daemon's counts; the main thread only, threaded mode only. */
 void	title_counts(int conns, int unauth);
 

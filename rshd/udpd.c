@@ -24,6 +24,7 @@
 
 #include "job.h"
 #include "policy.h"
+#include "priv.h"
 #include "replay.h"
 #include "snapshot.h"
 #include "udpd.h"
@@ -53,6 +54,8 @@ struct udpd {
 	int			 nworkers;
 	pthread_mutex_t		 lock;		/* guards the queue, stopping */
 	pthread_cond_t		 more;		/* the queue grew, or stopping */
+	pthread_cond_t		 started;	/* a worker is ready */
+	int			 ready;		/* workers ready (lock) */
 	struct udpreq		**queue;
 	size_t			 qcap, qhead, qlen;
 	int			 stopping;
@@ -425,6 +428,16 @@ worker_main(void *arg)
 	long			 n;
 	int			 stopping, skewed;
 
+	/* A worker lives as long as rshd: its channel to the privileged
+	 * part is made now, and is part of rshd's baseline. */
+	if (priv_open() == -1) {
+		log_warn("udp: a worker cannot reach the privileged part: %s",
+		    strerror(errno));
+	}
+	pthread_mutex_lock(&u->lock);
+	u->ready++;
+	pthread_cond_broadcast(&u->started);
+	pthread_mutex_unlock(&u->lock);
 	if (udpjob_bufs_init(&b) == -1) {
 		log_err("udp: a worker is out of memory");
 		return NULL;
@@ -473,6 +486,7 @@ udpd_free(struct udpd *u)
 	}
 	replay_free(u->replay);
 	pthread_cond_destroy(&u->more);
+	pthread_cond_destroy(&u->started);
 	pthread_mutex_destroy(&u->lock);
 	free(u->workers);
 	free(u->queue);
@@ -514,6 +528,7 @@ udpd_start(struct rshd *d, const int *fds, size_t nfds, char *err,
 	u->nfds = nfds;
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->more, NULL);
+	pthread_cond_init(&u->started, NULL);
 	lim.max_entries = (size_t)c->udp_replay_entries;
 	lim.per_key = (size_t)c->udp_replay_per_key;
 	lim.max_bytes = c->udp_replay_bytes;
@@ -542,6 +557,11 @@ udpd_start(struct rshd *d, const int *fds, size_t nfds, char *err,
 		udpd_free(u);
 		return NULL;
 	}
+	pthread_mutex_lock(&u->lock);
+	while (u->ready < u->nworkers) {
+		pthread_cond_wait(&u->started, &u->lock);
+	}
+	pthread_mutex_unlock(&u->lock);
 	return u;
 nomem:
 	snprintf(err, errlen, "out of memory for the UDP service");

@@ -195,7 +195,8 @@ run(const struct rshd *d, const struct udpreq *q, struct usink *u)
 		(void)job_refuse(j, ERR_BAD_REQUEST, why, 255);
 	} else {
 		job_set_audit(j, audit_rec_new(&origin, q->key->id, e));
-		(void)request_start(q->snap, q->key, &q->src, j, e, u->what,
+		(void)request_start(q->snap, q->key, &q->src, j, e,
+		    q->r.payload, q->r.paylen, WIRE_UDP, u->what,
 		    sizeof(u->what));
 		if (lim.stdin_window > 0) {
 			(void)job_stdin(j, e->stdin_data, e->stdin_len);

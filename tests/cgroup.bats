@@ -92,11 +92,12 @@ cgroup_base_or_skip() {
 	pkill -f -- "$m"
 }
 
-# sweeps_by_starts LOG: the removals of commands' cgroups that rshd's
-# connection threads (not its main loop) tried, as strace logged them.
+# sweeps_by_starts LOG: the removals of commands' cgroups that starts
+# tried (not the privileged part's main loop, which sweeps once a second),
+# as strace logged them.
 sweeps_by_starts() {
-	awk -v main="$RSHD_PID" '$1 != main && /unlinkat\(.*rshd-cmd-/' \
-	    "$1" | wc -l
+	awk -v main="$(monitor_of "$RSHD_PID")" \
+	    '$1 != main && /unlinkat\(.*rshd-cmd-/' "$1" | wc -l
 }
 
 @test "many cgroups left occupied by background jobs cost a start only a few removals" {

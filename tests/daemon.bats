@@ -124,11 +124,15 @@ PY
 	local d=$BATS_TEST_TMPDIR/srv m out=$BATS_TEST_TMPDIR/out
 	m=$(unique_marker)
 	start_rshd "$d" -o ShutdownGrace=5s
-	rsh_cmd -n 127.0.0.1 "sleep 1; echo finished; : $m" >"$out" \
-	    2>"$out.err" 3>&- &
+	# It runs until the test says go, after the TERM, however slow the
+	# machine is to find it.
+	rsh_cmd -n 127.0.0.1 "until [ -e '$d/go' ]; do sleep 0.05; done; \
+	    echo finished; : $m" >"$out" 2>"$out.err" 3>&- &
 	local client=$!
 	wait_remote "$m" >/dev/null
 	kill -TERM "$RSHD_PID"
+	wait_until "grep -q 'signal 15' '$d/rshd.log'"
+	touch "$d/go"
 	wait "$client" || fail "the client exited $?"
 	[ "$(cat "$out")" = finished ] || fail "stdout: $(cat "$out")"
 	grep -q "has 5000 ms to finish" "$out.err" ||

@@ -195,7 +195,7 @@ forward_signal() {
 starting_children() {
 	local c self
 	self=$(readlink -f "$RSHD")
-	for c in $(children_of "$RSHD_PID"); do
+	for c in $(commands_of "$RSHD_PID"); do
 		[ "$(readlink "/proc/$c/exe" 2>/dev/null)" != "$self" ] ||
 		    echo "$c"
 	done

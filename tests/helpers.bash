@@ -226,6 +226,28 @@ children_of() {
 	return 0
 }
 
+# monitor_of PID: rshd's privileged part, the child it names rshd-priv.
+monitor_of() {
+	local c
+	for c in $(children_of "$1"); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" != rshd-priv ] ||
+		    echo "$c"
+	done
+	return 0
+}
+
+# commands_of PID: what rshd runs: its privileged part's children, and
+# rshd's own other children (the orphans a PID 1 adopts).
+commands_of() {
+	local c m
+	m=$(monitor_of "$1")
+	for c in $(children_of "$1"); do
+		[ "$c" = "$m" ] || echo "$c"
+	done
+	[ -z "$m" ] || children_of "$m"
+	return 0
+}
+
 # descendants_of PID: children, grandchildren and so on.
 descendants_of() {
 	local c
@@ -236,15 +258,20 @@ descendants_of() {
 }
 
 # rshd_fds, rshd_children, rshd_threads [PID]: rshd's open descriptors,
-# child processes (zombies included) and threads.
+# commands (zombies included) and threads.
+# Both parts count: the network part and its privileged part.
 rshd_fds() {
-	ls "/proc/${1:-$RSHD_PID}/fd" | wc -l
+	local p=${1:-$RSHD_PID}
+	ls "/proc/$p/fd" $(monitor_of "$p" | sed 's|.*|/proc/&/fd|') |
+	    grep -c '^[0-9]'
 }
 rshd_children() {
-	children_of "${1:-$RSHD_PID}" | wc -l
+	commands_of "${1:-$RSHD_PID}" | wc -l
 }
 rshd_threads() {
-	awk '/^Threads:/ { print $2 }' "/proc/${1:-$RSHD_PID}/status"
+	local p=${1:-$RSHD_PID}
+	cat "/proc/$p/status" $(monitor_of "$p" | sed 's|.*|/proc/&/status|') |
+	    awk '/^Threads:/ { n += $2 } END { print n }'
 }
 
 # remote_pids MARKER: rshd's descendants whose command line contains

@@ -126,7 +126,9 @@ pids_cgroup_root() {
 	cg=$root/rsh-test-$BASHPID-$RANDOM
 	mkdir "$cg" || skip "cannot make a cgroup under $root"
 	echo "$cg" >"$BATS_TEST_TMPDIR/cgroup"
+	# Both parts: the privileged one starts the commands.
 	echo "$RSHD_PID" >"$cg/cgroup.procs"
+	echo "$(monitor_of "$RSHD_PID")" >"$cg/cgroup.procs"
 	# UDP: the workers exist already, so the spawn is what fails.
 	cat "$cg/pids.current" >"$cg/pids.max"
 	run -255 rsh_cmd -u -n 127.0.0.1 true
@@ -171,6 +173,6 @@ stop_pid1_rshd() {
 	done
 	[ -z "$wrong" ] || fail "wrong exit statuses for:$wrong"
 	# The sleeps outlive their commands, come to rshd, and are reaped.
-	wait_until "[ \$(children_of $r | wc -l) -eq 0 ]" 10 ||
-	    fail "rshd keeps $(children_of "$r" | wc -l) children"
+	wait_until "[ \$(commands_of $r | wc -l) -eq 0 ]" 10 ||
+	    fail "rshd keeps $(commands_of "$r" | wc -l) children"
 }

@@ -184,9 +184,27 @@ children_of() {
 	cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$'
 	return 0
 }
-srv_fds() { ls "/proc/$SRV_PID/fd" | wc -l; }
-srv_threads() { awk '/^Threads:/ { print $2 }' "/proc/$SRV_PID/status"; }
-srv_children() { children_of "$SRV_PID" | wc -l; }
+# rshd's privileged part: the child it names rshd-priv.
+srv_monitor() {
+	local c
+	for c in $(children_of "$SRV_PID"); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" != rshd-priv ] ||
+		    echo "$c"
+	done
+}
+# Both parts count; the commands are the privileged part's children.
+srv_fds() {
+	ls "/proc/$SRV_PID/fd" $(srv_monitor | sed 's|.*|/proc/&/fd|') |
+	    grep -c '^[0-9]'
+}
+srv_threads() {
+	cat "/proc/$SRV_PID/status" $(srv_monitor | sed 's|.*|/proc/&/status|') |
+	    awk '/^Threads:/ { n += $2 } END { print n }'
+}
+srv_children() {
+	{ children_of "$SRV_PID" | grep -vx "$(srv_monitor)"
+	  for m in $(srv_monitor); do children_of "$m"; done; } | wc -l
+}
 srv_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$SRV_PID/status"; }
 srv_conns() { tr '\0' ' ' <"/proc/$SRV_PID/cmdline" | awk '{ print $2 }'; }
 # marked N MARKER: processes anywhere carrying MARKER (pgrep -f).

@@ -1,0 +1,708 @@
+/*
+ * monitor: the privileged part, a thread per channel.
+ *
+ * It trusts nothing the network part says: a request's size and fields
+ * are checked before use, an EXEC is decoded and judged again here, by
+ * the key's id, against this process's own snapshot of the same
+ * generation, and every call about a command names one started on the
+ * same channel, or is refused.
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "log.h"
+#include "netio.h"
+#include "wire.h"
+
+#include "cgroup.h"
+#include "exec.h"
+#include "monitor.h"
+#include "pgroup.h"
+#include "policy.h"
+#include "privmsg.h"
+#include "snapshot.h"
+#include "startwatch.h"
+#include "title.h"
+
+/* A command started on a channel. */
+struct mchild {
+	struct child		 c;	/* pid, pidfd; its pipes are sent */
+	struct cgroup_cmd	*cg;
+	struct mchild		*next;
+};
+
+struct chan {
+	int			 fd;
+	struct mchild		*kids;
+	uint8_t			*buf;		/* PRIV_REQMAX */
+	/* What PREPARE planned, for START; the plan borrows from e. */
+	struct snapshot		*snap;
+	struct wire_exec	*e;
+	struct exec_plan	*plan;
+};
+
+/* The generations the network part still uses, each with a reference. */
+struct gen {
+	struct snapshot	*snap;
+	struct gen	*next;
+};
+
+static const struct snapshot_source	*src;
+static const struct exec_account	*self;
+static pthread_mutex_t			 gens_lock =
+					    PTHREAD_MUTEX_INITIALIZER;
+static struct gen			*gens;
+static pthread_mutex_t			 chans_lock =
+					    PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t			 chans_gone =
+					    PTHREAD_COND_INITIALIZER;
+static int				 nchans;
+
+/* The snapshot of generation g, with a reference; NULL if unknown. */
+static struct snapshot *
+gen_hold(unsigned long g)
+{
+	struct snapshot *s = NULL;
+
+	pthread_mutex_lock(&gens_lock);
+	for (struct gen *p = gens; p != NULL; p = p->next) {
+		if (p->snap->gen == g) {
+			s = p->snap;
+			snapshot_hold(s);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&gens_lock);
+	return s;
+}
+
+static int
+gen_add(struct snapshot *s)
+{
+	struct gen *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		return -1;
+	}
+	p->snap = s;
+	pthread_mutex_lock(&gens_lock);
+	p->next = gens;
+	gens = p;
+	pthread_mutex_unlock(&gens_lock);
+	return 0;
+}
+
+static void
+gen_forget(unsigned long g)
+{
+	struct gen *p = NULL;
+
+	pthread_mutex_lock(&gens_lock);
+	for (struct gen **pp = &gens; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->snap->gen == g) {
+			p = *pp;
+			*pp = p->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&gens_lock);
+	if (p != NULL) {
+		snapshot_put(p->snap);
+		free(p);
+	}
+}
+
+static struct mchild *
+kid_find(struct chan *ch, pid_t pid)
+{
+	for (struct mchild *k = ch->kids; k != NULL; k = k->next) {
+		if (k->c.pid == pid) {
+			return k;
+		}
+	}
+	return NULL;
+}
+
+static void
+kid_free(struct chan *ch, struct mchild *k)
+{
+	for (struct mchild **pp = &ch->kids; *pp != NULL;
+	    pp = &(*pp)->next) {
+		if (*pp == k) {
+			*pp = k->next;
+			break;
+		}
+	}
+	exec_close(&k->c);
+	cgroup_cmd_free(k->cg);
+	free(k);
+}
+
+/*
+ * CLOSE: the network part is done with a command.  One still running (its
+ * pipes never reached the network part) is killed first and given a
+ * moment to die, so that no zombie is left; one that survives KILL (in D
+ * state) is left, as the network part's stop leaves it.
+ */
+static void
+close_kid(struct chan *ch, struct mchild *k)
+{
+	struct pollfd	pfd = { k->c.pidfd, POLLIN, 0 };
+	int		how, code;
+
+	if (!k->c.exited && exec_reap(&k->c, &how, &code) == 0) {
+		exec_signal(&k->c, SIGKILL);
+		if (k->cg != NULL) {
+			(void)cgroup_cmd_kill(k->cg);
+		}
+		if (poll(&pfd, 1, 1000) == 1) {
+			(void)exec_reap(&k->c, &how, &code);
+		}
+	}
+	kid_free(ch, k);
+}
+
+static void
+plan_drop(struct chan *ch)
+{
+	exec_plan_free(ch->plan);
+	wire_exec_free(ch->e);
+	snapshot_put(ch->snap);
+	ch->plan = NULL;
+	ch->e = NULL;
+	ch->snap = NULL;
+}
+
+static void
+refuse(struct priv_rep *r, uint16_t err, int code, const char *msg)
+{
+	r->rc = -1;
+	r->err = err;
+	r->code = code;
+	(void)strlcpy(r->msg, msg, sizeof(r->msg));
+}
+
+/* PREPARE: the same judgement as request.c's, made again here. */
+static void
+prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
+    struct priv_rep *r)
+{
+	struct policy_decision	 dec;
+	const struct key	*key;
+	const char		*why = NULL;
+	char			 msg[512];
+	int			 code;
+
+	plan_drop(ch);
+	if ((ch->snap = gen_hold(q->gen)) == NULL) {
+		log_err("asked to judge a command under configuration %lu, "
+		    "which is not loaded", (unsigned long)q->gen);
+		refuse(r, ERR_INTERNAL, 255, "the server has no such "
+		    "configuration loaded");
+		return;
+	}
+	key = keys_find_id(ch->snap->keys, q->keyid, strlen(q->keyid));
+	if (key == NULL || policy_admit(ch->snap->policy, key, &q->peer,
+	    q->transport) != POLICY_OK) {
+		log_err("asked to run a command for key '%s', which may not "
+		    "be used from there; refused", q->keyid);
+		refuse(r, ERR_DENIED, 255, "the key may not run commands from "
+		    "this address");
+		return;
+	}
+	if (wire_exec_decode(pay, q->paylen, q->transport, &ch->e,
+	    &why) != WIRE_OK) {
+		ch->e = NULL;
+		refuse(r, ERR_BAD_REQUEST, 255, why);
+		return;
+	}
+	if ((ch->e->flags & EXEC_FLAG_SHELL) && ch->e->argc != 1) {
+		refuse(r, ERR_BAD_REQUEST, 255, "SHELL takes exactly one ARG");
+		return;
+	}
+	if (policy_exec(ch->snap->policy, key, ch->e, &q->peer, &dec, msg,
+	    sizeof(msg)) == -1) {
+		refuse(r, ERR_DENIED, 255, msg);
+		return;
+	}
+	(void)strlcpy(r->account, dec.grant.acct->name, sizeof(r->account));
+	if (dec.grant.forced != NULL) {
+		(void)strlcpy(r->forced, dec.grant.forced, sizeof(r->forced));
+	}
+	ch->plan = exec_plan_new(ch->e, &dec.grant, msg, sizeof(msg), &code);
+	policy_decision_free(&dec);
+	if (ch->plan == NULL) {
+		refuse(r, ERR_EXEC_FAILED, code, msg);
+		return;
+	}
+	(void)strlcpy(r->cwd, exec_plan_cwd(ch->plan), sizeof(r->cwd));
+	r->rc = 0;
+}
+
+/* START: the planned command, and its fds for the network part. */
+static void
+start(struct chan *ch, const struct priv_req *q, struct priv_rep *r,
+    int *fds, int *nfds)
+{
+	struct mchild	*k;
+	char		 msg[512];
+	int		 code, cgfd = -1, rc;
+
+	if (ch->plan == NULL) {
+		refuse(r, ERR_INTERNAL, 255, "nothing was planned to start");
+		return;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		refuse(r, ERR_EXEC_FAILED, 255, "out of memory");
+		plan_drop(ch);
+		return;
+	}
+	k->cg = cgroup_cmd_new(&cgfd, &code);
+	if (k->cg == NULL && code != 0) {
+		snprintf(msg, sizeof(msg), "cannot make the command's "
+		    "cgroup: %s; the server is out of resources",
+		    strerror(code));
+		refuse(r, ERR_EXEC_FAILED, 255, msg);
+		free(k);
+		plan_drop(ch);
+		return;
+	}
+	rc = exec_spawn(ch->plan, cgfd, q->arg, &k->c, msg, sizeof(msg),
+	    &code);
+	if (cgfd != -1) {
+		close(cgfd);
+	}
+	plan_drop(ch);
+	if (rc == -1) {
+		cgroup_cmd_free(k->cg);
+		free(k);
+		refuse(r, ERR_EXEC_FAILED, code, msg);
+		return;
+	}
+	k->next = ch->kids;
+	ch->kids = k;
+	r->rc = 0;
+	r->pid = k->c.pid;
+	r->pty = k->c.pty;
+	r->cgroup = k->cg != NULL;
+	/* The pipes are the network part's; the pidfd stays ours too. */
+	fds[(*nfds)++] = k->c.pidfd;
+	r->fds |= PRIV_FD_PIDFD;
+	if (k->c.in_fd != -1) {
+		fds[(*nfds)++] = k->c.in_fd;
+		r->fds |= PRIV_FD_IN;
+	}
+	fds[(*nfds)++] = k->c.out_fd;
+	r->fds |= PRIV_FD_OUT;
+	if (k->c.err_fd != -1) {
+		fds[(*nfds)++] = k->c.err_fd;
+		r->fds |= PRIV_FD_ERR;
+	}
+}
+
+/* The signals a command may be sent, by its client or its stop. */
+static int
+signal_ok(int sig)
+{
+	return sig == SIGHUP || sig == SIGINT || sig == SIGQUIT ||
+	    sig == SIGKILL || sig == SIGTERM || sig == SIGCONT;
+}
+
+static void
+answer(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
+    struct priv_rep *r, int *fds, int *nfds)
+{
+	struct mchild	*k = NULL;
+	char		 err[1024], *report = NULL;
+	struct snapshot	*s;
+
+	switch (q->op) {
+	case PRIV_PREPARE:
+		prepare(ch, q, pay, r);
+		return;
+	case PRIV_START:
+		start(ch, q, r, fds, nfds);
+		return;
+	case PRIV_STARTING:
+		r->n = (int32_t)exec_starting();
+		return;
+	case PRIV_RELOAD:
+		s = snapshot_load(src, self, q->gen, &report, err,
+		    sizeof(err));
+		free(report);	/* the network part logs its own */
+		if (s != NULL && s->retired_fd != -1) {
+			/* Nothing here watches for reloads. */
+			close(s->retired_fd);
+			s->retired_fd = -1;
+		}
+		if (s == NULL || gen_add(s) == -1) {
+			snapshot_put(s);
+			refuse(r, ERR_INTERNAL, 255, s == NULL ? err :
+			    "out of memory");
+		}
+		return;
+	case PRIV_FORGET:
+		if (q->gen != 1) {	/* the boot one stays */
+			gen_forget(q->gen);
+		}
+		return;
+	default:
+		break;
+	}
+	if ((k = kid_find(ch, q->pid)) == NULL) {
+		log_err("asked about pid %d, which is no command of that "
+		    "connection; refused", (int)q->pid);
+		refuse(r, ERR_INTERNAL, 255, "no such command");
+		return;
+	}
+	switch (q->op) {
+	case PRIV_REAP:
+		r->rc = exec_reap(&k->c, &r->how, &r->code);
+		break;
+	case PRIV_SIGNAL:
+		if (!signal_ok(q->sig)) {
+			refuse(r, ERR_INTERNAL, 255, "no such signal");
+			break;
+		}
+		exec_signal(&k->c, q->sig);
+		if ((q->flags & PRIV_SIG_SESSION) && k->c.pty) {
+			pgroup_signal_session(k->c.pid, q->sig);
+		}
+		if ((q->flags & PRIV_SIG_CGROUP) && q->sig == SIGKILL &&
+		    k->cg != NULL) {
+			(void)cgroup_cmd_kill(k->cg);
+		}
+		break;
+	case PRIV_HOLDERS:
+		r->n = pgroup_holders(k->c.pid, (ino_t)q->arg, r->pids,
+		    PRIV_MAXHOLDERS);
+		break;
+	case PRIV_SIGNAL_HOLDER:
+		if (!signal_ok(q->sig) || q->arg <= 1) {
+			refuse(r, ERR_INTERNAL, 255, "no such signal");
+			break;
+		}
+		/* pgroup checks that it is in the group and holds ino. */
+		pgroup_signal_holder((pid_t)q->arg, k->c.pid, (ino_t)q->arg2,
+		    q->sig);
+		break;
+	case PRIV_HAS_RUNNER:
+		r->rc = (q->flags & PRIV_RUN_SESSION) ?
+		    pgroup_session_has_runner(k->c.pid, q->arg) :
+		    pgroup_has_runner(k->c.pid, q->arg);
+		break;
+	case PRIV_POPULATED:
+		r->rc = k->cg != NULL && cgroup_cmd_populated(k->cg) == 1;
+		break;
+	case PRIV_CLOSE:
+		close_kid(ch, k);
+		break;
+	default:
+		refuse(r, ERR_INTERNAL, 255, "no such request");
+		break;
+	}
+}
+
+static int
+send_answer(int fd, struct priv_rep *r, const int *fds, int nfds)
+{
+	char		 cbuf[CMSG_SPACE(4 * sizeof(int))];
+	struct msghdr	 m;
+	struct iovec	 iov = { r, sizeof(*r) };
+	struct cmsghdr	*cm;
+	ssize_t		 n;
+
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	if (nfds > 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		m.msg_control = cbuf;
+		m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
+	}
+	do {
+		n = sendmsg(fd, &m, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	return n == (ssize_t)sizeof(*r) ? 0 : -1;
+}
+
+/* A request that is what it says it is, or -1. */
+static int
+check_request(const struct priv_req *q, ssize_t n)
+{
+	if (n < (ssize_t)sizeof(*q) ||
+	    (size_t)n - sizeof(*q) != q->paylen ||
+	    q->paylen > WIRE_MAXPAYLOAD ||
+	    memchr(q->keyid, '\0', sizeof(q->keyid)) == NULL ||
+	    q->op < PRIV_PREPARE || q->op > PRIV_FORGET) {
+		return -1;
+	}
+	if (q->op == PRIV_PREPARE && ((q->transport != WIRE_TCP &&
+	    q->transport != WIRE_UDP) || (q->peer.ss_family != AF_INET &&
+	    q->peer.ss_family != AF_INET6))) {
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The network part let go of the channel: what it started there and
+ * that still runs has no owner now, and goes with its group.
+ */
+static void
+orphans(struct chan *ch)
+{
+	while (ch->kids != NULL) {
+		struct mchild	*k = ch->kids;
+		siginfo_t	 si;
+		int		 how, code;
+
+		if (exec_reap(&k->c, &how, &code) == 0) {
+			log_warn("pid %d lost its connection's thread while it "
+			    "ran; killing its group", (int)k->c.pid);
+			exec_signal(&k->c, SIGKILL);
+			if (k->c.pty) {
+				pgroup_signal_session(k->c.pid, SIGKILL);
+			}
+			if (k->cg != NULL) {
+				(void)cgroup_cmd_kill(k->cg);
+			}
+			memset(&si, 0, sizeof(si));
+			(void)waitid(P_PID, (id_t)k->c.pid, &si,
+			    WEXITED | WNOWAIT);
+			k->c.exited = 1;
+		}
+		kid_free(ch, k);
+	}
+}
+
+static void *
+serve(void *arg)
+{
+	struct chan	*ch = arg;
+	struct priv_rep	 r;
+	int		 fds[4];
+
+	for (;;) {
+		struct priv_req	q;
+		ssize_t		n;
+		int		nfds = 0;
+
+		do {
+			n = recv(ch->fd, ch->buf, PRIV_REQMAX, MSG_TRUNC);
+		} while (n == -1 && errno == EINTR);
+		if (n <= 0) {
+			break;
+		}
+		if (n > (ssize_t)PRIV_REQMAX) {
+			log_err("a request of %zd bytes from the network "
+			    "part; closing its channel", n);
+			break;
+		}
+		memcpy(&q, ch->buf, n < (ssize_t)sizeof(q) ?
+		    (size_t)n : sizeof(q));
+		if (check_request(&q, n) == -1) {
+			log_err("a malformed request from the network part; "
+			    "closing its channel");
+			break;
+		}
+		memset(&r, 0, sizeof(r));
+		answer(ch, &q, ch->buf + sizeof(q), &r, fds, &nfds);
+		if (send_answer(ch->fd, &r, fds, nfds) == -1) {
+			break;
+		}
+		/* Sent: the network part has its copies of the pipes. */
+		if (q.op == PRIV_START && r.rc == 0) {
+			struct mchild *k = ch->kids;
+
+			close(k->c.in_fd);
+			close(k->c.out_fd);
+			if (k->c.err_fd != -1) {
+				close(k->c.err_fd);
+			}
+			k->c.in_fd = k->c.out_fd = k->c.err_fd = -1;
+		}
+	}
+	orphans(ch);
+	plan_drop(ch);
+	close(ch->fd);
+	free(ch->buf);
+	free(ch);
+	pthread_mutex_lock(&chans_lock);
+	if (--nchans == 0) {
+		pthread_cond_broadcast(&chans_gone);
+	}
+	pthread_mutex_unlock(&chans_lock);
+	return NULL;
+}
+
+/*
+ * No thread for a new channel (the processes or threads rshd may have
+ * are used up): its first request, sent as the channel was made, gets a
+ * refusal that says so, and the channel closes.
+ */
+static void
+no_thread(struct chan *ch, int e)
+{
+	struct priv_rep	r;
+	char		msg[PRIV_TEXTMAX];
+	struct pollfd	pfd = { ch->fd, POLLIN, 0 };
+
+	memset(&r, 0, sizeof(r));
+	snprintf(msg, sizeof(msg), "cannot start command: %s; the server is "
+	    "out of resources", strerror(e));
+	refuse(&r, ERR_EXEC_FAILED, 255, msg);
+	if (poll(&pfd, 1, 1000) == 1 &&
+	    recv(ch->fd, ch->buf, PRIV_REQMAX, MSG_DONTWAIT) > 0) {
+		(void)send_answer(ch->fd, &r, NULL, 0);
+	}
+}
+
+/* A new channel from hello: 1, 0 when hello ended, -1 on error. */
+static int
+take_channel(int hello)
+{
+	char		 cbuf[CMSG_SPACE(sizeof(int))];
+	struct msghdr	 m;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	struct chan	*ch;
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+	uint8_t		 one;
+	ssize_t		 n;
+	int		 fd = -1, e;
+
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = &one;
+	iov.iov_len = 1;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	do {
+		n = recvmsg(hello, &m, MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		return n == 0 ? 0 : -1;
+	}
+	for (cm = CMSG_FIRSTHDR(&m); cm != NULL; cm = CMSG_NXTHDR(&m, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		}
+	}
+	if (fd == -1) {
+		if (m.msg_flags & MSG_CTRUNC) {
+			log_err("no fd left for a new channel; its command "
+			    "is refused");
+		}
+		return 1;
+	}
+	if ((ch = calloc(1, sizeof(*ch))) == NULL ||
+	    (ch->buf = malloc(PRIV_REQMAX)) == NULL) {
+		free(ch);
+		close(fd);	/* its thread's calls fail, and say so */
+		return 1;
+	}
+	ch->fd = fd;
+	pthread_mutex_lock(&chans_lock);
+	nchans++;
+	pthread_mutex_unlock(&chans_lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if ((e = pthread_create(&t, &attr, serve, ch)) != 0) {
+		log_err("cannot start a thread for a channel: %s",
+		    strerror(e));
+		pthread_mutex_lock(&chans_lock);
+		nchans--;
+		pthread_mutex_unlock(&chans_lock);
+		no_thread(ch, e);
+		close(fd);
+		free(ch->buf);
+		free(ch);
+	}
+	pthread_attr_destroy(&attr);
+	return 1;
+}
+
+void
+monitor_run(int hello, const struct snapshot_source *s,
+    const struct exec_account *a, struct snapshot *boot)
+{
+	struct pollfd	pfd = { hello, POLLIN, 0 };
+	char		why[512];
+	long long	until;
+
+	src = s;
+	self = a;
+	(void)prctl(PR_SET_NAME, "rshd-priv", 0, 0, 0);
+	title_privileged();
+	if (gen_add(boot) == -1) {
+		log_err("out of memory");
+		_exit(1);
+	}
+	/* Named after the network part, the rshd an operator knows. */
+	if (cgroup_init(boot->conf.command_cgroups, (long)getppid(), why,
+	    sizeof(why)) == 1) {
+		log_info("each command runs in a cgroup of its own under %s",
+		    cgroup_base());
+	} else {
+		log_info("commands are stopped by process group: %s", why);
+	}
+	if (startwatch_start() == -1) {
+		log_err("cannot start the thread that watches commands' "
+		    "starts: %s", strerror(errno));
+		_exit(1);
+	}
+	for (;;) {
+		int r = poll(&pfd, 1, 1000);
+
+		(void)cgroup_sweep();
+		if (r == -1 && errno != EINTR) {
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (r > 0 && take_channel(hello) <= 0) {
+			break;	/* the network part is gone */
+		}
+	}
+	close(hello);
+	/* Each channel ends with its thread in the network part. */
+	pthread_mutex_lock(&chans_lock);
+	while (nchans > 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		(void)pthread_cond_timedwait(&chans_gone, &chans_lock, &ts);
+		pthread_mutex_unlock(&chans_lock);
+		(void)cgroup_sweep();
+		pthread_mutex_lock(&chans_lock);
+	}
+	pthread_mutex_unlock(&chans_lock);
+	/* What killed commands left: their cgroups, once empty. */
+	until = netio_now_ms() + 2000;
+	while (cgroup_sweep() > 0 && netio_now_ms() < until) {
+		(void)poll(NULL, 0, 50);
+	}
+	_exit(0);
+}

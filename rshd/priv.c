@@ -1,0 +1,535 @@
+/*
+ * priv: the network part's calls into the privileged part, one request
+ * and one answer each, on the calling thread's own channel.
+ */
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "wire.h"
+
+#include "priv.h"
+#include "privmsg.h"
+
+static int		hello = -1;
+static pthread_key_t	chan_key;
+static pthread_once_t	chan_once = PTHREAD_ONCE_INIT;
+static __thread int	chan = -1;
+static __thread int	answered;	/* chan has answered once */
+static __thread int	fds_lost;	/* the last answer's fds were */
+
+/* A thread's channel goes with the thread: the privileged part then
+ * stops whatever that thread left running. */
+static void
+chan_drop(void *p)
+{
+	close((int)(intptr_t)p - 1);
+}
+
+static void
+chan_key_make(void)
+{
+	(void)pthread_key_create(&chan_key, chan_drop);
+}
+
+void
+priv_init(int hello_fd)
+{
+	hello = hello_fd;
+}
+
+void
+priv_end(void)
+{
+	if (chan != -1) {
+		(void)pthread_setspecific(chan_key, NULL);
+		close(chan);
+		chan = -1;
+	}
+	if (hello != -1) {
+		close(hello);
+		hello = -1;
+	}
+}
+
+int
+priv_hello_fd(void)
+{
+	return hello;
+}
+
+/* The calling thread's channel, made and handed over at its first call. */
+static int
+channel(void)
+{
+	char		 cbuf[CMSG_SPACE(sizeof(int))];
+	struct msghdr	 m;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	uint8_t		 one = 1;
+	int		 sv[2];
+	ssize_t		 n;
+
+	if (chan != -1) {
+		return chan;
+	}
+	if (hello == -1) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	(void)pthread_once(&chan_once, chan_key_make);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	memset(cbuf, 0, sizeof(cbuf));
+	iov.iov_base = &one;
+	iov.iov_len = 1;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
+	do {
+		n = sendmsg(hello, &m, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	close(sv[1]);
+	if (n != 1) {
+		close(sv[0]);
+		return -1;
+	}
+	if (pthread_setspecific(chan_key, (void *)(intptr_t)(sv[0] + 1))
+	    != 0) {
+		close(sv[0]);
+		errno = ENOMEM;
+		return -1;
+	}
+	chan = sv[0];
+	answered = 0;
+	return chan;
+}
+
+/*
+ * One call: q (and its payload) out, *r back with up to 4 fds into fds
+ * (-1 where none came).  0, or -1 when the privileged part cannot be
+ * reached (errno says why); the channel is then dropped.
+ */
+static int
+call(struct priv_req *q, const uint8_t *pay, size_t paylen,
+    struct priv_rep *r, int *fds)
+{
+	char		 cbuf[CMSG_SPACE(4 * sizeof(int))];
+	struct msghdr	 m;
+	struct iovec	 iov[2];
+	struct cmsghdr	*cm;
+	ssize_t		 n;
+	int		 fd, e;
+
+	if ((fd = channel()) == -1) {
+		return -1;
+	}
+	q->paylen = (uint32_t)paylen;
+	memset(&m, 0, sizeof(m));
+	iov[0].iov_base = q;
+	iov[0].iov_len = sizeof(*q);
+	iov[1].iov_base = (void *)(uintptr_t)pay;
+	iov[1].iov_len = paylen;
+	m.msg_iov = iov;
+	m.msg_iovlen = paylen > 0 ? 2 : 1;
+	do {
+		n = sendmsg(fd, &m, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)(sizeof(*q) + paylen)) {
+		goto lost;
+	}
+	memset(&m, 0, sizeof(m));
+	iov[0].iov_base = r;
+	iov[0].iov_len = sizeof(*r);
+	m.msg_iov = iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	do {
+		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*r) || (m.msg_flags & MSG_TRUNC)) {
+		goto lost;
+	}
+	/* No fd left here for what came: the answer stands, its fds are
+	 * lost (the caller undoes what they were for). */
+	fds_lost = (m.msg_flags & MSG_CTRUNC) != 0;
+	for (int i = 0; i < 4 && fds != NULL; i++) {
+		fds[i] = -1;
+	}
+	for (cm = CMSG_FIRSTHDR(&m); cm != NULL; cm = CMSG_NXTHDR(&m, cm)) {
+		size_t k;
+
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS) {
+			continue;
+		}
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int),
+			    sizeof(int));
+			if (fds != NULL && i < 4) {
+				fds[i] = got;
+			} else {
+				close(got);
+			}
+		}
+	}
+	r->msg[sizeof(r->msg) - 1] = '\0';
+	answered = 1;
+	return 0;
+lost:
+	/* A channel closed before its first answer never reached the
+	 * privileged part's table: it had no fd or thread left for it. */
+	e = n >= 0 ? (answered ? EPIPE : EAGAIN) : errno;
+	log_err("the privileged part of rshd does not answer: %s",
+	    strerror(e));
+	chan = -1;
+	(void)pthread_setspecific(chan_key, NULL);
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/*
+ * Why a call failed, in msg, from errno: 1 when rshd is out of resources
+ * (no fd or memory for a channel), 0 when the privileged part is gone.
+ */
+static int
+lost(char *msg, size_t msglen)
+{
+	int e = errno;
+
+	if (e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS ||
+	    e == EAGAIN) {
+		snprintf(msg, msglen, "cannot start command: %s; the server "
+		    "is out of resources", strerror(e));
+		return 1;
+	}
+	snprintf(msg, msglen, "cannot start command: the server's "
+	    "privileged part is gone");
+	return 0;
+}
+
+static void
+req_init(struct priv_req *q, enum priv_op op, const struct child *c)
+{
+	memset(q, 0, sizeof(*q));
+	q->op = op;
+	q->pid = c != NULL ? c->pid : 0;
+}
+
+int
+priv_open(void)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_STARTING, NULL);
+	return call(&q, NULL, 0, &r, NULL);
+}
+
+int
+priv_prepare(unsigned long gen, const char *keyid,
+    const struct sockaddr_storage *peer, int transport, const uint8_t *p,
+    size_t len, struct priv_plan *out, uint16_t *err, int *code, char *msg,
+    size_t msglen)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+#ifdef RSHD_TEST_HOOKS
+	uint8_t		forged[4096];
+	long		n;
+
+	/* A compromised network part, for tests/privsep.bats: it asks for
+	 * another command than the client's, as a shell command line. */
+	if (getenv("RSHD_TEST_FORGE_EXEC") != NULL) {
+		char		*argv[2] = { getenv("RSHD_TEST_FORGE_EXEC"),
+				    NULL };
+		struct wire_exec f = { .argv = argv, .argc = 1,
+				    .has_flags = 1,
+				    .flags = EXEC_FLAG_SHELL |
+				    EXEC_FLAG_NO_STDIN };
+
+		if ((n = wire_exec_encode(&f, forged, sizeof(forged),
+		    0)) > 0) {
+			p = forged;
+			len = (size_t)n;
+		}
+	}
+#endif
+	req_init(&q, PRIV_PREPARE, NULL);
+	q.gen = gen;
+	q.transport = transport;
+	q.peer = *peer;
+	(void)strlcpy(q.keyid, keyid, sizeof(q.keyid));
+	if (call(&q, p, len, &r, NULL) == -1) {
+		*err = lost(msg, msglen) ? ERR_EXEC_FAILED : ERR_INTERNAL;
+		*code = 255;
+		return -1;
+	}
+	if (r.rc != 0) {
+		*err = (uint16_t)r.err;
+		*code = r.code;
+		(void)strlcpy(msg, r.msg, msglen);
+		return -1;
+	}
+	r.account[sizeof(r.account) - 1] = '\0';
+	r.cwd[sizeof(r.cwd) - 1] = '\0';
+	r.forced[sizeof(r.forced) - 1] = '\0';
+	memcpy(out->account, r.account, sizeof(out->account));
+	memcpy(out->cwd, r.cwd, sizeof(out->cwd));
+	memcpy(out->forced, r.forced, sizeof(out->forced));
+	return 0;
+}
+
+int
+priv_start(long long limit_ms, struct child *c, int *cgroup, char *msg,
+    size_t msglen, int *code)
+{
+	struct priv_req	 q;
+	struct priv_rep	 r;
+	int		 fds[4], k = 0;
+	int		*to[] = { &c->pidfd, &c->in_fd, &c->out_fd, &c->err_fd };
+
+	memset(c, 0, sizeof(*c));
+	c->pidfd = c->in_fd = c->out_fd = c->err_fd = -1;
+	*cgroup = 0;
+	req_init(&q, PRIV_START, NULL);
+	q.arg = limit_ms;
+	if (call(&q, NULL, 0, &r, fds) == -1) {
+		*code = 255;
+		(void)lost(msg, msglen);
+		return -1;
+	}
+	if (r.rc != 0) {
+		*code = r.code;
+		(void)strlcpy(msg, r.msg, msglen);
+		for (int i = 0; i < 4; i++) {
+			if (fds[i] != -1) {
+				close(fds[i]);
+			}
+		}
+		return -1;
+	}
+	if (fds_lost) {
+		/* Started, but its pipes could not reach us. */
+		for (int i = 0; i < 4; i++) {
+			if (fds[i] != -1) {
+				close(fds[i]);
+			}
+		}
+		c->pid = r.pid;
+		c->pidfd = -2;	/* for priv_close: it exists */
+		priv_signal(c, SIGKILL, PRIV_SIG_CGROUP);
+		priv_close(c);
+		*code = 255;
+		snprintf(msg, msglen, "cannot start command: %s; the server "
+		    "is out of resources", strerror(EMFILE));
+		return -1;
+	}
+	/* The fds came in PRIV_FD_* order, each only when it exists. */
+	for (int i = 0; i < 4; i++) {
+		if (r.fds & (1U << i)) {
+			*to[i] = fds[k++];
+		}
+	}
+	c->pid = r.pid;
+	c->pty = r.pty;
+	*cgroup = r.cgroup;
+	if (c->pidfd == -1 || c->out_fd == -1 || c->pid <= 1) {
+		/* Cannot be: the privileged part sends all it has. */
+		snprintf(msg, msglen, "cannot start command: the server's "
+		    "privileged part sent no %s", c->pid <= 1 ? "pid" :
+		    "pipes");
+		*code = 255;
+		priv_signal(c, SIGKILL, PRIV_SIG_CGROUP);
+		priv_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+priv_reap(struct child *c, int *how, int *code)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	if (c->pidfd == -1 || c->exited) {
+		return -1;
+	}
+	req_init(&q, PRIV_REAP, c);
+	if (call(&q, NULL, 0, &r, NULL) == -1 || r.rc == -1) {
+		return -1;
+	}
+	if (r.rc == 1) {
+		c->exited = 1;
+		*how = r.how;
+		*code = r.code;
+	}
+	return r.rc;
+}
+
+void
+priv_signal(const struct child *c, int sig, int flags)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	if (c->pid <= 1) {
+		return;
+	}
+	req_init(&q, PRIV_SIGNAL, c);
+	q.sig = sig;
+	q.flags = flags;
+	(void)call(&q, NULL, 0, &r, NULL);
+}
+
+int
+priv_holders(const struct child *c, ino_t ino, pid_t *out, int max)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+	int		n;
+
+	req_init(&q, PRIV_HOLDERS, c);
+	q.arg = (int64_t)ino;
+	if (c->pid <= 1 || call(&q, NULL, 0, &r, NULL) == -1 || r.rc != 0) {
+		return 0;
+	}
+	n = r.n < 0 ? 0 : r.n;
+	for (int i = 0; i < n && i < max && i < PRIV_MAXHOLDERS; i++) {
+		out[i] = r.pids[i];
+	}
+	return n;
+}
+
+void
+priv_signal_holder(const struct child *c, pid_t pid, ino_t ino, int sig)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_SIGNAL_HOLDER, c);
+	q.arg = pid;
+	q.arg2 = (int64_t)ino;
+	q.sig = sig;
+	if (c->pid > 1) {
+		(void)call(&q, NULL, 0, &r, NULL);
+	}
+}
+
+int
+priv_has_runner(const struct child *c, long long since_ms, int session)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_HAS_RUNNER, c);
+	q.arg = since_ms;
+	q.flags = session ? PRIV_RUN_SESSION : 0;
+	if (c->pid <= 1 || call(&q, NULL, 0, &r, NULL) == -1) {
+		return 0;	/* nothing more can be done for it */
+	}
+	return r.rc;
+}
+
+int
+priv_populated(const struct child *c)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_POPULATED, c);
+	if (c->pid <= 1 || call(&q, NULL, 0, &r, NULL) == -1) {
+		return 0;
+	}
+	return r.rc;
+}
+
+void
+priv_close(struct child *c)
+{
+	struct priv_req	 q;
+	struct priv_rep	 r;
+	int		*fds[] = { &c->pidfd, &c->in_fd, &c->out_fd,
+			    &c->err_fd };
+
+	if (c->pidfd != -1 && c->pid > 1) {
+		req_init(&q, PRIV_CLOSE, c);
+		(void)call(&q, NULL, 0, &r, NULL);
+	}
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+		}
+		*fds[i] = -1;
+	}
+}
+
+unsigned int
+priv_starting(void)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_STARTING, NULL);
+	if (call(&q, NULL, 0, &r, NULL) == -1 || r.n < 0) {
+		return 0;
+	}
+	return (unsigned int)r.n;
+}
+
+int
+priv_reload(unsigned long gen, char *err, size_t errlen)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_RELOAD, NULL);
+	q.gen = gen;
+	if (call(&q, NULL, 0, &r, NULL) == -1) {
+		snprintf(err, errlen, "the privileged part of rshd is gone");
+		return -1;
+	}
+	if (r.rc != 0) {
+		(void)strlcpy(err, r.msg, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+void
+priv_forget(unsigned long gen)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	if (hello == -1) {
+		return;
+	}
+	req_init(&q, PRIV_FORGET, NULL);
+	q.gen = gen;
+	(void)call(&q, NULL, 0, &r, NULL);
+}

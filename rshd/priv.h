@@ -1,0 +1,96 @@
+/*
+ * priv: what the network part of rshd asks of its privileged part
+ * (monitor.h), which alone judges and starts commands and touches their
+ * processes.  Each thread talks on a channel of its own, made at its
+ * first call and closed when it exits, so one thread's call never waits
+ * for another's (a start that hangs holds only its own channel).  The
+ * privileged part answers only about commands started on the same
+ * channel.
+ */
+#ifndef RSHD_PRIV_H
+#define RSHD_PRIV_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec.h"
+
+/* The network part's end of the socket new channels go through. */
+void	priv_init(int hello_fd);
+
+/* The main thread, at the end: closes its channel and hello, so that
+ * the privileged part, once the other threads' channels are closed too,
+ * exits. */
+void	priv_end(void);
+
+/*
+ * Makes the calling thread's channel now and waits until the privileged
+ * part serves it: for threads that live as long as rshd, whose channels
+ * are then there from the start.  0, or -1 with errno.
+ */
+int	priv_open(void);
+
+/* That fd (readable or hung up once the privileged part is gone), or -1. */
+int	priv_hello_fd(void);
+
+/* What the privileged part said of an EXEC it judged. */
+struct priv_plan {
+	char	account[256];
+	char	cwd[4096];
+	char	forced[4096];	/* "" when the key forces none */
+};
+
+/*
+ * Judges the EXEC payload p (len bytes, over transport) for the key with
+ * id keyid, from peer, against the privileged part's own configuration of
+ * generation gen, and plans it.  0 with *out filled; or -1 with the
+ * refusal: *err (ERR_*), *code (the exit code) and a sentence in msg.
+ */
+int	priv_prepare(unsigned long gen, const char *keyid,
+	    const struct sockaddr_storage *peer, int transport,
+	    const uint8_t *p, size_t len, struct priv_plan *out,
+	    uint16_t *err, int *code, char *msg, size_t msglen);
+
+/*
+ * Starts what priv_prepare planned, as exec_spawn() does (limit_ms the
+ * start's time limit): 0 with *c filled (its fds ours), *cgroup 1 when it
+ * has a cgroup of its own; or -1 with *code and msg.
+ */
+int	priv_start(long long limit_ms, struct child *c, int *cgroup,
+	    char *msg, size_t msglen, int *code);
+
+/* As exec_reap(). */
+int	priv_reap(struct child *c, int *how, int *code);
+
+/* sig to c's group, and with PRIV_SIG_* flags to more (privmsg.h). */
+void	priv_signal(const struct child *c, int sig, int flags);
+
+/* As pgroup_holders(), pgroup_signal_holder() for c's group. */
+int	priv_holders(const struct child *c, ino_t ino, pid_t *out, int max);
+void	priv_signal_holder(const struct child *c, pid_t pid, ino_t ino,
+	    int sig);
+
+/* As pgroup_has_runner() (session: pgroup_session_has_runner()). */
+int	priv_has_runner(const struct child *c, long long since_ms,
+	    int session);
+
+/* As cgroup_cmd_populated() for c's cgroup. */
+int	priv_populated(const struct child *c);
+
+/* As exec_close(): the privileged part reaps c and removes its cgroup. */
+void	priv_close(struct child *c);
+
+/* As exec_starting(). */
+unsigned int	priv_starting(void);
+
+/* The privileged part loads the files as generation gen: 0, or -1 with
+ * a sentence in err. */
+int	priv_reload(unsigned long gen, char *err, size_t errlen);
+
+/* Generation gen is no one's any more (its last snapshot_put). */
+void	priv_forget(unsigned long gen);
+
+#endif

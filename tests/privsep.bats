@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# rshd in two parts: the network part (every thread that reads a peer's
+# bytes) and the privileged part, a process of its own that alone judges
+# and starts commands.  What each part's death does to the other and to
+# the commands.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+teardown() {
+	rsh_teardown
+}
+
+@test "commands are started by the privileged part, a process of its own" {
+	local m mon client
+	start_rshd "$BATS_TEST_TMPDIR/srv"
+	mon=$(monitor_of "$RSHD_PID")
+	[ -n "$mon" ] || fail "rshd has no privileged part"
+	[[ $(ps -o args= -p "$mon") == "rshd: privileged part"* ]] ||
+	    fail "its title: $(ps -o args= -p "$mon")"
+	m=$(unique_marker)
+	rsh_cmd -n 127.0.0.1 "sleep 30; : $m" >/dev/null 2>&1 3>&- &
+	client=$!
+	wait_until "[ -n \"\$(remote_pids '$m')\" ]"
+	for p in $(remote_pids "$m"); do
+		[ "$(awk '/^PPid:/ { print $2 }' "/proc/$p/status")" = "$mon" ] ||
+		    fail "pid $p is not the privileged part's child"
+	done
+	[ -z "$(children_of "$RSHD_PID" | grep -vx "$mon")" ] ||
+	    fail "the network part has children of its own"
+	kill "$client"
+	wait "$client" || true
+}
+
+@test "the network part killed: its commands are killed and the privileged part exits" {
+	local m mon pids client
+	start_rshd "$BATS_TEST_TMPDIR/srv"
+	mon=$(monitor_of "$RSHD_PID")
+	m=$(unique_marker)
+	rsh_cmd -n 127.0.0.1 "sleep 300 & sleep 300; : $m" >/dev/null 2>&1 3>&- &
+	client=$!
+	pids=$(wait_remote "$m") || fail "the command did not start"
+	kill -KILL "$RSHD_PID"
+	wait_until "all_gone $pids" 10 ||
+	    fail "commands outlived the network part: $(ps -o pid,args -p "${pids// /,}")"
+	wait_until "! proc_alive $mon" 10 ||
+	    fail "the privileged part outlived the network part"
+	grep -q "lost its connection's thread while it ran; killing its group" \
+	    "$RSHD_DIR/rshd.log" || fail "the privileged part did not say so"
+	wait "$client" || true
+}
+
+@test "the privileged part killed: rshd says so and stops" {
+	local mon
+	start_rshd "$BATS_TEST_TMPDIR/srv"
+	run -0 rsh_cmd -n 127.0.0.1 echo before
+	mon=$(monitor_of "$RSHD_PID")
+	kill -KILL "$mon"
+	wait_until "! proc_alive $RSHD_PID" 10 || fail "rshd still runs"
+	grep -q "the privileged part of rshd has exited; shutting down" \
+	    "$RSHD_DIR/rshd.log" || fail "rshd did not say why it stopped"
+}
+
+@test "a reload reaches the privileged part: a key's new command= is what runs" {
+	local d=$BATS_TEST_TMPDIR/srv
+	start_rshd "$d"
+	run -0 rsh_cmd -n 127.0.0.1 echo before
+	assert_output before
+	printf '%s command="echo forced"\n' "$(cut -d' ' -f1,2 "$d/keys")" \
+	    >"$d/keys.new"
+	chmod 600 "$d/keys.new"
+	mv "$d/keys.new" "$d/keys"
+	kill -HUP "$RSHD_PID"
+	wait_until "grep -q 'configuration 2 in force' '$d/rshd.log'"
+	run -0 rsh_cmd -n 127.0.0.1 echo after
+	assert_output forced
+}
+
+@test "a reload the privileged part cannot load is refused as a whole" {
+	local d=$BATS_TEST_TMPDIR/srv
+	start_rshd "$d"
+	chmod 644 "$d/keys"
+	kill -HUP "$RSHD_PID"
+	wait_until "grep -q 'reload refused' '$d/rshd.log'"
+	grep 'reload refused' "$d/rshd.log" | grep -q 'readable by others' ||
+	    fail "$(grep 'reload refused' "$d/rshd.log")"
+	chmod 600 "$d/keys"
+	run -0 rsh_cmd -n 127.0.0.1 echo still
+	assert_output still
+}
+
+@test "a network part that forges the request gets only what the key allows" {
+	local d=$BATS_TEST_TMPDIR/srv m=$BATS_TEST_TMPDIR/forged
+	[ -x "$RSH_BUILD/rshd-hooks" ] || fail "no rshd-hooks in $RSH_BUILD"
+	# The hook makes the network part ask for `touch FILE` whatever the
+	# client sent; a key without restrictions shows that it does.
+	RSHD=$RSH_BUILD/rshd-hooks RSHD_TEST_FORGE_EXEC="touch $m.plain" \
+	    start_rshd "$d.plain"
+	run rsh_cmd -n 127.0.0.1 echo ok
+	[ -e "$m.plain" ] || fail "the hook forged nothing: $output"
+	RSHD=$RSH_BUILD/rshd-hooks RSHD_TEST_FORGE_EXEC="touch $m.allow" \
+	    keyed_rshd "$d.allow" 'allow="echo ok"'
+	run -255 rsh_cmd -n 127.0.0.1 echo ok
+	assert_output --partial "denied: "
+	[ ! -e "$m.allow" ] || fail "the forged command ran"
+	RSHD=$RSH_BUILD/rshd-hooks RSHD_TEST_FORGE_EXEC="touch $m.cmd" \
+	    keyed_rshd "$d.cmd" 'command="echo forced"'
+	run -0 rsh_cmd -n 127.0.0.1 echo ok
+	assert_output forced
+	[ ! -e "$m.cmd" ] || fail "the forged command ran"
+}
