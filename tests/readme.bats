@@ -67,7 +67,6 @@ inner() {
 }
 
 @test "the README's Quick start runs as written and does what it says" {
-	BATS_TEST_TIMEOUT=300
 	[ "$(id -u)" -eq 0 ] || skip "the Quick start runs as root"
 	command -v unshare >/dev/null || skip "no unshare here"
 	command -v ip >/dev/null || skip "no ip (iproute2) here"
