@@ -54,9 +54,10 @@ inner() {
 	cd "$REPO"
 	bash -e -x "$script"
 	rc=$?
-	# What the last block promises: rshd gone (it removes its pid file
+	# What the last blocks promise (within 30 s, for a loaded ASan
+	# build): rshd gone (it removes its pid file
 	# on the way out), the programs removed, the keys kept.
-	for n in $(seq 100); do
+	for n in $(seq 300); do
 		[ -e /run/rshd.pid ] || break
 		sleep 0.1
 	done
