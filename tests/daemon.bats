@@ -24,7 +24,7 @@ teardown() {
 
 @test "without -D, what stops the start is printed on stderr too" {
 	local d=$BATS_TEST_TMPDIR
-	run -1 timeout 5 "$RSHD" -p 0 -l 127.0.0.1 -k "$d/no-such-keys"
+	run -1 timeout 5 "$RSHD" -f none -p 0 -l 127.0.0.1 -k "$d/no-such-keys"
 	assert_output --partial "rshd: "
 	assert_output --partial "$d/no-such-keys"
 }
@@ -36,18 +36,18 @@ teardown() {
 	# "PID\n", as `read pid <file` and Linux tools expect.
 	[ "$(od -An -c "$d/rshd.pidfile" | tr -d ' ')" = "${RSHD_PID}\\n" ] ||
 	    fail "pid file: $(od -An -c "$d/rshd.pidfile")"
-	run -1 timeout 5 "$RSHD" -D -p 0 -l 127.0.0.1 -k "$d/keys" \
+	run -1 timeout 5 "$RSHD" -f none -D -p 0 -l 127.0.0.1 -k "$d/keys" \
 	    -o PermitRootCommands=yes --pid-file "$d/rshd.pidfile"
 	assert_output "rshd: already running as pid $RSHD_PID (pid file $d/rshd.pidfile)"
 }
 
 @test "ports are range-checked, never wrapped" {
 	local d=$BATS_TEST_TMPDIR
-	run -1 "$RSHD" -t -p 70000 -k "$d/keys"
+	run -1 "$RSHD" -f none -t -p 70000 -k "$d/keys"
 	assert_output "rshd: invalid port '70000' (0 to 65535; 0 takes a free one)"
-	run -1 "$RSHD" -t -o Port=0 -k "$d/keys"
+	run -1 "$RSHD" -f none -t -o Port=0 -k "$d/keys"
 	assert_output "rshd: invalid port '0' (1 to 65535)"
-	run -1 "$RSHD" -t -p -1 -k "$d/keys"
+	run -1 "$RSHD" -f none -t -p -1 -k "$d/keys"
 	assert_output --partial "invalid port '-1'"
 }
 
@@ -95,7 +95,7 @@ if pid == 0:
     os.closerange(5, 1024)
     env = dict(os.environ, LISTEN_PID=str(os.getpid()), LISTEN_FDS="2",
                NOTIFY_SOCKET=d + "/notify")
-    os.execve(rshd, [rshd, "-D", "-k", d + "/keys",
+    os.execve(rshd, [rshd, "-D", "-f", "none", "-k", d + "/keys",
                      "-o", "PermitRootCommands=yes"], env)
 msg = note.recv(256).decode()
 print(pid, port, msg.replace("\n", ","))
@@ -175,7 +175,7 @@ PY
 @test "under ulimit -n 64 rshd refuses what it cannot start and keeps serving" {
 	local d=$BATS_TEST_TMPDIR/srv i ok=0 refused=0 pids=()
 	make_keys "$d"
-	(ulimit -n 64 && exec env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
+	(ulimit -n 64 && exec env --default-signal=INT,QUIT "$RSHD" -f none -D -p 0 \
 	    --port-file "$d/port" -l 127.0.0.1 --no-udp -k "$d/keys" \
 	    -o PermitRootCommands=yes -o ShutdownGrace=0 \
 	    -o MaxUnauthenticatedPerSource=64) </dev/null >>"$d/rshd.log" \
@@ -210,7 +210,7 @@ PY
 	mkfifo "$d/log.fifo"
 	cat "$d/log.fifo" >"$d/rshd.log" 3>&- &
 	LOG_READER=$!
-	env --default-signal=INT,QUIT "$RSHD" -D -p 0 --port-file "$d/port" \
+	env --default-signal=INT,QUIT "$RSHD" -f none -D -p 0 --port-file "$d/port" \
 	    -l 127.0.0.1 --no-udp -k "$d/keys" -o PermitRootCommands=yes \
 	    -o ShutdownGrace=0 </dev/null >"$d/log.fifo" 2>&1 3>&- &
 	RSHD_PID=$!
@@ -239,7 +239,7 @@ fcntl.fcntl(fd, 1031, 4096)' "$d/log.fifo"	# F_SETPIPE_SZ
 @test "-i serves the connection on standard input, as inetd hands it over" {
 	local d=$BATS_TEST_TMPDIR/srv m pid title
 	make_keys "$d"
-	python3 "$BATS_TEST_DIRNAME/tools/inetd.py" "$d/port" "$RSHD" -i \
+	python3 "$BATS_TEST_DIRNAME/tools/inetd.py" "$d/port" "$RSHD" -f none -i \
 	    -k "$d/keys" -o PermitRootCommands=yes </dev/null \
 	    2>"$d/inetd.err" 3>&- &
 	INETD=$!

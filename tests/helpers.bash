@@ -67,6 +67,8 @@ proc_alive() {
 # background, on 127.0.0.1 with an ephemeral port and the keys in
 # DIR/keys (made with make_keys unless there), logging to DIR/rshd.log
 # (RSHD_LISTEN: another address than 127.0.0.1 to listen on).
+# No config file unless the test passes -f: the default one rshd reads
+# without -f (SYSCONFDIR/rsh/rshd.conf) may exist on this host.
 # Keys without user= are allowed under root (CI runs as root), and
 # SIGTERM stops running commands at once (ShutdownGrace 0): a test of
 # either passes its own -o, which comes later and wins.
@@ -83,7 +85,7 @@ start_rshd() {
 	# RSHD_WRAP: a program (and its arguments) that starts rshd.
 	${RSHD_WRAP:-} env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
 	    --port-file "$dir/port" \
-	    -l "${RSHD_LISTEN:-127.0.0.1}" $RSHD_NO_UDP -k "$dir/keys" \
+	    -l "${RSHD_LISTEN:-127.0.0.1}" $RSHD_NO_UDP -f none -k "$dir/keys" \
 	    -o PermitRootCommands=yes -o ShutdownGrace=0 "$@" \
 	    </dev/null >>"$dir/rshd.log" 2>&1 3>&- &
 	RSHD_PID=$!

@@ -156,7 +156,7 @@ stop_pid1_rshd() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for a PID namespace"
 	command -v unshare >/dev/null || skip "no unshare here"
 	make_keys "$d"
-	unshare --pid --fork --mount-proc "$RSHD" -D -p 0 \
+	unshare --pid --fork --mount-proc "$RSHD" -f none -D -p 0 \
 	    --port-file "$d/port" -l 127.0.0.1 --no-udp -k "$d/keys" \
 	    -o PermitRootCommands=yes </dev/null >>"$d/rshd.log" 2>&1 3>&- &
 	u=$!
