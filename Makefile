@@ -103,7 +103,8 @@ STAMP	 = build/.deps-ok
 # Debian packages: to build, and to run the tests.
 DEB_BUILD = gcc make pkg-config libssl-dev libbsd-dev
 DEB_TEST  = bats bats-support bats-assert procps strace clang-tidy cppcheck \
-	    python3 iproute2 systemd bash-completion sudo
+	    python3 iproute2 systemd bash-completion sudo \
+	    logrotate
 BATS_LIB ?= /usr/lib/bats
 
 .PHONY: all libs deps test check unit replay bats lint demo bench FORCE \
