@@ -41,7 +41,7 @@ teardown() {
 	run -1 "$RSHD" -f none -t -k "$d/keys" -f "$d/rshd.conf"
 	assert_output "rshd: $d/rshd.conf:2: line holds a NUL byte"
 	mkfifo "$d/fifo.conf"
-	run -1 timeout 10 "$RSHD" -f none -t -k "$d/keys" -f "$d/fifo.conf"
+	run -1 timeout "$(scaled 10)" "$RSHD" -f none -t -k "$d/keys" -f "$d/fifo.conf"
 	assert_output "rshd: config file $d/fifo.conf is not a regular file; refusing it"
 }
 

@@ -24,7 +24,7 @@ teardown() {
 
 @test "without -D, what stops the start is printed on stderr too" {
 	local d=$BATS_TEST_TMPDIR
-	run -1 timeout 5 "$RSHD" -f none -p 0 -l 127.0.0.1 -k "$d/no-such-keys"
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -p 0 -l 127.0.0.1 -k "$d/no-such-keys"
 	assert_output --partial "rshd: "
 	assert_output --partial "$d/no-such-keys"
 }
@@ -36,7 +36,7 @@ teardown() {
 	# "PID\n", as `read pid <file` and Linux tools expect.
 	[ "$(od -An -c "$d/rshd.pidfile" | tr -d ' ')" = "${RSHD_PID}\\n" ] ||
 	    fail "pid file: $(od -An -c "$d/rshd.pidfile")"
-	run -1 timeout 5 "$RSHD" -f none -D -p 0 -l 127.0.0.1 -k "$d/keys" \
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -D -p 0 -l 127.0.0.1 -k "$d/keys" \
 	    -o PermitRootCommands=yes --pid-file "$d/rshd.pidfile"
 	assert_output "rshd: already running as pid $RSHD_PID (pid file $d/rshd.pidfile)"
 }
@@ -226,11 +226,18 @@ fcntl.fcntl(fd, 1031, 4096)' "$d/log.fifo"	# F_SETPIPE_SZ
 	kill -STOP "$LOG_READER"
 	# Three lines a command: 500 commands are more than the pipe and
 	# the queue hold.  Before the log writer, sessions hung after about
-	# 390 commands (with a 64 KiB pipe).
-	out=$(seq 500 | timeout 80 xargs -P8 -I{} sh -c '"$0" -k "$1" \
-	    -p "$2" -n 127.0.0.1 "true $3" || echo "failed {}"' "$RSH" \
-	    "$RSH_KEYFILE" "$RSHD_PORT" "$(printf '%0150d' 0)" 2>&1)
+	# 390 commands (with a 64 KiB pipe).  A hang is a stall: each command
+	# that ends adds a line to done, and 10 s without one fail the test,
+	# however long the 500 take on this machine.
+	seq 500 | xargs -P8 -I{} sh -c '"$0" -k "$1" -p "$2" -n 127.0.0.1 \
+	    "true $3" || echo "failed {}"; echo {} >>"$4"' "$RSH" \
+	    "$RSH_KEYFILE" "$RSHD_PORT" "$(printf '%0150d' 0)" "$d/done" \
+	    >"$d/out" 2>&1 3>&- &
+	wait_progress $! "$d/done" 10 ||
+	    fail "sessions stalled after $(wc -l <"$d/done") commands"
+	out=$(cat "$d/out")
 	[ -z "$out" ] || fail "$out"
+	[ "$(wc -l <"$d/done")" -eq 500 ]
 	kill -CONT "$LOG_READER"
 	wait_until "grep -q 'log lines dropped: the log could not keep up' \
 	    '$d/rshd.log'" 10

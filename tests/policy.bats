@@ -195,7 +195,8 @@ test_account() {
 	run -0 probe -t 10000 s2 read
 	assert_line 'S2 0'
 	assert_line EOF
-	[ $(($(now_ms) - t0)) -lt 5000 ] || fail "held for $(($(now_ms) - t0)) ms"
+	[ $(($(now_ms) - t0)) -lt "$(scaled 5000)" ] ||
+	    fail "held for $(($(now_ms) - t0)) ms"
 	grep -q "key 'test' has all its 1 sessions in use (max-sessions); closing" \
 	    "$RSHD_DIR/rshd.log"
 	kill "$(cat "$BATS_TEST_TMPDIR/probe.pid")"
@@ -215,7 +216,7 @@ test_account() {
 	local d=$BATS_TEST_TMPDIR/a
 	[ "$(id -u)" -eq 0 ] || skip "the rule is for rshd running as root"
 	make_keys "$d"
-	run -1 timeout 5 "$RSHD" -f none -D -p 0 --port-file "$d/port" -l 127.0.0.1 \
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -D -p 0 --port-file "$d/port" -l 127.0.0.1 \
 	    --no-udp -k "$d/keys"
 	assert_output --partial "key 'test': it has no user= option and rshd runs as root"
 	assert_output --partial "holds no usable key"

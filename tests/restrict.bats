@@ -215,7 +215,7 @@ print(r["cwd"], "forced" in r)' "$log"
 	sed -i '1s/$/ user=root/' "$d/keys"
 	run -1 "$RSHD" -f none -t -k "$d/keys" -o PermitRootCommands=no
 	assert_output --partial "key 'test': user=root runs commands as root, which PermitRootCommands no forbids"
-	run -1 timeout 5 "$RSHD" -f none -D -p 0 --port-file "$d/port" -l 127.0.0.1 \
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -D -p 0 --port-file "$d/port" -l 127.0.0.1 \
 	    --no-udp -k "$d/keys" -o PermitRootCommands=no
 	assert_output --partial "holds no usable key"
 	run -0 "$RSHD" -f none -t -k "$d/keys" -o PermitRootCommands=yes
