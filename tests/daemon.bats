@@ -122,17 +122,21 @@ PY
 
 @test "on SIGTERM a running command gets ShutdownGrace to finish" {
 	local d=$BATS_TEST_TMPDIR/srv m out=$BATS_TEST_TMPDIR/out
+	local go=$BATS_TEST_TMPDIR/go grace=$(scaled 5)
 	m=$(unique_marker)
-	start_rshd "$d" -o ShutdownGrace=5s
-	rsh_cmd -n 127.0.0.1 "sleep 1; echo finished; : $m" >"$out" \
-	    2>"$out.err" 3>&- &
+	start_rshd "$d" -o ShutdownGrace="${grace}s"
+	# The command ends once told to, after the SIGTERM: however slow
+	# the machine, it is still running when rshd gets the signal.
+	rsh_cmd -n 127.0.0.1 "while [ ! -e $go ]; do sleep 0.05; done;
+	    echo finished; : $m" >"$out" 2>"$out.err" 3>&- &
 	local client=$!
 	wait_remote "$m" >/dev/null
 	kill -TERM "$RSHD_PID"
+	wait_until "grep -q 'has ${grace}000 ms to finish' '$out.err'" ||
+	    fail "no warning: $(cat "$out.err")"
+	touch "$go"
 	wait "$client" || fail "the client exited $?"
 	[ "$(cat "$out")" = finished ] || fail "stdout: $(cat "$out")"
-	grep -q "has 5000 ms to finish" "$out.err" ||
-	    fail "no warning: $(cat "$out.err")"
 	wait_until "! proc_alive $RSHD_PID" 10
 }
 
