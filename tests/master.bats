@@ -123,7 +123,7 @@ auth_count() {
 
 @test "eight commands run at once on one master" {
 	start_master
-	local pids=() p d=$BATS_TEST_TMPDIR/run
+	local pids=() p d=$BATS_TEST_TMPDIR/barrier
 	mkdir "$d"
 	# Each command waits for all eight to have started: one after
 	# another, they would never get there.
