@@ -356,12 +356,9 @@ uninstall:
 	rm -f $(foreach m,$(MAN_SRC),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -f $(DESTDIR)$(COMPDIR)/rsh $(DESTDIR)$(COMPDIR)/rshd
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,README.md PROTOCOL.md \
-		examples/rshd.conf examples/rshd.keys)
 	@made=$$(LC_ALL=C sort -r $(DESTDIR)$(MADE_DIRS) 2>/dev/null); \
-	 rm -f $(DESTDIR)$(MADE_DIRS); \
-	 for d in $$made $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
-	     $(DESTDIR)$(SYSCONFDIR)/rsh; do \
+	 echo "rm -rf $(DESTDIR)$(DOCDIR)"; rm -rf $(DESTDIR)$(DOCDIR); \
+	 for d in $$made $(DESTDIR)$(SYSCONFDIR)/rsh; do \
 	    [ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done
 	@if [ -d $(DESTDIR)$(SYSCONFDIR)/rsh ]; then echo "rsh: left" \
 	    "$(DESTDIR)$(SYSCONFDIR)/rsh (configuration, keys) in place;" \
