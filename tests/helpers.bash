@@ -63,6 +63,24 @@ wait_until() {
 	done
 }
 
+# barrier_open DIR: a barrier that remote commands wait at, in DIR (a
+# FIFO this shell holds open on fd 7; start clients with 7>&-).
+# barrier_cmd DIR N: shell text for a command: it marks itself started
+# (DIR/started.N) and waits, without polling, until barrier_release DIR.
+# barrier_count DIR: how many have started.
+barrier_open() {
+	mkdir -p "$1" && mkfifo "$1/fifo" && exec 7<>"$1/fifo"
+}
+barrier_cmd() {
+	echo "exec 9<$1/fifo; touch $1/started.$2; cat <&9 >/dev/null"
+}
+barrier_count() {
+	find "$1" -name 'started.*' | wc -l
+}
+barrier_release() {
+	exec 7>&-
+}
+
 # now_ms: milliseconds since the epoch.
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
@@ -117,6 +135,8 @@ proc_alive() {
 # (RSHD_LISTEN: another address than 127.0.0.1 to listen on).
 # No config file unless the test passes -f: the default one rshd reads
 # without -f (SYSCONFDIR/rsh/rshd.conf) may exist on this host.
+# AuthTimeout is its default, 5 s, times SLOW: a slower build takes
+# longer to authenticate a burst of clients.
 # Keys without user= are allowed under root (CI runs as root), and
 # SIGTERM stops running commands at once (ShutdownGrace 0): a test of
 # either passes its own -o, which comes later and wins.
@@ -134,7 +154,8 @@ start_rshd() {
 	${RSHD_WRAP:-} env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
 	    --port-file "$dir/port" \
 	    -l "${RSHD_LISTEN:-127.0.0.1}" $RSHD_NO_UDP -f none -k "$dir/keys" \
-	    -o PermitRootCommands=yes -o ShutdownGrace=0 "$@" \
+	    -o PermitRootCommands=yes -o ShutdownGrace=0 \
+	    -o AuthTimeout="$(scaled 5)s" "$@" \
 	    </dev/null >>"$dir/rshd.log" 2>&1 3>&- &
 	RSHD_PID=$!
 	echo "$RSHD_PID" >"$dir/rshd.pid"

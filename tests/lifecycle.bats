@@ -30,15 +30,16 @@ teardown() {
 	local d=$BATS_TEST_TMPDIR i st pids=() wrong=
 	# Each command waits for all 64 to have started: run one after
 	# another, they would never get there.
+	barrier_open "$d/b"
 	for ((i = 1; i <= 64; i++)); do
 		"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
-		    "touch $d/started.$i; while [ ! -e $d/go ]; do sleep 0.05;
-		    done; echo client-$i" >"$d/out.$i" 2>&1 3>&- &
+		    "$(barrier_cmd "$d/b" "$i"); echo client-$i" \
+		    >"$d/out.$i" 2>&1 3>&- 7>&- &
 		pids+=($!)
 	done
-	wait_until "[ \$(ls $d | grep -c '^started\.') -eq 64 ]" 30 ||
-	    { touch "$d/go"; fail "$(ls "$d" | grep -c '^started\.') of 64 commands started"; }
-	touch "$d/go"
+	wait_until "[ \$(barrier_count $d/b) -eq 64 ]" 30 ||
+	    { barrier_release; fail "$(barrier_count "$d/b") of 64 started"; }
+	barrier_release
 	for ((i = 1; i <= 64; i++)); do
 		st=0
 		wait "${pids[i - 1]}" || st=$?

@@ -124,17 +124,17 @@ auth_count() {
 @test "eight commands run at once on one master" {
 	start_master
 	local pids=() p d=$BATS_TEST_TMPDIR/barrier
-	mkdir "$d"
 	# Each command waits for all eight to have started: one after
 	# another, they would never get there.
+	barrier_open "$d"
 	for i in 1 2 3 4 5 6 7 8; do
-		rsh_cmd "$H" "touch $d/started.$i; while [ ! -e $d/go ]; do
-		    sleep 0.05; done; echo $i" >"$BATS_TEST_TMPDIR/o$i" 3>&- &
+		rsh_cmd "$H" "$(barrier_cmd "$d" "$i"); echo $i" \
+		    >"$BATS_TEST_TMPDIR/o$i" 3>&- 7>&- &
 		pids+=($!)
 	done
-	wait_until "[ \$(ls $d | grep -c '^started\.') -eq 8 ]" ||
-	    { touch "$d/go"; fail "$(ls "$d" | grep -c '^started\.') of 8 commands started"; }
-	touch "$d/go"
+	wait_until "[ \$(barrier_count $d) -eq 8 ]" ||
+	    { barrier_release; fail "$(barrier_count "$d") of 8 started"; }
+	barrier_release
 	for p in "${pids[@]}"; do
 		wait "$p"
 	done
