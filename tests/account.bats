@@ -191,7 +191,7 @@ keys_check() {
 	make_keys "$1" || return 1
 	printf '%s %s\n' "$(cat "$1/keys")" "$2" >"$1/keys.new" &&
 	    mv "$1/keys.new" "$1/keys" && chmod 600 "$1/keys" || return 1
-	"$RSHD" -t -k "$1/keys" -o PermitRootCommands=yes 2>&1
+	"$RSHD" -t -f none -k "$1/keys" -o PermitRootCommands=yes 2>&1
 }
 
 @test "a key naming an account that does not exist is skipped whole, naming it" {
