@@ -49,7 +49,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla
 DEFS	 = -D_GNU_SOURCE -DOPENSSL_API_COMPAT=0x30000000L \
-	   -DOPENSSL_NO_DEPRECATED -DRSH_VERSION=\"$(VERSION)\"
+	   -DOPENSSL_NO_DEPRECATED -DRSH_VERSION=\"$(VERSION)\" \
+	   -DRSHD_SYSCONFDIR=\"$(SYSCONFDIR)\"
 VERSION	 = 0.1.0
 
 # Hardening, as Debian builds daemons (dpkg-buildflags hardening=+all).
@@ -102,10 +103,11 @@ STAMP	 = build/.deps-ok
 # Debian packages: to build, and to run the tests.
 DEB_BUILD = gcc make pkg-config libssl-dev libbsd-dev
 DEB_TEST  = bats bats-support bats-assert procps strace clang-tidy cppcheck \
-	    python3 iproute2 systemd bash-completion sudo
+	    python3 iproute2 systemd bash-completion sudo mandoc \
+	    logrotate
 BATS_LIB ?= /usr/lib/bats
 
-.PHONY: all libs deps test check unit replay bats lint demo bench \
+.PHONY: all libs deps test check unit replay bats lint demo bench FORCE \
 	bench-fanout fuzz fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
@@ -134,6 +136,17 @@ deps: $(STAMP)
 $(BUILD)/obj/%.o: %.c | libs
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# rshd's default configuration and keys (SYSCONFDIR/rsh) are compiled in:
+# its objects are rebuilt when SYSCONFDIR differs from the last build's,
+# so that `make install PREFIX=...` never installs an rshd that looks
+# elsewhere.  The file changes only when the value does (git's GIT-CFLAGS).
+$(BUILD)/sysconfdir: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(SYSCONFDIR)" ] || \
+	    echo "$(SYSCONFDIR)" >$@
+
+$(RSHD_OBJ): $(BUILD)/sysconfdir
 
 $(LIBRSH): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -279,22 +292,45 @@ SUBST	 = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 FOREIGN_RSH = f=$(DESTDIR)$(BINDIR)/rsh; [ -L $$f ] || { [ -z "$(DESTDIR)" ] \
 	   && [ -e $$f ] && dpkg -S $$f >/dev/null 2>&1; }
 
+# The directories install makes, and the file where it notes those of
+# them (and their parents) that did not exist before, for uninstall to
+# remove once empty: a directory that was there before install, such as
+# /usr/local/bin, stays.  Only without DESTDIR: a staged install is a
+# package's, whose manager removes what it made.
+INSTALL_DIRS = $(BINDIR) $(SBINDIR) $(DOCDIR)/examples $(UNITDIR) \
+	   $(COMPDIR) \
+	   $(sort $(foreach m,$(MAN_SRC),$(MANDIR)/man$(subst .,,$(suffix $(m)))))
+MADE_DIRS = $(DOCDIR)/made-dirs
+RECORD_DIRS = new=; for d in $(INSTALL_DIRS) $(SYSCONFDIR)/rsh; do \
+	    while [ -n "$$d" ] && [ ! -d "$$d" ]; do new="$$new $$d"; \
+	    d=$${d%/*}; done; done; \
+	    mkdir -p $(DOCDIR) && \
+	    { [ ! -f $(MADE_DIRS) ] || cat $(MADE_DIRS); \
+	      for d in $$new; do echo "$$d"; done; } | LC_ALL=C sort -u \
+	      >$(MADE_DIRS).new && mv $(MADE_DIRS).new $(MADE_DIRS)
+
 install: all
 	@if $(FOREIGN_RSH); then echo "rsh: $(BINDIR)/rsh belongs to" \
 	    "another package (update-alternatives --display rsh); install" \
 	    "with PREFIX=/usr/local, or build the package: make deb" >&2; \
 	    exit 1; fi
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
-		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(COMPDIR) \
-		$(sort $(foreach m,$(MAN_SRC),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))))
+	@$(if $(DESTDIR),:,$(RECORD_DIRS))
+	install -d $(addprefix $(DESTDIR),$(INSTALL_DIRS))
 	install -m 755 $(BUILD)/rsh $(DESTDIR)$(BINDIR)/rsh
 	install -m 755 $(BUILD)/rshd $(DESTDIR)$(SBINDIR)/rshd
+	@mkdir -p $(BUILD)/man $(BUILD)/examples
 	@set -e; for m in $(MAN_SRC); do \
 		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
-		echo "install -m 644 $$m $$d/"; install -m 644 $$m $$d/; done
+		$(SUBST) $$m >$(BUILD)/man/$${m##*/}; \
+		echo "install -m 644 $(BUILD)/man/$${m##*/} $$d/"; \
+		install -m 644 $(BUILD)/man/$${m##*/} $$d/; done
 	install -m 644 README.md docs/PROTOCOL.md $(DESTDIR)$(DOCDIR)/
-	install -m 644 etc/rshd.conf etc/rshd.keys $(DESTDIR)$(DOCDIR)/examples/
+	@set -e; for f in rshd.conf rshd.keys; do \
+		$(SUBST) etc/$$f >$(BUILD)/examples/$$f; \
+		echo "install -m 644 $(BUILD)/examples/$$f" \
+		    "$(DESTDIR)$(DOCDIR)/examples/"; \
+		install -m 644 $(BUILD)/examples/$$f \
+		    $(DESTDIR)$(DOCDIR)/examples/; done
 	install -m 644 contrib/completion/rsh.bash $(DESTDIR)$(COMPDIR)/rsh
 	ln -sf rsh $(DESTDIR)$(COMPDIR)/rshd
 	@mkdir -p $(BUILD)/units
@@ -315,12 +351,14 @@ install-conf:
 	 if [ ! -d $$d ]; then echo "install -d -m 700 $$d"; \
 	    install -d -m 700 $$d; fi; \
 	 if [ ! -e $$d/rshd.conf ]; then \
-	    echo "install -m 644 etc/rshd.conf $$d/"; \
-	    install -m 644 etc/rshd.conf $$d/; \
+	    mkdir -p $(BUILD)/examples; \
+	    $(SUBST) etc/rshd.conf >$(BUILD)/examples/rshd.conf; \
+	    echo "install -m 644 $(BUILD)/examples/rshd.conf $$d/"; \
+	    install -m 644 $(BUILD)/examples/rshd.conf $$d/; \
 	 else echo "rsh: kept $$d/rshd.conf (example in $(DOCDIR)/examples)"; fi
 
-# Removes what install put outside SYSCONFDIR; the configuration and keys
-# are the administrator's and stay.
+# Removes what install put outside SYSCONFDIR, then the directories left
+# empty; the configuration and keys are the administrator's and stay.
 uninstall:
 	@if $(FOREIGN_RSH); then echo "rsh: leaving $(BINDIR)/rsh, which" \
 	    "is not ours"; else rm -f $(DESTDIR)$(BINDIR)/rsh; fi
@@ -328,9 +366,13 @@ uninstall:
 	rm -f $(foreach m,$(MAN_SRC),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -f $(DESTDIR)$(COMPDIR)/rsh $(DESTDIR)$(COMPDIR)/rshd
-	rm -rf $(DESTDIR)$(DOCDIR)
-	@echo "rsh: left $(DESTDIR)$(SYSCONFDIR)/rsh (configuration, keys)" \
-	    "in place; remove it yourself if it is no longer wanted"
+	@made=$$(LC_ALL=C sort -r $(DESTDIR)$(MADE_DIRS) 2>/dev/null); \
+	 echo "rm -rf $(DESTDIR)$(DOCDIR)"; rm -rf $(DESTDIR)$(DOCDIR); \
+	 for d in $$made $(DESTDIR)$(SYSCONFDIR)/rsh; do \
+	    [ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done
+	@if [ -d $(DESTDIR)$(SYSCONFDIR)/rsh ]; then echo "rsh: left" \
+	    "$(DESTDIR)$(SYSCONFDIR)/rsh (configuration, keys) in place;" \
+	    "remove it yourself if it is no longer wanted"; fi
 
 # The Debian package, built by dpkg-buildpackage in a copy of this tree
 # (without build/ and .git) under DEB_DIR, where the .deb, .buildinfo and

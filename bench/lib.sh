@@ -125,7 +125,7 @@ lib_keys() {
 lib_rshd() {
 	[ -s "$dir/keys" ] || lib_keys
 	# shellcheck disable=SC2086
-	${lib_rshd_wrap:-} "$build/rshd" -D -l 127.0.0.1 -p 0 \
+	${lib_rshd_wrap:-} "$build/rshd" -f none -D -l 127.0.0.1 -p 0 \
 	    --port-file "$dir/port" -k "$dir/keys" -o PermitRootCommands=yes \
 	    "$@" </dev/null >"$dir/rshd.log" 2>&1 3>&- &
 	rshd_pid=$!

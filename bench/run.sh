@@ -772,7 +772,7 @@ listen_overflows() {
 	    awk '/ListenOverflows/ { print $2 }'
 }
 mkdir "$dir/herd"
-"$build/rshd" -D -l 127.0.0.1 -p 0 --port-file "$dir/herd/port" \
+"$build/rshd" -f none -D -l 127.0.0.1 -p 0 --port-file "$dir/herd/port" \
     -k "$dir/keys" -o PermitRootCommands=yes \
     </dev/null >"$dir/herd/rshd.log" 2>&1 3>&- &
 herd_rshd=$!

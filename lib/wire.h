@@ -82,8 +82,10 @@ enum {
 enum {
 	TLV_ARG = 0x01, TLV_ENV = 0x02, TLV_CWD = 0x03, TLV_TIMEOUT = 0x04,
 	TLV_FLAGS = 0x05, TLV_PTY_SIZE = 0x06, TLV_STDIN_DATA = 0x07,
+	TLV_ACCOUNT = 0x08,	/* an rsh extension: docs/PROTOCOL.md */
 	TLV_PAD = 0xFF
 };
+#define WIRE_ACCOUNTMAX	32	/* ACCOUNT's bytes, at most */
 
 /* Big-endian integer helpers. */
 void		wire_put16(uint8_t *, uint16_t);
@@ -155,6 +157,8 @@ struct wire_exec {
 	uint16_t	  rows, cols;
 	const uint8_t	 *stdin_data;	/* UDP only; NULL: not given */
 	size_t		  stdin_len;
+	const char	 *account;	/* ACCOUNT; NULL: not given, the
+					 * key's first account */
 };
 
 enum { WIRE_TCP = 0, WIRE_UDP = 1 };
@@ -166,7 +170,8 @@ enum { WIRE_TCP = 0, WIRE_UDP = 1 };
  * static sentence saying what is wrong (for ERROR BAD_REQUEST) and *out is
  * NULL; when memory runs out the sentence is "out of memory".  Never
  * returns WIRE_INCOMPLETE.  Beyond the spec's list: SHELL with more than
- * one ARG is refused ("SHELL takes exactly one ARG").
+ * one ARG is refused ("SHELL takes exactly one ARG"), and the ACCOUNT
+ * extension (1 to WIRE_ACCOUNTMAX bytes, no NUL, at most once) is read.
  */
 enum wire_status wire_exec_decode(const uint8_t *p, size_t len, int transport,
 		    struct wire_exec **out, const char **why);
@@ -174,9 +179,10 @@ void		 wire_exec_free(struct wire_exec *);
 
 /*
  * Encodes e as a TLV list into out[0..cap): ARGs, ENVs, CWD, TIMEOUT and
- * FLAGS (when has_*), PTY_SIZE, STDIN_DATA, in that order; then, when
- * padlen is not 0, one PAD TLV of padlen zero bytes.  Returns the length,
- * or -1 when it does not fit.
+ * FLAGS (when has_*), PTY_SIZE, STDIN_DATA, ACCOUNT, in that order; then,
+ * when padlen is not 0, one PAD TLV of padlen zero bytes.  Returns the
+ * length, or -1 when it does not fit.  ACCOUNT goes out only when
+ * e->account is not NULL, so a request without one is plain v1.
  */
 long	wire_exec_encode(const struct wire_exec *e, uint8_t *out, size_t cap,
 	    size_t padlen);

@@ -24,6 +24,9 @@ struct scan {
 	const uint8_t		*cwd;
 	size_t			 cwdlen;
 	int			 has_cwd;
+	const uint8_t		*account;
+	size_t			 accountlen;
+	int			 has_account;
 	int			 has_stdin;
 };
 
@@ -142,6 +145,28 @@ scan_number(struct scan *s, uint8_t tag, const uint8_t *v, size_t n,
 	}
 }
 
+/*
+ * ACCOUNT, this project's extension: which of the key's accounts runs the
+ * command.  Its tag is below 0x80 so that a server without it refuses the
+ * request instead of running it as the key's default account.
+ */
+static int
+scan_account(struct scan *s, const uint8_t *v, size_t n, const char **why)
+{
+	if (s->has_account) {
+		*why = "ACCOUNT is given more than once";
+		return -1;
+	}
+	if (n == 0 || n > WIRE_ACCOUNTMAX) {
+		*why = "ACCOUNT is not 1 to 32 bytes";
+		return -1;
+	}
+	s->has_account = 1;
+	s->account = v;
+	s->accountlen = n;
+	return scan_string(s, v, n, why, "the ACCOUNT contains a NUL byte");
+}
+
 static int
 scan_one(struct scan *s, uint8_t tag, const uint8_t *v, size_t n,
     int transport, const char **why)
@@ -174,6 +199,8 @@ scan_one(struct scan *s, uint8_t tag, const uint8_t *v, size_t n,
 	case TLV_FLAGS:
 	case TLV_PTY_SIZE:
 		return scan_number(s, tag, v, n, transport, why);
+	case TLV_ACCOUNT:
+		return scan_account(s, v, n, why);
 	case TLV_STDIN_DATA:
 		if (transport != WIRE_UDP) {
 			*why = "STDIN_DATA is allowed over UDP only";
@@ -287,6 +314,8 @@ build(const struct scan *s, const uint8_t *p, size_t len)
 	e->argv[argi] = NULL;
 	e->env[envi] = NULL;
 	e->cwd = s->has_cwd ? copy_string(&str, s->cwd, s->cwdlen) : NULL;
+	e->account = s->has_account ? copy_string(&str, s->account,
+	    s->accountlen) : NULL;
 	if (s->has_stdin) {
 		/* memcpy with a length of 0 still wants valid pointers. */
 		if (s->e.stdin_len != 0) {
@@ -459,6 +488,10 @@ wire_exec_encode(const struct wire_exec *e, uint8_t *out, size_t cap,
 	    e->stdin_data, e->stdin_len) == -1) {
 		return -1;
 	}
+	if (e->account != NULL && put_tlv(out, cap, &off, TLV_ACCOUNT,
+	    e->account, strlen(e->account)) == -1) {
+		return -1;
+	}
 	/* A NULL value makes put_tlv write zero bytes. */
 	if (padlen != 0 &&
 	    put_tlv(out, cap, &off, TLV_PAD, NULL, padlen) == -1) {
@@ -510,6 +543,9 @@ wire_exec_toolarge(const struct wire_exec *e, size_t cap, char *out,
 	    !!e->has_pty_size) * (TLV_HDRLEN + 4));
 	if (e->stdin_data != NULL) {
 		total = sat_add(total, tlv_size(e->stdin_len));
+	}
+	if (e->account != NULL) {
+		total = sat_add(total, tlv_size(strlen(e->account)));
 	}
 	snprintf(envname, sizeof(envname), "the environment (%zu -e "
 	    "variable%s)", e->envc, e->envc == 1 ? "" : "s");

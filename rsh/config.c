@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "wire.h"
+
 #include "config.h"
 #include "opts.h"
 
@@ -116,6 +118,15 @@ config_set(struct config *c, const char *kw, const char *v, char *err,
 		return set_string(&c->key, v, 1, err, errlen);
 	} else if (strcasecmp(kw, "ServerName") == 0) {
 		return set_string(&c->servername, v, 0, err, errlen);
+	} else if (strcasecmp(kw, "User") == 0) {
+		/* The server judges the name; the wire takes 32 bytes. */
+		if (strlen(v) > WIRE_ACCOUNTMAX) {
+			snprintf(err, errlen, "User: '%.40s...' is longer than "
+			    "an account name can be (%d bytes)", v,
+			    WIRE_ACCOUNTMAX);
+			return -1;
+		}
+		return set_string(&c->user, v, 0, err, errlen);
 	} else if (strcasecmp(kw, "ControlPersist") == 0) {
 		return set_persist(c, v, err, errlen);
 	} else if (strcasecmp(kw, "Port") == 0 ||
@@ -240,5 +251,6 @@ config_free(struct config *c)
 	free(c->hostname);
 	free(c->key);
 	free(c->servername);
+	free(c->user);
 	memset(c, 0, sizeof(*c));
 }

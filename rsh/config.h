@@ -15,6 +15,7 @@ struct config {
 	int		 port;		/* Port, 0: not set */
 	char		*key;		/* Key: a key file, ~ expanded */
 	char		*servername;	/* ServerName */
+	char		*user;		/* User: one of the key's accounts */
 	uint32_t	 connect_ms;	/* ConnectTimeout, 0: not set */
 	int		 alive_set;
 	uint32_t	 alive_ms;	/* AliveInterval, 0: off */

@@ -416,6 +416,7 @@ finish(const struct dgram *d, const struct udp_reply *r, size_t replen,
 		if (r->elen > 0) {
 			fail(d, "%s", log_vis(vis, sizeof(vis), r->err,
 			    r->elen));
+			sink_hint_account(d->t->sink, r->err, r->elen);
 		} else {
 			fail(d, "%s", "the server did not run the command");
 		}

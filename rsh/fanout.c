@@ -193,6 +193,7 @@ static void
 start(struct fan *f, struct slot *sl)
 {
 	struct conn_params	 p;
+	struct wire_exec	 e = *f->e;
 	struct keyfile		*kf;
 	const struct key	*k;
 	char			 why[SINK_ERRMAX];
@@ -228,7 +229,9 @@ start(struct fan *f, struct slot *sl)
 	}
 	f->live++;
 	f->peak = f->live > f->peak ? f->live : f->peak;
-	if (conn_exec(sl->c, f->e) == 0) {
+	/* -l or this host's User; conn_exec encodes it at once. */
+	e.account = target_account(&sl->t);
+	if (conn_exec(sl->c, &e) == 0) {
 		(void)conn_start(sl->c);
 	}
 	if (!conn_busy(sl->c)) {

@@ -117,6 +117,10 @@ json_begin(struct sink *s, const struct wire_exec *e)
 		}
 		fputc(']', f);
 	}
+	if (e->account != NULL) {
+		fputs(",\"account\":", f);
+		put_cstring(f, e->account);
+	}
 	if (fclose(f) == 0) {
 		j->what = buf;
 	} else {

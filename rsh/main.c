@@ -407,6 +407,7 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 	s->quiet = o->quiet;
 	line = build_exec(o, argc - o->argi - 1, argv + o->argi + 1, pty, &e,
 	    shell_argv);
+	e.account = target_account(t);
 	/* Only -x and a login shell (no ARG) need no command line. */
 	if ((!o->argv_mode && argc - o->argi > 1 && line == NULL) ||
 	    (pty && term_request(&e, &env) == -1)) {
@@ -451,6 +452,8 @@ run_muxed(struct opts *o, int argc, char **argv, const struct target *t,
 	if (!o->argv_mode && line == NULL) {
 		return 0;
 	}
+	/* The master sends it on: one master serves every account. */
+	e.account = target_account(t);
 	done = mux_run(t, o, &e, status);
 	free(line);
 	return done;

@@ -23,9 +23,9 @@ void
 opts_usage(FILE *f)
 {
 	fputs("usage: rsh [-MnqTtuvx] [-d DIR] [-e NAME=value] [-F FILE] "
-	    "[-k KEYFILE] [-m TIME]\n"
-	    "           [-o KEYWORD=value] [-p PORT] [--connect-timeout TIME] "
-	    "[--json]\n"
+	    "[-k KEYFILE] [-l ACCOUNT]\n"
+	    "           [-m TIME] [-o KEYWORD=value] [-p PORT] "
+	    "[--connect-timeout TIME] [--json]\n"
 	    "           [--max-reply BYTES] [--retry N] HOST[:PORT] "
 	    "[COMMAND [ARG]...]\n"
 	    "       rsh -w HOSTLIST [-X HOSTLIST] [-f FANOUT] [-b] [options] "
@@ -42,6 +42,8 @@ opts_usage(FILE *f)
 	    "  -F FILE             config file (default ~/.config/rsh/config;"
 	    " 'none': none)\n"
 	    "  -k KEYFILE          key file (default ~/.config/rsh/key)\n"
+	    "  -l ACCOUNT          run as this one of the key's accounts "
+	    "(default: its first)\n"
 	    "  -m, --max-time TIME time limit for the command: 10, 1.5s, "
 	    "250ms\n"
 	    "  -M                  start a master for HOST: later calls run "
@@ -202,6 +204,7 @@ short_opt(int ch, const char *arg, struct opts *o)
 		    "from 1 to %d, not '%s'", FANOUT_MAX, arg);
 	case 'F': o->config = arg; return 0;
 	case 'k': o->keyfile = arg; return 0;
+	case 'l': o->login = arg; return 0;
 	case 'm':
 		o->max_time = arg;
 		return opts_duration(arg, &o->timeout_ms) == 0 ? 0 : bad("-m "
@@ -256,7 +259,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	    o->excludes == NULL) {
 		return bad("%s", "out of memory");
 	}
-	while ((ch = getopt_long(argc, argv, "+bd:e:f:F:hk:Mm:nO:o:p:qTtuVvw:X:x",
+	while ((ch = getopt_long(argc, argv, "+bd:e:f:F:hk:l:Mm:nO:o:p:qTtuVvw:X:x",
 	    longopts, NULL)) != -1) {
 		if (ch == '?') {
 			o->help = -1;	/* getopt said what; usage follows */

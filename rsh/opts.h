@@ -13,6 +13,7 @@
 struct opts {
 	const char	 *port;		/* -p */
 	const char	 *keyfile;	/* -k */
+	const char	 *login;	/* -l */
 	const char	 *config;	/* -F */
 	const char	**cfg;		/* -o Keyword=value, in order */
 	size_t		  ncfg;

@@ -60,6 +60,9 @@ sink_hint(struct sink *s, enum sink_hint which)
 		[SINK_HINT_NAME] = "rsh presents the host as typed; set "
 		    "ServerName (-o ServerName=NAME, or rsh_config(5)) to a "
 		    "name the server answers to (its ServerName settings)",
+		[SINK_HINT_ACCOUNT] = "this server does not know how to "
+		    "choose the account (-l, User: an rsh extension of the "
+		    "protocol); drop -l and User, or update its rshd",
 	};
 
 	if ((unsigned)which >= SINK_HINT_COUNT || given[which]) {
@@ -67,6 +70,16 @@ sink_hint(struct sink *s, enum sink_hint which)
 	}
 	given[which] = 1;
 	sink_msg(s, SINK_WARN | SINK_NOHOST, "hint: %s", text[which]);
+}
+
+void
+sink_hint_account(struct sink *s, const uint8_t *text, size_t len)
+{
+	static const char	tag[] = "unknown tag below 0x80";
+
+	if (s->account && memmem(text, len, tag, sizeof(tag) - 1) != NULL) {
+		sink_hint(s, SINK_HINT_ACCOUNT);
+	}
 }
 
 static const char *
@@ -95,6 +108,9 @@ sink_server_error(struct sink *s, int level, const uint8_t *p, size_t len,
 	}
 	sink_msg(s, level, "%s%s%s%s%s", error_label(code), num, paren,
 	    len > 2 ? ": " : "", log_vis(vis, sizeof(vis), p + 2, len - 2));
+	if (code == ERR_BAD_REQUEST) {
+		sink_hint_account(s, p + 2, len - 2);
+	}
 	return code;
 }
 
@@ -102,6 +118,7 @@ void
 sink_begin(struct sink *s, const struct wire_exec *e)
 {
 	s->error[0] = '\0';
+	s->account = e->account != NULL;
 	if (s->ops->begin != NULL) {
 		s->ops->begin(s, e);
 	}

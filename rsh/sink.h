@@ -81,6 +81,7 @@ struct sink {
 	int			 raw;		/* stderr is a raw terminal:
 						 * lines end in CR LF */
 	char			 error[SINK_ERRMAX];	/* "" until an error */
+	int			 account;	/* the command sent ACCOUNT */
 };
 
 /*
@@ -102,11 +103,16 @@ uint16_t sink_server_error(struct sink *s, int level, const uint8_t *p,
 enum sink_hint {
 	SINK_HINT_AUTH = 0,	/* the server refused the key */
 	SINK_HINT_NAME,		/* the server does not answer to the name */
+	SINK_HINT_ACCOUNT,	/* the server does not know ACCOUNT */
 	SINK_HINT_COUNT
 };
 
 /* The hint's line ("rsh: hint: ..."), unless -q or already given. */
 void	sink_hint(struct sink *s, enum sink_hint which);
+
+/* After a refusal's text (len bytes): the ACCOUNT hint when the command
+ * named an account and the server did not know the tag. */
+void	sink_hint_account(struct sink *s, const uint8_t *text, size_t len);
 
 /* Clears s->error and tells the sink that e is sent. */
 void	sink_begin(struct sink *s, const struct wire_exec *e);

@@ -51,6 +51,7 @@ from_options(struct config *c, const char *port, const struct opts *o)
 	if (set(c, "HOST:PORT", "Port", port[0] != '\0' ? port : NULL) ||
 	    set(c, "-p", "Port", o->port) ||
 	    set(c, "-k", "Key", o->keyfile) ||
+	    set(c, "-l", "User", o->login) ||
 	    set(c, "--connect-timeout", "ConnectTimeout", o->connect_timeout)) {
 		return -1;
 	}
@@ -128,6 +129,10 @@ finish(struct target *t, const struct config *c)
 	t->alive_ms = c->alive_set ? c->alive_ms : TARGET_ALIVE_MS;
 	t->alive_count = c->alive_count != 0 ? c->alive_count :
 	    TARGET_ALIVE_COUNT;
+	if (c->user != NULL) {
+		/* config_set kept it within the room. */
+		snprintf(t->account, sizeof(t->account), "%s", c->user);
+	}
 	t->persist = c->persist == 1;
 	t->persist_ms = c->persist_ms;
 	snprintf(t->connect, sizeof(t->connect), "%s",
@@ -141,6 +146,12 @@ finish(struct target *t, const struct config *c)
 	snprintf(t->display, sizeof(t->display), strchr(t->host, ':') !=
 	    NULL ? "[%s]:%s" : "%s:%s", t->host, t->port);
 	return 0;
+}
+
+const char *
+target_account(const struct target *t)
+{
+	return t->account[0] != '\0' ? t->account : NULL;
 }
 
 int

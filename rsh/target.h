@@ -1,7 +1,7 @@
 /*
  * target: where a command goes and how, worked out from every source in
  * order of precedence (rsh_config.5): the command line (HOST:PORT, -p,
- * -k, --connect-timeout), then -o, then the environment (RSH_PORT,
+ * -k, -l, --connect-timeout), then -o, then the environment (RSH_PORT,
  * RSH_KEY), then the config file, then the defaults.  The first value
  * found for a setting wins.
  */
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "netio.h"
+#include "wire.h"
 
 #include "opts.h"
 
@@ -26,6 +27,8 @@ struct target {
 	char		name[NETIO_NAMEMAX];	/* the server name */
 	char		display[NETIO_NAMEMAX + 40];	/* "host:port" */
 	char		keypath[4096];
+	char		account[WIRE_ACCOUNTMAX + 1];	/* -l, User; "":
+						 * the key's default */
 	uint32_t	connect_ms;
 	uint32_t	alive_ms;		/* 0: no PING */
 	int		alive_count;
@@ -39,5 +42,9 @@ struct target {
  * or -1 after saying on stderr what is wrong.
  */
 int	target_resolve(struct target *t, const char *arg, const struct opts *o);
+
+/* The account to ask for (ACCOUNT), or NULL: none was chosen, and the
+ * request stays plain v1. */
+const char	*target_account(const struct target *t);
 
 #endif

@@ -292,6 +292,32 @@ valid_user(const char *s)
 	    "0123456789._-") == n;
 }
 
+/* user="a,b": account names, each once. */
+static int
+set_users(struct keyopts *o, const char *value, char *err, size_t errlen)
+{
+	if (o->nusers > 0) {
+		return fail(err, errlen, "option 'user' given twice");
+	}
+	if (split("user", value, ',', &o->users, &o->nusers, err,
+	    errlen) == -1) {
+		return -1;
+	}
+	for (size_t i = 0; i < o->nusers; i++) {
+		if (!valid_user(o->users[i])) {
+			return fail(err, errlen, "option 'user': '%s' is not an "
+			    "account name", o->users[i]);
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(o->users[i], o->users[j]) == 0) {
+				return fail(err, errlen, "option 'user': '%s' "
+				    "is named twice", o->users[i]);
+			}
+		}
+	}
+	return 0;
+}
+
 /* An option that takes no value. */
 static int
 apply_flag(struct keyopts *o, const char *name)
@@ -322,6 +348,20 @@ set_string(char **field, const char *name, const char *value, char *err,
 	return 0;
 }
 
+static int
+takes_value(const char *name)
+{
+	static const char *const known[] = { "user", "command", "from",
+	    "allow", "env", "max-sessions" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strcmp(name, known[i]) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* One option and its value (NULL when it had none). */
 static int
 apply(struct keyopts *o, const char *name, const char *value, char *err,
@@ -337,16 +377,15 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 		}
 		return apply_flag(o, name);
 	}
+	if (!takes_value(name)) {
+		return fail(err, errlen, "unknown option '%s'", name);
+	}
 	if (value == NULL) {
 		return fail(err, errlen, "option '%s' needs a value (%s=...)",
 		    name, name);
 	}
 	if (strcmp(name, "user") == 0) {
-		if (o->user == NULL && !valid_user(value)) {
-			return fail(err, errlen, "option 'user': '%s' is not an "
-			    "account name", value);
-		}
-		return set_string(&o->user, name, value, err, errlen);
+		return set_users(o, value, err, errlen);
 	} else if (strcmp(name, "command") == 0) {
 		return set_string(&o->command, name, value, err, errlen);
 	} else if (strcmp(name, "from") == 0) {
@@ -358,22 +397,20 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 		return set_allow(o, value, err, errlen);
 	} else if (strcmp(name, "env") == 0) {
 		return set_env(o, value, err, errlen);
-	} else if (strcmp(name, "max-sessions") == 0) {
-		o->max_sessions = (int)strtonum(value, 1, 100000, &errstr);
-		if (errstr != NULL) {
-			return fail(err, errlen, "option 'max-sessions': '%s' "
-			    "is not a number from 1 to 100000", value);
-		}
-		return 0;
 	}
-	return fail(err, errlen, "unknown option '%s'", name);
+	o->max_sessions = (int)strtonum(value, 1, 100000, &errstr);
+	if (errstr != NULL) {
+		return fail(err, errlen, "option 'max-sessions': '%s' is not a "
+		    "number from 1 to 100000", value);
+	}
+	return 0;
 }
 
 int
 keyopts_parse(const char *text, struct keyopts *o, char *err, size_t errlen)
 {
 	const char	*p = text != NULL ? text : "";
-	char		 name[NAMEMAX], *value = NULL;
+	char		 name[NAMEMAX], prev[NAMEMAX] = "", *value = NULL;
 	int		 rc = -1;
 
 	memset(o, 0, sizeof(*o));
@@ -402,8 +439,15 @@ keyopts_parse(const char *text, struct keyopts *o, char *err, size_t errlen)
 				goto out;
 			}
 		} else if (apply(o, name, NULL, err, errlen) == -1) {
+			/* user=a,b: the comma ended the option. */
+			if (strcmp(prev, "user") == 0 &&
+			    strncmp(err, "unknown option", 14) == 0) {
+				(void)strlcat(err, "; several accounts are one "
+				    "quoted value: user=\"a,b\"", errlen);
+			}
 			goto out;
 		}
+		memcpy(prev, name, sizeof(prev));
 		if (*p == ',') {
 			p++;
 			continue;
@@ -428,7 +472,7 @@ out:
 void
 keyopts_free(struct keyopts *o)
 {
-	free(o->user);
+	free_list(o->users, o->nusers);
 	free(o->from);
 	free(o->command);
 	for (size_t i = 0; i < o->nallow; i++) {

@@ -3,7 +3,9 @@
  * file, authorized_keys style: comma-separated, a value that holds commas,
  * spaces or quotes double-quoted (\" and \\ inside).  A pure parser.
  *
- *   user=NAME              run as that account
+ *   user="NAME[,NAME...]"  run as that account; with several, the
+ *                          client picks one (rsh -l), the first by
+ *                          default
  *   from="CIDR[,CIDR...]"  only from these networks (IPv4 and IPv6)
  *   command="..."          a forced command
  *   allow="PAT[|PAT...]"   the argument vector must match a pattern of
@@ -33,7 +35,9 @@ struct keyopts_net {
 };
 
 struct keyopts {
-	char			*user;		/* NULL: not given */
+	char			**users;	/* nusers accounts, the first
+						 * the default */
+	size_t			 nusers;	/* 0: not given */
 	struct keyopts_net	*from;
 	size_t			 nfrom;		/* 0: any address */
 	char			*command;	/* NULL: none forced */

@@ -62,8 +62,10 @@ usage(int status)
 		    "  -D                  foreground, log to stderr (systemd, "
 		    "tests)\n"
 		    "  -d                  log debugging messages too\n"
-		    "  -f CONFIG           settings file (default: none; see "
-		    "rshd.conf(5))\n"
+		    "  -f CONFIG           settings file (default "
+		    SNAPSHOT_DEFAULT_CONFIG ",\n"
+		    "                      read if it exists; -f none: no "
+		    "file; see rshd.conf(5))\n"
 		    "  -i                  serve one connection on stdin "
 		    "(inetd, Accept=yes)\n"
 		    "  -k KEYSFILE         keys file (default " SNAPSHOT_DEFAULT_KEYS
@@ -103,12 +105,20 @@ parse_args(int argc, char **argv, struct snapshot_source *cl)
 	};
 	int ch;
 
+	cl->config = SNAPSHOT_DEFAULT_CONFIG;
+	cl->config_optional = 1;
 	while ((ch = getopt_long(argc, argv, "Ddf:hik:l:o:p:tV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'D': cl->foreground = 1; break;
 		case 'd': cl->debug = 1; break;
-		case 'f': cl->config = optarg; break;
+		case 'f':
+			/* "none", as ssh -F none: a file so named is
+			 * ./none. */
+			cl->config = strcmp(optarg, "none") == 0 ? NULL :
+			    optarg;
+			cl->config_optional = 0;
+			break;
 		case 'k': cl->keys = optarg; break;
 		case 'p': cl->port = optarg; break;
 		case OPT_PORT_FILE: cl->port_file = optarg; break;
@@ -460,9 +470,11 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	if (src.check) {
+		const char *file = snapshot_config_path(&src);
+
 		printf("rshd: %s%s and keys file %s are in order: %s\n",
-		    src.config != NULL ? "config file " : "settings",
-		    src.config != NULL ? src.config : "", c->keys_file,
+		    file != NULL ? "config file " : "settings",
+		    file != NULL ? file : "", c->keys_file,
 		    snapshot_keys_said(d.boot, said, sizeof(said)));
 		exit(0);
 	}

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "keys.h"
 #include "log.h"
@@ -21,14 +20,14 @@
 
 #include "allow.h"
 #include "exec.h"
+#include "keyacct.h"
 #include "keyopts.h"
 #include "policy.h"
 
 struct pkey {
 	struct keyopts		opts;
 	int			usable;
-	struct exec_account	acct;
-	int			nologin;	/* its shell refuses logins */
+	struct keyacct		accts;		/* the first: the default */
 };
 
 struct policy {
@@ -58,53 +57,6 @@ report_line(char **report, const char *fmt, ...)
 	*report = n;
 }
 
-static int
-shell_refuses(const char *shell)
-{
-	const char *base = strrchr(shell, '/');
-
-	base = base != NULL ? base + 1 : shell;
-	return strcmp(base, "nologin") == 0 || strcmp(base, "false") == 0;
-}
-
-/* The account of key i: user=, else rshd's own where that is allowed. */
-static int
-key_account(struct policy *p, size_t i, const struct exec_account *self,
-    char *why, size_t whylen)
-{
-	struct pkey *pk = &p->k[i];
-
-	if (pk->opts.user == NULL) {
-		if (self->uid == 0 && !p->conf->permit_root) {
-			snprintf(why, whylen, "it has no user= option and rshd "
-			    "runs as root; add user=ACCOUNT, or set "
-			    "PermitRootCommands yes");
-			return -1;
-		}
-		return exec_account_copy(&pk->acct, self);
-	}
-	if (exec_account_named(&pk->acct, pk->opts.user) == -1) {
-		snprintf(why, whylen, "user=%s: no such account",
-		    pk->opts.user);
-		return -1;
-	}
-	/* Root by another name is root all the same. */
-	if (pk->acct.uid == 0 && !p->conf->permit_root) {
-		snprintf(why, whylen, "user=%s runs commands as root, which "
-		    "PermitRootCommands no forbids; name another account, or "
-		    "set PermitRootCommands yes", pk->opts.user);
-		exec_account_free(&pk->acct);
-		return -1;
-	}
-	if (geteuid() != 0 && pk->acct.uid != self->uid) {
-		snprintf(why, whylen, "user=%s: rshd runs as %s and cannot "
-		    "switch accounts", pk->opts.user, self->name);
-		exec_account_free(&pk->acct);
-		return -1;
-	}
-	return 0;
-}
-
 struct policy *
 policy_load(const struct keyring *keys, const char *path,
     const struct conf *c, const struct exec_account *self, char **report,
@@ -129,19 +81,24 @@ policy_load(const struct keyring *keys, const char *path,
 
 		if (keyopts_parse(k->options, &pk->opts, why,
 		    sizeof(why)) == -1 ||
-		    key_account(p, i, self, why, sizeof(why)) == -1) {
+		    keyacct_load(&pk->accts, pk->opts.users, pk->opts.nusers,
+		    self, c->permit_root, why, sizeof(why)) == -1) {
 			report_line(report, "keys file %s, line %zu: key '%s': "
 			    "%s; the key is skipped", path, keys_line(keys, i),
 			    k->id, why);
 			continue;
 		}
 		pk->usable = 1;
-		pk->nologin = shell_refuses(pk->acct.shell);
-		if (pk->nologin) {
-			log_warn("keys file %s, line %zu: key '%s' runs as %s, "
-			    "whose shell %s refuses commands; only -x (no "
-			    "shell) will work", path, keys_line(keys, i),
-			    k->id, pk->acct.name, pk->acct.shell);
+		for (size_t j = 0; j < pk->accts.n; j++) {
+			const struct keyacct_entry *a = &pk->accts.v[j];
+
+			if (a->nologin) {
+				log_warn("keys file %s, line %zu: key '%s' runs "
+				    "as %s, whose shell %s refuses commands; "
+				    "only -x (no shell) will work", path,
+				    keys_line(keys, i), k->id, a->acct.name,
+				    a->acct.shell);
+			}
 		}
 		(*usable)++;
 	}
@@ -156,7 +113,7 @@ policy_free(struct policy *p)
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		keyopts_free(&p->k[i].opts);
-		exec_account_free(&p->k[i].acct);
+		keyacct_free(&p->k[i].accts);
 	}
 	free(p->k);
 	free(p);
@@ -429,17 +386,43 @@ check_request(const struct policy *p, const struct pkey *pk,
 	return 0;
 }
 
+/*
+ * The account the request names (ACCOUNT, rsh -l), or the key's first.
+ * NULL, with the refusal in msg, for one the key does not name.
+ */
+static const struct keyacct_entry *
+pick_account(const struct pkey *pk, const struct key *k,
+    const struct wire_exec *e, char *msg, size_t msglen)
+{
+	const struct keyacct_entry	*a;
+	char				 shown[4 * WIRE_ACCOUNTMAX + 1];
+	char				 names[256];
+
+	if ((a = keyacct_pick(&pk->accts, e->account)) != NULL) {
+		return a;
+	}
+	(void)log_vis(shown, sizeof(shown), e->account, strlen(e->account));
+	keyacct_names(&pk->accts, names, sizeof(names));
+	snprintf(msg, msglen, "key '%s' may not run commands as '%s' (%s: "
+	    "%s)", k->id, shown, pk->opts.nusers > 0 ? "its user= option "
+	    "names" : "it has no user= option and runs them as rshd's own "
+	    "account", names);
+	return NULL;
+}
+
 int
 policy_exec(const struct policy *p, const struct key *k,
     const struct wire_exec *e, const struct sockaddr_storage *peer,
     struct policy_decision *dec, char *msg, size_t msglen)
 {
-	const struct pkey	*pk = pkey(p, k);
-	int			 shell;
-	char			*line = NULL;
+	const struct pkey		*pk = pkey(p, k);
+	const struct keyacct_entry	*a;
+	int				 shell;
+	char				*line = NULL;
 
 	memset(dec, 0, sizeof(*dec));
-	if (check_request(p, pk, k, e, msg, msglen) == -1) {
+	if ((a = pick_account(pk, k, e, msg, msglen)) == NULL ||
+	    check_request(p, pk, k, e, msg, msglen) == -1) {
 		return -1;
 	}
 	if ((line = command_line(e)) == NULL ||
@@ -453,10 +436,10 @@ policy_exec(const struct policy *p, const struct key *k,
 	}
 	shell = dec->grant.argv == NULL && (pk->opts.command != NULL ||
 	    e->argc == 0 || (e->has_flags && (e->flags & EXEC_FLAG_SHELL)));
-	if (shell && pk->nologin) {
+	if (shell && a->nologin) {
 		snprintf(msg, msglen, "account %s has no shell for commands "
-		    "(%s); run a program directly (rsh -x)", pk->acct.name,
-		    pk->acct.shell);
+		    "(%s); run a program directly (rsh -x)", a->acct.name,
+		    a->acct.shell);
 		goto fail;
 	}
 	if (check_env(p, pk, k, e, dec, msg, msglen) == -1) {
@@ -467,7 +450,7 @@ policy_exec(const struct policy *p, const struct key *k,
 		snprintf(msg, msglen, "rshd is out of memory");
 		goto fail;
 	}
-	dec->grant.acct = &pk->acct;
+	dec->grant.acct = &a->acct;
 	dec->grant.forced = pk->opts.command;
 	dec->grant.no_new_privs = pk->opts.no_new_privs;
 	dec->grant.env = dec->env;

@@ -22,9 +22,9 @@
 struct policy;
 
 /*
- * Reads every key's options and looks up its account.  A key whose
- * options do not parse, or whose account does not exist or may not be
- * used, is skipped (it authenticates nobody) with a line naming file,
+ * Reads every key's options and looks up its accounts.  A key whose
+ * options do not parse, or one of whose accounts does not exist or may
+ * not be used, is skipped (it authenticates nobody) with a line naming file,
  * line and option in *report (one sentence a line, NUL terminated; the
  * caller frees it; NULL when nothing is wrong); the others keep working.
  * *usable gets how many keys are usable.  NULL when memory runs out.
@@ -61,7 +61,8 @@ struct policy_decision {
 };
 
 /*
- * May key run e, from peer?  0 with *dec filled (free it with
+ * May key run e, from peer, as the account e names (e->account; NULL:
+ * the key's first)?  0 with *dec filled (free it with
  * policy_decision_free; it borrows from e and the policy, which must
  * outlive it), or -1 with a sentence for ERROR DENIED in msg.
  */

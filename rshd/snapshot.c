@@ -2,6 +2,7 @@
  * snapshot: building, sharing and comparing configuration snapshots.
  */
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -73,16 +74,30 @@ absolutize(char **path, const char *cwd)
 	return 0;
 }
 
+const char *
+snapshot_config_path(const struct snapshot_source *src)
+{
+	struct stat st;
+
+	/* Only a file that does not exist counts as none: one that cannot
+	 * be read is an error from conf_load, which names the reason. */
+	if (src->config != NULL && src->config_optional &&
+	    stat(src->config, &st) == -1 && errno == ENOENT) {
+		return NULL;
+	}
+	return src->config;
+}
+
 /* Defaults, then the config file, then -o, then the other flags. */
 static int
 build_conf(const struct snapshot_source *src, struct conf *c, char *err,
     size_t errlen)
 {
-	char msg[512];
+	const char	*config = snapshot_config_path(src);
+	char		 msg[512];
 
 	conf_defaults(c);
-	if (src->config != NULL && conf_load(c, src->config, err,
-	    errlen) == -1) {
+	if (config != NULL && conf_load(c, config, err, errlen) == -1) {
 		return -1;
 	}
 	for (size_t i = 0; i < src->noverrides; i++) {
@@ -422,15 +437,21 @@ snapshot_reload_ok(const struct snapshot_source *src,
     const struct snapshot *boot, const struct snapshot *next, char *err,
     size_t errlen)
 {
-	if (src->config != NULL && next->conf.file_settings == 0 &&
-	    boot->conf.file_settings > 0) {
+	if (src->config == NULL || next->conf.file_settings > 0 ||
+	    boot->conf.file_settings == 0) {
+		return 0;
+	}
+	if (snapshot_config_path(src) == NULL) {
+		snprintf(err, errlen, "config file %s is gone but held %d "
+		    "settings when rshd started; to run with the defaults, "
+		    "restart rshd", src->config, boot->conf.file_settings);
+	} else {
 		snprintf(err, errlen, "config file %s holds no setting now but "
 		    "held %d when rshd started (an empty file is what a crash "
 		    "can leave); to run with the defaults, restart rshd",
 		    src->config, boot->conf.file_settings);
-		return -1;
 	}
-	return 0;
+	return -1;
 }
 
 static int

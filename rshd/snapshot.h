@@ -20,8 +20,14 @@
 #include "conf.h"
 #include "exec.h"
 
+/* SYSCONFDIR from the Makefile: /etc for PREFIX=/usr, else PREFIX/etc. */
+#ifndef RSHD_SYSCONFDIR
+#define RSHD_SYSCONFDIR		"/etc"
+#endif
 /* The keys file without -k or KeysFile. */
-#define SNAPSHOT_DEFAULT_KEYS	"/etc/rsh/keys"
+#define SNAPSHOT_DEFAULT_KEYS	RSHD_SYSCONFDIR "/rsh/keys"
+/* The config file without -f, read when it exists. */
+#define SNAPSHOT_DEFAULT_CONFIG	RSHD_SYSCONFDIR "/rsh/rshd.conf"
 #define SNAPSHOT_MAXOVERRIDES	64
 #define SNAPSHOT_MAXNAMES	(CONF_MAXNAMES + 3)
 
@@ -30,7 +36,9 @@
  * also on a reload, which runs after the daemon moved to /). */
 struct snapshot_source {
 	const char	*cwd;
-	const char	*config;
+	const char	*config;	/* NULL: none (-f none) */
+	int		 config_optional;	/* the default: absent is
+						 * no file, not an error */
 	const char	*overrides[SNAPSHOT_MAXOVERRIDES];	/* -o */
 	size_t		 noverrides;
 	const char	*keys, *port, *port_file, *pid_file;
@@ -83,9 +91,15 @@ int	snapshot_name_ok(const struct snapshot *snap, const char *name,
 	    size_t len, const char *localname);
 
 /*
+ * The config file to read now: src->config, or NULL when there is none
+ * (-f none, or the default file is absent).
+ */
+const char	*snapshot_config_path(const struct snapshot_source *src);
+
+/*
  * Whether next may replace a configuration whose first snapshot was boot:
- * a config file with no setting in it now, though it had some when rshd
- * started, is refused (what a crash can leave would otherwise reset every
+ * a config file with no setting in it now (or the default file gone),
+ * though it had some when rshd started, is refused (what a crash can leave would otherwise reset every
  * setting to its default).  0, or -1 with a sentence in err.
  */
 int	snapshot_reload_ok(const struct snapshot_source *src,

@@ -298,7 +298,7 @@ print(n)' "$AUDIT" "$m-"
 @test "AuditRequired yes without an AuditLog stops rshd, saying why" {
 	local d=$BATS_TEST_TMPDIR/srv
 	make_keys "$d"
-	run -1 "$RSHD" -t -k "$d/keys" -o AuditRequired=yes
+	run -1 "$RSHD" -f none -t -k "$d/keys" -o AuditRequired=yes
 	assert_output "rshd: AuditRequired yes needs an AuditLog to write to"
 }
 

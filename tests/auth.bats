@@ -106,7 +106,7 @@ rsh_cmd_key() {
 	local d=$BATS_TEST_TMPDIR
 	cp "$RSHD_DIR/keys" "$d/keys"
 	chmod 0644 "$d/keys"
-	run -1 timeout 5 "$RSHD" -D -p 0 --port-file "$d/port" \
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -D -p 0 --port-file "$d/port" \
 	    -l 127.0.0.1 --no-udp -k "$d/keys"
 	assert_output --regexp \
 	    "rshd: keys file $d/keys is (readable|writable) by .*; refusing it"
@@ -117,7 +117,7 @@ rsh_cmd_key() {
 	local d=$BATS_TEST_TMPDIR
 	cp "$RSHD_DIR/keys" "$d/keys"
 	chmod 0620 "$d/keys"
-	run -1 timeout 5 "$RSHD" -D -p 0 --port-file "$d/port" \
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -D -p 0 --port-file "$d/port" \
 	    -l 127.0.0.1 --no-udp -k "$d/keys"
 	assert_output --partial \
 	    "rshd: keys file $d/keys is writable by group; refusing it"

@@ -176,7 +176,7 @@ dead_port() {
 	run -255 rsh_cmd --connect-timeout 500ms -n "127.0.0.1:$FAKE_PORT" true
 	t=$(($(now_ms) - t0))
 	assert_output "rsh: 127.0.0.1:$FAKE_PORT: the server greeted but did not answer the handshake within 0.5 s (timed out)"
-	((t < 3000)) || fail "took $t ms"
+	((t < $(scaled 3000))) || fail "took $t ms"
 	run -255 rsh_cmd -o ConnectTimeout=0.3 -n "127.0.0.1:$FAKE_PORT" true
 	assert_output --partial "within 0.3 s (timed out)"
 }
@@ -185,6 +185,16 @@ dead_port() {
 	fake exit-first
 	run -255 rsh_cmd -n "127.0.0.1:$FAKE_PORT" true
 	assert_output "rsh: 127.0.0.1:$FAKE_PORT: protocol error: EXIT without STARTED or ERROR"
+}
+
+@test "-l against a v1 server without the extension: BAD_REQUEST and a hint, nothing run; without -l it runs" {
+	fake v1
+	run -0 rsh_cmd -n "127.0.0.1:$FAKE_PORT" true
+	assert_output ok
+	run -255 rsh_cmd -n -l deploy "127.0.0.1:$FAKE_PORT" true
+	assert_line "rsh: 127.0.0.1:$FAKE_PORT: bad request: an unknown tag below 0x80"
+	assert_line --partial "rsh: hint: this server does not know how to choose the account (-l, User"
+	refute_line ok
 }
 
 @test "--retry N retries a busy refusal; off by default" {
@@ -333,7 +343,7 @@ dead_port() {
 	[ "$st" -eq 255 ] || fail "exit $st: $(cat "$BATS_TEST_TMPDIR/out")"
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output "rsh: 127.0.0.1:$RSHD_PORT: no answer from the server for 0.9 s (AliveInterval 0.3 s, AliveCount 2); giving up"
-	((t < 5000)) || fail "took $t ms"
+	((t < $(scaled 5000))) || fail "took $t ms"
 }
 
 @test "PING keeps a silent command alive while the server answers" {

@@ -29,7 +29,7 @@ teardown() {
 	local d=$BATS_TEST_TMPDIR/srv
 	make_keys "$d"
 	printf 'AuthTimeout 5s\nBogus 1\n' >"$d/rshd.conf"
-	run -1 "$RSHD" -D -p 0 -l 127.0.0.1 -k "$d/keys" -f "$d/rshd.conf"
+	run -1 "$RSHD" -f none -D -p 0 -l 127.0.0.1 -k "$d/keys" -f "$d/rshd.conf"
 	assert_output "rshd: $d/rshd.conf:2: unknown keyword 'Bogus'"
 }
 
@@ -38,17 +38,17 @@ teardown() {
 	make_keys "$d"
 	printf 'Port 2222\n' >"$d/rshd.conf"
 	head -c 4096 /dev/zero >>"$d/rshd.conf"
-	run -1 "$RSHD" -t -k "$d/keys" -f "$d/rshd.conf"
+	run -1 "$RSHD" -f none -t -k "$d/keys" -f "$d/rshd.conf"
 	assert_output "rshd: $d/rshd.conf:2: line holds a NUL byte"
 	mkfifo "$d/fifo.conf"
-	run -1 timeout 10 "$RSHD" -t -k "$d/keys" -f "$d/fifo.conf"
+	run -1 timeout "$(scaled 10)" "$RSHD" -f none -t -k "$d/keys" -f "$d/fifo.conf"
 	assert_output "rshd: config file $d/fifo.conf is not a regular file; refusing it"
 }
 
 @test "a bad -o value stops rshd and says what is allowed" {
 	local d=$BATS_TEST_TMPDIR/srv
 	make_keys "$d"
-	run -1 "$RSHD" -D -p 0 -l 127.0.0.1 -k "$d/keys" -o DrainGrace=soon
+	run -1 "$RSHD" -f none -D -p 0 -l 127.0.0.1 -k "$d/keys" -o DrainGrace=soon
 	assert_output --partial "DrainGrace: 'soon' is not a valid value"
 }
 

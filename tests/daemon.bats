@@ -24,7 +24,7 @@ teardown() {
 
 @test "without -D, what stops the start is printed on stderr too" {
 	local d=$BATS_TEST_TMPDIR
-	run -1 timeout 5 "$RSHD" -p 0 -l 127.0.0.1 -k "$d/no-such-keys"
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -p 0 -l 127.0.0.1 -k "$d/no-such-keys"
 	assert_output --partial "rshd: "
 	assert_output --partial "$d/no-such-keys"
 }
@@ -36,18 +36,18 @@ teardown() {
 	# "PID\n", as `read pid <file` and Linux tools expect.
 	[ "$(od -An -c "$d/rshd.pidfile" | tr -d ' ')" = "${RSHD_PID}\\n" ] ||
 	    fail "pid file: $(od -An -c "$d/rshd.pidfile")"
-	run -1 timeout 5 "$RSHD" -D -p 0 -l 127.0.0.1 -k "$d/keys" \
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -D -p 0 -l 127.0.0.1 -k "$d/keys" \
 	    -o PermitRootCommands=yes --pid-file "$d/rshd.pidfile"
 	assert_output "rshd: already running as pid $RSHD_PID (pid file $d/rshd.pidfile)"
 }
 
 @test "ports are range-checked, never wrapped" {
 	local d=$BATS_TEST_TMPDIR
-	run -1 "$RSHD" -t -p 70000 -k "$d/keys"
+	run -1 "$RSHD" -f none -t -p 70000 -k "$d/keys"
 	assert_output "rshd: invalid port '70000' (0 to 65535; 0 takes a free one)"
-	run -1 "$RSHD" -t -o Port=0 -k "$d/keys"
+	run -1 "$RSHD" -f none -t -o Port=0 -k "$d/keys"
 	assert_output "rshd: invalid port '0' (1 to 65535)"
-	run -1 "$RSHD" -t -p -1 -k "$d/keys"
+	run -1 "$RSHD" -f none -t -p -1 -k "$d/keys"
 	assert_output --partial "invalid port '-1'"
 }
 
@@ -95,7 +95,7 @@ if pid == 0:
     os.closerange(5, 1024)
     env = dict(os.environ, LISTEN_PID=str(os.getpid()), LISTEN_FDS="2",
                NOTIFY_SOCKET=d + "/notify")
-    os.execve(rshd, [rshd, "-D", "-k", d + "/keys",
+    os.execve(rshd, [rshd, "-D", "-f", "none", "-k", d + "/keys",
                      "-o", "PermitRootCommands=yes"], env)
 msg = note.recv(256).decode()
 print(pid, port, msg.replace("\n", ","))
@@ -122,21 +122,21 @@ PY
 
 @test "on SIGTERM a running command gets ShutdownGrace to finish" {
 	local d=$BATS_TEST_TMPDIR/srv m out=$BATS_TEST_TMPDIR/out
+	local go=$BATS_TEST_TMPDIR/go grace=$(scaled 5)
 	m=$(unique_marker)
-	start_rshd "$d" -o ShutdownGrace=5s
-	# It runs until the test says go, after the TERM, however slow the
-	# machine is to find it.
-	rsh_cmd -n 127.0.0.1 "until [ -e '$d/go' ]; do sleep 0.05; done; \
+	start_rshd "$d" -o ShutdownGrace="${grace}s"
+	# The command ends once told to, after the SIGTERM: however slow
+	# the machine, it is still running when rshd gets the signal.
+	rsh_cmd -n 127.0.0.1 "while [ ! -e $go ]; do sleep 0.05; done;
 	    echo finished; : $m" >"$out" 2>"$out.err" 3>&- &
 	local client=$!
 	wait_remote "$m" >/dev/null
 	kill -TERM "$RSHD_PID"
-	wait_until "grep -q 'signal 15' '$d/rshd.log'"
-	touch "$d/go"
+	wait_until "grep -q 'has ${grace}000 ms to finish' '$out.err'" ||
+	    fail "no warning: $(cat "$out.err")"
+	touch "$go"
 	wait "$client" || fail "the client exited $?"
 	[ "$(cat "$out")" = finished ] || fail "stdout: $(cat "$out")"
-	grep -q "has 5000 ms to finish" "$out.err" ||
-	    fail "no warning: $(cat "$out.err")"
 	wait_until "! proc_alive $RSHD_PID" 10
 }
 
@@ -179,7 +179,7 @@ PY
 @test "under ulimit -n 64 rshd refuses what it cannot start and keeps serving" {
 	local d=$BATS_TEST_TMPDIR/srv i ok=0 refused=0 pids=()
 	make_keys "$d"
-	(ulimit -n 64 && exec env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
+	(ulimit -n 64 && exec env --default-signal=INT,QUIT "$RSHD" -f none -D -p 0 \
 	    --port-file "$d/port" -l 127.0.0.1 --no-udp -k "$d/keys" \
 	    -o PermitRootCommands=yes -o ShutdownGrace=0 \
 	    -o MaxUnauthenticatedPerSource=64) </dev/null >>"$d/rshd.log" \
@@ -214,7 +214,7 @@ PY
 	mkfifo "$d/log.fifo"
 	cat "$d/log.fifo" >"$d/rshd.log" 3>&- &
 	LOG_READER=$!
-	env --default-signal=INT,QUIT "$RSHD" -D -p 0 --port-file "$d/port" \
+	env --default-signal=INT,QUIT "$RSHD" -f none -D -p 0 --port-file "$d/port" \
 	    -l 127.0.0.1 --no-udp -k "$d/keys" -o PermitRootCommands=yes \
 	    -o ShutdownGrace=0 </dev/null >"$d/log.fifo" 2>&1 3>&- &
 	RSHD_PID=$!
@@ -230,11 +230,18 @@ fcntl.fcntl(fd, 1031, 4096)' "$d/log.fifo"	# F_SETPIPE_SZ
 	kill -STOP "$LOG_READER"
 	# Three lines a command: 500 commands are more than the pipe and
 	# the queue hold.  Before the log writer, sessions hung after about
-	# 390 commands (with a 64 KiB pipe).
-	out=$(seq 500 | timeout 80 xargs -P8 -I{} sh -c '"$0" -k "$1" \
-	    -p "$2" -n 127.0.0.1 "true $3" || echo "failed {}"' "$RSH" \
-	    "$RSH_KEYFILE" "$RSHD_PORT" "$(printf '%0150d' 0)" 2>&1)
+	# 390 commands (with a 64 KiB pipe).  A hang is a stall: each command
+	# that ends adds a line to done, and 10 s without one fail the test,
+	# however long the 500 take on this machine.
+	seq 500 | xargs -P8 -I{} sh -c '"$0" -k "$1" -p "$2" -n 127.0.0.1 \
+	    "true $3" || echo "failed {}"; echo {} >>"$4"' "$RSH" \
+	    "$RSH_KEYFILE" "$RSHD_PORT" "$(printf '%0150d' 0)" "$d/done" \
+	    >"$d/out" 2>&1 3>&- &
+	wait_progress $! "$d/done" 10 ||
+	    fail "sessions stalled after $(wc -l <"$d/done") commands"
+	out=$(cat "$d/out")
 	[ -z "$out" ] || fail "$out"
+	[ "$(wc -l <"$d/done")" -eq 500 ]
 	kill -CONT "$LOG_READER"
 	wait_until "grep -q 'log lines dropped: the log could not keep up' \
 	    '$d/rshd.log'" 10
@@ -243,7 +250,7 @@ fcntl.fcntl(fd, 1031, 4096)' "$d/log.fifo"	# F_SETPIPE_SZ
 @test "-i serves the connection on standard input, as inetd hands it over" {
 	local d=$BATS_TEST_TMPDIR/srv m pid title
 	make_keys "$d"
-	python3 "$BATS_TEST_DIRNAME/tools/inetd.py" "$d/port" "$RSHD" -i \
+	python3 "$BATS_TEST_DIRNAME/tools/inetd.py" "$d/port" "$RSHD" -f none -i \
 	    -k "$d/keys" -o PermitRootCommands=yes </dev/null \
 	    2>"$d/inetd.err" 3>&- &
 	INETD=$!

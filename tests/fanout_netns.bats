@@ -68,7 +68,7 @@ ns_rshd() {
 	shift 3
 	mkdir -p "$dir"
 	# ip netns exec execs: the pid is rshd's.
-	ip netns exec "$ns" env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
+	ip netns exec "$ns" env --default-signal=INT,QUIT "$RSHD" -f none -D -p 0 \
 	    --port-file "$dir/port" $RSHD_NO_UDP -k "$keys" \
 	    -o PermitRootCommands=yes -o ShutdownGrace=0 "$@" \
 	    </dev/null >>"$dir/rshd.log" 2>&1 3>&- &

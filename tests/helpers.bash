@@ -10,11 +10,33 @@
 load "$BATS_LIB/bats-support/load"
 load "$BATS_LIB/bats-assert/load"
 
-# A hung test fails instead of hanging the suite.
-: "${BATS_TEST_TIMEOUT:=90}"
-
 : "${RSH_BUILD:=$BATS_TEST_DIRNAME/../build/release}"
 RSH_BUILD=$(cd "$RSH_BUILD" && pwd) || return 1
+
+# SLOW: how many times longer than the release build this build may take
+# for the same work: 4 under ASan+UBSan (a command and its round trip took
+# 3.3 to 4.5 times as long as in the release build, side by side on a
+# loaded 2-core machine), else 1.  RSH_TEST_SLOW (a whole number) sets it
+# for a slow or loaded machine.  Every time limit that only catches a hang
+# is scaled by it (wait_until's, `timeout $(scaled N)`, BATS_TEST_TIMEOUT),
+# and so is every "promptly" bound, whose command is made to last far
+# longer than the scaled bound so that the bound still proves something.
+if [ -n "${RSH_TEST_SLOW:-}" ]; then
+	SLOW=$RSH_TEST_SLOW
+elif [[ $(basename "$RSH_BUILD") == *asan* ]]; then
+	SLOW=4
+else
+	SLOW=1
+fi
+export SLOW
+
+# scaled N: N (a whole number: seconds, milliseconds) times SLOW.
+scaled() {
+	echo $(($1 * SLOW))
+}
+
+# A hung test fails instead of hanging the suite.
+: "${BATS_TEST_TIMEOUT:=$(scaled 90)}"
 RSHD=$RSH_BUILD/rshd
 RSH=$RSH_BUILD/rsh
 RSHPROBE=$RSH_BUILD/tools/rshprobe
@@ -26,9 +48,11 @@ export RSH_BUILD RSHD RSH RSHPROBE UDPPROBE
 : "${RSHD_NO_UDP=--no-udp}"
 
 # wait_until COND [SECONDS]: evaluates COND (a shell command string) every
-# 20 ms until it succeeds (0) or SECONDS (default 10) have passed (1).
+# 20 ms until it succeeds (0) or SECONDS (default 10) times SLOW have
+# passed (1).  A limit here only stops a wait for what must happen; a test
+# that something does NOT happen within a time checks that itself.
 wait_until() {
-	local cond=$1 limit=${2:-10} deadline
+	local cond=$1 limit=$(scaled "${2:-10}") deadline
 	deadline=$(($(date +%s%N) / 1000000 + limit * 1000))
 	while ! eval "$cond"; do
 		if (($(date +%s%N) / 1000000 >= deadline)); then
@@ -39,9 +63,51 @@ wait_until() {
 	done
 }
 
+# barrier_open DIR: a barrier that remote commands wait at, in DIR (a
+# FIFO this shell holds open on fd 7; start clients with 7>&-).
+# barrier_cmd DIR N: shell text for a command: it marks itself started
+# (DIR/started.N) and waits, without polling, until barrier_release DIR.
+# barrier_count DIR: how many have started.
+barrier_open() {
+	mkdir -p "$1" && mkfifo "$1/fifo" && exec 7<>"$1/fifo"
+}
+barrier_cmd() {
+	echo "exec 9<$1/fifo; touch $1/started.$2; cat <&9 >/dev/null"
+}
+barrier_count() {
+	find "$1" -name 'started.*' | wc -l
+}
+barrier_release() {
+	exec 7>&-
+}
+
 # now_ms: milliseconds since the epoch.
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
+}
+
+# wait_progress PID FILE SECONDS: waits for PID (a child of this shell) to
+# end while FILE keeps growing; returns PID's status, or kills PID and
+# fails when FILE did not grow for SECONDS times SLOW.  For work whose
+# total time depends on the machine's load but that must never stall.
+wait_progress() {
+	local pid=$1 file=$2 quiet=$(($(scaled "$3") * 1000)) size=-1 now last
+	last=$(now_ms)
+	while proc_alive "$pid"; do
+		now=$(now_ms)
+		if [ "$(stat -c %s "$file" 2>/dev/null || echo 0)" != "$size" ]; then
+			size=$(stat -c %s "$file" 2>/dev/null || echo 0)
+			last=$now
+		elif ((now - last >= quiet)); then
+			echo "wait_progress: $file did not grow for" \
+			    "$(scaled "$3") s" >&2
+			kill -TERM "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$pid"
 }
 
 # make_keys DIR [KEYID]: a fresh key, as `rsh --keygen` prints it, in both
@@ -67,6 +133,10 @@ proc_alive() {
 # background, on 127.0.0.1 with an ephemeral port and the keys in
 # DIR/keys (made with make_keys unless there), logging to DIR/rshd.log
 # (RSHD_LISTEN: another address than 127.0.0.1 to listen on).
+# No config file unless the test passes -f: the default one rshd reads
+# without -f (SYSCONFDIR/rsh/rshd.conf) may exist on this host.
+# AuthTimeout is its default, 5 s, times SLOW: a slower build takes
+# longer to authenticate a burst of clients.
 # Keys without user= are allowed under root (CI runs as root), and
 # SIGTERM stops running commands at once (ShutdownGrace 0): a test of
 # either passes its own -o, which comes later and wins.
@@ -83,8 +153,9 @@ start_rshd() {
 	# RSHD_WRAP: a program (and its arguments) that starts rshd.
 	${RSHD_WRAP:-} env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
 	    --port-file "$dir/port" \
-	    -l "${RSHD_LISTEN:-127.0.0.1}" $RSHD_NO_UDP -k "$dir/keys" \
-	    -o PermitRootCommands=yes -o ShutdownGrace=0 "$@" \
+	    -l "${RSHD_LISTEN:-127.0.0.1}" $RSHD_NO_UDP -f none -k "$dir/keys" \
+	    -o PermitRootCommands=yes -o ShutdownGrace=0 \
+	    -o AuthTimeout="$(scaled 5)s" "$@" \
 	    </dev/null >>"$dir/rshd.log" 2>&1 3>&- &
 	RSHD_PID=$!
 	echo "$RSHD_PID" >"$dir/rshd.pid"

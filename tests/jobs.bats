@@ -40,10 +40,11 @@ LEFTOVER="trap '' TERM; (sleep 30; : MARK) <&0 >/dev/null 2>&1 & exit 0"
 @test "stopping a TERM-ignoring group after EXIT does not hold up the connection" {
 	local m
 	m=$(unique_marker)
-	start_rshd "$BATS_TEST_TMPDIR/srv" -o KillGrace=5s
+	start_rshd "$BATS_TEST_TMPDIR/srv" -o KillGrace="$(scaled 5)s"
 	# The old group takes KillGrace (5 s) to go; the probe gives up after
-	# 2 s of silence.  PONG and the next command come at once.
-	run -0 probe -t 2000 exec-sh "${LEFTOVER/MARK/$m}" read ping 01 \
+	# 2 s of silence (both times SLOW).  PONG and the next command come at
+	# once.
+	run -0 probe -t "$(scaled 2000)" exec-sh "${LEFTOVER/MARK/$m}" read ping 01 \
 	    exec-sh 'echo next' read
 	assert_line 'EXIT 0 0'
 	assert_line 'PONG 01'
@@ -55,12 +56,13 @@ LEFTOVER="trap '' TERM; (sleep 30; : MARK) <&0 >/dev/null 2>&1 & exit 0"
 @test "past eight groups still stopping, EXEC gets BUSY and nothing leaks" {
 	local m i steps=()
 	m=$(unique_marker)
-	start_rshd "$BATS_TEST_TMPDIR/srv" -o KillGrace=3s
+	start_rshd "$BATS_TEST_TMPDIR/srv" -o KillGrace="$(scaled 3)s"
 	record_baseline
 	for ((i = 0; i < 9; i++)); do
 		steps+=(exec-sh "${LEFTOVER/MARK/$m}" read)
 	done
-	run -0 probe -t 2000 "${steps[@]}" exec-sh 'echo tenth' read close
+	run -0 probe -t "$(scaled 2000)" "${steps[@]}" exec-sh 'echo tenth' \
+	    read close
 	assert_line --partial 'ERROR 4 earlier commands of this connection'
 	assert_line 'EXIT 2 255'
 	refute_line 'STDOUT tenth\n'
@@ -72,7 +74,8 @@ LEFTOVER="trap '' TERM; (sleep 30; : MARK) <&0 >/dev/null 2>&1 & exit 0"
 @test "a client that disconnects leaves nothing behind, in its own time" {
 	local m pids
 	m=$(unique_marker)
-	run -0 probe -t 2000 exec-sh "trap '' TERM; sleep 30; : $m" started close
+	run -0 probe -t "$(scaled 2000)" exec-sh "trap '' TERM; sleep 30; : $m" \
+	    started close
 	wait_until "! marked_alive '$m'" 10
 	assert_rshd_at_baseline
 }
@@ -158,7 +161,7 @@ stop_pid1_rshd() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for a PID namespace"
 	command -v unshare >/dev/null || skip "no unshare here"
 	make_keys "$d"
-	unshare --pid --fork --mount-proc "$RSHD" -D -p 0 \
+	unshare --pid --fork --mount-proc "$RSHD" -f none -D -p 0 \
 	    --port-file "$d/port" -l 127.0.0.1 --no-udp -k "$d/keys" \
 	    -o PermitRootCommands=yes </dev/null >>"$d/rshd.log" 2>&1 3>&- &
 	u=$!

@@ -63,7 +63,7 @@ teardown() {
 server() {
 	local d=$BATS_TEST_TMPDIR/srv
 	mkdir -p "$d"
-	ip netns exec "${NS}s" env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
+	ip netns exec "${NS}s" env --default-signal=INT,QUIT "$RSHD" -f none -D -p 0 \
 	    --port-file "$d/port" $RSHD_NO_UDP -k "$BATS_FILE_TMPDIR/key/keys" \
 	    -l 0.0.0.0 -o PermitRootCommands=yes -o ShutdownGrace=0 \
 	    -o MaxConnections=1 "$@" </dev/null >>"$d/rshd.log" 2>&1 3>&- &

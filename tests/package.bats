@@ -2,8 +2,9 @@
 # The Debian package: `make deb` builds it and lintian passes it; it
 # installs on this machine as a Debian citizen (rsh.psk behind
 # update-alternatives, /etc/rsh 0700, the rsh account, units present but
-# not enabled); the rshd its unit file starts runs a command; purge takes
-# it away.  Root only, as it installs a package; built and installed once
+# not enabled, /var/log/rshd 0750 and a logrotate file that makes rshd
+# reopen its audit log); the rshd its unit file starts runs a command;
+# purge takes it away.  Root only, as it installs a package; built and installed once
 # per run, in the release build's run (the ASan run skips it).  systemd
 # need not be running: the unit is checked with systemd-analyze verify and
 # its ExecStart= line is run as systemd would run it, as its User=.
@@ -26,6 +27,8 @@ why_skip() {
 		echo "a package rsh is installed here already: not replacing it"
 	elif [ -e /etc/rsh ]; then
 		echo "/etc/rsh exists: not mixing the package with it"
+	elif [ -e /var/log/rshd ]; then
+		echo "/var/log/rshd exists: not mixing the package with it"
 	fi
 }
 
@@ -124,6 +127,58 @@ unit_file() {
 	assert_output --partial '/etc/rsh/rshd.conf'
 	run -0 /usr/bin/rsh.psk --version
 	assert_output --partial 'rsh 0.1.0'
+}
+
+@test "the package makes the audit log's directory, /var/log/rshd 0750, and a valid logrotate file" {
+	run -0 stat -c '%a %U %G' /var/log/rshd
+	assert_output '750 root adm'
+	[ -f /etc/logrotate.d/rsh ]
+	run -0 dpkg-query -W -f='${Conffiles}' rsh
+	assert_output --partial '/etc/logrotate.d/rsh'
+	# The example rshd.conf's AuditLog is the file it rotates.
+	run -0 grep -E '^#?AuditLog /var/log/rshd/audit.log$' /etc/rsh/rshd.conf
+	command -v logrotate >/dev/null || skip "logrotate is not installed"
+	run -0 logrotate -d -s "$BATS_TEST_TMPDIR/state" /etc/logrotate.d/rsh
+	assert_output --partial 'rotating pattern: /var/log/rshd/audit.log'
+	refute_output --partial 'error'
+}
+
+@test "a forced logrotate run makes rshd write its audit log to a new file" {
+	command -v logrotate >/dev/null || skip "logrotate is not installed"
+	[ ! -e /run/rshd.pid ] || skip "/run/rshd.pid exists: another rshd"
+	[ ! -d /run/systemd/system ] ||
+	    ! systemctl --quiet is-active rshd.service ||
+	    skip "rshd.service is running here: logrotate would signal it"
+	local d=$BATS_TEST_TMPDIR/srv line port log=/var/log/rshd/audit.log
+	mkdir -p "$d"
+	line=$(/usr/bin/rsh.psk --keygen rotate-test)
+	(umask 077 && printf '%s\n' "$line" >"$d/keys" &&
+	    printf '%s\n' "$line" >"$d/key")
+	# The pid file logrotate's postrotate signals without systemd.
+	/usr/sbin/rshd -D -p 0 --port-file "$d/port" -l 127.0.0.1 --no-udp \
+	    -k "$d/keys" -o PermitRootCommands=yes -o AuditLog=$log \
+	    --pid-file /run/rshd.pid </dev/null >"$d/rshd.log" 2>&1 3>&- &
+	echo $! >"$d/rshd.pid"
+	wait_until "[ -s '$d/port' ] || ! proc_alive $(cat "$d/rshd.pid")"
+	[ -s "$d/port" ] || { cat "$d/rshd.log"; false; }
+	port=$(cat "$d/port")
+	run -0 /usr/bin/rsh.psk -k "$d/key" -p "$port" 127.0.0.1 \
+	    'echo before-rotation' </dev/null
+	wait_until "grep -q before-rotation $log"
+	run -0 logrotate -f -s "$BATS_TEST_TMPDIR/state" /etc/logrotate.d/rsh
+	# rshd reopened the log by its name: a new file, its own, mode 0600.
+	wait_until "[ -f $log ]"
+	run -0 stat -c '%a %U' "$log"
+	assert_output '600 root'
+	run -0 /usr/bin/rsh.psk -k "$d/key" -p "$port" 127.0.0.1 \
+	    'echo after-rotation' </dev/null
+	wait_until "grep -q after-rotation $log"
+	run -1 grep -q before-rotation "$log"
+	run -0 grep -q before-rotation "$log.1"
+	run -1 grep -q after-rotation "$log.1"
+	run -0 grep -F 'SIGHUP: audit log reopened' "$d/rshd.log"
+	stop_rshd "$(cat "$d/rshd.pid")"
+	rm -f "$d/rshd.pid" "$log" "$log".*
 }
 
 @test "the package installs bash completion for rsh.psk, rsh and rshd" {
@@ -241,11 +296,12 @@ unit_file() {
 	assert_output --partial 'via-plugin'
 }
 
-@test "purge removes the package, /etc/rsh and the alternative" {
+@test "purge removes the package, /etc/rsh, /var/log/rshd and the alternative" {
 	run -0 dpkg --purge rsh
 	[ ! -e /usr/sbin/rshd ]
 	[ ! -e /usr/bin/rsh.psk ]
 	[ ! -e /etc/rsh ]
+	[ ! -e /var/log/rshd ]
 	run update-alternatives --query rsh
 	refute_output --partial '/usr/bin/rsh.psk'
 	run dpkg-query -W -f='${db:Status-Status}' rsh

@@ -195,7 +195,8 @@ test_account() {
 	run -0 probe -t 10000 s2 read
 	assert_line 'S2 0'
 	assert_line EOF
-	[ $(($(now_ms) - t0)) -lt 5000 ] || fail "held for $(($(now_ms) - t0)) ms"
+	[ $(($(now_ms) - t0)) -lt "$(scaled 5000)" ] ||
+	    fail "held for $(($(now_ms) - t0)) ms"
 	grep -q "key 'test' has all its 1 sessions in use (max-sessions); closing" \
 	    "$RSHD_DIR/rshd.log"
 	kill "$(cat "$BATS_TEST_TMPDIR/probe.pid")"
@@ -215,7 +216,7 @@ test_account() {
 	local d=$BATS_TEST_TMPDIR/a
 	[ "$(id -u)" -eq 0 ] || skip "the rule is for rshd running as root"
 	make_keys "$d"
-	run -1 timeout 5 "$RSHD" -D -p 0 --port-file "$d/port" -l 127.0.0.1 \
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -D -p 0 --port-file "$d/port" -l 127.0.0.1 \
 	    --no-udp -k "$d/keys"
 	assert_output --partial "key 'test': it has no user= option and rshd runs as root"
 	assert_output --partial "holds no usable key"
@@ -238,20 +239,20 @@ test_account() {
 @test "rshd -t checks the settings and keys: 0 when in order, 1 naming what is not" {
 	local d=$BATS_TEST_TMPDIR/t
 	make_keys "$d"
-	run -0 "$RSHD" -t -k "$d/keys" -o PermitRootCommands=yes
+	run -0 "$RSHD" -f none -t -k "$d/keys" -o PermitRootCommands=yes
 	assert_output --partial "are in order: 1 key"
 	refute_output --partial "1 keys"
 	# Every key counted, as the word wants.
 	"$RSH" --keygen second >>"$d/keys"
-	run -0 "$RSHD" -t -k "$d/keys" -o PermitRootCommands=yes
+	run -0 "$RSHD" -f none -t -k "$d/keys" -o PermitRootCommands=yes
 	assert_output --partial "are in order: 2 keys"
 	head -n 1 "$d/keys" >"$d/keys.one" && mv "$d/keys.one" "$d/keys"
 	chmod 600 "$d/keys"
 	printf '%s allow="x|y",max-sessions=0\n' "$("$RSH" --keygen two)" \
 	    >>"$d/keys"
-	run -1 "$RSHD" -t -k "$d/keys" -o PermitRootCommands=yes
+	run -1 "$RSHD" -f none -t -k "$d/keys" -o PermitRootCommands=yes
 	assert_output --partial "line 2: key 'two': option 'max-sessions': '0' is not a number"
-	run -1 "$RSHD" -t -k "$d/keys" -o NoSuchKeyword=1
+	run -1 "$RSHD" -f none -t -k "$d/keys" -o NoSuchKeyword=1
 	assert_output --partial "unknown keyword 'NoSuchKeyword'"
 }
 

@@ -191,10 +191,10 @@ still_serving() {
 	local t0 t
 	start_rshd "$BATS_TEST_TMPDIR/srv" -o AuthTimeout=1s
 	t0=$(now_ms)
-	run -0 probe -t 8000 c1-trunc 0 read
+	run -0 probe -t "$(scaled 8000)" c1-trunc 0 read
 	t=$(($(now_ms) - t0))
 	assert_output "$(printf 'S1\nEOF')"
-	((t >= 700 && t < 5000)) || fail "closed after ${t} ms"
+	((t >= 700 && t < $(scaled 5000))) || fail "closed after ${t} ms"
 }
 
 @test "connections beyond MaxUnauthenticatedPerSource are refused as busy" {

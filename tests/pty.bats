@@ -12,12 +12,42 @@ load helpers
 # UDP on: the PTY request over UDP must be refused by the server itself.
 export RSHD_NO_UDP=
 
+# Sessions run as a throwaway account, made here with an empty home of
+# its own: a login shell reads its account's dotfiles, and root's on this
+# host are not the test's to depend on (a stale lock in one once made
+# every login shell wait 60 s).  Making it takes root; otherwise the login
+# shell tests skip (need_pty_user), and the rest run as the caller.
 setup_file() {
-	rsh_setup_file -o "AuditLog=$BATS_FILE_TMPDIR/srv/audit.log"
+	local d=$BATS_FILE_TMPDIR/srv
+	PTY_USER=
+	if [ "$(id -u)" -eq 0 ] && command -v useradd >/dev/null; then
+		PTY_USER=rshpty$$
+		PTY_HOME=$(mktemp -d /tmp/rshpty.XXXXXX)
+		useradd --home-dir "$PTY_HOME" --no-create-home \
+		    --shell /bin/bash --user-group "$PTY_USER" || return 1
+		chown "$PTY_USER": "$PTY_HOME"
+		make_keys "$d"
+		sed -i "s/\$/ user=$PTY_USER/" "$d/keys"
+	fi
+	export PTY_USER PTY_HOME
+	rsh_setup_file -o "AuditLog=$d/audit.log"
 }
 
 teardown_file() {
-	rsh_teardown_file
+	local rc=0
+	rsh_teardown_file || rc=$?
+	if [ -n "$PTY_USER" ]; then
+		userdel "$PTY_USER" || rc=1
+		rm -rf "$PTY_HOME"
+	fi
+	return "$rc"
+}
+
+# need_pty_user: skips a test that starts a login shell when there is no
+# throwaway account for it.
+need_pty_user() {
+	[ -n "$PTY_USER" ] || skip "login shells run as a throwaway account," \
+	    "which takes root (useradd) to make"
 }
 
 teardown() {
@@ -47,7 +77,16 @@ p += tlv(5, struct.pack(">I", 2)) + tlv(6, struct.pack(">HH", 24, 80))
 print(p.hex())' "$1"
 }
 
+@test "login shells here run as the throwaway account, in its empty home" {
+	need_pty_user
+	run -0 drive \
+	    'send:echo "U=$(id -un) H=$HOME P=$(pwd) N=$(ls -A | wc -l) I=$((6*7))"\r' \
+	    'expect:(U=[^\r]*) I=42\r\n' 'send:exit\r' exit -- 127.0.0.1
+	assert_line "MATCH U=$PTY_USER H=$PTY_HOME P=$PTY_HOME N=0"
+}
+
 @test "rsh HOST on a terminal: a login shell on a pseudo-terminal with TERM and the window's size" {
+	need_pty_user
 	run -0 drive \
 	    'send:tty; echo "T=$TERM S=$(stty size) A=$0 I=$((6*7))"\r' \
 	    'expect:(/dev/pts/[0-9]+)\r\n' 'expect:T=(.*) I=42' \
@@ -60,6 +99,7 @@ print(p.hex())' "$1"
 }
 
 @test "a window change reaches the remote terminal as its new size" {
+	need_pty_user
 	run -0 drive 'send:echo "S=$(stty size)=$((6*7))"\r' \
 	    'expect:S=(.*)=42' 'resize:40x120' \
 	    'send:echo "S=$(stty size)=$((6*8))"\r' 'expect:S=(.*)=48' \
@@ -70,6 +110,7 @@ print(p.hex())' "$1"
 }
 
 @test "~. drops the connection: rsh exits 255, the terminal is restored, the remote shell's jobs go" {
+	need_pty_user
 	local m
 	m=$(unique_marker)
 	run -0 drive "send:echo up-\$((6*7)); sh -c 'sleep 300; : $m'\\r" \
@@ -84,6 +125,7 @@ print(p.hex())' "$1"
 }
 
 @test "~? lists the escapes, ~~ sends one ~, and ~ with anything else sends both" {
+	need_pty_user
 	run -0 drive 'send:~?' 'expect:(~\.)  drop the connection' \
 	    'send:cat\r' 'send:~~A\r' 'expect:\r\n(~+A)\r\n' \
 	    'send:~xB\r' 'expect:\r\n(~+xB)\r\n' 'send:\x04' \
@@ -96,6 +138,7 @@ print(p.hex())' "$1"
 }
 
 @test "a TERM sent to rsh ends the terminal session, restores the terminal and hangs the remote shell up" {
+	need_pty_user
 	local m
 	m=$(unique_marker)
 	run -0 drive "send:echo up-\$((6*7)); sh -c 'sleep 300; : $m'\\r" \
@@ -195,6 +238,7 @@ assert j["error"] is None, j
 }
 
 @test "a time limit on a login shell stops its jobs too, each in a group of its own" {
+	need_pty_user
 	local m
 	m=$(unique_marker)
 	# bash ignores TERM and puts the job in a process group of its own:
@@ -220,6 +264,7 @@ assert j["error"] is None, j
 }
 
 @test "the audit log marks a terminal session, a login shell by its empty argv" {
+	need_pty_user
 	run -0 drive 'send:exit 4\r' exit -- 127.0.0.1
 	assert_line 'EXIT 4'
 	wait_until "grep -q '\"pty\":true,\"argv\":\[\],.*\"exit\":4' \

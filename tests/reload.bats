@@ -30,9 +30,11 @@ reload() {
 	cp "$d/old/keys" "$d/srv/keys"
 	start_rshd "$d/srv"
 	m=$(unique_marker)
+	# The command ends when told to, after the reload, however slow the
+	# machine.
 	"$RSH" -k "$d/old/key" -p "$RSHD_PORT" 127.0.0.1 \
-	    "echo $m >/dev/null; sleep 1; echo finished" \
-	    </dev/null >"$d/out" 2>&1 3>&- &
+	    "echo $m >/dev/null; while [ ! -e $d/go ]; do sleep 0.05; done;
+	    echo finished" </dev/null >"$d/out" 2>&1 3>&- &
 	pid=$!
 	wait_remote "$m"
 	cp "$d/new/keys" "$d/srv/keys"
@@ -42,6 +44,7 @@ reload() {
 	run -255 "$RSH" -k "$d/old/key" -p "$RSHD_PORT" -n 127.0.0.1 true
 	assert_output --partial "authentication failed"
 	# The connection made under the old keys was not dropped.
+	touch "$d/go"
 	wait "$pid"
 	run cat "$d/out"
 	assert_output finished

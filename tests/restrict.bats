@@ -213,12 +213,12 @@ print(r["cwd"], "forced" in r)' "$log"
 	[ "$(id -u)" -eq 0 ] || skip "the rule is for rshd running as root"
 	make_keys "$d"
 	sed -i '1s/$/ user=root/' "$d/keys"
-	run -1 "$RSHD" -t -k "$d/keys" -o PermitRootCommands=no
+	run -1 "$RSHD" -f none -t -k "$d/keys" -o PermitRootCommands=no
 	assert_output --partial "key 'test': user=root runs commands as root, which PermitRootCommands no forbids"
-	run -1 timeout 5 "$RSHD" -D -p 0 --port-file "$d/port" -l 127.0.0.1 \
+	run -1 timeout "$(scaled 5)" "$RSHD" -f none -D -p 0 --port-file "$d/port" -l 127.0.0.1 \
 	    --no-udp -k "$d/keys" -o PermitRootCommands=no
 	assert_output --partial "holds no usable key"
-	run -0 "$RSHD" -t -k "$d/keys" -o PermitRootCommands=yes
+	run -0 "$RSHD" -f none -t -k "$d/keys" -o PermitRootCommands=yes
 }
 
 @test "what changes how a program loads is never accepted, AcceptEnv or env=" {
@@ -236,7 +236,7 @@ print(r["cwd"], "forced" in r)' "$log"
 	assert_line 'STDOUT lang=C\n'
 	make_keys "$BATS_TEST_TMPDIR/t"
 	sed -i '1s/$/ env=GIT_CONFIG_PARAMETERS/' "$BATS_TEST_TMPDIR/t/keys"
-	run -1 "$RSHD" -t -k "$BATS_TEST_TMPDIR/t/keys" -o PermitRootCommands=yes
+	run -1 "$RSHD" -f none -t -k "$BATS_TEST_TMPDIR/t/keys" -o PermitRootCommands=yes
 	assert_output --partial "option 'env': GIT_CONFIG_PARAMETERS may never be set by a client"
 }
 

@@ -57,7 +57,7 @@ teardown() {
 }
 
 @test "-n gives the command an empty stdin without reading rsh's" {
-	run -0 timeout 10 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n \
+	run -0 timeout "$(scaled 10)" "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n \
 	    127.0.0.1 'wc -c' </dev/zero
 	assert_output 0
 }
@@ -65,7 +65,7 @@ teardown() {
 @test "a closed stdin gives the command an empty stdin" {
 	local st=0
 	# Not under run: its output pipe would take the free fd 0.
-	timeout 10 "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 \
+	timeout "$(scaled 10)" "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 \
 	    'wc -c' >"$BATS_TEST_TMPDIR/out" 2>&1 <&- || st=$?
 	run cat "$BATS_TEST_TMPDIR/out"
 	[ "$st" -eq 0 ] || fail "rsh exited $st"
@@ -84,38 +84,42 @@ teardown() {
 	local m t0 t
 	m=$(unique_marker)
 	t0=$(now_ms)
-	run -0 bash -c '"$@" | head -n 2' _ timeout 20 "$RSH" \
+	run -0 bash -c '"$@" | head -n 2' _ timeout "$(scaled 20)" "$RSH" \
 	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n -x 127.0.0.1 yes "$m"
 	t=$(($(now_ms) - t0))
 	assert_output "$(printf '%s\n%s' "$m" "$m")"
-	((t < 5000)) || fail "took ${t} ms"
+	((t < $(scaled 5000))) || fail "took ${t} ms"
 	wait_until "[ -z \"\$(remote_pids $m)\" ]" 10
 }
 
 @test "sleep 10 & echo x returns at once with x" {
 	local t0 t
 	t0=$(now_ms)
-	run -0 --separate-stderr timeout 20 "$RSH" -k "$RSH_KEYFILE" \
-	    -p "$RSHD_PORT" -n 127.0.0.1 'sleep 10 & echo x'
+	# The background sleep outlasts the bound however slow the build.
+	run -0 --separate-stderr timeout "$(scaled 20)" "$RSH" \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    "sleep $(scaled 10) & echo x"
 	t=$(($(now_ms) - t0))
 	assert_output x
-	((t < 3000)) || fail "took ${t} ms"
+	((t < $(scaled 3000))) || fail "took ${t} ms"
 }
 
 @test "a background child holding the output is cut with an 'output cut' warning" {
 	local t0 t
 	t0=$(now_ms)
-	run -0 --separate-stderr timeout 20 "$RSH" -k "$RSH_KEYFILE" \
-	    -p "$RSHD_PORT" -n -x 127.0.0.1 sh -c 'sleep 10 & echo x'
+	run -0 --separate-stderr timeout "$(scaled 20)" "$RSH" \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n -x 127.0.0.1 sh -c \
+	    "sleep $(scaled 10) & echo x"
 	t=$(($(now_ms) - t0))
 	assert_output x
 	[[ $stderr == *"output cut"* ]] || fail "stderr: '$stderr'"
-	((t < 3000)) || fail "took ${t} ms"
+	((t < $(scaled 3000))) || fail "took ${t} ms"
 }
 
 @test "a background child holding only stderr is cut too" {
-	run -0 --separate-stderr timeout 20 "$RSH" -k "$RSH_KEYFILE" \
-	    -p "$RSHD_PORT" -n 127.0.0.1 'sleep 10 >/dev/null & echo x'
+	run -0 --separate-stderr timeout "$(scaled 20)" "$RSH" \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    'sleep 10 >/dev/null & echo x'
 	assert_output x
 	[[ $stderr == *"output cut"* ]] || fail "stderr: '$stderr'"
 }
@@ -132,39 +136,41 @@ teardown() {
 @test "a background job with its output redirected ends without a warning" {
 	local t0 t
 	t0=$(now_ms)
-	run -0 --separate-stderr timeout 20 "$RSH" -k "$RSH_KEYFILE" \
-	    -p "$RSHD_PORT" -n 127.0.0.1 'sleep 10 >/dev/null 2>&1 & echo x'
+	run -0 --separate-stderr timeout "$(scaled 20)" "$RSH" \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    "sleep $(scaled 10) >/dev/null 2>&1 & echo x"
 	t=$(($(now_ms) - t0))
 	assert_output x
 	[ -z "$stderr" ] || fail "stderr: '$stderr'"
-	((t < 3000)) || fail "took ${t} ms"
+	((t < $(scaled 3000))) || fail "took ${t} ms"
 }
 
 @test "a background process that keeps writing cannot hold EXIT back" {
 	local t0 t
 	t0=$(now_ms)
-	run -0 --separate-stderr timeout 20 "$RSH" -k "$RSH_KEYFILE" \
-	    -p "$RSHD_PORT" -n 127.0.0.1 '(while :; do echo bg; done) & echo x'
+	run -0 --separate-stderr timeout "$(scaled 20)" "$RSH" \
+	    -k "$RSH_KEYFILE" -p "$RSHD_PORT" -n 127.0.0.1 \
+	    '(while :; do echo bg; done) & echo x'
 	t=$(($(now_ms) - t0))
 	[[ $stderr == *"output cut"* ]] || fail "stderr: '$stderr'"
-	((t < 5000)) || fail "took ${t} ms"
+	((t < $(scaled 5000))) || fail "took ${t} ms"
 }
 
 @test "a background writer faster than a slow client cannot hold EXIT back" {
 	local t0 t
 	t0=$(now_ms)
 	# The reader takes 64 KiB every 10 ms: the queue to it stays full.
-	run -0 --separate-stderr timeout 40 sh -c '"$0" -k "$1" -p "$2" -n \
+	run -0 --separate-stderr timeout "$(scaled 40)" sh -c '"$0" -k "$1" -p "$2" -n \
 	    127.0.0.1 "yes & sleep 0.2" |
 	    while [ "$(head -c 65536 | wc -c)" -gt 0 ]; do sleep 0.01; done' \
 	    "$RSH" "$RSH_KEYFILE" "$RSHD_PORT"
 	t=$(($(now_ms) - t0))
 	[[ $stderr == *"output cut"* ]] || fail "stderr: '$stderr'"
-	((t < 20000)) || fail "took ${t} ms"
+	((t < $(scaled 20000))) || fail "took ${t} ms"
 }
 
 @test "output still in the pipes at exit reaches a slow reader in full" {
-	run -0 --separate-stderr timeout 30 sh -c '"$0" -k "$1" -p "$2" -n \
+	run -0 --separate-stderr timeout "$(scaled 30)" sh -c '"$0" -k "$1" -p "$2" -n \
 	    127.0.0.1 "head -c 3000000 /dev/zero; head -c 500000 /dev/zero >&2" |
 	    { sleep 1; wc -c; }' "$RSH" "$RSH_KEYFILE" "$RSHD_PORT"
 	assert_output 3000000

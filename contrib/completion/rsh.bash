@@ -42,7 +42,7 @@ _rsh()
 		else
 			COMPREPLY=($(compgen -S = -W 'ConnectTimeout AliveInterval
 			    AliveCount ControlPersist HostName Key Port
-			    ServerName' -- "$cur"))
+			    ServerName User' -- "$cur"))
 			compopt -o nospace
 		fi
 		return
@@ -51,8 +51,8 @@ _rsh()
 		COMPREPLY=($(compgen -W 'check exit' -- "$cur"))
 		return
 		;;
-	-e | -f | -m | --max-time | -p | --connect-timeout | --max-reply | \
-	    --retry | --keygen)
+	-e | -f | -l | -m | --max-time | -p | --connect-timeout | \
+	    --max-reply | --retry | --keygen)
 		return
 		;;
 	-w | -X | --exclude)
@@ -66,7 +66,7 @@ _rsh()
 	local i host=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-d | -e | -F | -f | -k | -m | --max-time | -o | -O | -p | \
+		-d | -e | -F | -f | -k | -l | -m | --max-time | -o | -O | -p | \
 		    --connect-timeout | --max-reply | --retry | --keygen | \
 		    -w | -X | --exclude)
 			((i++))
@@ -82,7 +82,7 @@ _rsh()
 		return
 	fi
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '-b -d -e -f -F -h -k -m -M -n -O -o
+		COMPREPLY=($(compgen -W '-b -d -e -f -F -h -k -l -m -M -n -O -o
 		    -p -q -T -t -u -V -v -w -X -x --connect-timeout --exclude --line-mode
 		    --help --json --keygen --max-reply --max-time --retry
 		    --version' -- "$cur"))

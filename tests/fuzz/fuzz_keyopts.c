@@ -81,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (keyopts_parse(text, &o, err, sizeof(err)) == 0) {
 		ask(&o, data, size);
 		keyopts_free(&o);
-	} else if (err[0] == '\0' || o.user != NULL || o.nfrom != 0 ||
+	} else if (err[0] == '\0' || o.users != NULL || o.nusers != 0 || o.nfrom != 0 ||
 	    o.command != NULL || o.nallow != 0 || o.nenv != 0) {
 		abort();
 	}

@@ -36,7 +36,9 @@ same_exec(const struct wire_exec *a, const struct wire_exec *b)
 	    a->flags != b->flags || a->has_pty_size != b->has_pty_size ||
 	    a->rows != b->rows || a->cols != b->cols ||
 	    (a->stdin_data == NULL) != (b->stdin_data == NULL) ||
-	    a->stdin_len != b->stdin_len) {
+	    a->stdin_len != b->stdin_len ||
+	    (a->account == NULL) != (b->account == NULL) ||
+	    (a->account != NULL && strcmp(a->account, b->account) != 0)) {
 		return 0;
 	}
 	return a->stdin_len == 0 ||

@@ -140,7 +140,7 @@ start_srv() {
 	shift
 	mkdir -p "$d" && (umask 077 && "$RSH" --keygen stress >"$d/keys" &&
 	    cp "$d/keys" "$d/key") || return 1
-	env --default-signal=INT,QUIT "$RSHD" -D -p 0 --port-file "$d/port" \
+	env --default-signal=INT,QUIT "$RSHD" -f none -D -p 0 --port-file "$d/port" \
 	    -l 127.0.0.1 -k "$d/keys" -o PermitRootCommands=yes \
 	    -o ShutdownGrace=0 -o KillGrace=1s -o MaxConnections=4096 \
 	    -o MaxUnauthenticated=4096 -o MaxUnauthenticatedPerSource=4096 \
@@ -586,7 +586,7 @@ fault_ulimit() {
 	local d=$DIR/ulimit i pids=() okc=0 refused=0 other=0
 	mkdir -p "$d" && (umask 077 && "$RSH" --keygen stress >"$d/keys" &&
 	    cp "$d/keys" "$d/key")
-	(ulimit -n 64 && exec env --default-signal=INT,QUIT "$RSHD" -D -p 0 \
+	(ulimit -n 64 && exec env --default-signal=INT,QUIT "$RSHD" -f none -D -p 0 \
 	    --port-file "$d/port" -l 127.0.0.1 --no-udp -k "$d/keys" \
 	    -o PermitRootCommands=yes -o ShutdownGrace=0 \
 	    -o MaxUnauthenticatedPerSource=64) </dev/null >>"$d/rshd.log" \

@@ -14,6 +14,9 @@
  *                  client closes them, then as busy
  *   hangup N       close the first N connections without a word, then
  *                  as busy
+ *   v1             a plain v1 server that knows no extension: an EXEC
+ *                  with a tag from 0x08 to 0x7f (ACCOUNT) gets ERROR
+ *                  BAD_REQUEST and EXIT 2 255; any other runs as busy
  *
  * Exit status: 1 on a local failure, 2 on a usage error.
  */
@@ -44,6 +47,7 @@ struct fake {
 	uint8_t		 in[WIRE_MAXRECORD + HS_C1MAX];
 	size_t		 have;
 	uint8_t		 rec[WIRE_MAXRECORD];
+	int		 ext;		/* the last EXEC had a tag v1 lacks */
 };
 
 static int
@@ -139,6 +143,25 @@ send_rec(struct fake *f, uint8_t type, const void *p, size_t len)
 	return n == -1 ? -1 : netio_write_full(f->fd, f->rec, (size_t)n);
 }
 
+/* v1 without extensions: 1 when the EXEC payload holds a tag v1 does not
+ * define below 0x80 (the spec's BAD_REQUEST). */
+static int
+v1_unknown_tag(const uint8_t *p, size_t len)
+{
+	size_t off = 0;
+
+	while (len - off >= 5) {
+		if (p[off] > TLV_STDIN_DATA && p[off] < 0x80) {
+			return 1;
+		}
+		off += 5 + (size_t)wire_get32(p + off + 1);
+		if (off > len) {
+			break;
+		}
+	}
+	return 0;
+}
+
 /* Waits for the next record; its type, or -1 at the end. */
 static int
 next_rec(struct fake *f)
@@ -150,6 +173,8 @@ next_rec(struct fake *f)
 		switch (wire_open(f->rx, f->in, f->have, &used, &type,
 		    &payload, &len)) {
 		case WIRE_OK:
+			f->ext = type == REC_EXEC && v1_unknown_tag(payload,
+			    len);
 			consume(f, used);
 			return type;
 		case WIRE_INCOMPLETE:
@@ -167,11 +192,22 @@ next_rec(struct fake *f)
 static void
 serve(struct fake *f)
 {
+	static const char refused[] = "\0\1an unknown tag below 0x80";
 	uint8_t	exitp[10] = { 0 }, started[8] = { 0, 0, 0, 1, 0, 0, 0, 0 };
+	uint8_t	notstarted[10] = { 2, 255 };
 	int	type;
 
 	while ((type = next_rec(f)) != -1 && type != REC_BYE) {
 		if (type != REC_EXEC) {
+			continue;
+		}
+		if (strcmp(f->mode, "v1") == 0 && f->ext) {
+			if (send_rec(f, REC_ERROR, refused,
+			    sizeof(refused) - 1) == -1 ||
+			    send_rec(f, REC_EXIT, notstarted,
+			    sizeof(notstarted)) == -1) {
+				return;
+			}
 			continue;
 		}
 		if (strcmp(f->mode, "exit-first") != 0 &&

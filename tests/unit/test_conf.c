@@ -736,7 +736,8 @@ test_example_conf(void)
 		}
 		/* The defaults the daemon fills in itself. */
 		if (strncmp(line + 1, "KeysFile ", 9) == 0) {
-			CHECK_STR(c.keys_file, "/etc/rsh/keys");
+			/* make install fills in SYSCONFDIR. */
+			CHECK_STR(c.keys_file, "@SYSCONFDIR@/rsh/keys");
 		} else if (strncmp(line + 1, "Port ", 5) == 0) {
 			CHECK_STR(c.port, "2222");
 		} else if (strncmp(line + 1, "Path ", 5) == 0) {

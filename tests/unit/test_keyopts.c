@@ -52,7 +52,8 @@ bad(const char *text, const char *want, int line)
 	}
 	check_pass++;
 	/* Nothing is left allocated after a refusal. */
-	CHECK(o.user == NULL && o.from == NULL && o.allow == NULL &&
+	CHECK(o.users == NULL && o.nusers == 0 && o.from == NULL &&
+	    o.allow == NULL &&
 	    o.env == NULL && o.command == NULL);
 }
 
@@ -91,7 +92,7 @@ test_every_option(void)
 	struct keyopts o;
 
 	GOOD("", &o);
-	CHECK(o.user == NULL && o.nfrom == 0 && !o.no_udp);
+	CHECK(o.users == NULL && o.nusers == 0 && o.nfrom == 0 && !o.no_udp);
 	keyopts_free(&o);
 	GOOD("   # just a comment", &o);
 	keyopts_free(&o);
@@ -100,7 +101,7 @@ test_every_option(void)
 	GOOD("user=deploy,from=\"10.0.0.0/8,2001:db8::/32\",command="
 	    "\"echo \\\"hi, there\\\" \\\\ done\",allow=\"ls *|uptime\","
 	    "env=\"LANG,TZ\",no-pty,max-sessions=4  # ops team", &o);
-	CHECK(o.user != NULL && strcmp(o.user, "deploy") == 0);
+	CHECK(o.nusers == 1 && strcmp(o.users[0], "deploy") == 0);
 	CHECK_EQ(o.nfrom, 2);
 	CHECK(o.no_udp);	/* from= implies it */
 	CHECK(o.no_pty);
@@ -131,6 +132,14 @@ test_every_option(void)
 	GOOD("user=x", &o);
 	CHECK(keyopts_allow_ok(&o, (char *[]){ "anything", NULL }, 1));
 	keyopts_free(&o);
+	/* Several accounts, in order: the first is the default. */
+	GOOD("user=\"deploy,www-data,a.b_c-9\",no-pty", &o);
+	CHECK_EQ(o.nusers, 3);
+	CHECK(o.nusers == 3 && strcmp(o.users[0], "deploy") == 0 &&
+	    strcmp(o.users[1], "www-data") == 0 &&
+	    strcmp(o.users[2], "a.b_c-9") == 0);
+	CHECK(o.no_pty);
+	keyopts_free(&o);
 	GOOD("no-udp", &o);
 	CHECK(o.no_udp && o.nfrom == 0);
 	CHECK(from_ok(&o, "192.0.2.1"));
@@ -146,6 +155,13 @@ test_errors(void)
 	BAD("user=a,user=b", "option 'user' given twice");
 	BAD("user=-x", "'-x' is not an account name");
 	BAD("user=\"a b\"", "is not an account name");
+	BAD("user=\"a,-b\"", "'-b' is not an account name");
+	BAD("user=\"a,b,a\"", "option 'user': 'a' is named twice");
+	BAD("user=\"a,,b\"", "an empty item");
+	BAD("user=\"a,\"", "an empty item");
+	BAD("user=\"a\",user=b", "option 'user' given twice");
+	BAD("user=deploy,www-data", "unknown option 'www-data'; several "
+	    "accounts are one quoted value: user=\"a,b\"");
 	BAD("command=\"never closed", "no closing quote");
 	BAD("command=", "option 'command' is empty");
 	BAD("command=a\"b", "a quote inside an unquoted value");

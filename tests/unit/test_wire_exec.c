@@ -50,7 +50,9 @@ same_exec(const struct wire_exec *a, const struct wire_exec *b)
 	    a->has_timeout != b->has_timeout || a->has_flags != b->has_flags ||
 	    a->has_pty_size != b->has_pty_size ||
 	    (a->cwd == NULL) != (b->cwd == NULL) ||
-	    (a->stdin_data == NULL) != (b->stdin_data == NULL)) {
+	    (a->stdin_data == NULL) != (b->stdin_data == NULL) ||
+	    (a->account == NULL) != (b->account == NULL) ||
+	    (a->account != NULL && strcmp(a->account, b->account) != 0)) {
 		return 0;
 	}
 	for (i = 0; i < a->argc; i++) {
@@ -422,12 +424,81 @@ test_rules_context(void)
 				    !e->has_pty_size && e->cwd == NULL);
 				wire_exec_free(e);
 			}
-		} else if (t > TLV_STDIN_DATA) {
+		} else if (t > TLV_ACCOUNT) {
 			BAD(b, n, WIRE_TCP, "unknown tag");
 			BAD(b, n, WIRE_UDP, "unknown tag");
 		}
 	}
 	BAD_AFTER(0x00, NULL, 0, WIRE_TCP, "unknown tag");
+}
+
+/*
+ * ACCOUNT, the rsh extension: PROTOCOL.md's vector, both transports, and
+ * each rule (once, 1 to 32 bytes, no NUL).
+ */
+static void
+test_account(void)
+{
+	static const char	 vector[] = "0100000004" "6563686f"
+	    "0100000005" "68656c6c6f" "0500000004" "00000004"
+	    "0800000008" "7777772d64617461";
+	char			*argv[] = { "echo", "hello", NULL };
+	char			*env[] = { NULL }, name[40];
+	struct wire_exec	 w, *e;
+	uint8_t			 want[64], out[64], b[128];
+	size_t			 n, i;
+
+	memset(&w, 0, sizeof(w));
+	w.argv = argv;
+	w.argc = 2;
+	w.env = env;
+	w.has_flags = 1;
+	w.flags = EXEC_FLAG_NO_STDIN;
+	w.account = "www-data";
+	for (i = 0; i < sizeof(vector) / 2; i++) {
+		CHECK(sscanf(vector + 2 * i, "%2hhx", &want[i]) == 1);
+	}
+	CHECK_EQ(wire_exec_encode(&w, out, sizeof(out), 0), 41);
+	CHECK_MEM(out, want, 41);
+	CHECK_EQ(wire_exec_encode(&w, out, 40, 0), -1);
+	for (i = 0; i < 2; i++) {
+		if ((e = GOOD(want, 41, (int)i)) != NULL) {
+			CHECK(e->account != NULL &&
+			    strcmp(e->account, "www-data") == 0);
+			CHECK(same_exec(&w, e) && same_exec(e, &w));
+			wire_exec_free(e);
+		}
+	}
+	/* Without it: none on the wire, NULL when decoded. */
+	w.account = NULL;
+	CHECK_EQ(wire_exec_encode(&w, out, sizeof(out), 0), 28);
+	if ((e = GOOD(out, 28, WIRE_TCP)) != NULL) {
+		CHECK(e->account == NULL);
+		wire_exec_free(e);
+	}
+	/* 32 bytes pass, 33 do not; empty, a NUL, twice: refused. */
+	memset(name, 'a', sizeof(name));
+	n = 0;
+	tlv(b, &n, TLV_ARG, "x", 1);
+	tlv(b, &n, TLV_ACCOUNT, name, 32);
+	if ((e = GOOD(b, n, WIRE_TCP)) != NULL) {
+		CHECK_EQ(strlen(e->account), 32);
+		wire_exec_free(e);
+	}
+	BAD_AFTER(TLV_ACCOUNT, name, 33, WIRE_TCP, "ACCOUNT is not 1 to 32");
+	BAD_AFTER(TLV_ACCOUNT, name, sizeof(name), WIRE_UDP,
+	    "ACCOUNT is not 1 to 32");
+	BAD_AFTER(TLV_ACCOUNT, NULL, 0, WIRE_TCP, "ACCOUNT is not 1 to 32");
+	BAD_AFTER(TLV_ACCOUNT, "ro\0ot", 5, WIRE_TCP,
+	    "ACCOUNT contains a NUL");
+	BAD_AFTER(TLV_ACCOUNT, "\0", 1, WIRE_UDP, "ACCOUNT contains a NUL");
+	tlv(b, &n, TLV_ACCOUNT, "b", 1);
+	BAD(b, n, WIRE_TCP, "ACCOUNT is given more than once");
+	BAD(b, n, WIRE_UDP, "ACCOUNT is given more than once");
+	/* Every cut of the vector short of a TLV boundary is an overrun. */
+	for (i = 29; i < 41; i++) {
+		BAD(want, i, WIRE_TCP, "overrun");
+	}
 }
 
 /* Many ENV names: duplicates are found however far apart. */
@@ -510,7 +581,7 @@ static void
 test_random(void)
 {
 	static const uint8_t	 tags[] = {
-		1, 1, 2, 3, 4, 5, 6, 7, 0x80, 0xff
+		1, 1, 2, 3, 4, 5, 6, 7, 8, 0x80, 0xff
 	};
 	static uint8_t		 b[1024], enc[4096];
 	struct wire_exec	*e, *e2;
@@ -572,7 +643,7 @@ test_toolarge(void)
 	static char		*argv[] = { "echo", "hi", NULL };
 	static char		*env[] = { "A=1", "BB=22", NULL };
 	struct wire_exec	 e = { argv, 2, env, 2, "/tmp", 0, 0, 1, 0, 0,
-				    0, 0, NULL, 0 };
+				    0, 0, NULL, 0, NULL };
 	char			 msg[256];
 
 	/* args 9 + 7, env 8 + 10, cwd 9, flags 9: 52 bytes */
@@ -605,6 +676,7 @@ main(void)
 	test_rules_framing();
 	test_rules_values();
 	test_rules_context();
+	test_account();
 	test_many_env();
 	test_truncations();
 	test_random();
