@@ -13,7 +13,6 @@
 #include "keys.h"
 #include "wire.h"
 
-#define HS_NONCELEN	32
 #define HS_C1TAIL	(HS_NONCELEN + CRYPTO_KEYLEN + CRYPTO_MACLEN)
 #define HS_PSOFF	(4 + HS_NONCELEN)	/* Ps in S1 */
 

@@ -27,6 +27,7 @@
 #define HS_VERSION	0x01
 #define HS_S1LEN	68
 #define HS_S2LEN	33			/* status || Ts */
+#define HS_NONCELEN	32			/* Ns, Nc */
 #define HS_MAXIDLEN	64
 #define HS_MAXNAMELEN	255
 #define HS_C1MAX	(4 + 1 + HS_MAXIDLEN + 1 + HS_MAXNAMELEN + 96)

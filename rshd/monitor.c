@@ -61,6 +61,9 @@ struct chan {
 	int			 authed;
 	char			 proven[KEYS_MAXIDLEN + 1];
 	unsigned long		 proven_gen;
+	/* The nonce HELLO drew, which the one AUTH's S1 must carry. */
+	int			 ns_set;
+	uint8_t			 ns[HS_NONCELEN];
 };
 
 /* The generations the network part still uses, each with a reference. */
@@ -340,6 +343,17 @@ auth(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		goto out;
 	}
 	ch->authed = 1;
+	/* Only a handshake begun with a nonce drawn here, for this
+	 * channel: a recorded S1 and C1 cannot be played again. */
+	if (!ch->ns_set || crypto_memeq_ct(a.s1 + 4, ch->ns,
+	    HS_NONCELEN) != 0) {
+		log_err("asked to authenticate a handshake whose S1 does not "
+		    "carry the nonce drawn for it; refused");
+		refuse(r, ERR_INTERNAL, 255, "not this channel's handshake");
+		goto out;
+	}
+	ch->ns_set = 0;
+	crypto_wipe(ch->ns, sizeof(ch->ns));
 	if ((snap = monitor_gen_hold(q->gen)) == NULL) {
 		log_err("asked to authenticate a client under configuration "
 		    "%lu, which is not loaded", (unsigned long)q->gen);
@@ -496,6 +510,14 @@ answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		return;
 	case PRIV_AUTH:
 		auth(ch, q, pay, r);
+		return;
+	case PRIV_HELLO:
+		if (ch->authed || crypto_random(ch->ns, HS_NONCELEN) == -1) {
+			refuse(r, ERR_INTERNAL, 255, "no nonce");
+			return;
+		}
+		ch->ns_set = 1;
+		memcpy(r->ns, ch->ns, HS_NONCELEN);
 		return;
 	case PRIV_STARTING:
 		r->n = (int32_t)exec_starting();

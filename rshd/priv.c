@@ -324,6 +324,33 @@ priv_prepare(unsigned long gen, const char *keyid,
 }
 
 int
+priv_hello(uint8_t ns[HS_NONCELEN])
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_HELLO, NULL);
+	if (call(&q, NULL, 0, &r, NULL) == -1) {
+		return -1;
+	}
+	if (r.rc != 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	memcpy(ns, r.ns, HS_NONCELEN);
+#ifdef RSHD_TEST_HOOKS
+	/* A compromised network part, for tests/privsep.bats: it sends an
+	 * S1 with a nonce of its own (as a replay of a recorded handshake
+	 * would), which the client accepts and the privileged part must
+	 * not. */
+	if (getenv("RSHD_TEST_OWN_NONCE") != NULL) {
+		(void)crypto_random(ns, HS_NONCELEN);
+	}
+#endif
+	return 0;
+}
+
+int
 priv_auth(unsigned long gen, const struct sockaddr_storage *peer,
     const char *localname, const uint8_t s1[HS_S1LEN], const uint8_t *c1,
     size_t c1len, const uint8_t *dh, struct priv_auth_res *out)

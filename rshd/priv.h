@@ -100,6 +100,14 @@ struct priv_auth_res {
  * filled (the caller wipes it), or -1 when the privileged part cannot
  * answer (it said why in its log).
  */
+/*
+ * Before S1: opens the thread's channel and gets the nonce Ns that S1
+ * must carry (the privileged part draws it, so that a recorded handshake
+ * cannot be replayed through priv_auth).  0, or -1 with errno (EMFILE,
+ * EAGAIN...: rshd is out of resources; refuse the connection).
+ */
+int	priv_hello(uint8_t ns[HS_NONCELEN]);
+
 int	priv_auth(unsigned long gen, const struct sockaddr_storage *peer,
 	    const char *localname, const uint8_t s1[HS_S1LEN],
 	    const uint8_t *c1, size_t c1len, const uint8_t *dh,

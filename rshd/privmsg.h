@@ -37,9 +37,10 @@ enum priv_op {
 	PRIV_AUTH,		/* a TCP handshake's Tc, S2 and keys */
 	PRIV_UDP_OPEN,		/* a UDP request's tag and payload */
 	PRIV_UDP_SEAL,		/* its reply, sealed */
-	PRIV_UDP_DROP		/* a request opened that will not run */
+	PRIV_UDP_DROP,		/* a request opened that will not run */
+	PRIV_HELLO		/* before S1: the nonce Ns it must carry */
 };
-#define PRIV_LASTOP	PRIV_UDP_DROP
+#define PRIV_LASTOP	PRIV_HELLO
 
 /* What binds a UDP request's PREPARE and reply to the key that opened
  * it (monitor_udp.h). */
@@ -149,6 +150,8 @@ struct priv_rep {
 	 * (payload, sealed reply) that follow this struct. */
 	uint8_t		token[PRIV_TOKENLEN];
 	uint32_t	paylen;
+	/* HELLO: S1's nonce, drawn here; AUTH takes only an S1 with it. */
+	uint8_t		ns[HS_NONCELEN];
 };
 
 #endif

@@ -249,17 +249,48 @@ judged(struct session *s, const struct hs_server *hs,
  * privileged part's, which checks Tc and makes S2 and the session keys
  * from our shared secret (priv_auth).
  */
+/* Instead of S1: "RSH" 0, reason 1 (busy), and why, then close. */
+static void
+refuse_busy(struct session *s, int e)
+{
+	uint8_t	msg[HS_REFUSALMAX];
+	int	n;
+
+	log_err("%s: refused: out of resources for its channel to the "
+	    "privileged part: %s", s->peerstr, strerror(e));
+	n = snprintf((char *)msg + 6, sizeof(msg) - 6, "server out of "
+	    "resources: %s", strerror(e));
+	if (n < 0) {
+		return;
+	}
+	if (n > 255 || (size_t)n > sizeof(msg) - 6) {
+		n = (int)(sizeof(msg) - 6 < 255 ? sizeof(msg) - 6 : 255);
+	}
+	memcpy(msg, HS_MAGIC, 3);
+	msg[3] = 0;
+	msg[4] = HS_REFUSE_BUSY;
+	msg[5] = (uint8_t)n;
+	(void)netio_write_full(s->fd, msg, 6 + (size_t)n);
+}
+
 static int
 handshake(struct session *s)
 {
 	struct hs_server	hs;
 	struct priv_auth_res	res;
-	uint8_t			dh[CRYPTO_KEYLEN];
+	uint8_t			dh[CRYPTO_KEYLEN], ns[HS_NONCELEN];
 	size_t			used = 0;
 	int			dh_ok, rc = -1;
 
 	memset(&res, 0, sizeof(res));
-	if (hs_server_init(&hs, NULL, keypool_take(s->d->pool)) == -1 ||
+	/* The channel first: out of fds or threads, this is the last
+	 * moment to refuse (after S1 only "authentication failed" is
+	 * left), and the privileged part draws S1's nonce. */
+	if (priv_hello(ns) == -1) {
+		refuse_busy(s, errno);
+		return -1;
+	}
+	if (hs_server_init(&hs, ns, keypool_take(s->d->pool)) == -1 ||
 	    netio_write_full(s->fd, hs.s1, HS_S1LEN) == -1 ||
 	    read_c1(s, &hs, &used) == -1) {
 		goto out;

@@ -138,3 +138,16 @@ teardown() {
 	grep -q "asked to run a UDP command for key 'other' with no request of that key open; refused" \
 	    "$d/rshd.log" || fail "the log does not say so: $(grep -i refused "$d/rshd.log")"
 }
+
+@test "a handshake whose S1 the privileged part did not draw the nonce of authenticates nobody" {
+	local d=$BATS_TEST_TMPDIR/srv m=$BATS_TEST_TMPDIR/ran
+	[ -x "$RSH_BUILD/rshd-hooks" ] || fail "no rshd-hooks in $RSH_BUILD"
+	# The hook makes the network part put a nonce of its own in S1, as
+	# it would to replay a handshake it recorded: the client is none the
+	# wiser, the privileged part refuses.
+	RSHD=$RSH_BUILD/rshd-hooks RSHD_TEST_OWN_NONCE=1 start_rshd "$d"
+	run -255 rsh_cmd -n 127.0.0.1 "touch $m"
+	[ ! -e "$m" ] || fail "the command ran"
+	grep -q "asked to authenticate a handshake whose S1 does not carry the nonce drawn for it; refused" \
+	    "$d/rshd.log" || fail "the log does not say so"
+}
