@@ -338,7 +338,8 @@ static int
 keys_add(struct keyring *kr, int kind, size_t lineno, const char *id,
     size_t idlen, const uint8_t psk[CRYPTO_KEYLEN], char *rest)
 {
-	struct keyent *e;
+	struct keyent		*e;
+	struct crypto_part	 part;
 
 	if ((e = keys_new_ent(kr)) == NULL)
 		return -1;
@@ -346,6 +347,12 @@ keys_add(struct keyring *kr, int kind, size_t lineno, const char *id,
 	e->key.id[idlen] = '\0';
 	e->key.idlen = idlen;
 	memcpy(e->key.psk, psk, CRYPTO_KEYLEN);
+	part.p = psk;
+	part.len = CRYPTO_KEYLEN;
+	if (crypto_sha256(e->key.fp, &part, 1) == -1) {
+		keys_clear(&e->key);
+		return -1;
+	}
 	e->line = lineno;
 	if ((kind == KEYS_SERVER ? keys_set_options(&e->key, rest) :
 	    keys_set_patterns(&e->key, rest)) == -1) {
@@ -426,6 +433,14 @@ keys_parse(struct keyring *kr, int kind, const char *path, char *buf,
 		line += linelen + 1;
 	}
 	return 0;
+}
+
+void
+keys_forget_secrets(struct keyring *kr)
+{
+	for (size_t i = 0; kr != NULL && i < kr->n; i++) {
+		crypto_wipe(kr->ents[i].key.psk, sizeof(kr->ents[i].key.psk));
+	}
 }
 
 struct keyring *

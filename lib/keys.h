@@ -21,7 +21,9 @@
 struct key {
 	char	  id[KEYS_MAXIDLEN + 1];
 	size_t	  idlen;
-	uint8_t	  psk[CRYPTO_KEYLEN];
+	uint8_t	  psk[CRYPTO_KEYLEN];	/* zeros after keys_forget_secrets */
+	uint8_t	  fp[CRYPTO_MACLEN];	/* SHA-256 of psk: a changed secret
+					 * shows even once psk is wiped */
 	char	 *options;	/* server: the rest of the line, or NULL */
 	char	**patterns;	/* client: NULL-terminated host globs, or NULL */
 };
@@ -51,6 +53,12 @@ size_t		 keys_index(const struct keyring *, const struct key *k);
 
 /* The line of the file the i-th key was read from. */
 size_t		 keys_line(const struct keyring *, size_t i);
+
+/*
+ * Wipes every key's secret, keeping its fingerprint: for rshd's network
+ * part, which leaves the secrets to its privileged part.
+ */
+void		 keys_forget_secrets(struct keyring *);
 
 /* The key with this id (compared byte for byte), or NULL. */
 const struct key *keys_find_id(const struct keyring *, const char *id,

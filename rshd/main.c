@@ -356,6 +356,8 @@ start_monitor(struct rshd *d, const struct snapshot_source *src)
 		monitor_run(sv[1], src, &d->account, d->boot);
 	}
 	close(sv[1]);
+	/* The secrets are the privileged part's alone from here. */
+	keys_forget_secrets(d->boot->keys);
 	priv_init(sv[0]);
 	snapshot_set_free_hook(priv_forget);
 	/* The main thread reloads: its channel, made now, is part of the

@@ -268,6 +268,7 @@ server_reload(struct rshd *d)
 	}
 	log_report(report);
 	free(report);
+	keys_forget_secrets(next->keys);
 	if (snapshot_reload_ok(d->src, d->boot, next, err,
 	    sizeof(err)) == -1) {
 		snapshot_put(next);

@@ -398,7 +398,8 @@ snapshot_key_change(const struct snapshot *next, const struct key *key,
 	if ((now = keys_find_id(next->keys, key->id, key->idlen)) == NULL) {
 		return "was removed";
 	}
-	if (crypto_memeq_ct(now->psk, key->psk, sizeof(key->psk)) != 0) {
+	/* The network part has wiped the secrets: their fingerprints. */
+	if (crypto_memeq_ct(now->fp, key->fp, sizeof(key->fp)) != 0) {
 		return "has a new secret";
 	}
 	if ((now->options == NULL) != (key->options == NULL) ||

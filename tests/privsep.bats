@@ -151,3 +151,43 @@ teardown() {
 	grep -q "asked to authenticate a handshake whose S1 does not carry the nonce drawn for it; refused" \
 	    "$d/rshd.log" || fail "the log does not say so"
 }
+
+# mem_holds PID HEX: PID's readable memory holds these bytes (root).
+mem_holds() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+pid, needle = sys.argv[1], bytes.fromhex(sys.argv[2])
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (\S+)", line)
+        if not m or m.group(3)[0] != "r" or "[v" in line:
+            continue
+        a, b = int(m.group(1), 16), int(m.group(2), 16)
+        if b - a > 1 << 30:
+            continue
+        try:
+            mem.seek(a)
+            if needle in mem.read(b - a):
+                sys.exit(0)
+        except (OSError, ValueError, OverflowError):
+            continue
+sys.exit(1)
+PY
+}
+
+@test "the network part holds no key's secret, after a reload too; the privileged part does" {
+	local d=$BATS_TEST_TMPDIR/srv psk mon
+	[ "$(id -u)" -eq 0 ] || skip "needs root to read another process's memory"
+	[[ $RSH_BUILD != */asan ]] ||
+	    skip "ASan's allocator maps more than this test can read"
+	start_rshd "$d"
+	run -0 rsh_cmd -n 127.0.0.1 echo ok
+	psk=$(awk '{ print $2 }' "$d/keys" | base64 -d | od -An -tx1 | tr -d ' \n')
+	[ ${#psk} -eq 64 ] || fail "no key read from $d/keys"
+	kill -HUP "$RSHD_PID"
+	wait_until "grep -q 'configuration 2 in force' '$d/rshd.log'"
+	run -0 rsh_cmd -n 127.0.0.1 echo ok
+	mon=$(monitor_of "$RSHD_PID")
+	mem_holds "$mon" "$psk" || fail "the scan finds nothing, not even in the privileged part"
+	! mem_holds "$RSHD_PID" "$psk" || fail "the network part holds the key's secret"
+}
