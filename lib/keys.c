@@ -346,15 +346,19 @@ keys_add(struct keyring *kr, int kind, size_t lineno, const char *id,
 	memcpy(e->key.id, id, idlen);
 	e->key.id[idlen] = '\0';
 	e->key.idlen = idlen;
-	memcpy(e->key.psk, psk, CRYPTO_KEYLEN);
 	part.p = psk;
 	part.len = CRYPTO_KEYLEN;
-	if (crypto_sha256(e->key.fp, &part, 1) == -1) {
+	if (kind == KEYS_SERVER_FP) {
+		/* The line holds the fingerprint; the secret stays zeros. */
+		memcpy(e->key.fp, psk, CRYPTO_KEYLEN);
+	} else if (crypto_sha256(e->key.fp, &part, 1) == -1) {
 		keys_clear(&e->key);
 		return -1;
+	} else {
+		memcpy(e->key.psk, psk, CRYPTO_KEYLEN);
 	}
 	e->line = lineno;
-	if ((kind == KEYS_SERVER ? keys_set_options(&e->key, rest) :
+	if ((kind != KEYS_CLIENT ? keys_set_options(&e->key, rest) :
 	    keys_set_patterns(&e->key, rest)) == -1) {
 		keys_clear(&e->key);
 		return -1;
@@ -399,7 +403,7 @@ keys_parse_line(struct keyring *kr, int kind, const char *path,
 	    CRYPTO_KEYLEN) {
 		keys_err(err, errlen, "%s:%zu: key is not base64 for %d bytes",
 		    path, lineno, CRYPTO_KEYLEN);
-	} else if (kind == KEYS_SERVER &&
+	} else if (kind != KEYS_CLIENT &&
 	    (dup = keys_lookup(kr, id, idlen)) != NULL) {
 		keys_err(err, errlen, "%s:%zu: key id %s is already on line "
 		    "%zu", path, lineno, id, dup->line);
@@ -441,6 +445,35 @@ keys_forget_secrets(struct keyring *kr)
 	for (size_t i = 0; kr != NULL && i < kr->n; i++) {
 		crypto_wipe(kr->ents[i].key.psk, sizeof(kr->ents[i].key.psk));
 	}
+}
+
+struct keyring *
+keys_load_public(const char *path, const char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	struct keyring *kr;
+	char *copy;
+
+	if (memchr(buf, '\0', len) != NULL) {
+		keys_err(err, errlen, "keys file %s: a NUL byte in what the "
+		    "privileged part handed over", path);
+		return NULL;
+	}
+	if ((copy = malloc(len + 1)) == NULL ||
+	    (kr = calloc(1, sizeof(*kr))) == NULL) {
+		free(copy);
+		keys_err(err, errlen, "keys file %s: out of memory", path);
+		return NULL;
+	}
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	if (keys_parse(kr, KEYS_SERVER_FP, path, copy, len, err,
+	    errlen) == -1) {
+		keys_free(kr);
+		kr = NULL;
+	}
+	free(copy);
+	return kr;
 }
 
 struct keyring *

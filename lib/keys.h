@@ -30,7 +30,10 @@ struct key {
 
 struct keyring;
 
-enum { KEYS_CLIENT = 0, KEYS_SERVER = 1 };
+/* KEYS_SERVER_FP: a server file whose lines hold each key's fingerprint
+ * (SHA-256 of the secret, in base64) where the secret would be; its keys'
+ * psk stay zeros.  What rshd's privileged part hands its network part. */
+enum { KEYS_CLIENT = 0, KEYS_SERVER = 1, KEYS_SERVER_FP = 2 };
 
 /*
  * Loads a key file of the given kind.  NULL on failure with a sentence in
@@ -38,6 +41,13 @@ enum { KEYS_CLIENT = 0, KEYS_SERVER = 1 };
  * or "/etc/rsh/keys:3: key is not 44 characters of base64".
  */
 struct keyring	*keys_load(const char *path, int kind, char *err, size_t errlen);
+
+/*
+ * Parses buf[0..len), a KEYS_SERVER_FP text (path names it in messages),
+ * as keys_load does a file.
+ */
+struct keyring	*keys_load_public(const char *path, const char *buf,
+		    size_t len, char *err, size_t errlen);
 
 /* Frees and wipes every key; NULL does nothing. */
 void		 keys_free(struct keyring *);

@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,27 +323,21 @@ conf_set(struct conf *c, const char *kv, char *err, size_t errlen)
 }
 
 int
-conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+conf_parse(struct conf *c, const char *path, const char *buf, size_t len,
+    char *err, size_t errlen)
 {
 	FILE	*fp;
-	char	*buf, *line, msg[256];
-	size_t	 len, lineno = 0;
+	char	*line, msg[256];
+	size_t	 lineno = 0;
 	int	 rc = 0;
 
-	/* Read as the keys are: a FIFO in its place would hang the main
-	 * thread in fopen(), and NULs would read as blank lines. */
-	if ((buf = keys_read_file(path, "config file", &len, err,
-	    errlen)) == NULL) {
-		return -1;
-	}
 	if (len == 0) {
-		goto out;
+		return 0;
 	}
-	if ((fp = fmemopen(buf, len, "r")) == NULL) {
+	if ((fp = fmemopen((void *)(uintptr_t)buf, len, "r")) == NULL) {
 		snprintf(err, errlen, "config file %s: %s", path,
 		    strerror(errno));
-		rc = -1;
-		goto out;
+		return -1;
 	}
 	while ((line = fparseln(fp, NULL, &lineno, NULL, 0)) != NULL) {
 		char *p = line + strspn(line, " \t");
@@ -359,7 +354,23 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		}
 	}
 	fclose(fp);
-out:
+	return rc;
+}
+
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	char	*buf;
+	size_t	 len;
+	int	 rc;
+
+	/* Read as the keys are: a FIFO in its place would hang the main
+	 * thread in fopen(), and NULs would read as blank lines. */
+	if ((buf = keys_read_file(path, "config file", &len, err,
+	    errlen)) == NULL) {
+		return -1;
+	}
+	rc = conf_parse(c, path, buf, len, err, errlen);
 	free(buf);
 	return rc;
 }

@@ -81,6 +81,11 @@ int	conf_set(struct conf *c, const char *kv, char *err, size_t errlen);
  */
 int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 
+/* The same for the file's bytes, buf[0..len) with no NUL (path names
+ * it in messages). */
+int	conf_parse(struct conf *c, const char *path, const char *buf,
+	    size_t len, char *err, size_t errlen);
+
 /* Frees every string c holds. */
 void	conf_free(struct conf *c);
 

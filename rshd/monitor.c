@@ -35,6 +35,7 @@
 #include "pgroup.h"
 #include "policy.h"
 #include "privmsg.h"
+#include "snapmat.h"
 #include "snapshot.h"
 #include "startwatch.h"
 #include "title.h"
@@ -488,13 +489,68 @@ answer_udp(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 	snapshot_put(s);
 }
 
+/* Logs the lines of a keys report, one by one, and frees it. */
+static void
+log_report(char *report)
+{
+	char *line, *save = NULL;
+
+	for (line = report != NULL ? strtok_r(report, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		log_err("%s", line);
+	}
+	free(report);
+}
+
+/*
+ * Loads the files as generation gen, first: a generation this part could
+ * not load never comes into force.  The answer carries a memfd with what
+ * the network part builds its snapshot from (snapmat.h), secrets out.
+ */
+static void
+reload(unsigned long gen, struct priv_rep *r, int *fds, int *nfds)
+{
+	struct snapshot	*s, *boot;
+	char		 err[1024], *report = NULL;
+	int		 fd;
+
+	if ((s = snapshot_load(src, self, gen, &report, err,
+	    sizeof(err))) == NULL) {
+		log_report(report);
+		refuse(r, ERR_INTERNAL, 255, err);
+		return;
+	}
+	log_report(report);
+	/* Nothing here watches for reloads. */
+	close(s->retired_fd);
+	s->retired_fd = -1;
+	if ((boot = monitor_gen_hold(1)) != NULL &&
+	    snapshot_reload_ok(src, boot, s, err, sizeof(err)) == -1) {
+		snapshot_put(boot);
+		snapshot_put(s);
+		refuse(r, ERR_INTERNAL, 255, err);
+		return;
+	}
+	snapshot_put(boot);
+	if ((fd = snapmat_make(s, err, sizeof(err))) == -1 ||
+	    gen_add(s) == -1) {
+		if (fd != -1) {
+			close(fd);
+		}
+		snapshot_put(s);
+		refuse(r, ERR_INTERNAL, 255, fd == -1 ? err :
+		    "out of memory");
+		return;
+	}
+	fds[0] = fd;
+	*nfds = 1;
+}
+
 static void
 answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
     struct priv_rep *r, int *fds, int *nfds, size_t *outlen)
 {
 	struct mchild	*k = NULL;
-	char		 err[1024], *report = NULL;
-	struct snapshot	*s;
 
 	switch (q->op) {
 	case PRIV_UDP_OPEN:
@@ -523,19 +579,7 @@ answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		r->n = (int32_t)exec_starting();
 		return;
 	case PRIV_RELOAD:
-		s = snapshot_load(src, self, q->gen, &report, err,
-		    sizeof(err));
-		free(report);	/* the network part logs its own */
-		if (s != NULL && s->retired_fd != -1) {
-			/* Nothing here watches for reloads. */
-			close(s->retired_fd);
-			s->retired_fd = -1;
-		}
-		if (s == NULL || gen_add(s) == -1) {
-			snapshot_put(s);
-			refuse(r, ERR_INTERNAL, 255, s == NULL ? err :
-			    "out of memory");
-		}
+		reload(q->gen, r, fds, nfds);
 		return;
 	case PRIV_FORGET:
 		if (q->gen != 1) {	/* the boot one stays */
@@ -738,6 +782,9 @@ serve(void *arg)
 		}
 		if (q.op == PRIV_UDP_OPEN || q.op == PRIV_UDP_SEAL) {
 			crypto_wipe(ch->buf + sizeof(q), q.paylen);
+		}
+		if (q.op == PRIV_RELOAD && nfds == 1) {
+			close(fds[0]);	/* sent, or not wanted */
 		}
 		if (n == -1) {
 			break;

@@ -59,8 +59,8 @@ report_line(char **report, const char *fmt, ...)
 
 struct policy *
 policy_load(const struct keyring *keys, const char *path,
-    const struct conf *c, const struct exec_account *self, char **report,
-    size_t *usable)
+    const struct conf *c, const struct exec_account *self,
+    const uint8_t *judged, char **report, size_t *usable)
 {
 	struct policy	*p;
 	char		 why[512];
@@ -79,6 +79,16 @@ policy_load(const struct keyring *keys, const char *path,
 		const struct key	*k = keys_at(keys, i);
 		struct pkey		*pk = &p->k[i];
 
+		if (judged != NULL) {
+			/* The privileged part looked the accounts up and
+			 * reported what it skipped. */
+			if (judged[i] && keyopts_parse(k->options, &pk->opts,
+			    why, sizeof(why)) == 0) {
+				pk->usable = 1;
+				(*usable)++;
+			}
+			continue;
+		}
 		if (keyopts_parse(k->options, &pk->opts, why,
 		    sizeof(why)) == -1 ||
 		    keyacct_load(&pk->accts, pk->opts.users, pk->opts.nusers,
@@ -103,6 +113,12 @@ policy_load(const struct keyring *keys, const char *path,
 		(*usable)++;
 	}
 	return p;
+}
+
+int
+policy_key_usable(const struct policy *p, size_t i)
+{
+	return i < p->n && p->k[i].usable;
 }
 
 void

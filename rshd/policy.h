@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "keys.h"
 #include "wire.h"
@@ -28,11 +29,18 @@ struct policy;
  * line and option in *report (one sentence a line, NUL terminated; the
  * caller frees it; NULL when nothing is wrong); the others keep working.
  * *usable gets how many keys are usable.  NULL when memory runs out.
+ *
+ * judged (NULL, or a flag per key): the network part's load, which looks
+ * up no account: a key is usable where the privileged part found it so,
+ * and nothing is reported (the privileged part did).
  */
 struct policy	*policy_load(const struct keyring *keys, const char *path,
 		    const struct conf *c, const struct exec_account *self,
-		    char **report, size_t *usable);
+		    const uint8_t *judged, char **report, size_t *usable);
 void		 policy_free(struct policy *);
+
+/* Whether the i-th key authenticates anyone. */
+int		 policy_key_usable(const struct policy *p, size_t i);
 
 enum policy_admit {
 	POLICY_OK = 0,

@@ -673,18 +673,28 @@ priv_reload(unsigned long gen, char *err, size_t errlen)
 {
 	struct priv_req	q;
 	struct priv_rep	r;
+	int		fds[4];
 
 	req_init(&q, PRIV_RELOAD, NULL);
 	q.gen = gen;
-	if (call(&q, NULL, 0, &r, NULL) == -1) {
+	if (call(&q, NULL, 0, &r, fds) == -1) {
 		snprintf(err, errlen, "the privileged part of rshd is gone");
 		return -1;
 	}
-	if (r.rc != 0) {
-		(void)strlcpy(err, r.msg, errlen);
+	for (int i = 1; i < 4; i++) {
+		if (fds[i] != -1) {
+			close(fds[i]);
+		}
+	}
+	if (r.rc != 0 || fds[0] == -1) {
+		if (fds[0] != -1) {
+			close(fds[0]);
+		}
+		(void)strlcpy(err, r.rc != 0 ? r.msg : "the privileged part "
+		    "handed over no keys (no fd left?)", errlen);
 		return -1;
 	}
-	return 0;
+	return fds[0];
 }
 
 void

@@ -145,8 +145,9 @@ void	priv_close(struct child *c);
 /* As exec_starting(). */
 unsigned int	priv_starting(void);
 
-/* The privileged part loads the files as generation gen: 0, or -1 with
- * a sentence in err. */
+/* The privileged part loads the files as generation gen: a memfd of
+ * what it hands over for the network part's snapshot (snapmat.h), or -1
+ * with a sentence in err. */
 int	priv_reload(unsigned long gen, char *err, size_t errlen);
 
 /* Generation gen is no one's any more (its last snapshot_put). */

@@ -29,6 +29,7 @@
 #include "reaper.h"
 #include "server.h"
 #include "session.h"
+#include "snapmat.h"
 #include "snapshot.h"
 #include "systemd.h"
 #include "title.h"
@@ -230,48 +231,30 @@ server_generation(struct rshd *d)
 	return __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE);
 }
 
-/* Logs the lines of a keys report, one by one. */
-static void
-log_report(char *report)
-{
-	char *line, *save = NULL;
-
-	for (line = report != NULL ? strtok_r(report, "\n", &save) : NULL;
-	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		log_err("%s", line);
-	}
-}
-
 int
 server_reload(struct rshd *d)
 {
 	struct snapshot	*next, *old;
-	char		 err[1024], fixed[512], said[64], *report = NULL;
+	struct snapmat	 m;
+	char		 err[1024], fixed[512], said[64];
 	unsigned long	 gen = d->cur->gen + 1;
+	int		 fd;
 
-	/* The privileged part loads the files first: it judges commands
-	 * by its own copy, and a generation it could not load never comes
-	 * into force. */
-	if (priv_reload(gen, err, sizeof(err)) == -1) {
+	/* The privileged part loads the files, and reports what is wrong
+	 * in them: it judges commands by its own copy, and a generation it
+	 * could not load never comes into force.  This part builds its
+	 * snapshot from what it hands over, secrets out. */
+	if ((fd = priv_reload(gen, err, sizeof(err))) == -1) {
 		log_err("reload refused, the configuration in force stays: %s",
 		    err);
 		return -1;
 	}
-	if ((next = snapshot_load(d->src, &d->account, gen, &report, err,
-	    sizeof(err))) == NULL) {
+	next = snapmat_read(fd, &m, err, sizeof(err)) == -1 ? NULL :
+	    snapshot_load_handed(d->src, &m, gen, err, sizeof(err));
+	snapmat_free(&m);
+	close(fd);
+	if (next == NULL) {
 		priv_forget(gen);
-		log_report(report);
-		free(report);
-		log_err("reload refused, the configuration in force stays: %s",
-		    err);
-		return -1;
-	}
-	log_report(report);
-	free(report);
-	keys_forget_secrets(next->keys);
-	if (snapshot_reload_ok(d->src, d->boot, next, err,
-	    sizeof(err)) == -1) {
-		snapshot_put(next);
 		log_err("reload refused, the configuration in force stays: %s",
 		    err);
 		return -1;

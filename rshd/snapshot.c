@@ -20,6 +20,7 @@
 #include "wire.h"
 
 #include "policy.h"
+#include "snapmat.h"
 #include "snapshot.h"
 
 #define DEFAULT_PORT	"2222"
@@ -88,16 +89,18 @@ snapshot_config_path(const struct snapshot_source *src)
 	return src->config;
 }
 
-/* Defaults, then the config file, then -o, then the other flags. */
+/* Defaults, then the config file (s->conf_text, read from config),
+ * then -o, then the other flags. */
 static int
-build_conf(const struct snapshot_source *src, struct conf *c, char *err,
-    size_t errlen)
+build_conf(const struct snapshot_source *src, struct snapshot *s,
+    const char *config, char *err, size_t errlen)
 {
-	const char	*config = snapshot_config_path(src);
+	struct conf	*c = &s->conf;
 	char		 msg[512];
 
 	conf_defaults(c);
-	if (config != NULL && conf_load(c, config, err, errlen) == -1) {
+	if (s->conf_text != NULL && conf_parse(c, config, s->conf_text,
+	    s->conf_len, err, errlen) == -1) {
 		return -1;
 	}
 	for (size_t i = 0; i < src->noverrides; i++) {
@@ -153,16 +156,22 @@ build_conf(const struct snapshot_source *src, struct conf *c, char *err,
 }
 
 /* The keys and what each may do; a key with a bad option is skipped and
- * reported while the others work. */
+ * reported while the others work.  From the file, or (m) from what the
+ * privileged part handed over. */
 static int
 load_keys(struct snapshot *s, const struct exec_account *self,
-    char **report, char *err, size_t errlen)
+    const struct snapmat *m, char **report, char *err, size_t errlen)
 {
 	const struct conf	*c = &s->conf;
 	size_t			 usable = 0;
 
-	if ((s->keys = keys_load(c->keys_file, KEYS_SERVER, err,
-	    errlen)) == NULL) {
+	if ((s->keys = m != NULL ? keys_load_public(c->keys_file, m->keys,
+	    m->keyslen, err, errlen) : keys_load(c->keys_file, KEYS_SERVER,
+	    err, errlen)) == NULL) {
+		return -1;
+	}
+	if (m != NULL && keys_count(s->keys) != m->nkeys) {
+		snprintf(err, errlen, "the keys handed over are malformed");
 		return -1;
 	}
 	if (keys_count(s->keys) == 0) {
@@ -170,8 +179,8 @@ load_keys(struct snapshot *s, const struct exec_account *self,
 		    "'rsh --keygen ID'", c->keys_file);
 		return -1;
 	}
-	if ((s->policy = policy_load(s->keys, c->keys_file, c, self, report,
-	    &usable)) == NULL) {
+	if ((s->policy = policy_load(s->keys, c->keys_file, c, self,
+	    m != NULL ? m->usable : NULL, report, &usable)) == NULL) {
 		snprintf(err, errlen, "out of memory reading the keys' "
 		    "options");
 		return -1;
@@ -286,20 +295,18 @@ snapshot_free(struct snapshot *s)
 		free(s->names[i]);
 	}
 	conf_free(&s->conf);
+	free(s->conf_text);
 	if (s->retired_fd != -1) {
 		close(s->retired_fd);
 	}
 	free(s);
 }
 
-struct snapshot *
-snapshot_load(const struct snapshot_source *src,
-    const struct exec_account *self, unsigned long gen, char **report,
-    char *err, size_t errlen)
+static struct snapshot *
+snapshot_new(unsigned long gen, char *err, size_t errlen)
 {
 	struct snapshot *s;
 
-	*report = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -311,13 +318,78 @@ snapshot_load(const struct snapshot_source *src,
 		free(s);
 		return NULL;
 	}
-	if (build_conf(src, &s->conf, err, errlen) == -1 ||
+	return s;
+}
+
+struct snapshot *
+snapshot_load(const struct snapshot_source *src,
+    const struct exec_account *self, unsigned long gen, char **report,
+    char *err, size_t errlen)
+{
+	struct snapshot	*s;
+	const char	*config;
+
+	*report = NULL;
+	if ((s = snapshot_new(gen, err, errlen)) == NULL) {
+		return NULL;
+	}
+	if ((config = snapshot_config_path(src)) != NULL &&
+	    (s->conf_text = keys_read_file(config, "config file",
+	    &s->conf_len, err, errlen)) == NULL) {
+		snapshot_free(s);
+		return NULL;
+	}
+	if (build_conf(src, s, config, err, errlen) == -1 ||
 	    names_init(s, err, errlen) == -1 ||
-	    load_keys(s, self, report, err, errlen) == -1) {
+	    load_keys(s, self, NULL, report, err, errlen) == -1) {
 		snapshot_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+struct snapshot *
+snapshot_load_handed(const struct snapshot_source *src,
+    const struct snapmat *m, unsigned long gen, char *err, size_t errlen)
+{
+	struct snapshot	*s;
+	const char	*name = m->names;
+	char		*report = NULL;
+
+	if ((s = snapshot_new(gen, err, errlen)) == NULL) {
+		return NULL;
+	}
+	if (m->conf != NULL && (s->conf_text = malloc(m->conflen + 1)) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto bad;
+	}
+	if (s->conf_text != NULL) {
+		memcpy(s->conf_text, m->conf, m->conflen);
+		s->conf_text[m->conflen] = '\0';
+		s->conf_len = m->conflen;
+	}
+	if (build_conf(src, s, src->config, err, errlen) == -1) {
+		goto bad;
+	}
+	s->any_name = m->any_name;
+	for (size_t i = 0; i < m->nnames && i < SNAPSHOT_MAXNAMES; i++) {
+		if ((s->names[s->nnames] = strdup(name)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto bad;
+		}
+		s->nnames++;
+		name += strlen(name) + 1;
+	}
+	if (load_keys(s, NULL, m, &report, err, errlen) == -1) {
+		goto bad;
+	}
+	free(report);	/* none: the privileged part reported */
+	return s;
+bad:
+	free(report);
+	snapshot_free(s);
+	return NULL;
 }
 
 void

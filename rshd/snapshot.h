@@ -55,6 +55,9 @@ struct snapshot {
 	char		*names[SNAPSHOT_MAXNAMES];	/* lowercased */
 	size_t		 nnames;
 	int		 any_name;	/* ServerName * */
+	char		*conf_text;	/* the config file as read; NULL:
+					 * none was */
+	size_t		 conf_len;
 	unsigned long	 gen;		/* 1 at startup, +1 a reload */
 	int		 refs;		/* atomic */
 	int		 retired_fd;	/* eventfd: readable once a reload
@@ -75,6 +78,17 @@ struct snapshot {
 struct snapshot	*snapshot_load(const struct snapshot_source *src,
 		    const struct exec_account *self, unsigned long gen,
 		    char **report, char *err, size_t errlen);
+
+struct snapmat;
+
+/*
+ * The network part's snapshot of a reload, built from what the
+ * privileged part handed over (snapmat.h) and the command line alone:
+ * it reads no file and looks up no account or name.
+ */
+struct snapshot	*snapshot_load_handed(const struct snapshot_source *src,
+		    const struct snapmat *m, unsigned long gen, char *err,
+		    size_t errlen);
 
 /* hook(gen) runs as each snapshot is freed (NULL: nothing does). */
 void	snapshot_set_free_hook(void (*hook)(unsigned long gen));
