@@ -249,11 +249,21 @@ emit(struct line *l, char *why, size_t whylen)
 	return rc;
 }
 
-static int
-open_file(const char *path)
+int
+audit_open_file(const char *path)
 {
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
+}
+
+/* How audit_reopen opens the file: the privileged part does it once the
+ * network part has no right to (audit_set_opener). */
+static int (*open_file)(const char *) = audit_open_file;
+
+void
+audit_set_opener(int (*opener)(const char *path))
+{
+	open_file = opener;
 }
 
 int

@@ -28,6 +28,13 @@ int	audit_open(const char *path, char *err, size_t errlen);
 /* Reopens the file under the same name (after a rotation).  0 or -1. */
 int	audit_reopen(void);
 
+/* The open(2) audit_open and audit_reopen make: an fd, or -1 and errno. */
+int	audit_open_file(const char *path);
+
+/* What audit_reopen calls instead (the network part asks the privileged
+ * part, which opens its own AuditLog: path is only for messages). */
+void	audit_set_opener(int (*opener)(const char *path));
+
 void	audit_close(void);
 
 /* 1 when an audit log is open. */

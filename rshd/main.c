@@ -34,6 +34,7 @@
 #include "policy.h"
 #include "priv.h"
 #include "reaper.h"
+#include "runfiles.h"
 #include "server.h"
 #include "snapshot.h"
 #include "systemd.h"
@@ -154,31 +155,6 @@ parse_args(int argc, char **argv, struct snapshot_source *cl)
 	}
 }
 
-/* The pid in another rshd's pid file, "PID\n" (libbsd's own reader wants
- * no newline); -1 when there is none. */
-static pid_t
-read_pid_file(const char *path)
-{
-	char		 buf[32];
-	const char	*errstr;
-	ssize_t		 n;
-	long long	 pid;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		return -1;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) {
-		return -1;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	pid = strtonum(buf, 1, INT_MAX, &errstr);
-	return errstr == NULL ? (pid_t)pid : -1;
-}
-
 static struct pidfh *
 open_pid_file(const char *path)
 {
@@ -200,7 +176,7 @@ open_pid_file(const char *path)
 	/* Locked by a running rshd, whose "PID\n" libbsd cannot read. */
 	err = errno;
 	if (err == EINVAL) {
-		other = read_pid_file(path);
+		other = runfiles_read_pid(path);
 		err = other > 0 ? EEXIST : err;
 	}
 	if (err == EEXIST && other > 0) {
@@ -227,31 +203,6 @@ write_pid_file(struct pidfh *pfh)
 	    pwrite(fd, buf, (size_t)n, 0) != n) {
 		log_warn("cannot write the pid file: %s", strerror(errno));
 	}
-}
-
-/* Writes "PORT\n" to path atomically: readers never see half a file. */
-static int
-write_port_file(const char *path, int port)
-{
-	char	tmp[4096];
-	FILE	*fp;
-	int	fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
-	    (int)sizeof(tmp) || (fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		return -1;
-	}
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (fprintf(fp, "%d\n", port) < 0 || fchmod(fd, 0644) == -1 ||
-	    fclose(fp) != 0 || rename(tmp, path) == -1) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
 }
 
 /* Signals arrive through a signalfd; every thread inherits the mask. */
@@ -360,6 +311,7 @@ start_monitor(struct rshd *d, const struct snapshot_source *src)
 	keys_forget_secrets(d->boot->keys);
 	priv_init(sv[0]);
 	snapshot_set_free_hook(priv_forget);
+	audit_set_opener(priv_audit_open);
 	/* The main thread reloads: its channel, made now, is part of the
 	 * baseline rather than of the first reload. */
 	if (priv_open() == -1) {
@@ -539,8 +491,9 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	/* Last: whoever waits for it may use every part of rshd. */
-	if (c->port_file != NULL && write_port_file(c->port_file, port) == -1) {
-		log_err("port file %s: %s", c->port_file, strerror(errno));
+	if (c->port_file != NULL && priv_port_file(port, err,
+	    sizeof(err)) == -1) {
+		log_err("%s", err);
 		exit(1);
 	}
 	log_info("listening on port %d, TCP%s (%s)%s", port,

@@ -28,6 +28,7 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "audit.h"
 #include "cgroup.h"
 #include "exec.h"
 #include "monitor.h"
@@ -35,6 +36,7 @@
 #include "pgroup.h"
 #include "policy.h"
 #include "privmsg.h"
+#include "runfiles.h"
 #include "snapmat.h"
 #include "snapshot.h"
 #include "startwatch.h"
@@ -74,6 +76,9 @@ struct gen {
 };
 
 static const struct snapshot_source	*src;
+static const struct snapshot		*boot_snap;	/* generation 1 */
+static pid_t				 net_pid;	/* the network
+							 * part */
 static const struct exec_account	*self;
 static pthread_mutex_t			 gens_lock =
 					    PTHREAD_MUTEX_INITIALIZER;
@@ -546,6 +551,24 @@ reload(unsigned long gen, struct priv_rep *r, int *fds, int *nfds)
 	*nfds = 1;
 }
 
+/* The port file rshd was told to write, and no other. */
+static void
+port_file(int64_t port, struct priv_rep *r)
+{
+	const char	*path = boot_snap->conf.port_file;
+	char		 msg[PRIV_TEXTMAX];
+
+	if (path == NULL || port < 0 || port > 65535) {
+		refuse(r, ERR_INTERNAL, 255, "no port file to write");
+		return;
+	}
+	if (runfiles_write_port(path, (int)port) == -1) {
+		snprintf(msg, sizeof(msg), "port file %s: %s", path,
+		    strerror(errno));
+		refuse(r, ERR_INTERNAL, 255, msg);
+	}
+}
+
 static void
 answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
     struct priv_rep *r, int *fds, int *nfds, size_t *outlen)
@@ -580,6 +603,19 @@ answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		return;
 	case PRIV_RELOAD:
 		reload(q->gen, r, fds, nfds);
+		return;
+	case PRIV_PORT_FILE:
+		port_file(q->arg, r);
+		return;
+	case PRIV_AUDIT_OPEN:
+		if (boot_snap->conf.audit_log == NULL) {
+			refuse(r, ERR_INTERNAL, ENOENT, "no AuditLog");
+		} else if ((fds[0] = audit_open_file(
+		    boot_snap->conf.audit_log)) == -1) {
+			refuse(r, ERR_INTERNAL, errno, "cannot open it");
+		} else {
+			*nfds = 1;
+		}
 		return;
 	case PRIV_FORGET:
 		if (q->gen != 1) {	/* the boot one stays */
@@ -783,7 +819,8 @@ serve(void *arg)
 		if (q.op == PRIV_UDP_OPEN || q.op == PRIV_UDP_SEAL) {
 			crypto_wipe(ch->buf + sizeof(q), q.paylen);
 		}
-		if (q.op == PRIV_RELOAD && nfds == 1) {
+		if ((q.op == PRIV_RELOAD || q.op == PRIV_AUDIT_OPEN) &&
+		    nfds == 1) {
 			close(fds[0]);	/* sent, or not wanted */
 		}
 		if (n == -1) {
@@ -916,6 +953,8 @@ monitor_run(int hello, const struct snapshot_source *s,
 
 	src = s;
 	self = a;
+	boot_snap = boot;
+	net_pid = getppid();
 	(void)prctl(PR_SET_NAME, "rshd-priv", 0, 0, 0);
 	title_privileged();
 	if (gen_add(boot) == -1 || monitor_udp_init(boot) == -1) {
@@ -966,5 +1005,7 @@ monitor_run(int hello, const struct snapshot_source *s,
 	while (cgroup_sweep() > 0 && netio_now_ms() < until) {
 		(void)poll(NULL, 0, 50);
 	}
+	/* The network part may have no right to remove it. */
+	runfiles_remove_pid(boot->conf.pid_file, net_pid);
 	_exit(0);
 }

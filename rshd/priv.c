@@ -697,6 +697,52 @@ priv_reload(unsigned long gen, char *err, size_t errlen)
 	return fds[0];
 }
 
+int
+priv_port_file(int port, char *err, size_t errlen)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+
+	req_init(&q, PRIV_PORT_FILE, NULL);
+	q.arg = port;
+	if (call(&q, NULL, 0, &r, NULL) == -1) {
+		snprintf(err, errlen, "the privileged part of rshd is gone");
+		return -1;
+	}
+	if (r.rc != 0) {
+		(void)strlcpy(err, r.msg, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+int
+priv_audit_open(const char *path)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+	int		fds[4];
+
+	(void)path;	/* the privileged part opens its own AuditLog */
+	req_init(&q, PRIV_AUDIT_OPEN, NULL);
+	if (call(&q, NULL, 0, &r, fds) == -1) {
+		return -1;
+	}
+	for (int i = 1; i < 4; i++) {
+		if (fds[i] != -1) {
+			close(fds[i]);
+		}
+	}
+	if (r.rc != 0 || fds[0] == -1) {
+		if (fds[0] != -1) {
+			close(fds[0]);
+		}
+		errno = r.rc != 0 ? r.code : EMFILE;
+		return -1;
+	}
+	return fds[0];
+}
+
 void
 priv_forget(unsigned long gen)
 {

@@ -145,6 +145,14 @@ void	priv_close(struct child *c);
 /* As exec_starting(). */
 unsigned int	priv_starting(void);
 
+/* The privileged part writes its own port file (--port-file) with
+ * port: 0, or -1 with a sentence in err. */
+int	priv_port_file(int port, char *err, size_t errlen);
+
+/* The privileged part (re)opens its own AuditLog: an fd, or -1 with
+ * errno (audit_set_opener's opener). */
+int	priv_audit_open(const char *path);
+
 /* The privileged part loads the files as generation gen: a memfd of
  * what it hands over for the network part's snapshot (snapmat.h), or -1
  * with a sentence in err. */

@@ -38,9 +38,11 @@ enum priv_op {
 	PRIV_UDP_OPEN,		/* a UDP request's tag and payload */
 	PRIV_UDP_SEAL,		/* its reply, sealed */
 	PRIV_UDP_DROP,		/* a request opened that will not run */
-	PRIV_HELLO		/* before S1: the nonce Ns it must carry */
+	PRIV_HELLO,		/* before S1: the nonce Ns it must carry */
+	PRIV_PORT_FILE,		/* write the port file: port arg */
+	PRIV_AUDIT_OPEN		/* (re)open the audit log, fd back */
 };
-#define PRIV_LASTOP	PRIV_HELLO
+#define PRIV_LASTOP	PRIV_AUDIT_OPEN
 
 /* What binds a UDP request's PREPARE and reply to the key that opened
  * it (monitor_udp.h). */
