@@ -46,6 +46,9 @@ PKGS	 = libcrypto libbsd-overlay
 # Recursively expanded on purpose: evaluated after the libs check has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+# rshd's alone: the network part's seccomp filter.
+RSHD_PKGS = libseccomp
+RSHD_LIBS = $(shell pkg-config --libs $(RSHD_PKGS))
 WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla
 DEFS	 = -D_GNU_SOURCE -DOPENSSL_API_COMPAT=0x30000000L \
@@ -101,7 +104,7 @@ LIBRSHC	 = $(BUILD)/lib/librshc.a
 STAMP	 = build/.deps-ok
 
 # Debian packages: to build, and to run the tests.
-DEB_BUILD = gcc make pkg-config libssl-dev libbsd-dev
+DEB_BUILD = gcc make pkg-config libssl-dev libbsd-dev libseccomp-dev
 DEB_TEST  = bats bats-support bats-assert procps strace clang-tidy cppcheck \
 	    python3 iproute2 systemd bash-completion sudo mandoc \
 	    logrotate
@@ -119,10 +122,11 @@ libs:
 	@command -v pkg-config >/dev/null || { echo "rsh: pkg-config is" \
 	    "missing (Debian: apt-get install pkg-config, or make deps)" >&2; \
 	    exit 1; }
-	@m=; for p in $(PKGS); do pkg-config --exists $$p || m="$$m $$p"; \
+	@m=; for p in $(PKGS) $(RSHD_PKGS); do \
+	    pkg-config --exists $$p || m="$$m $$p"; \
 	 done; [ -z "$$m" ] || { echo "rsh: missing libraries" \
-	    "(pkg-config):$$m (Debian: libssl-dev libbsd-dev, or make deps)" \
-	    >&2; exit 1; }
+	    "(pkg-config):$$m (Debian: libssl-dev libbsd-dev" \
+	    "libseccomp-dev, or make deps)" >&2; exit 1; }
 
 # Installs what is missing with apt-get when root; otherwise says how.
 # Only deps, test, demo and deb come here.
@@ -132,6 +136,7 @@ $(STAMP):
 
 deps: $(STAMP)
 	@sh tests/deps.sh test $(DEB_TEST)
+	@sh tests/netaccount.sh
 
 $(BUILD)/obj/%.o: %.c | libs
 	@mkdir -p $(@D)
@@ -161,7 +166,7 @@ $(LIBRSHC): $(filter-out %/rsh/main.o,$(RSH_OBJ))
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/rshd: $(RSHD_OBJ) $(LIBRSH)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(RSHD_OBJ) $(LIBRSH) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(RSHD_OBJ) $(LIBRSH) $(LIBS) $(RSHD_LIBS)
 
 # rshd with priv.c's test hooks (what a compromised network part could
 # ask of the privileged part), for tests/privsep.bats; never installed.
@@ -171,7 +176,7 @@ $(BUILD)/obj/rshd/priv-hooks.o: rshd/priv.c | libs
 
 $(BUILD)/rshd-hooks: $(filter-out %/rshd/priv.o,$(RSHD_OBJ)) \
 	    $(BUILD)/obj/rshd/priv-hooks.o $(LIBRSH)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(RSHD_LIBS)
 
 $(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH) $(LIBS)
@@ -226,9 +231,11 @@ test: deps
 
 demo: $(STAMP)
 	@$(MAKE) --no-print-directory all
+	@sh tests/netaccount.sh
 	sh tests/demo.sh $(BUILD)
 
 bench: all
+	@sh tests/netaccount.sh
 	bash bench/run.sh $(BUILD)
 
 bench-fanout: all
@@ -280,6 +287,7 @@ stress: $(STAMP)
 	VALGRIND_BUILD=build/release bash tests/stress/run.sh $(BUILD)
 
 stress-short: all
+	@sh tests/netaccount.sh
 	STRESS_SHORT=1 bash tests/stress/run.sh $(BUILD)
 
 # Installed files; the units get this PREFIX's paths at install time.

@@ -64,6 +64,7 @@ static const struct conf_keyword keywords[] = {
 	{ "LimitNPROC", T_INT, OFF(limit_nproc), 1, 4194304 },
 	{ "LimitAS", T_SIZE, OFF(limit_as), 1 << 20, 1LL << 40 },
 	{ "PermitPTY", T_BOOL, OFF(permit_pty), 0, 1 },
+	{ "NetworkAccount", T_STRING, OFF(network_account), 0, 0 },
 };
 
 void
@@ -393,5 +394,6 @@ conf_free(struct conf *c)
 	}
 	free(c->path);
 	free(c->audit_log);
+	free(c->network_account);
 	memset(c, 0, sizeof(*c));
 }

@@ -15,6 +15,9 @@
 /* TCPKeepAlive yes: a vanished client is let go within 2 minutes. */
 #define CONF_KEEPALIVE_MS	120000
 
+/* The account rshd's network part runs as, when started as root. */
+#define CONF_NETWORK_ACCOUNT	"_rshd"
+
 struct conf {
 	char		*keys_file;
 	char		*listen[CONF_MAXLISTEN];	/* addresses, -l */
@@ -60,6 +63,8 @@ struct conf {
 	int		 limit_nproc;		/* LimitNPROC; 0: none */
 	long long	 limit_as;		/* LimitAS, bytes; 0: none */
 	int		 permit_pty;		/* PermitPTY */
+	char		*network_account;	/* NetworkAccount; NULL:
+						 * CONF_NETWORK_ACCOUNT */
 	int		 file_settings;		/* lines the config file set */
 };
 

@@ -35,6 +35,7 @@
 #include "priv.h"
 #include "reaper.h"
 #include "runfiles.h"
+#include "sandbox.h"
 #include "server.h"
 #include "snapshot.h"
 #include "systemd.h"
@@ -278,6 +279,9 @@ first_snapshot(const struct snapshot_source *src,
 /* The privileged part's pid. */
 static pid_t monitor_pid = -1;
 
+/* What the network part drops to once the privileged part is forked. */
+static struct sandbox sandbox;
+
 /*
  * Forks the privileged part (monitor.h), before any thread starts and
  * once the start can no longer fail: it keeps nothing of ours but the
@@ -286,7 +290,8 @@ static pid_t monitor_pid = -1;
 static void
 start_monitor(struct rshd *d, const struct snapshot_source *src)
 {
-	int sv[2];
+	char	err[512];
+	int	sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_err("cannot make the privileged part's socket: %s",
@@ -312,6 +317,12 @@ start_monitor(struct rshd *d, const struct snapshot_source *src)
 	priv_init(sv[0]);
 	snapshot_set_free_hook(priv_forget);
 	audit_set_opener(priv_audit_open);
+	/* Before any thread: from here this process is the network part
+	 * alone, and needs no privilege. */
+	if (sandbox_enter(&sandbox, sv[0], err, sizeof(err)) == -1) {
+		log_err("cannot drop privileges: %s", err);
+		exit(1);
+	}
 	/* The main thread reloads: its channel, made now, is part of the
 	 * baseline rather than of the first reload. */
 	if (priv_open() == -1) {
@@ -419,7 +430,8 @@ main(int argc, char **argv)
 	snapshot_hold(d.cur);
 	d.gen = d.cur->gen;
 	c = &d.boot->conf;
-	if (audit_open(c->audit_log, err, sizeof(err)) == -1) {
+	if (audit_open(c->audit_log, err, sizeof(err)) == -1 ||
+	    sandbox_account(c, &sandbox, err, sizeof(err)) == -1) {
 		log_err("%s", err);
 		exit(1);
 	}
@@ -431,6 +443,10 @@ main(int argc, char **argv)
 		    file != NULL ? file : "", c->keys_file,
 		    snapshot_keys_said(d.boot, said, sizeof(said)));
 		exit(0);
+	}
+	if (!sandbox.drop) {
+		log_info("not started as root: no privilege to drop; the "
+		    "network part runs as uid %u", (unsigned)geteuid());
 	}
 	if ((d.admit = admit_new()) == NULL ||
 	    (d.shutdown_fd = eventfd(0, EFD_CLOEXEC)) == -1 ||
@@ -504,15 +520,17 @@ main(int argc, char **argv)
 	if (server_run(&d, l.tcp, l.ntcp, sigfd) != 0) {
 		/* Sessions still use d and libcrypto: no cleanup under them. */
 		if (pfh != NULL) {
-			pidfile_remove(pfh);
+			pidfile_close(pfh);
 		}
 		(void)log_async_flush(1000);
 		_exit(0);
 	}
 	udpd_stop(udp);
 	authlog_flush();
+	/* The privileged part removes it, once this part is done: this
+	 * part may have no right to. */
 	if (pfh != NULL) {
-		pidfile_remove(pfh);
+		pidfile_close(pfh);
 	}
 	keypool_free(d.pool);
 	log_info("stopped");

@@ -37,6 +37,7 @@
 #include "policy.h"
 #include "privmsg.h"
 #include "runfiles.h"
+#include "sandbox.h"
 #include "snapmat.h"
 #include "snapshot.h"
 #include "startwatch.h"
@@ -885,13 +886,14 @@ take_channel(int hello)
 	struct chan	*ch;
 	pthread_attr_t	 attr;
 	pthread_t	 t;
-	uint8_t		 one;
+	struct sandbox_report rep;
 	ssize_t		 n;
 	int		 fd = -1, e;
 
 	memset(&m, 0, sizeof(m));
-	iov.iov_base = &one;
-	iov.iov_len = 1;
+	memset(&rep, 0, sizeof(rep));
+	iov.iov_base = &rep;
+	iov.iov_len = sizeof(rep);
 	m.msg_iov = &iov;
 	m.msg_iovlen = 1;
 	m.msg_control = cbuf;
@@ -908,6 +910,13 @@ take_channel(int hello)
 		    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
 			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 		}
+	}
+	if (fd == -1 && n == (ssize_t)sizeof(rep) &&
+	    rep.tag == SANDBOX_REPORT_TAG) {
+		log_err("the network part made system call %d (%s), which "
+		    "its seccomp filter forbids, and was killed for it",
+		    (int)rep.nr, sandbox_syscall_name(&rep));
+		return 1;
 	}
 	if (fd == -1) {
 		if (m.msg_flags & MSG_CTRUNC) {

@@ -346,6 +346,14 @@ priv_hello(uint8_t ns[HS_NONCELEN])
 	if (getenv("RSHD_TEST_OWN_NONCE") != NULL) {
 		(void)crypto_random(ns, HS_NONCELEN);
 	}
+	/* What an attacker who took the network part over would try
+	 * first: a shell.  The seccomp filter must kill it here. */
+	if (getenv("RSHD_TEST_EXEC_SHELL") != NULL) {
+		char *const argv[] = { "sh", "-c", "id >&2", NULL };
+
+		(void)execve("/bin/sh", argv, NULL);
+		log_err("RSHD_TEST_EXEC_SHELL: execve: %s", strerror(errno));
+	}
 #endif
 	return 0;
 }

@@ -559,6 +559,8 @@ snapshot_fixed_changes(const struct snapshot *cur,
 	fixed(out, outlen, "ListenAddress", listen);
 	fixed(out, outlen, "Port", str_differs(a->port, b->port));
 	fixed(out, outlen, "PidFile", str_differs(a->pid_file, b->pid_file));
+	fixed(out, outlen, "NetworkAccount", str_differs(a->network_account,
+	    b->network_account));
 	fixed(out, outlen, "AuditLog", str_differs(a->audit_log,
 	    b->audit_log));
 	fixed(out, outlen, "UDP", a->udp != b->udp);

@@ -191,3 +191,107 @@ PY
 	mem_holds "$mon" "$psk" || fail "the scan finds nothing, not even in the privileged part"
 	! mem_holds "$RSHD_PID" "$psk" || fail "the network part holds the key's secret"
 }
+
+# status_of PID FIELD: FIELD's value in /proc/PID/status (its first word).
+status_of() {
+	awk -v f="$2:" '$1 == f { print $2; exit }' "/proc/$1/status"
+}
+
+# sandboxed PID: every thread of PID has no capability, NoNewPrivs set
+# and a seccomp filter (Seccomp 2: filter mode).
+sandboxed() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		t=${t##*/}
+		[ "$(status_of "$1/task/$t" CapEff)" = 0000000000000000 ] &&
+		    [ "$(status_of "$1/task/$t" CapPrm)" = 0000000000000000 ] &&
+		    [ "$(status_of "$1/task/$t" NoNewPrivs)" = 1 ] &&
+		    [ "$(status_of "$1/task/$t" Seccomp)" = 2 ] || {
+			echo "thread $t of $1:" >&2
+			grep -E '^(Uid|Cap|NoNewPrivs|Seccomp)' \
+			    "/proc/$1/task/$t/status" >&2
+			return 1
+		}
+	done
+}
+
+@test "as root, the network part runs as _rshd with no capability, NoNewPrivs and a seccomp filter; commands as their keys' accounts" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: rshd as a user has no privilege to drop"
+	local d=$BATS_TEST_TMPDIR/srv mon uid
+	keyed_rshd "$d" 'user=nobody'
+	uid=$(id -u _rshd)
+	[ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "/proc/$RSHD_PID/status")" = \
+	    "$uid$uid$uid$uid" ] || fail "$(grep -E '^(Uid|Gid)' "/proc/$RSHD_PID/status")"
+	[ "$(awk '/^Groups:/ { print $2 }' "/proc/$RSHD_PID/status")" = \
+	    "$(id -g _rshd)" ] || fail "$(grep Groups "/proc/$RSHD_PID/status")"
+	[ "$(status_of "$RSHD_PID" CapBnd)" = 0000000000000000 ] ||
+	    fail "bounding set $(status_of "$RSHD_PID" CapBnd)"
+	# Its threads (sessions, UDP, the log writer) too, one connection in.
+	run -0 --separate-stderr rsh_cmd -x 127.0.0.1 /usr/bin/id -un
+	assert_output nobody
+	sandboxed "$RSHD_PID"
+	# The privileged part keeps root and no filter: it starts commands.
+	mon=$(monitor_of "$RSHD_PID")
+	[ "$(status_of "$mon" Uid)" = 0 ] && [ "$(status_of "$mon" Seccomp)" = 0 ] ||
+	    fail "privileged part: $(grep -E '^(Uid|Seccomp)' "/proc/$mon/status")"
+	# What it needs a right to, the privileged part does for it: the pid
+	# file goes at the end, though _rshd may not write where it is.
+	stop_rshd
+}
+
+@test "as root, rshd without its network account refuses to start, naming the setting and how to make it" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: rshd as a user has no privilege to drop"
+	local d=$BATS_TEST_TMPDIR/srv
+	make_keys "$d"
+	run -1 "$RSHD" -D -p 0 -f none -k "$d/keys" -o PermitRootCommands=yes \
+	    -o NetworkAccount=rsh-test-none
+	assert_output --partial "account 'rsh-test-none', which the network part runs as (NetworkAccount), does not exist; create it with 'adduser --system --group --no-create-home --home /nonexistent rsh-test-none', or name another with NetworkAccount"
+	run -1 "$RSHD" -t -f none -k "$d/keys" -o PermitRootCommands=yes \
+	    -o NetworkAccount=rsh-test-none
+	assert_output --partial "(NetworkAccount), does not exist"
+	run -1 "$RSHD" -D -p 0 -f none -k "$d/keys" -o PermitRootCommands=yes \
+	    -o NetworkAccount=root
+	assert_output --partial "NetworkAccount 'root' is root"
+}
+
+@test "as a user, rshd says once that it has no privilege to drop, and still sandboxes its network part" {
+	local d=$BATS_TEST_TMPDIR/srv wrap=
+	if [ "$(id -u)" -eq 0 ]; then
+		# nobody must reach its files: the directories bats made are
+		# root's alone.
+		d=$BATS_TEST_TMPDIR/user
+		mkdir -p "$d"
+		make_keys "$d"
+		chown nobody:nogroup "$d" "$d/keys"
+		chmod 711 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" \
+		    "$BATS_TEST_TMPDIR"
+		wrap="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	fi
+	RSHD_WRAP=$wrap start_rshd "$d"
+	run -0 --separate-stderr rsh_cmd -n -x 127.0.0.1 /bin/echo ok
+	assert_output ok
+	[ "$(grep -c 'no privilege to drop' "$d/rshd.log")" -eq 1 ] ||
+	    fail "$(grep -i privilege "$d/rshd.log")"
+	sandboxed "$RSHD_PID"
+}
+
+@test "a forbidden system call in the network part: the filter kills it, and rshd says which" {
+	local d=$BATS_TEST_TMPDIR/srv m=$BATS_TEST_TMPDIR/ran mon rc=0
+	[ -x "$RSH_BUILD/rshd-hooks" ] || fail "no rshd-hooks in $RSH_BUILD"
+	# The hook makes the network part, as its first act on a connection,
+	# exec a shell: what an attacker who took it over would try.
+	RSHD=$RSH_BUILD/rshd-hooks RSHD_TEST_EXEC_SHELL=1 start_rshd "$d"
+	mon=$(monitor_of "$RSHD_PID")
+	run -255 rsh_cmd -n 127.0.0.1 "touch $m"
+	wait_until "! proc_alive $RSHD_PID" 10 || fail "the network part lives on"
+	wait "$RSHD_PID" || rc=$?
+	[ "$rc" -eq $((128 + 31)) ] || fail "rshd exited $rc, not by SIGSYS"
+	grep -q "the network part made system call [0-9]* (execve), which its seccomp filter forbids, and was killed for it" \
+	    "$d/rshd.log" || fail "rshd did not say so"
+	! grep -q 'uid=' "$d/rshd.log" || fail "the shell ran"
+	grep -q 'RSHD_TEST_EXEC_SHELL: execve' "$d/rshd.log" &&
+	    fail "execve failed instead of killing"
+	wait_until "! proc_alive $mon" 10 || fail "the privileged part lives on"
+	[ ! -e "$m" ] || fail "the command ran"
+	rm -f "$d/rshd.pid"
+}

@@ -1,0 +1,304 @@
+/*
+ * sandbox: the network part's drop of privilege.
+ */
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <malloc.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "sandbox.h"
+
+/* Where the SIGSYS handler reports a forbidden call: the privileged
+ * part's hello socket. */
+static int report_fd = -1;
+
+/*
+ * The network part's system calls, all it makes once started (and what
+ * glibc, libcrypto and the log make for it).  Not here, so fatal: exec,
+ * fork (a clone without CLONE_THREAD), ptrace, setuid and the rest,
+ * mount, bind, listen, kill, memory made executable.  open fails (it
+ * opens nothing: the privileged part hands it what it needs).  A name
+ * this architecture lacks is skipped.
+ */
+static const char *const allowed[] = {
+	/* descriptors */
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "lseek",
+	"close", "fstat", "newfstatat", "statx", "fcntl", "dup", "dup2",
+	"dup3", "ftruncate", "fsync", "fdatasync", "eventfd2", "pipe2",
+	/* sockets, made by the privileged part or before the filter */
+	"accept", "accept4", "recvfrom", "recvmsg", "recvmmsg", "sendto",
+	"sendmsg", "sendmmsg", "setsockopt", "getsockopt", "getsockname",
+	"getpeername", "shutdown", "connect",
+	/* waiting */
+	"poll", "ppoll", "select", "pselect6", "futex", "nanosleep",
+	"clock_nanosleep", "sched_yield", "restart_syscall",
+	/* memory */
+	"brk", "munmap", "mremap", "madvise",
+	/* threads, signals */
+	"set_robust_list", "get_robust_list", "rseq", "exit", "exit_group",
+	"gettid", "getpid", "getppid", "rt_sigprocmask", "rt_sigreturn",
+	"sigaltstack", "wait4", "waitid",
+	/* time, randomness, identity */
+	"clock_gettime", "clock_getres", "gettimeofday", "time",
+	"getrandom", "uname", "getuid", "geteuid", "getgid", "getegid",
+	"getrusage", "sched_getaffinity", "prlimit64", "getrlimit",
+	"sysinfo",
+#ifdef RSH_SANITIZE
+	/* ASan and LeakSanitizer: their reports, and the leak check at
+	 * exit, which stops the threads with ptrace from a clone. */
+	"openat", "open", "readlink", "readlinkat", "getdents", "getdents64",
+	"ptrace", "clone", "clone3", "mprotect", "mmap", "prctl",
+	"rt_sigaction", "tgkill", "kill", "sched_getparam",
+	"sched_setaffinity", "getpgid",
+#endif
+};
+
+/* Rules with an argument: what the rest of a call may ask. */
+static int
+add_arg_rules(scmp_filter_ctx ctx)
+{
+	int	 rc = 0;
+
+#ifndef RSH_SANITIZE
+	/* Threads, never a process (fork): glibc's clone3 is told it
+	 * does not exist, and falls back to clone, whose flags are seen. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+	    0);
+	/* Opening a file fails rather than kills, as in OpenSSH's filter:
+	 * libc opens some lazily (the number of processors, the time
+	 * zone), and copes with a refusal. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat),
+	    0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open),
+	    0);
+	/* No new executable memory. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	/* Signals: to its own threads (abort, raise); handlers, but never
+	 * SIGSYS's, which reports the filter's kills. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
+	    SCMP_A0(SCMP_CMP_NE, SIGSYS));
+	/* Thread names. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+	    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+	    SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+#endif
+	/* Channels to the privileged part; the log's and systemd's
+	 * sockets, remade after their reader restarts. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/* A terminal's size and the checks stdio makes. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, TCGETS));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONBIO));
+	return rc;
+}
+
+/*
+ * A call the filter forbids: tell the privileged part which (it logs
+ * it), then die of SIGSYS.  Async-signal-safe calls only; the handler
+ * was installed with SA_RESETHAND, so the SIGSYS raised here, delivered
+ * once it returns, kills the whole process.
+ */
+static void
+forbidden(int sig, siginfo_t *si, void *uc)
+{
+	struct sandbox_report	r;
+	int			e = errno;
+
+	(void)uc;
+	r.tag = SANDBOX_REPORT_TAG;
+	r.nr = si->si_syscall;
+	r.arch = si->si_arch;
+	if (report_fd != -1) {
+		(void)send(report_fd, &r, sizeof(r), MSG_NOSIGNAL |
+		    MSG_DONTWAIT);
+	}
+	(void)syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+	errno = e;
+}
+
+static int
+filter(char *err, size_t errlen)
+{
+	struct sigaction	sa;
+	scmp_filter_ctx		ctx;
+	long			ncpu;
+	int			rc = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forbidden;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) == -1) {
+		snprintf(err, errlen, "sigaction: %s", strerror(errno));
+		return -1;
+	}
+	/* What libc would otherwise read later: /etc/localtime (syslog()
+	 * stamps its lines with it) and the number of processors (malloc's
+	 * limit on arenas, read when a thread first needs one). */
+	tzset();
+	if ((ncpu = sysconf(_SC_NPROCESSORS_ONLN)) > 0) {
+		(void)mallopt(M_ARENA_MAX, (int)(8 * ncpu));
+	}
+	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL) {
+		snprintf(err, errlen, "cannot make a seccomp filter");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(allowed[i]);
+
+		if (nr != __NR_SCMP_ERROR) {
+			rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		}
+	}
+	rc |= add_arg_rules(ctx);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot build the seccomp filter");
+		seccomp_release(ctx);
+		return -1;
+	}
+	if ((rc = seccomp_load(ctx)) != 0) {
+		snprintf(err, errlen, "cannot load the seccomp filter: %s",
+		    strerror(-rc));
+		seccomp_release(ctx);
+		return -1;
+	}
+	seccomp_release(ctx);
+	return 0;
+}
+
+int
+sandbox_account(const struct conf *c, struct sandbox *sb, char *err,
+    size_t errlen)
+{
+	const char	*name = c->network_account != NULL ?
+			    c->network_account : CONF_NETWORK_ACCOUNT;
+	struct passwd	 pw, *res = NULL;
+	char		 buf[4096];
+	int		 e;
+
+	memset(sb, 0, sizeof(*sb));
+	if (geteuid() != 0) {
+		return 0;
+	}
+	if (strlcpy(sb->name, name, sizeof(sb->name)) >= sizeof(sb->name)) {
+		snprintf(err, errlen, "NetworkAccount '%s' is too long", name);
+		return -1;
+	}
+	if ((e = getpwnam_r(name, &pw, buf, sizeof(buf), &res)) != 0 ||
+	    res == NULL) {
+		snprintf(err, errlen, "account '%s', which the network part "
+		    "runs as (NetworkAccount), %s; create it with 'adduser "
+		    "--system --group --no-create-home --home /nonexistent "
+		    "%s', or name another with NetworkAccount", name,
+		    e != 0 ? strerror(e) : "does not exist", name);
+		return -1;
+	}
+	if (pw.pw_uid == 0) {
+		snprintf(err, errlen, "NetworkAccount '%s' is root: the "
+		    "network part must run without privilege", name);
+		return -1;
+	}
+	sb->drop = 1;
+	sb->uid = pw.pw_uid;
+	sb->gid = pw.pw_gid;
+	return 0;
+}
+
+/* Root, and every capability, gone for good. */
+static int
+drop(const struct sandbox *sb, char *err, size_t errlen)
+{
+	/* The bounding set first: it takes CAP_SETPCAP, which goes with
+	 * root below. */
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
+			snprintf(err, errlen, "cannot drop capability %d: %s",
+			    cap, strerror(errno));
+			return -1;
+		}
+	}
+	if (setgroups(1, &sb->gid) == -1 ||
+	    setresgid(sb->gid, sb->gid, sb->gid) == -1 ||
+	    setresuid(sb->uid, sb->uid, sb->uid) == -1) {
+		snprintf(err, errlen, "cannot become %s (uid %u): %s",
+		    sb->name, (unsigned)sb->uid, strerror(errno));
+		return -1;
+	}
+	/* As OpenSSH checks: root must not be had back. */
+	if (setuid(0) != -1 || seteuid(0) != -1) {
+		snprintf(err, errlen, "became %s, yet could become root "
+		    "again", sb->name);
+		return -1;
+	}
+#ifdef RSH_SANITIZE
+	/* The leak check at exit ptraces this process's threads, which
+	 * the uid change made undumpable; only in the sanitizer build. */
+	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#endif
+	return 0;
+}
+
+int
+sandbox_enter(const struct sandbox *sb, int report, char *err,
+    size_t errlen)
+{
+	if (sb->drop && drop(sb, err, errlen) == -1) {
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS: %s",
+		    strerror(errno));
+		return -1;
+	}
+	report_fd = report;
+	return filter(err, errlen);
+}
+
+const char *
+sandbox_syscall_name(const struct sandbox_report *r)
+{
+	static __thread char	 buf[64];
+	char			*name;
+
+	if ((name = seccomp_syscall_resolve_num_arch(r->arch, r->nr)) ==
+	    NULL) {
+		return "unknown";
+	}
+	(void)strlcpy(buf, name, sizeof(buf));
+	free(name);
+	return buf;
+}
