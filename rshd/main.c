@@ -317,6 +317,16 @@ start_monitor(struct rshd *d, const struct snapshot_source *src)
 	priv_init(sv[0]);
 	snapshot_set_free_hook(priv_forget);
 	audit_set_opener(priv_audit_open);
+	systemd_notify_open();
+	if (reaper_needed()) {
+		/* Orphans come here: reap them, but not the privileged
+		 * part, which stop_monitor() waits for. */
+		reaper_open();
+		if (reaper_add(monitor_pid) == -1) {
+			log_err("out of memory");
+			exit(1);
+		}
+	}
 	/* Before any thread: from here this process is the network part
 	 * alone, and needs no privilege. */
 	if (sandbox_enter(&sandbox, sv[0], err, sizeof(err)) == -1) {
@@ -344,22 +354,29 @@ stop_monitor(void)
 	}
 }
 
-/* -i: the connection is on 0 and 1; nothing else may write there. */
+/* -i: the connection is on 0 and 1; nothing else may write there.  Its
+ * fd, moved off them before the network part may open /dev/null no more. */
 static int
-serve_inetd(struct rshd *d, int sigfd)
+take_inetd_connection(void)
 {
 	int fd, null;
 
-	title_one_connection();
 	if ((fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)) == -1 ||
 	    (null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
 		log_err("-i: %s", strerror(errno));
-		return 1;
+		exit(1);
 	}
 	(void)dup2(null, STDIN_FILENO);
 	(void)dup2(null, STDOUT_FILENO);
 	(void)dup2(null, STDERR_FILENO);
 	close(null);
+	return fd;
+}
+
+static int
+serve_inetd(struct rshd *d, int fd, int sigfd)
+{
+	title_one_connection();
 	if (log_async_start() == -1) {
 		log_warn("cannot start the log writer thread; logging "
 		    "directly");
@@ -456,8 +473,10 @@ main(int argc, char **argv)
 	}
 	pthread_mutex_init(&d.snap_lock, NULL);
 	if (inetd) {
+		int fd = take_inetd_connection();
+
 		start_monitor(&d, &src);
-		return serve_inetd(&d, sigfd);
+		return serve_inetd(&d, fd, sigfd);
 	}
 	/* Before binding: a second instance names the first, not the port. */
 	if (c->pid_file != NULL && (pfh = open_pid_file(c->pid_file)) == NULL) {

@@ -94,19 +94,30 @@ is_leader(pid_t pid)
 }
 
 /* Reaps the orphans among one thread's children. */
-static int
-reap_task(const char *tid)
+/* The main thread's children file, opened while rshd could open files
+ * (reaper_open); -1 when not. */
+static int main_children = -1;
+
+void
+reaper_open(void)
 {
-	char	 path[64], buf[8192], *p, *end;
-	int	 fd, n = 0;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children",
+	    (int)getpid());
+	main_children = open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Reaps the orphans among the pids in the children file fd, read from
+ * its start. */
+static int
+reap_children(int fd)
+{
+	char	 buf[8192], *p, *end;
+	int	 n = 0;
 	ssize_t	 r;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%s/children", tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		return 0;
-	}
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	r = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (r <= 0) {
 		return 0;
 	}
@@ -125,6 +136,21 @@ reap_task(const char *tid)
 	return n;
 }
 
+static int
+reap_task(const char *tid)
+{
+	char	path[320];
+	int	fd, n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/children", tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		return 0;
+	}
+	n = reap_children(fd);
+	close(fd);
+	return n;
+}
+
 /* One pass over every thread's children. */
 static int
 reap_pass(void)
@@ -133,6 +159,11 @@ reap_pass(void)
 	struct dirent	*de;
 	int		 n = 0;
 
+	/* The network part, which may open nothing: orphans come to the
+	 * main thread, which outlives the others. */
+	if (main_children != -1) {
+		return reap_children(main_children);
+	}
 	if ((dir = opendir("/proc/self/task")) == NULL) {
 		return 0;
 	}

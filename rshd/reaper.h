@@ -26,6 +26,10 @@ void	reaper_release(void);
 /* A command's leader was reaped by its job (or given up): forget it. */
 void	reaper_remove(pid_t pid);
 
+/* Opens the main thread's children file now, for a process that will
+ * not be able to open it later (the network part, sandboxed). */
+void	reaper_open(void);
+
 /* Reaps every exited child that is not a command's leader.  Returns how
  * many, or -1 when a spawn holds the registry (try again shortly). */
 int	reaper_reap(void);

@@ -100,11 +100,13 @@ add_arg_rules(scmp_filter_ctx ctx)
 	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
 	    SCMP_A0(SCMP_CMP_NE, SIGSYS));
-	/* Thread names. */
+	/* Thread names; whether orphans come here (reaper.c). */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 	    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 	    SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+	    SCMP_A0(SCMP_CMP_EQ, PR_GET_CHILD_SUBREAPER));
 #endif
 	/* Channels to the privileged part; the log's and systemd's
 	 * sockets, remade after their reader restarts. */

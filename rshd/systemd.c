@@ -106,13 +106,18 @@ systemd_listeners(struct listeners *l, char *err, size_t errlen)
 	return (int)n;
 }
 
+/* The notify socket, connected before the network part dropped its
+ * privileges (systemd's is root's, a test's in a private directory);
+ * -1 when there is none.  open_errno: why connecting it failed. */
+static int	notify_fd = -1;
+static int	notify_errno;
+
 void
-systemd_notify(const char *state)
+systemd_notify_open(void)
 {
 	const char		*path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un	 sun;
 	socklen_t		 len;
-	int			 fd;
 
 	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
 	    strlen(path) >= sizeof(sun.sun_path)) {
@@ -126,13 +131,29 @@ systemd_notify(const char *state)
 	}
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
 	    strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
-		return;
+	if ((notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC,
+	    0)) == -1 || connect(notify_fd, (struct sockaddr *)&sun,
+	    len) == -1) {
+		notify_errno = errno;
+		if (notify_fd != -1) {
+			close(notify_fd);
+		}
+		notify_fd = -1;
 	}
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-	    (struct sockaddr *)&sun, len) == -1) {
-		log_warn("cannot notify systemd (%s): %s", path,
-		    strerror(errno));
+}
+
+void
+systemd_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+
+	if (notify_fd == -1 && notify_errno == 0) {
+		return;		/* not started by systemd */
 	}
-	close(fd);
+	if (notify_fd == -1 || send(notify_fd, state, strlen(state),
+	    MSG_NOSIGNAL) == -1) {
+		log_warn("cannot notify systemd (%s): %s",
+		    path != NULL ? path : "NOTIFY_SOCKET",
+		    strerror(notify_fd == -1 ? notify_errno : errno));
+	}
 }

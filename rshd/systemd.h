@@ -27,7 +27,10 @@ int	systemd_listeners(struct listeners *l, char *err, size_t errlen);
  */
 int	systemd_fds_end(void);
 
-/* Sends state ("READY=1", "STOPPING=1") to NOTIFY_SOCKET, if set. */
+/* Connects to NOTIFY_SOCKET, if set, while rshd may still reach it. */
+void	systemd_notify_open(void);
+
+/* Sends state ("READY=1", "STOPPING=1") there. */
 void	systemd_notify(const char *state);
 
 #endif
