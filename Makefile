@@ -80,8 +80,13 @@ ALL_CFLAGS = $(WARN) $(DEFS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) \
 ALL_LDFLAGS = $(HARDEN_CFLAGS) $(HARDEN_LDFLAGS) $(CFLAGS) $(LDFLAGS) \
 	   $(SANFLAGS) -pthread
 LIBS	 = $(PKG_LIBS)
+# rsh loads libcrypto itself, at its first cryptographic call
+# (lib/cryptodl.c): it links libbsd and libc only.
+RSH_LIBS = $(shell pkg-config --libs libbsd-overlay) -ldl
+READELF	?= readelf
 
-LIB_SRC	 = $(wildcard lib/*.c)
+# lib/cryptodl.c is rsh's alone: rshd and the tests link libcrypto.
+LIB_SRC	 = $(filter-out lib/cryptodl.c,$(wildcard lib/*.c))
 RSHD_SRC = $(wildcard rshd/*.c)
 RSH_SRC	 = $(wildcard rsh/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -94,6 +99,9 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBRSH	 = $(BUILD)/lib/librsh.a
+# lib/ for rsh: crypto.c calling OpenSSL through cryptodl's table.
+LIBRSH_DL = $(BUILD)/lib/librsh-dl.a
+DL_OBJ	 = $(BUILD)/obj/lib/crypto-dl.o $(BUILD)/obj/lib/cryptodl.o
 # rshd's and rsh's modules without main, for the unit tests of their pure
 # parts.
 LIBRSHD	 = $(BUILD)/lib/librshd.a
@@ -148,7 +156,34 @@ $(BUILD)/sysconfdir: FORCE
 
 $(RSHD_OBJ): $(BUILD)/sysconfdir
 
+# The SONAME of the libcrypto a link with pkg-config's flags picks, read
+# from a probe's DT_NEEDED: what rsh dlopens and its .note.dlopen names.
+# Rewritten only when it changes, like sysconfdir above.
+$(BUILD)/crypto-soname: FORCE | libs
+	@mkdir -p $(@D)/soname
+	@echo 'int main(void) { return 0; }' >$(@D)/soname/probe.c
+	@$(CC) $(ALL_LDFLAGS) -o $(@D)/soname/probe $(@D)/soname/probe.c \
+	    -Wl,--no-as-needed $$(pkg-config --libs libcrypto)
+	@s=$$($(READELF) -d $(@D)/soname/probe | \
+	    sed -n 's/.*(NEEDED).*\[\(libcrypto[^]]*\)\].*/\1/p'); \
+	 [ -n "$$s" ] || { echo "rsh: cannot read libcrypto's SONAME from" \
+	    "$(@D)/soname/probe ($(READELF) -d)" >&2; exit 1; }; \
+	 [ "$$(cat $@ 2>/dev/null)" = "$$s" ] || echo "$$s" >$@
+
+$(BUILD)/obj/lib/cryptodl.o: lib/cryptodl.c $(BUILD)/crypto-soname | libs
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DCRYPTO_SONAME=\"$$(cat $(BUILD)/crypto-soname)\" \
+	    -c -o $@ $<
+
+$(BUILD)/obj/lib/crypto-dl.o: lib/crypto.c | libs
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DCRYPTO_DLOPEN -c -o $@ $<
+
 $(LIBRSH): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBRSH_DL): $(filter-out %/lib/crypto.o,$(LIB_OBJ)) $(DL_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
@@ -173,12 +208,19 @@ $(BUILD)/rshd-hooks: $(filter-out %/rshd/priv.o,$(RSHD_OBJ)) \
 	    $(BUILD)/obj/rshd/priv-hooks.o $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH) $(LIBS)
+$(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH_DL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH_DL) $(RSH_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBRSHD) $(LIBRSHC) $(LIBRSH)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSHD) $(LIBRSHC) $(LIBRSH) $(LIBS)
+
+# test_crypto once more against rsh's crypto: every vector through the
+# table, from a libcrypto that is dlopened, not linked.
+$(BUILD)/tests/test_crypto-dl: $(BUILD)/obj/tests/unit/test_crypto.o \
+	    $(LIBRSH_DL)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RSH_LIBS)
 
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBRSH)
 	@mkdir -p $(@D)
@@ -188,8 +230,8 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBRSH)
 # binaries.
 check: unit replay bats
 
-unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do \
+unit: $(UNIT_BIN) $(BUILD)/tests/test_crypto-dl
+	@set -e; for t in $(UNIT_BIN) $(BUILD)/tests/test_crypto-dl; do \
 		echo "== $$t"; (cd tests/vectors && ../../$$t); done
 
 # TAP on the screen, then one closing line that counts the results.
@@ -204,15 +246,17 @@ bats: all deps
 	 exit $$(cat $(BUILD)/bats.rc)
 
 # Static analysis must stay quiet (.clang-tidy holds the checks).
-LINT_SRC = $(LIB_SRC) $(RSHD_SRC) $(RSH_SRC) $(TOOL_SRC)
+# lib/cryptodl.c with a stand-in SONAME: analysis only.
+LINT_SRC = $(LIB_SRC) lib/cryptodl.c $(RSHD_SRC) $(RSH_SRC) $(TOOL_SRC)
+LINT_DEFS = -DCRYPTO_SONAME=\"libcrypto.so\"
 lint: deps
 	cppcheck --enable=warning,performance,portability --std=c11 -q \
 		--error-exitcode=1 --suppress=missingIncludeSystem \
-		--inline-suppr -D_GNU_SOURCE -Ilib $(LINT_SRC)
+		--inline-suppr -D_GNU_SOURCE $(LINT_DEFS) -Ilib $(LINT_SRC)
 	@mkdir -p build
 	@echo "clang-tidy $(LINT_SRC)"
-	@{ clang-tidy --quiet $(LINT_SRC) -- -std=c11 $(DEFS) -Ilib \
-		$(PKG_CFLAGS) 2>&1; echo $$? >build/.tidy-rc; } | \
+	@{ clang-tidy --quiet $(LINT_SRC) -- -std=c11 $(DEFS) $(LINT_DEFS) \
+		-Ilib $(PKG_CFLAGS) 2>&1; echo $$? >build/.tidy-rc; } | \
 		grep -v '^[0-9]* warnings\? generated\.$$' || true
 	@exit $$(cat build/.tidy-rc)
 
