@@ -158,16 +158,24 @@ $(RSHD_OBJ): $(BUILD)/sysconfdir
 
 # The SONAME of the libcrypto a link with pkg-config's flags picks, read
 # from a probe's DT_NEEDED: what rsh dlopens and its .note.dlopen names.
+# The probe takes the address of every function in cryptodl's table, so a
+# libcrypto that lacks one fails here, and debian/rules hands the probe to
+# dpkg-shlibdeps for the dependency rsh's own DT_NEEDED no longer shows.
 # Rewritten only when it changes, like sysconfdir above.
+SONAME_PROBE = $(BUILD)/soname/probe
 $(BUILD)/crypto-soname: FORCE | libs
-	@mkdir -p $(@D)/soname
-	@echo 'int main(void) { return 0; }' >$(@D)/soname/probe.c
-	@$(CC) $(ALL_LDFLAGS) -o $(@D)/soname/probe $(@D)/soname/probe.c \
-	    -Wl,--no-as-needed $$(pkg-config --libs libcrypto)
-	@s=$$($(READELF) -d $(@D)/soname/probe | \
+	@mkdir -p $(BUILD)/soname
+	@printf '%s\n' '#include "cryptodl.h"' \
+	    '#define USE(f) (void (*)(void))f,' \
+	    'static void (*const t[])(void) = { CRYPTODL_FUNCS(USE) };' \
+	    'int main(int c, char **v) { (void)v; return t[c] == 0; }' \
+	    >$(SONAME_PROBE).c
+	@$(CC) $(DEFS) -Ilib $(PKG_CFLAGS) $(ALL_LDFLAGS) -o $(SONAME_PROBE) \
+	    $(SONAME_PROBE).c -Wl,--no-as-needed $$(pkg-config --libs libcrypto)
+	@s=$$($(READELF) -d $(SONAME_PROBE) | \
 	    sed -n 's/.*(NEEDED).*\[\(libcrypto[^]]*\)\].*/\1/p'); \
 	 [ -n "$$s" ] || { echo "rsh: cannot read libcrypto's SONAME from" \
-	    "$(@D)/soname/probe ($(READELF) -d)" >&2; exit 1; }; \
+	    "$(SONAME_PROBE) ($(READELF) -d)" >&2; exit 1; }; \
 	 [ "$$(cat $@ 2>/dev/null)" = "$$s" ] || echo "$$s" >$@
 
 $(BUILD)/obj/lib/cryptodl.o: lib/cryptodl.c $(BUILD)/crypto-soname | libs
