@@ -6,6 +6,8 @@
 #   make bench      rsh against ssh, dropbear and pdsh: latency, throughput,
 #                   fan-out, the master connection (bench/results.md)
 #   make bench-fanout  rsh -w to 100 and 1,000 targets against pdsh over rsh
+#   make bench-insns   the calling rsh's instructions (callgrind), beside
+#                   those of BENCH_BASE/rsh when set
 #   make fuzz       each libFuzzer target for FUZZTIME seconds (clang)
 #   make stress     soak, faults, fuzzing, valgrind for STRESS_TIME seconds
 #   make stress-short  soak and faults only, short (1-2 min; in make test)
@@ -116,7 +118,7 @@ DEB_TEST  = bats bats-support bats-assert procps strace clang-tidy cppcheck \
 BATS_LIB ?= /usr/lib/bats
 
 .PHONY: all libs deps test check unit replay bats lint demo bench FORCE \
-	bench-fanout fuzz fuzz-run stress stress-short \
+	bench-fanout bench-insns fuzz fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN) $(BUILD)/rshd-hooks
@@ -282,6 +284,14 @@ demo: $(STAMP)
 
 bench: all
 	bash bench/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory bench-insns
+
+# Instructions, not time: what start-up costs the calling rsh (libcrypto's
+# loading above all), repeatable on a loaded machine.  BENCH_BASE=DIR adds
+# a column for DIR/rsh (a build of main, say).
+bench-insns: all
+	@sh tests/deps.sh "count instructions (make bench-insns)" valgrind
+	sh bench/insns.sh $(BUILD) $(BENCH_BASE)
 
 bench-fanout: all
 	sh bench/fanout.sh $(BUILD)

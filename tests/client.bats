@@ -549,6 +549,17 @@ assert j["status"] == 0 and j["exit"] == 0 and j["error"] is None, j
 	assert_output --partial "file=$(crypto_soname)"
 }
 
+@test "a direct call initializes OpenSSL as crypto_init says: no openssl.cnf" {
+	strace_or_skip
+	# Reading the key once made OpenSSL start itself, config and all,
+	# before crypto_init could ask it not to.
+	run -0 strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/st" \
+	    "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 true
+	run -0 cat "$BATS_TEST_TMPDIR/st"
+	assert_output --partial "$(crypto_soname)"
+	refute_output --partial 'openssl.cnf'
+}
+
 @test "rsh links no libcrypto; its .note.dlopen names the one it loads" {
 	local so
 	so=$(crypto_soname)
