@@ -278,7 +278,7 @@ crypto_random(void *buf, size_t len)
 struct crypto_x25519_key *
 crypto_x25519_new(const uint8_t *priv)
 {
-	struct crypto_x25519_key	*k;
+	struct crypto_x25519_key	*k = NULL;
 	uint8_t				 fresh[CRYPTO_KEYLEN];
 	size_t				 len = CRYPTO_KEYLEN;
 
