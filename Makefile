@@ -6,6 +6,8 @@
 #   make bench      rsh against ssh, dropbear and pdsh: latency, throughput,
 #                   fan-out, the master connection (bench/results.md)
 #   make bench-fanout  rsh -w to 100 and 1,000 targets against pdsh over rsh
+#   make bench-insns   the calling rsh's instructions (callgrind), beside
+#                   those of BENCH_BASE/rsh when set
 #   make fuzz       each libFuzzer target for FUZZTIME seconds (clang)
 #   make stress     soak, faults, fuzzing, valgrind for STRESS_TIME seconds
 #   make stress-short  soak and faults only, short (1-2 min; in make test)
@@ -83,8 +85,13 @@ ALL_CFLAGS = $(WARN) $(DEFS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) \
 ALL_LDFLAGS = $(HARDEN_CFLAGS) $(HARDEN_LDFLAGS) $(CFLAGS) $(LDFLAGS) \
 	   $(SANFLAGS) -pthread
 LIBS	 = $(PKG_LIBS)
+# rsh loads libcrypto itself, at its first cryptographic call
+# (lib/cryptodl.c): it links libbsd and libc only.
+RSH_LIBS = $(shell pkg-config --libs libbsd-overlay) -ldl
+READELF	?= readelf
 
-LIB_SRC	 = $(wildcard lib/*.c)
+# lib/cryptodl.c is rsh's alone: rshd and the tests link libcrypto.
+LIB_SRC	 = $(filter-out lib/cryptodl.c,$(wildcard lib/*.c))
 RSHD_SRC = $(wildcard rshd/*.c)
 RSH_SRC	 = $(wildcard rsh/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -97,6 +104,9 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBRSH	 = $(BUILD)/lib/librsh.a
+# lib/ for rsh: crypto.c calling OpenSSL through cryptodl's table.
+LIBRSH_DL = $(BUILD)/lib/librsh-dl.a
+DL_OBJ	 = $(BUILD)/obj/lib/crypto-dl.o $(BUILD)/obj/lib/cryptodl.o
 # rshd's and rsh's modules without main, for the unit tests of their pure
 # parts.
 LIBRSHD	 = $(BUILD)/lib/librshd.a
@@ -111,7 +121,7 @@ DEB_TEST  = bats bats-support bats-assert procps strace clang-tidy cppcheck \
 BATS_LIB ?= /usr/lib/bats
 
 .PHONY: all libs deps test check unit replay bats lint demo bench FORCE \
-	bench-fanout fuzz fuzz-run stress stress-short \
+	bench-fanout bench-insns fuzz fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN) $(BUILD)/rshd-hooks
@@ -153,7 +163,42 @@ $(BUILD)/sysconfdir: FORCE
 
 $(RSHD_OBJ): $(BUILD)/sysconfdir
 
+# The SONAME of the libcrypto a link with pkg-config's flags picks, read
+# from a probe's DT_NEEDED: what rsh dlopens and its .note.dlopen names.
+# The probe takes the address of every function in cryptodl's table, so a
+# libcrypto that lacks one fails here, and debian/rules hands the probe to
+# dpkg-shlibdeps for the dependency rsh's own DT_NEEDED no longer shows.
+# Rewritten only when it changes, like sysconfdir above.
+SONAME_PROBE = $(BUILD)/soname/probe
+$(BUILD)/crypto-soname: FORCE | libs
+	@mkdir -p $(BUILD)/soname
+	@printf '%s\n' '#include "cryptodl.h"' \
+	    '#define USE(f) (void (*)(void))f,' \
+	    'static void (*const t[])(void) = { CRYPTODL_FUNCS(USE) };' \
+	    'int main(int c, char **v) { (void)v; return t[c] == 0; }' \
+	    >$(SONAME_PROBE).c
+	@$(CC) $(DEFS) -Ilib $(PKG_CFLAGS) $(ALL_LDFLAGS) -o $(SONAME_PROBE) \
+	    $(SONAME_PROBE).c -Wl,--no-as-needed $$(pkg-config --libs libcrypto)
+	@s=$$($(READELF) -d $(SONAME_PROBE) | \
+	    sed -n 's/.*(NEEDED).*\[\(libcrypto[^]]*\)\].*/\1/p'); \
+	 [ -n "$$s" ] || { echo "rsh: cannot read libcrypto's SONAME from" \
+	    "$(SONAME_PROBE) ($(READELF) -d)" >&2; exit 1; }; \
+	 [ "$$(cat $@ 2>/dev/null)" = "$$s" ] || echo "$$s" >$@
+
+$(BUILD)/obj/lib/cryptodl.o: lib/cryptodl.c $(BUILD)/crypto-soname | libs
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DCRYPTO_SONAME=\"$$(cat $(BUILD)/crypto-soname)\" \
+	    -c -o $@ $<
+
+$(BUILD)/obj/lib/crypto-dl.o: lib/crypto.c | libs
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DCRYPTO_DLOPEN -c -o $@ $<
+
 $(LIBRSH): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBRSH_DL): $(filter-out %/lib/crypto.o,$(LIB_OBJ)) $(DL_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
@@ -178,12 +223,19 @@ $(BUILD)/rshd-hooks: $(filter-out %/rshd/priv.o,$(RSHD_OBJ)) \
 	    $(BUILD)/obj/rshd/priv-hooks.o $(LIBRSH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(RSHD_LIBS)
 
-$(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH) $(LIBS)
+$(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH_DL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH_DL) $(RSH_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBRSHD) $(LIBRSHC) $(LIBRSH)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBRSHD) $(LIBRSHC) $(LIBRSH) $(LIBS)
+
+# test_crypto once more against rsh's crypto: every vector through the
+# table, from a libcrypto that is dlopened, not linked.
+$(BUILD)/tests/test_crypto-dl: $(BUILD)/obj/tests/unit/test_crypto.o \
+	    $(LIBRSH_DL)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RSH_LIBS)
 
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBRSH)
 	@mkdir -p $(@D)
@@ -193,8 +245,8 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBRSH)
 # binaries.
 check: unit replay bats
 
-unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do \
+unit: $(UNIT_BIN) $(BUILD)/tests/test_crypto-dl
+	@set -e; for t in $(UNIT_BIN) $(BUILD)/tests/test_crypto-dl; do \
 		echo "== $$t"; (cd tests/vectors && ../../$$t); done
 
 # TAP on the screen, then one closing line that counts the results.
@@ -209,15 +261,17 @@ bats: all deps
 	 exit $$(cat $(BUILD)/bats.rc)
 
 # Static analysis must stay quiet (.clang-tidy holds the checks).
-LINT_SRC = $(LIB_SRC) $(RSHD_SRC) $(RSH_SRC) $(TOOL_SRC)
+# lib/cryptodl.c with a stand-in SONAME: analysis only.
+LINT_SRC = $(LIB_SRC) lib/cryptodl.c $(RSHD_SRC) $(RSH_SRC) $(TOOL_SRC)
+LINT_DEFS = -DCRYPTO_SONAME=\"libcrypto.so\"
 lint: deps
 	cppcheck --enable=warning,performance,portability --std=c11 -q \
 		--error-exitcode=1 --suppress=missingIncludeSystem \
-		--inline-suppr -D_GNU_SOURCE -Ilib $(LINT_SRC)
+		--inline-suppr -D_GNU_SOURCE $(LINT_DEFS) -Ilib $(LINT_SRC)
 	@mkdir -p build
 	@echo "clang-tidy $(LINT_SRC)"
-	@{ clang-tidy --quiet $(LINT_SRC) -- -std=c11 $(DEFS) -Ilib \
-		$(PKG_CFLAGS) 2>&1; echo $$? >build/.tidy-rc; } | \
+	@{ clang-tidy --quiet $(LINT_SRC) -- -std=c11 $(DEFS) $(LINT_DEFS) \
+		-Ilib $(PKG_CFLAGS) 2>&1; echo $$? >build/.tidy-rc; } | \
 		grep -v '^[0-9]* warnings\? generated\.$$' || true
 	@exit $$(cat build/.tidy-rc)
 
@@ -237,6 +291,14 @@ demo: $(STAMP)
 bench: all
 	@sh tests/netaccount.sh
 	bash bench/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory bench-insns
+
+# Instructions, not time: what start-up costs the calling rsh (libcrypto's
+# loading above all), repeatable on a loaded machine.  BENCH_BASE=DIR adds
+# a column for DIR/rsh (a build of main, say).
+bench-insns: all
+	@sh tests/deps.sh "count instructions (make bench-insns)" valgrind
+	sh bench/insns.sh $(BUILD) $(BENCH_BASE)
 
 bench-fanout: all
 	sh bench/fanout.sh $(BUILD)

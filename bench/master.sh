@@ -49,7 +49,8 @@ row() {
 
 echo "rsh true, $runs runs each (ms)  min   median      p90      max"
 row "sh -c true (the floor)" sh -c true
-# rsh's own start (the loader binds libcrypto eagerly), nothing remote.
+# rsh's own start (no libcrypto: it is loaded for a handshake), nothing
+# remote.
 row "rsh -V (rsh's start alone)" "$rsh" -V
 row "rsh true, direct" "$rsh" -F none -k "$dir/key" "$host" true
 "$rsh" -F none -k "$dir/key" -M "$host"

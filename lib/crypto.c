@@ -8,12 +8,19 @@
  * keeps its EVP_PKEY for the same reason: importing raw bytes into one
  * costs a scalar multiplication (the public half) and a trip through the
  * provider, so it is done once per key, not once per use.
+ *
+ * Compiled with CRYPTO_DLOPEN (rsh only), every OpenSSL call goes through
+ * cryptodl.h's table, and crypto_init() fills it: each function that
+ * needs libcrypto calls crypto_init() first, so the library is loaded at
+ * the first cryptographic call and never before.  crypto_wipe() and
+ * crypto_random() need no libcrypto in either build.
  */
 #include <sys/random.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +32,9 @@
 #include <openssl/params.h>
 
 #include "crypto.h"
+#ifdef CRYPTO_DLOPEN
+#include "cryptodl.h"
+#endif
 
 static EVP_MAC		*alg_hmac;
 static EVP_KDF		*alg_hkdf;
@@ -40,6 +50,10 @@ struct crypto_x25519_key {
 	EVP_PKEY	*pkey;
 	uint8_t		 pub[CRYPTO_KEYLEN];
 };
+
+/* crypto_init()'s one run, and whether it succeeded. */
+static pthread_once_t	 once_init = PTHREAD_ONCE_INIT;
+static atomic_int	 ready;
 
 /*
  * One fetch per algorithm, each once per process and only when first
@@ -57,7 +71,8 @@ fetch_##name(void)							\
 static int								\
 have_##name(void)							\
 {									\
-	if (pthread_once(&once_##name, fetch_##name) != 0 ||		\
+	if (crypto_init() == -1 ||					\
+	    pthread_once(&once_##name, fetch_##name) != 0 ||		\
 	    alg_##name == NULL) {					\
 		return -1;						\
 	}								\
@@ -69,9 +84,14 @@ FETCHER(sha256, EVP_MD_fetch(NULL, "SHA256", NULL))
 FETCHER(gcm, EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL))
 #undef FETCHER
 
-int
-crypto_init(void)
+static void
+init_once(void)
 {
+#ifdef CRYPTO_DLOPEN
+	if (cryptodl_load() == -1) {
+		return;
+	}
+#endif
 	/*
 	 * The protocol fixes every algorithm: openssl.cnf has nothing to
 	 * choose, and parsing it is a large part of a client's start-up.
@@ -85,15 +105,39 @@ crypto_init(void)
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
 	    OPENSSL_INIT_NO_ATEXIT, NULL) != 1) {
+		return;
+	}
+	atomic_store(&ready, 1);
+}
+
+int
+crypto_init(void)
+{
+	if (pthread_once(&once_init, init_once) != 0 ||
+	    !atomic_load(&ready)) {
 		return -1;
 	}
 	return 0;
 }
 
+const char *
+crypto_init_error(void)
+{
+#ifdef CRYPTO_DLOPEN
+	if (cryptodl_error()[0] != '\0') {
+		return cryptodl_error();
+	}
+#endif
+	return "cannot initialize OpenSSL's libcrypto";
+}
+
+/* A thread that never used libcrypto must not load it to say so. */
 void
 crypto_thread_done(void)
 {
-	OPENSSL_thread_stop();
+	if (atomic_load(&ready)) {
+		OPENSSL_thread_stop();
+	}
 }
 
 
@@ -234,11 +278,11 @@ crypto_random(void *buf, size_t len)
 struct crypto_x25519_key *
 crypto_x25519_new(const uint8_t *priv)
 {
-	struct crypto_x25519_key	*k;
+	struct crypto_x25519_key	*k = NULL;
 	uint8_t				 fresh[CRYPTO_KEYLEN];
 	size_t				 len = CRYPTO_KEYLEN;
 
-	if ((k = calloc(1, sizeof(*k))) == NULL) {
+	if (crypto_init() == -1 || (k = calloc(1, sizeof(*k))) == NULL) {
 		goto out;
 	}
 	/*
@@ -336,13 +380,21 @@ crypto_x25519_free(struct crypto_x25519_key *k)
 int
 crypto_memeq_ct(const void *a, const void *b, size_t len)
 {
+	/* Unloaded, nothing compares equal. */
+	if (crypto_init() == -1) {
+		return -1;
+	}
 	return CRYPTO_memcmp(a, b, len) == 0 ? 0 : -1;
 }
 
+/*
+ * libc's, not OPENSSL_cleanse: wiping needs no libcrypto, and code that
+ * only frees a buffer (a call through a master) must not load it.
+ */
 void
 crypto_wipe(void *p, size_t len)
 {
-	OPENSSL_cleanse(p, len);
+	explicit_bzero(p, len);
 }
 
 /* The value of a base64 alphabet character, or -1. */
@@ -401,7 +453,8 @@ crypto_b64decode(uint8_t *out, size_t cap, const char *in, size_t inlen)
 	int	 pad;
 	long	 rc = -1;
 
-	if ((pad = b64check(in, inlen)) == -1 || inlen > INT_MAX) {
+	if ((pad = b64check(in, inlen)) == -1 || inlen > INT_MAX ||
+	    crypto_init() == -1) {
 		goto err0;
 	}
 	if (inlen == 0) {
@@ -439,7 +492,8 @@ err0:
 int
 crypto_b64encode(char *out, size_t cap, const uint8_t *in, size_t inlen)
 {
-	if (inlen > INT_MAX / 4 * 3 - 3 || cap < 4 * ((inlen + 2) / 3) + 1) {
+	if (inlen > INT_MAX / 4 * 3 - 3 || cap < 4 * ((inlen + 2) / 3) + 1 ||
+	    crypto_init() == -1) {
 		return -1;
 	}
 	EVP_EncodeBlock((unsigned char *)out, in, (int)inlen);

@@ -25,15 +25,25 @@ struct crypto_part {
 
 /*
  * Initializes libcrypto without reading openssl.cnf or loading the legacy
- * cipher and digest name tables.  Call it first thing, before any
- * thread uses libcrypto: OpenSSL would otherwise initialize itself with
- * both.  Algorithms are fetched on first use, once per process.
+ * cipher and digest name tables, once per process; later calls return the
+ * first one's result.  Every function here that needs libcrypto calls it
+ * first, so OpenSSL never initializes itself with both.  In rsh's build
+ * (CRYPTO_DLOPEN) it also loads libcrypto: a program that reports a
+ * failure clearly calls it before its first cryptographic work.
+ * Algorithms are fetched on first use, once per process.
  */
 int	crypto_init(void);
 
 /*
+ * Why crypto_init() failed, as a sentence without a prefix
+ * ("cannot load libcrypto.so.3: ...").
+ */
+const char *crypto_init_error(void);
+
+/*
  * Frees libcrypto's per-thread state; a thread calls it last, so that a
  * process exiting right after sees nothing of it (OPENSSL_thread_stop).
+ * Does nothing before crypto_init() succeeded.
  */
 void	crypto_thread_done(void);
 
@@ -80,10 +90,16 @@ int	crypto_x25519_derive(const struct crypto_x25519_key *,
 /* Frees the key, whose private half OpenSSL wipes; NULL does nothing. */
 void	crypto_x25519_free(struct crypto_x25519_key *);
 
-/* Constant-time comparison: 0 when equal (CRYPTO_memcmp). */
+/*
+ * Constant-time comparison: 0 when equal (CRYPTO_memcmp); -1 when not, or
+ * when libcrypto cannot be loaded.
+ */
 int	crypto_memeq_ct(const void *a, const void *b, size_t len);
 
-/* Wipes len bytes at p in a way the compiler keeps (OPENSSL_cleanse). */
+/*
+ * Wipes len bytes at p in a way the compiler keeps (explicit_bzero); needs
+ * no libcrypto.
+ */
 void	crypto_wipe(void *p, size_t len);
 
 /*

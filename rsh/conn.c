@@ -178,8 +178,7 @@ prepare_handshake(struct conn *c)
 	}
 	if (crypto_random(c->nc, sizeof(c->nc)) == -1 ||
 	    (c->xkey = crypto_x25519_new(NULL)) == NULL) {
-		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
-		    "cannot initialize OpenSSL's libcrypto");
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", crypto_init_error());
 		return -1;
 	}
 	c->prepared = 1;

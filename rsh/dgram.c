@@ -462,7 +462,7 @@ dgram_run(const struct dgram_target *t, const struct wire_exec *e,
 	res->status = RSH_EXIT_FAILURE;
 	sink_begin(t->sink, e);
 	if (crypto_init() == -1) {
-		fail(&d, "%s", "cannot initialize OpenSSL's libcrypto");
+		fail(&d, "%s", crypto_init_error());
 		goto out;
 	}
 	if (open_socket(&d) == -1 || build_request(&d, e) == -1 ||

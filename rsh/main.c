@@ -258,6 +258,21 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 	return status;
 }
 
+/*
+ * libcrypto is loaded at the first cryptographic work (lib/cryptodl.c);
+ * this is called just before it (reading a key), so that a missing
+ * library is said once and plainly, not as a bad key.  0, or -1 (said).
+ */
+static int
+load_crypto(void)
+{
+	if (crypto_init() == -1) {
+		fprintf(stderr, "rsh: %s\n", crypto_init_error());
+		return -1;
+	}
+	return 0;
+}
+
 /* rsh -w: every operand is the command; no stdin, no UDP, no lines. */
 static int
 fanout_main(struct opts *o, int argc, char **argv)
@@ -289,6 +304,8 @@ fanout_main(struct opts *o, int argc, char **argv)
 	    shell_argv);
 	if (!o->argv_mode && line == NULL) {
 		fprintf(stderr, "rsh: out of memory\n");
+	} else if (load_crypto() == -1) {
+		/* said */
 	} else if ((sigfd = block_signals(0)) == -1) {
 		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
 	} else {
@@ -306,6 +323,9 @@ keygen_main(const struct opts *o, int argc)
 {
 	if (o->argi != argc || o->ncfg > 1) {
 		fprintf(stderr, "usage: rsh --keygen KEYID [-o FILE]\n");
+		return RSH_EXIT_FAILURE;
+	}
+	if (load_crypto() == -1) {
 		return RSH_EXIT_FAILURE;
 	}
 	return keygen_write(o->keygen, o->ncfg == 1 ? o->cfg[0] : NULL) == 0 ?
@@ -509,6 +529,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (!lines && !pty && run_muxed(&o, argc, argv, &t, &status)) {
+		goto out;
+	}
+	if (load_crypto() == -1) {
 		goto out;
 	}
 	if ((keys = keys_load(t.keypath, KEYS_CLIENT, err,

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "keys.h"
 #include "netio.h"
 
@@ -225,6 +226,11 @@ master_main(const struct opts *o, int argc, char **argv)
 	}
 	if (o->ctl_op != NULL) {
 		return mux_control(&t, o->ctl_op);
+	}
+	/* libcrypto, loaded here, is said missing before any key is read. */
+	if (crypto_init() == -1) {
+		fprintf(stderr, "rsh: %s\n", crypto_init_error());
+		return RSH_EXIT_FAILURE;
 	}
 	if ((keys = keys_load(t.keypath, KEYS_CLIENT, err,
 	    sizeof(err))) == NULL) {

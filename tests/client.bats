@@ -534,6 +534,66 @@ assert j["status"] == 0 and j["exit"] == 0 and j["error"] is None, j
 	done
 }
 
+@test "-V, -h and an option error load no libcrypto; a direct call loads it" {
+	run -0 loaded_libs "$RSH" -V
+	refute_output --partial libcrypto
+	# The loader did report: libc is there.
+	assert_output --partial 'file=libc.so'
+	run -0 loaded_libs "$RSH" -h
+	refute_output --partial libcrypto
+	run -255 loaded_libs "$RSH" --no-such-option
+	refute_output --partial libcrypto
+	run -255 loaded_libs "$RSH" -p 99999 127.0.0.1 true
+	refute_output --partial libcrypto
+	run -0 loaded_libs rsh_cmd 127.0.0.1 true
+	assert_output --partial "file=$(crypto_soname)"
+}
+
+@test "a direct call initializes OpenSSL as crypto_init says: no openssl.cnf" {
+	strace_or_skip
+	# Reading the key once made OpenSSL start itself, config and all,
+	# before crypto_init could ask it not to.
+	# (LeakSanitizer cannot run under ptrace: off for this one call.)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    run -0 strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/st" \
+	    "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 true
+	run -0 cat "$BATS_TEST_TMPDIR/st"
+	assert_output --partial "$(crypto_soname)"
+	refute_output --partial 'openssl.cnf'
+}
+
+@test "rsh links no libcrypto; its .note.dlopen names the one it loads" {
+	local so
+	so=$(crypto_soname)
+	[ -n "$so" ]
+	run -0 readelf -d "$RSH"
+	refute_output --partial libcrypto
+	# The freedesktop.org ELF dlopen metadata: owner FDO, type 0x407c0c0a.
+	# (readelf exits 1 for a note type it does not know.)
+	run readelf -n "$RSH"
+	assert_output --regexp 'FDO +0x[0-9a-f]+[[:space:]]+Unknown note type: \(0x407c0c0a\)'
+	run -0 readelf -p .note.dlopen "$RSH"
+	assert_output --partial '"priority":"required"'
+	assert_output --partial "\"soname\":[\"$so\"]"
+}
+
+@test "a libcrypto that cannot be loaded is named, exit 255; -V needs none" {
+	local lib
+	[ "$(id -u)" -eq 0 ] || skip "hides libcrypto in a mount namespace: root only"
+	unshare -m true 2>/dev/null || skip "unshare -m does not work here"
+	lib=$(readlink -f "$(ldd "$RSHD" | awk '/libcrypto/ { print $3 }')")
+	[ -f "$lib" ]
+	# In a mount namespace of its own, the library file reads as empty.
+	run -255 unshare -m sh -c 'mount --bind /dev/null "$1" && shift &&
+	    exec "$@"' sh "$lib" "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" \
+	    127.0.0.1 true
+	assert_output --partial "rsh: cannot load $(crypto_soname): "
+	assert_output --partial "${lib##*/}"
+	run -0 unshare -m sh -c 'mount --bind /dev/null "$1" && shift &&
+	    exec "$@"' sh "$lib" "$RSH" -V
+	assert_output --partial 'rsh 0.1.0'
+}
+
 @test "rshd's fds, children and threads return to baseline after these" {
 	assert_rshd_at_baseline
 }

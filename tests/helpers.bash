@@ -404,6 +404,21 @@ netns_skip_reason() {
 	fi
 }
 
+# loaded_libs CMD...: the libraries the loader maps for CMD, linked or
+# dlopened, as file=NAME lines (LD_DEBUG=files); CMD's own output is
+# dropped, its status kept.
+loaded_libs() {
+	local rc=0
+	LD_DEBUG=files "$@" 2>"$BATS_TEST_TMPDIR/ld.debug" >/dev/null || rc=$?
+	grep -o 'file=lib[^ ]*' "$BATS_TEST_TMPDIR/ld.debug" | sort -u
+	return "$rc"
+}
+
+# crypto_soname: the SONAME of the libcrypto rshd links (rsh dlopens it).
+crypto_soname() {
+	readelf -d "$RSHD" | sed -n 's/.*(NEEDED).*\[\(libcrypto[^]]*\)\].*/\1/p'
+}
+
 # unique_marker: a string no other process on the machine carries.
 unique_marker() {
 	echo "rsh-test-marker-$BASHPID-$RANDOM$RANDOM"

@@ -157,6 +157,16 @@ auth_count() {
 	(( after - before <= 1 ))
 }
 
+@test "a call through a master loads no libcrypto; a direct call does" {
+	# Before the master, the same call makes the handshake itself.
+	run -0 loaded_libs rsh_cmd "$H" true
+	assert_output --partial 'file=libcrypto'
+	start_master
+	run -0 loaded_libs rsh_cmd "$H" true
+	refute_output --partial 'libcrypto'
+	assert_output --partial 'file=libc.so'
+}
+
 @test "rsh -O exit stops the master; -O check then exits 255" {
 	start_master
 	run -0 rsh_cmd -O exit "$H"

@@ -116,6 +116,25 @@ unit_file() {
 	    grep -c '_chk@'"
 }
 
+@test "the package depends on the libcrypto rsh.psk dlopens, named in its .note.dlopen" {
+	local so lib pkg
+	so=$(readelf -d /usr/sbin/rshd |
+	    sed -n 's/.*(NEEDED).*\[\(libcrypto[^]]*\)\].*/\1/p')
+	lib=$(readlink -f "$(ldd /usr/sbin/rshd | awk '/libcrypto/ { print $3 }')")
+	pkg=$(dpkg-query -S "$lib" | sed -n '1s/:.*//p')
+	[ -n "$so" ] && [ -n "$pkg" ]
+	run -0 readelf -d /usr/bin/rsh.psk
+	refute_output --partial libcrypto
+	run -0 readelf -p .note.dlopen /usr/bin/rsh.psk
+	assert_output --partial "\"soname\":[\"$so\"]"
+	# Declared for rsh itself, not only through rshd's DT_NEEDED.
+	run -0 grep '^dlopen:Depends=' \
+	    "$BATS_FILE_TMPDIR"/deb/rsh-*/debian/rsh.substvars
+	assert_output --partial "$pkg "
+	run -0 dpkg-query -W -f='${Depends}' rsh
+	assert_output --partial "$pkg "
+}
+
 @test "the package installs rshd, rsh.psk, the man pages and /etc/rsh 0700" {
 	[ -x /usr/sbin/rshd ]
 	[ -x /usr/bin/rsh.psk ]
