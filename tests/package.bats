@@ -43,6 +43,9 @@ setup_file() {
 	# What purge leaves by design (the account and its home) is removed
 	# after the run only when this run made it.
 	getent passwd rsh >/dev/null || touch "$STATE/made-account"
+	# _rshd as on a bare machine, for the postinst to make (the next
+	# bats file's helpers make it again if this run fails to).
+	userdel _rshd >/dev/null 2>&1 || true
 	[ -e /var/lib/rsh ] || touch "$STATE/made-home"
 	# A make of its own: not the variables of the make that runs bats.
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
@@ -228,6 +231,15 @@ unit_file() {
 	# adduser --system: no password to log in with.
 	run -0 getent shadow rsh
 	assert_output --regexp '^rsh:[!*]'
+}
+
+@test "the package creates _rshd for rshd's network part: no shell, no home" {
+	run -0 getent passwd _rshd
+	[ "$(getent passwd _rshd | cut -d: -f3)" -ne 0 ]
+	[ "$(getent passwd _rshd | cut -d: -f6)" = /nonexistent ]
+	[ ! -e /nonexistent ]
+	run -0 getent shadow _rshd
+	assert_output --regexp '^_rshd:[!*]'
 }
 
 @test "the units pass systemd-analyze verify and are not enabled" {

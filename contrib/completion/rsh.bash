@@ -108,7 +108,7 @@ _rshd()
 		    IdleTimeout KeysFile KillGrace LimitAS LimitCPU LimitNOFILE
 		    LimitNPROC ListenAddress ListenBacklog MaxAuthFailures
 		    MaxCommandTime MaxConnections MaxUnauthenticated
-		    MaxUnauthenticatedPerSource Path PermitPTY
+		    MaxUnauthenticatedPerSource NetworkAccount Path PermitPTY
 		    PermitRootCommands PidFile Port ServerName ShutdownGrace
 		    StdinWindow TCPKeepAlive UDP UdpClockWindow UdpMaxReply
 		    UdpQueue UdpReplayEntries UdpReplayMemory UdpReplayPerKey
