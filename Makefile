@@ -121,7 +121,7 @@ DEB_TEST  = bats bats-support bats-assert procps strace clang-tidy cppcheck \
 BATS_LIB ?= /usr/lib/bats
 
 .PHONY: all libs deps test check unit replay bats lint demo bench FORCE \
-	bench-fanout bench-insns fuzz fuzz-run stress stress-short \
+	bench-fanout bench-insns bench-ab fuzz fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN) $(BUILD)/rshd-hooks
@@ -299,6 +299,14 @@ bench: all
 bench-insns: all
 	@sh tests/deps.sh "count instructions (make bench-insns)" valgrind
 	sh bench/insns.sh $(BUILD) $(BENCH_BASE)
+
+# rshd against another build's, in alternating rounds (bench/ab.sh):
+# make bench-ab BENCH_BASE=DIR.
+bench-ab: all
+	@[ -n "$(BENCH_BASE)" ] || { echo "usage: make bench-ab" \
+	    "BENCH_BASE=BUILD_DIR (the rshd to compare with)" >&2; exit 2; }
+	@sh tests/netaccount.sh
+	bash bench/ab.sh $(BENCH_BASE) $(BUILD)
 
 bench-fanout: all
 	sh bench/fanout.sh $(BUILD)

@@ -1,0 +1,149 @@
+#!/bin/bash
+# bench/ab.sh BASE_BUILD BUILD [ROUNDS]: what `make bench-ab` runs.  Two
+# rshds side by side, BASE_BUILD's and BUILD's, measured with BUILD's rsh
+# and tools in alternating rounds (base, new, base, new, ...), so that what
+# else the machine does weighs on both alike: the way to show that a change
+# to rshd costs no speed on a machine that is not quiet.  Each round:
+#
+#   latency   the median of RUNS runs of `rsh 127.0.0.1 true`;
+#   rate      commands per second, 8 clients at a time, CMDS runs;
+#   stdout    OUT bytes of a remote head -c, MB/s;
+#   stdin     IN bytes into a remote cat >/dev/null, MB/s;
+#
+# then, once each, rshd's memory (RSS and PSS, all its processes) per idle
+# authenticated connection, IDLE of them.  It prints the median over the
+# rounds for each, and new against base.
+#
+# BASE_BUILD's rshd may be a wrapper script (an rshd from before -f none
+# existed, say) as long as it execs rshd.
+# Environment: ROUNDS (5), RUNS (40), CMDS (200), OUT (64 MiB), IN (64 MiB),
+# IDLE (300).
+set -eu
+exec </dev/null
+
+if [ $# -lt 2 ]; then
+	echo "usage: bash bench/ab.sh BASE_BUILD BUILD [ROUNDS]" >&2
+	exit 2
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+lib_name=bench-ab
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+base_build=$(cd "$1" && pwd)
+lib_build "$2" rshd rsh tools/timeit tools/holdconns
+rounds=${3:-${ROUNDS:-5}}
+runs=${RUNS:-40} cmds=${CMDS:-200} out=${OUT:-67108864} in=${IN:-67108864}
+idle=${IDLE:-300}
+rsh=$build/rsh
+timeit=$build/tools/timeit
+
+lib_tmpdir rsh-ab
+trap 'lib_stop_all; rm -rf "$dir"' EXIT
+lib_signals
+lib_keys
+new_build=$build
+
+# start NAME BUILD: an rshd of BUILD; sets pid_NAME and port_NAME.
+start() {
+	local top=$dir
+	build=$2
+	dir=$top/$1
+	mkdir -p "$dir"
+	cp "$top/keys" "$dir/keys"
+	lib_rshd
+	eval "pid_$1=\$rshd_pid port_$1=\$rport"
+	dir=$top
+	build=$new_build
+}
+start base "$base_build"
+start new "$new_build"
+
+# sample NAME: one round against rshd NAME, as "latency_us rate out in".
+sample() {
+	local port r lat rate o i
+	port=$(eval echo "\$port_$1")
+	local c=("$rsh" -k "$dir/key" -p "$port")
+	r=$("$timeit" -n "$runs" "${c[@]}" 127.0.0.1 true)
+	lat=$(echo "$r" | awk '{ print $2 }')
+	r=$("$timeit" -w 0 -c 8 -n "$cmds" "${c[@]}" 127.0.0.1 true)
+	rate=$(echo "$r" | awk -v n="$cmds" '{ printf "%.1f", n * 1e6 / $5 }')
+	r=$("$timeit" -w 0 -n 1 "${c[@]}" 127.0.0.1 "head -c $out /dev/zero")
+	o=$(echo "$r" | awk -v b="$out" '{ printf "%.0f", b / $2 }')
+	r=$("$timeit" -w 0 -n 1 sh -c "head -c $in /dev/zero | \
+	    $(printf '%q ' "${c[@]}") 127.0.0.1 'cat >/dev/null'")
+	i=$(echo "$r" | awk -v b="$in" '{ printf "%.0f", b / $2 }')
+	echo "$lat $rate $o $i"
+}
+
+# kib PID FIELD: FIELD (Rss, Pss) over PID and its descendants.
+kib() {
+	local p sum=0 v
+	for p in $(lib_tree_pids "$1"); do
+		v=$(awk -v f="$2:" '$1 == f { print $2 }' \
+		    /proc/"$p"/smaps_rollup 2>/dev/null) || v=
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
+
+# idle_cost NAME: "RSS PSS" KiB per idle connection to rshd NAME.
+idle_cost() {
+	local pid port r0 p0 r1 p1 h
+	pid=$(eval echo "\$pid_$1")
+	port=$(eval echo "\$port_$1")
+	r0=$(kib "$pid" Rss) p0=$(kib "$pid" Pss)
+	rm -f "$dir/hold.in" "$dir/hold.out"
+	mkfifo "$dir/hold.in"
+	"$build/tools/holdconns" -k "$dir/key" 127.0.0.1 "$port" "$idle" \
+	    <"$dir/hold.in" >"$dir/hold.out" 2>>"$dir/errors" 3>&- &
+	h=$!
+	exec 4>"$dir/hold.in"
+	while ! grep -q '^ready' "$dir/hold.out" && kill -0 "$h" 2>/dev/null; do
+		sleep 0.1
+	done
+	r1=$(kib "$pid" Rss) p1=$(kib "$pid" Pss)
+	exec 4>&-
+	wait "$h" || true
+	awk -v a="$r0" -v b="$r1" -v c="$p0" -v d="$p1" -v n="$idle" \
+	    'BEGIN { printf "%.1f %.1f", (b - a) / n, (d - c) / n }'
+}
+
+echo "bench-ab: $rounds rounds, base $base_build, new $new_build" >&2
+uptime >&2
+for ((k = 1; k <= rounds; k++)); do
+	sample base >>"$dir/base.txt"
+	sample new >>"$dir/new.txt"
+	echo "round $k: base $(tail -n 1 "$dir/base.txt"); new $(tail -n 1 "$dir/new.txt")" >&2
+done
+mem_base=$(idle_cost base)
+mem_new=$(idle_cost new)
+uptime >&2
+
+# med FILE COLUMN: the median of a column.
+med() {
+	awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 }
+	    END { if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+row() {
+	printf '%-44s %10s %10s %9s\n' "$1" "$2" "$3" "$4"
+}
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", (b - a) * 100 / a }'
+}
+row "" base new change
+for spec in "1 latency, rsh 127.0.0.1 true (ms)" \
+    "2 commands/s, 8 at a time" "3 stdout (MB/s)" "4 stdin (MB/s)"; do
+	c=${spec%% *}
+	label=${spec#* }
+	a=$(med "$dir/base.txt" "$c") b=$(med "$dir/new.txt" "$c")
+	if [ "$c" = 1 ]; then
+		a=$(awk -v v="$a" 'BEGIN { printf "%.2f", v / 1000 }')
+		b=$(awk -v v="$b" 'BEGIN { printf "%.2f", v / 1000 }')
+	fi
+	row "$label" "$a" "$b" "$(ratio "$a" "$b")"
+done
+row "RSS per idle connection (KiB)" "${mem_base% *}" "${mem_new% *}" \
+    "$(ratio "${mem_base% *}" "${mem_new% *}")"
+row "PSS per idle connection (KiB)" "${mem_base#* }" "${mem_new#* }" \
+    "$(ratio "${mem_base#* }" "${mem_new#* }")"
