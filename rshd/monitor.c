@@ -214,10 +214,11 @@ refuse(struct priv_rep *r, uint16_t err, int code, const char *msg)
 	(void)strlcpy(r->msg, msg, sizeof(r->msg));
 }
 
-/* PREPARE: the same judgement as request.c's, made again here. */
+/* PREPARE: the same judgement as request.c's, made again here; the
+ * plan's account, directory and forced command go back in *out. */
 static void
 prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
-    struct priv_rep *r)
+    struct priv_rep *r, struct priv_plan *out, size_t *outlen)
 {
 	struct policy_decision	 dec;
 	const struct key	*key;
@@ -277,9 +278,12 @@ prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 		refuse(r, ERR_DENIED, 255, msg);
 		return;
 	}
-	(void)strlcpy(r->account, dec.grant.acct->name, sizeof(r->account));
+	memset(out, 0, sizeof(*out));
+	(void)strlcpy(out->account, dec.grant.acct->name,
+	    sizeof(out->account));
 	if (dec.grant.forced != NULL) {
-		(void)strlcpy(r->forced, dec.grant.forced, sizeof(r->forced));
+		(void)strlcpy(out->forced, dec.grant.forced,
+		    sizeof(out->forced));
 	}
 	ch->plan = exec_plan_new(ch->e, &dec.grant, msg, sizeof(msg), &code);
 	policy_decision_free(&dec);
@@ -287,8 +291,9 @@ prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 		refuse(r, ERR_EXEC_FAILED, code, msg);
 		return;
 	}
-	(void)strlcpy(r->cwd, exec_plan_cwd(ch->plan), sizeof(r->cwd));
+	(void)strlcpy(out->cwd, exec_plan_cwd(ch->plan), sizeof(out->cwd));
 	r->rc = 0;
+	*outlen = sizeof(*out);
 }
 
 /* S2's status for a C1 whose Tc hs_server_verify has judged: the same
@@ -583,7 +588,13 @@ answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		answer_udp(ch, q, pay, r, outlen);
 		return;
 	case PRIV_PREPARE:
-		prepare(ch, q, pay, r);
+		if (ch->out == NULL && (ch->out = malloc(UDP_MAXV6)) ==
+		    NULL) {
+			refuse(r, ERR_INTERNAL, 255, "out of memory");
+			return;
+		}
+		prepare(ch, q, pay, r, (struct priv_plan *)(void *)ch->out,
+		    outlen);
 		return;
 	case PRIV_START:
 		start(ch, q, r, fds, nfds);

@@ -303,7 +303,8 @@ priv_prepare(unsigned long gen, const char *keyid,
 	if (token != NULL) {
 		memcpy(q.token, token, PRIV_TOKENLEN);
 	}
-	if (call(&q, p, len, &r, NULL) == -1) {
+	if (call_bytes(&q, p, len, &r, NULL, (uint8_t *)out,
+	    sizeof(*out)) == -1) {
 		*err = lost(msg, msglen) ? ERR_EXEC_FAILED : ERR_INTERNAL;
 		*code = 255;
 		return -1;
@@ -314,12 +315,16 @@ priv_prepare(unsigned long gen, const char *keyid,
 		(void)strlcpy(msg, r.msg, msglen);
 		return -1;
 	}
-	r.account[sizeof(r.account) - 1] = '\0';
-	r.cwd[sizeof(r.cwd) - 1] = '\0';
-	r.forced[sizeof(r.forced) - 1] = '\0';
-	memcpy(out->account, r.account, sizeof(out->account));
-	memcpy(out->cwd, r.cwd, sizeof(out->cwd));
-	memcpy(out->forced, r.forced, sizeof(out->forced));
+	if (r.paylen != sizeof(*out)) {
+		*err = ERR_INTERNAL;
+		*code = 255;
+		(void)strlcpy(msg, "the privileged part's plan is malformed",
+		    msglen);
+		return -1;
+	}
+	out->account[sizeof(out->account) - 1] = '\0';
+	out->cwd[sizeof(out->cwd) - 1] = '\0';
+	out->forced[sizeof(out->forced) - 1] = '\0';
 	return 0;
 }
 

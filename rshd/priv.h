@@ -41,12 +41,6 @@ int	priv_open(void);
 int	priv_hello_fd(void);
 
 /* What the privileged part said of an EXEC it judged. */
-struct priv_plan {
-	char	account[256];
-	char	cwd[4096];
-	char	forced[4096];	/* "" when the key forces none */
-};
-
 /*
  * Judges the EXEC payload p (len bytes, over transport; over UDP with
  * its request's token from priv_udp_open) for the key with id keyid, from peer, against the privileged part's own configuration of

@@ -79,6 +79,15 @@ struct priv_seal {
 #define PRIV_FD_OUT	0x4
 #define PRIV_FD_ERR	0x8
 
+/* PRIV_PREPARE's answer, for the audit record: the bytes after the
+ * answer, not in it, so that the answer a thread keeps on its stack for
+ * every call stays small (each channel has a thread on both sides). */
+struct priv_plan {
+	char	account[256];
+	char	cwd[4096];
+	char	forced[4096];	/* the key's command=, or "" */
+};
+
 /* PRIV_AUTH's payload: the handshake as the network part saw it. */
 struct priv_auth {
 	uint8_t		s1[HS_S1LEN];
@@ -137,10 +146,6 @@ struct priv_rep {
 	int32_t		n;		/* HOLDERS, STARTING */
 	int32_t		pids[PRIV_MAXHOLDERS];
 	char		msg[PRIV_TEXTMAX];	/* why it failed */
-	/* PREPARE, for the audit record: */
-	char		account[256];
-	char		cwd[4096];
-	char		forced[4096];	/* the key's command=, or "" */
 	/* AUTH: S2's status, why, S2 (s2len bytes, -1: none, close) and,
 	 * for status 0, the session keys (wiped on both sides after use). */
 	int32_t		status;
