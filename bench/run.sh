@@ -996,7 +996,7 @@ if have rsh f_crypto f_shell; then
 	bound=$(calc "g = ($(m rsh) - $fl) / 1000
 	    c = ($(m rsh_cpu) - $(m f_crypto_cpu)) / 1000
 	    d = $(m rsh_rshd) / 1000; s = ($(m rsh_cmds) - $(m f_shell_cpu)) / 1000
-	    printf \"%.2f ms over crypto + shell: the calling rsh's CPU %.2f ms beyond floor-crypto's, rshd's own CPU %.2f ms, the shell's under rshd %.2f ms beyond its local run; the rest, %.2f ms, no process of the three ran (round trips, wakeups)\", g, c, d, s, g - c - d - s")
+	    printf \"%.2f ms over crypto + shell: the calling rsh's CPU %.2f ms beyond floor-crypto's, rshd's own CPU %.2f ms, the shell's under rshd %.2f ms beyond its local run; the rest, %.2f ms, is time none of the three ran (round trips, wakeups; below zero when their work overlapped)\", g, c, d, s, g - c - d - s")
 	tgt "$lbl" "$(ms "${med[rsh]}") ms" \
 	    "crypto $(ms "${med[f_crypto]}") + shell $(ms "${med[f_shell]}") = $(ms "$fl") ms" \
 	    "<= floor + 1.0 ms = $(ms $((fl + 1000))) ms" "$ok" "$bound"
@@ -1014,7 +1014,7 @@ if have m_master m_fstart m_fshell; then
 	    c = ($(m m_master_cpu) - $(m m_start_cpu)) / 1000
 	    mc = $(m m_master_mcpu) / 1000; d = $(m m_master_rshd) / 1000
 	    s = ($(m m_master_cmds) - $(m m_fshell_cpu)) / 1000
-	    printf \"%.2f ms over start + shell: rsh's start %.2f ms (rsh -V %.2f against /bin/true %.2f); the call %.2f ms: the calling rsh's CPU %.2f ms beyond rsh -V's, the master's %.2f, rshd's own %.2f, the shell's under rshd %.2f beyond its local run, and %.2f ms no process ran (the round trips caller, master, rshd and back; wakeups)\", g, st, $(m m_start) / 1000, $(m m_fstart) / 1000, g - st, c, mc, d, s, g - st - c - mc - d - s")
+	    printf \"%.2f ms over start + shell: rsh's start %.2f ms (rsh -V %.2f against /bin/true %.2f); the call %.2f ms: the calling rsh's CPU %.2f ms beyond rsh -V's, the master's %.2f, rshd's own %.2f, the shell's under rshd %.2f beyond its local run, and %.2f ms when none of them ran (the round trips caller, master, rshd and back, wakeups; below zero when their work overlapped)\", g, st, $(m m_start) / 1000, $(m m_fstart) / 1000, g - st, c, mc, d, s, g - st - c - mc - d - s")
 	tgt "$lbl" "$(ms "${med[m_master]}") ms" \
 	    "start $(ms "${med[m_fstart]}") + shell $(ms "${med[m_fshell]}") = $(ms "$fl") ms" \
 	    "<= floor + 0.5 ms = $(ms $((fl + 500))) ms" "$ok" "$bound"
@@ -1055,7 +1055,7 @@ stream_target() {
 	v=$(calc "printf \"%.0f\", 100 * ${med[$2_rsh]} / ${med[$2_socat]}")
 	ok=$(verdict "$v >= $3")
 	bound=$(calc "w = $(m "$2_rsh_wall")
-	    printf \"in the median run's %.2f s, the client side (rsh and what feeds or drains it) used %.0f%% of a core, rshd %.0f%% (the privileged part %.0f%%, the network part %.0f%%), the command %.0f%%\", w / 1e6, 100 * $(m "$2_rsh_cpu") / w, 100 * $(m "$2_rsh_rshd") / w, 100 * $(m "$2_rsh_priv") / w, 100 * $(m "$2_rsh_net") / w, 100 * $(m "$2_rsh_cmds") / w")
+	    printf \"in the median run's %.2f s, the client side (rsh and what feeds or drains it) used %.0f%% of a core, rshd %.0f%% (the privileged part %.0f%%, the network part %.0f%%), the command %.0f%% (a side near 100%% bounds it; else waiting: flow control, wakeups, other load)\", w / 1e6, 100 * $(m "$2_rsh_cpu") / w, 100 * $(m "$2_rsh_rshd") / w, 100 * $(m "$2_rsh_priv") / w, 100 * $(m "$2_rsh_net") / w, 100 * $(m "$2_rsh_cmds") / w")
 	tgt "$1" "$(calc "printf \"%.0f\", ${med[$2_rsh]}") MB/s = $v%" \
 	    "socat $(calc "printf \"%.0f\", ${med[$2_socat]}") MB/s" \
 	    ">= $3% of socat" "$ok" "$bound"
