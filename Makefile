@@ -103,6 +103,9 @@ RSH_OBJ	 = $(RSH_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+# bench/floor.c twice: the crypto floor (linked with libcrypto, as any
+# OpenSSL client is) and a libc program's start, for make bench.
+FLOOR_BIN = $(BUILD)/bench/floor-crypto $(BUILD)/bench/floor-spawn
 LIBRSH	 = $(BUILD)/lib/librsh.a
 # lib/ for rsh: crypto.c calling OpenSSL through cryptodl's table.
 LIBRSH_DL = $(BUILD)/lib/librsh-dl.a
@@ -124,7 +127,7 @@ BATS_LIB ?= /usr/lib/bats
 	bench-fanout bench-insns bench-ab fuzz fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
-all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN) $(BUILD)/rshd-hooks
+all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN) $(BUILD)/rshd-hooks $(FLOOR_BIN)
 
 # The build's one check: the libraries, through pkg-config.  It installs
 # nothing, so that plain `make` works wherever they are (any Linux).
@@ -262,7 +265,8 @@ bats: all deps
 
 # Static analysis must stay quiet (.clang-tidy holds the checks).
 # lib/cryptodl.c with a stand-in SONAME: analysis only.
-LINT_SRC = $(LIB_SRC) lib/cryptodl.c $(RSHD_SRC) $(RSH_SRC) $(TOOL_SRC)
+LINT_SRC = $(LIB_SRC) lib/cryptodl.c $(RSHD_SRC) $(RSH_SRC) $(TOOL_SRC) \
+	   bench/floor.c
 LINT_DEFS = -DCRYPTO_SONAME=\"libcrypto.so\"
 lint: deps
 	cppcheck --enable=warning,performance,portability --std=c11 -q \
@@ -473,6 +477,15 @@ deb:
 
 clean:
 	rm -rf build
+
+$(BUILD)/bench/floor-crypto: bench/floor.c | libs
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+	    $$(pkg-config --libs libcrypto)
+
+$(BUILD)/bench/floor-spawn: bench/floor.c | libs
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DFLOOR_NO_CRYPTO $(ALL_LDFLAGS) -o $@ $<
 
 # Keep the objects of tests and tools: no "rm" after the test summary.
 .SECONDARY:

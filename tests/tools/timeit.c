@@ -3,7 +3,7 @@
  * for bench/run.sh.  Timing in C keeps the shell's own fork and exec out
  * of the figures.
  *
- * usage: timeit [-n RUNS] [-w WARMUP] [-c CONCURRENT] COMMAND [ARG...]
+ * usage: timeit [-r] [-n RUNS] [-w WARMUP] [-c CONCURRENT] COMMAND [ARG...]
  *
  * The command's standard output goes to /dev/null; its standard input and
  * error are timeit's.  After WARMUP untimed runs (default 1) it times RUNS
@@ -14,10 +14,14 @@
  *   min median p90 max wall
  *
  * where wall is the time all RUNS took together (RUNS / wall: commands per
- * second at that concurrency).
+ * second at that concurrency).  With -r, two more: the CPU time the timed
+ * runs took, user and system, in microseconds, all runs together (their
+ * processes' and their waited-for descendants', from getrusage).
  *
  * Exits 1, saying which run, if a run fails or exits non-zero.
  */
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -36,8 +40,8 @@ extern char **environ;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: timeit [-n RUNS] [-w WARMUP] [-c CONCURRENT] "
-	    "COMMAND [ARG...]\n");
+	fprintf(stderr, "usage: timeit [-r] [-n RUNS] [-w WARMUP] "
+	    "[-c CONCURRENT] COMMAND [ARG...]\n");
 	exit(2);
 }
 
@@ -168,6 +172,20 @@ run_batch(char **argv, const posix_spawn_file_actions_t *fa, long runs,
 	return rc;
 }
 
+/* The CPU time of the children waited for so far, user and system. */
+static void
+children_cpu(int64_t *user, int64_t *sys)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru) == -1) {
+		*user = *sys = 0;
+		return;
+	}
+	*user = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+	*sys = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+}
+
 static int
 cmp64(const void *a, const void *b)
 {
@@ -180,12 +198,15 @@ int
 main(int argc, char **argv)
 {
 	posix_spawn_file_actions_t	 fa;
-	int64_t				*t, w0, w1;
+	int64_t				*t, w0, w1, u0, s0, u1, s1;
 	long				 runs = 100, warm = 1, conc = 1;
-	int				 ch, rc = 1;
+	int				 ch, cpu = 0, rc = 1;
 
-	while ((ch = getopt(argc, argv, "+n:w:c:")) != -1) {
+	while ((ch = getopt(argc, argv, "+rn:w:c:")) != -1) {
 		switch (ch) {
+		case 'r':
+			cpu = 1;
+			break;
 		case 'n':
 			runs = count(optarg);
 			break;
@@ -217,16 +238,22 @@ main(int argc, char **argv)
 	if (warm > 0 && run_batch(argv, &fa, warm, conc, NULL) == -1) {
 		goto out1;
 	}
+	children_cpu(&u0, &s0);
 	w0 = now_us();
 	if (run_batch(argv, &fa, runs, conc, t) == -1) {
 		goto out1;
 	}
 	w1 = now_us();
+	children_cpu(&u1, &s1);
 	qsort(t, (size_t)runs, sizeof(*t), cmp64);
 	/* p90 by nearest rank: the ceil(0.9 * runs)-th smallest. */
-	printf("%lld %lld %lld %lld %lld\n", (long long)t[0],
+	printf("%lld %lld %lld %lld %lld", (long long)t[0],
 	    (long long)t[runs / 2], (long long)t[(runs * 9 + 9) / 10 - 1],
 	    (long long)t[runs - 1], (long long)(w1 - w0));
+	if (cpu) {
+		printf(" %lld %lld", (long long)(u1 - u0), (long long)(s1 - s0));
+	}
+	printf("\n");
 	rc = 0;
 out1:
 	posix_spawn_file_actions_destroy(&fa);
