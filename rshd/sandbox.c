@@ -69,62 +69,83 @@ static const char *const allowed[] = {
 #endif
 };
 
-/* Rules with an argument: what the rest of a call may ask. */
-static int
-add_arg_rules(scmp_filter_ctx ctx)
-{
-	int	 rc = 0;
+/*
+ * Calls allowed for one value of one argument (arg 0 to 5; mask: the
+ * bits compared, 0 for all), or answered with an errno (err) instead of
+ * run.  A call named twice is allowed for either value.
+ */
+struct arg_rule {
+	const char	*name;
+	int		 err;		/* 0: allow */
+	int		 arg;		/* -1: any arguments */
+	scmp_datum_t	 mask, value;
+	int		 ne;		/* allowed for any other value */
+};
 
+static const struct arg_rule arg_rules[] = {
+	/* Channels to the privileged part; the log's and systemd's
+	 * sockets, remade after their reader restarts. */
+	{ "socketpair", 0, 0, 0, AF_UNIX, 0 },
+	{ "socket", 0, 0, 0, AF_UNIX, 0 },
+	/* A terminal's size and the checks stdio makes. */
+	{ "ioctl", 0, 1, 0, TIOCSWINSZ, 0 },
+	{ "ioctl", 0, 1, 0, TIOCGWINSZ, 0 },
+	{ "ioctl", 0, 1, 0, TCGETS, 0 },
+	{ "ioctl", 0, 1, 0, FIONREAD, 0 },
+	{ "ioctl", 0, 1, 0, FIONBIO, 0 },
 #ifndef RSH_SANITIZE
 	/* Threads, never a process (fork): glibc's clone3 is told it
 	 * does not exist, and falls back to clone, whose flags are seen. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
-	    0);
+	{ "clone", 0, 0, CLONE_THREAD, CLONE_THREAD, 0 },
+	{ "clone3", ENOSYS, -1, 0, 0, 0 },
 	/* Opening a file fails rather than kills, as in OpenSSH's filter:
 	 * libc opens some lazily (the number of processors, the time
 	 * zone), and copes with a refusal. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat),
-	    0);
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open),
-	    0);
+	{ "openat", EACCES, -1, 0, 0, 0 },
+	{ "open", EACCES, -1, 0, 0, 0 },
 	/* No new executable memory. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	/* Signals: to its own threads (abort, raise); handlers, but never
-	 * SIGSYS's, which reports the filter's kills. */
+	{ "mmap", 0, 2, PROT_EXEC, 0, 0 },
+	{ "mprotect", 0, 2, PROT_EXEC, 0, 0 },
+	/* Handlers, but never SIGSYS's, which reports the filter's kills. */
+	{ "rt_sigaction", 0, 0, 0, SIGSYS, 1 },
+	/* Thread names; whether orphans come here (reaper.c). */
+	{ "prctl", 0, 0, 0, PR_SET_NAME, 0 },
+	{ "prctl", 0, 0, 0, PR_GET_NAME, 0 },
+	{ "prctl", 0, 0, 0, PR_GET_CHILD_SUBREAPER, 0 },
+#endif
+};
+
+static int
+add_arg_rules(scmp_filter_ctx ctx)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(arg_rules) / sizeof(arg_rules[0]);
+	    i++) {
+		const struct arg_rule	*a = &arg_rules[i];
+		uint32_t		 act = a->err != 0 ?
+					    SCMP_ACT_ERRNO(a->err) :
+					    SCMP_ACT_ALLOW;
+		int			 nr;
+		struct scmp_arg_cmp	 cmp;
+
+		if ((nr = seccomp_syscall_resolve_name(a->name)) ==
+		    __NR_SCMP_ERROR) {
+			continue;
+		}
+		cmp.arg = (unsigned int)a->arg;
+		cmp.op = a->ne ? SCMP_CMP_NE : a->mask != 0 ?
+		    SCMP_CMP_MASKED_EQ : SCMP_CMP_EQ;
+		cmp.datum_a = a->mask != 0 ? a->mask : a->value;
+		cmp.datum_b = a->value;
+		rc |= a->arg < 0 ? seccomp_rule_add(ctx, act, nr, 0) :
+		    seccomp_rule_add_array(ctx, act, nr, 1, &cmp);
+	}
+#ifndef RSH_SANITIZE
+	/* Signals to its own threads alone (abort, raise). */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
-	    SCMP_A0(SCMP_CMP_NE, SIGSYS));
-	/* Thread names; whether orphans come here (reaper.c). */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-	    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-	    SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-	    SCMP_A0(SCMP_CMP_EQ, PR_GET_CHILD_SUBREAPER));
 #endif
-	/* Channels to the privileged part; the log's and systemd's
-	 * sockets, remade after their reader restarts. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-	/* A terminal's size and the checks stdio makes. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, TCGETS));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONBIO));
 	return rc;
 }
 
