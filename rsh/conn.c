@@ -5,6 +5,8 @@
  * (one round trip), and the loop that drives us may drive others
  * alongside.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -143,13 +145,72 @@ conn_fail(struct conn *c, int status, int nohost, const char *fmt, ...)
 	}
 }
 
+/*
+ * Whether the server provably never read the EXEC under way, as the
+ * connection fails with err (an errno, or 0 at end of file).  The protocol
+ * has no word for it: rshd closes an idle connection (IdleTimeout, a
+ * revoked key, shutdown) without one, since no record may go to a client
+ * with no command under way (PROTOCOL.md), and end of file alone proves
+ * nothing (rshd may have read the EXEC, started the command and died
+ * before STARTED).  So the proof is TCP's, and only for an EXEC sent on a
+ * connection already open (in a master's pool), never with C1:
+ *  - the EXEC was not all handed to the kernel: its tail never left us;
+ *  - or nothing was sent after it and nothing received since it was
+ *    queued, and the server's TCP reset the connection (ECONNRESET, or
+ *    EPIPE when its end of file came first).  A reset answers bytes the
+ *    server's process never read: a close with bytes unread, or bytes
+ *    that came after its close (a close with everything read is a FIN).
+ *    TCP is a stream, so the bytes not read include our last ones, the
+ *    EXEC's tail: the server never had the whole EXEC.
+ * Nothing goes out between the EXEC and the server's first answer
+ * (STDIN waits for STARTED's credit, a signal before STARTED ends the
+ * call) but a PING after AliveInterval, which voids the proof.  A reset
+ * forged by someone on the path is taken at its word, as it is by every
+ * TCP program.
+ */
+static int
+never_read(const struct conn *c, int err)
+{
+	socklen_t len = sizeof(err);
+
+	if (!c->p.quiet_unaccepted || c->cmd != CMD_SENT ||
+	    c->exec_end == 0) {
+		return 0;
+	}
+	if (c->rl.sent < c->exec_end) {
+		return 1;
+	}
+	if (c->rl.sent + recloop_pending(&c->rl) != c->exec_end ||
+	    c->rl.received != c->exec_heard) {
+		return 0;
+	}
+	if (err == 0 && (c->fd == -1 || getsockopt(c->fd, SOL_SOCKET,
+	    SO_ERROR, &err, &len) == -1)) {
+		return 0;
+	}
+	return err == ECONNRESET || err == EPIPE;
+}
+
+/* The command never reached the server's process: it ends without a
+ * word but at -v, and conn_unaccepted() says so. */
+static void
+not_read(struct conn *c, const char *why)
+{
+	sink_msg(c->sink, SINK_INFO, "the server closed the connection "
+	    "before it read the command (%s); it did not run", why);
+	c->unaccepted = 1;
+	conn_fail(c, RSH_EXIT_FAILURE, 0, NULL);
+}
+
 int
 conn_flush(struct conn *c)
 {
 	if (c->fd == -1 || c->state < ST_S2 || recloop_flush(&c->rl) == 0) {
 		return 0;
 	}
-	if (c->cmd != CMD_NONE) {
+	if (never_read(c, errno)) {
+		not_read(c, strerror(errno));
+	} else if (c->cmd != CMD_NONE) {
 		conn_fail(c, RSH_EXIT_FAILURE, 1, "connection to %s lost; "
 		    "output may be truncated", c->sink->display);
 	} else {
@@ -271,7 +332,8 @@ conn_start(struct conn *c)
 static void
 eof(struct conn *c, ssize_t r)
 {
-	char e[128], why[192];
+	char	e[128], why[192];
+	int	err = r == 0 ? 0 : errno;
 
 	snprintf(e, sizeof(e), "%s", r == 0 ? "" : strerror(errno));
 	switch (c->state) {
@@ -288,7 +350,9 @@ eof(struct conn *c, ssize_t r)
 		conn_hs_refused(c, HS_AUTH_FAILED);
 		break;
 	default:
-		if (c->cmd != CMD_NONE) {
+		if (never_read(c, err)) {
+			not_read(c, r == 0 ? "end of file, then a reset" : e);
+		} else if (c->cmd != CMD_NONE) {
 			conn_fail(c, RSH_EXIT_FAILURE, 1, "connection to %s "
 			    "lost; output may be truncated", c->sink->display);
 		} else {
@@ -334,6 +398,8 @@ conn_exec(struct conn *c, const struct wire_exec *e)
 	long	n;
 
 	memset(&c->result, 0, sizeof(c->result));
+	c->unaccepted = 0;
+	c->exec_end = 0;
 	c->cmd = CMD_SENT;
 	c->error_seen = c->interrupts = c->first_byte = 0;
 	c->credit = 0;
@@ -347,11 +413,48 @@ conn_exec(struct conn *c, const struct wire_exec *e)
 		return -1;
 	}
 	c->execlen = (size_t)n;
-	if (c->state == ST_S2 || c->state == ST_OPEN) {
+	if (c->state == ST_S2) {
 		c->execlen = 0;
 		(void)conn_send(c, REC_EXEC, c->exec, (size_t)n);
+	} else if (c->state == ST_OPEN) {
+		c->execlen = 0;
+		if (recloop_send(&c->rl, REC_EXEC, c->exec, (size_t)n) == -1) {
+			conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
+			    recloop_error(&c->rl));
+			return 0;
+		}
+		/* never_read()'s marks, before anything is written. */
+		c->exec_end = c->rl.sent + recloop_pending(&c->rl);
+		c->exec_heard = c->rl.received;
+		(void)conn_flush(c);
 	}
 	return 0;
+}
+
+int
+conn_still_open(struct conn *c)
+{
+	uint8_t	b;
+	ssize_t	r;
+
+	if (c->state != ST_OPEN || c->cmd != CMD_NONE) {
+		return c->state != ST_CLOSED;
+	}
+	r = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR)) {
+		return 1;
+	}
+	/* End of file, a reset, or a record while idle (read, and judged,
+	 * as the loop would have). */
+	socket_events(c);
+	return c->state == ST_OPEN && c->cmd == CMD_NONE;
+}
+
+int
+conn_unaccepted(const struct conn *c)
+{
+	return c->unaccepted;
 }
 
 int

@@ -2,10 +2,14 @@
 # A persistent master connection (rsh -M): commands through it behave as
 # direct ones (output, exit status, signals, -m, stdin), run concurrently,
 # cost no handshake in the caller; -O check and -O exit; a dead master
-# is detected; a control socket that is not ours is refused; ControlPath.
+# is detected; a control socket that is not ours is refused; ControlPath;
+# a pooled connection the server closes as a command comes (a fake server,
+# tests/tools/fakersh.c).
 
 bats_require_minimum_version 1.5.0
 load helpers
+
+FAKERSH=$RSH_BUILD/tools/fakersh
 
 setup_file() {
 	rsh_setup_file
@@ -41,6 +45,10 @@ teardown() {
 	for pid in ${KILLED_PIDS:-}; do
 		wait_until "! proc_alive $pid" 10 || true
 	done
+	for pid in ${FAKE_PIDS:-}; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	if [ -n "${CP_DIR:-}" ]; then
 		rm -rf "$CP_DIR"
 	fi
@@ -68,6 +76,18 @@ cp_dir() {
 # cp_rsh ARG...: rsh for this file's server with HOME=$CP_DIR (for ~).
 cp_rsh() {
 	HOME=$CP_DIR "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$@"
+}
+
+# fake MODE [N]: fakersh with this file's keys, counting the EXECs it
+# takes in $BATS_TEST_TMPDIR/fake/count; sets FAKE (its HOST:PORT).
+fake() {
+	local d=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$d"
+	"$FAKERSH" -k "$RSHD_DIR/keys" -P "$d/port" -c "$d/count" "$@" \
+	    </dev/null >"$d/log" 2>&1 3>&- &
+	FAKE_PIDS="${FAKE_PIDS:-} $!"
+	wait_until "[ -s '$d/port' ]" 10
+	FAKE=127.0.0.1:$(cat "$d/port")
 }
 
 auth_count() {
@@ -468,4 +488,29 @@ time.sleep(60)' "$XDG_RUNTIME_DIR" >"$d/raw" 2>&1 3>&- &
 	[[ $stderr == *"unknown token '%z'"* ]]
 	run -255 --separate-stderr rsh_cmd -o "ControlPath=m-%C" -M "$H" 3>&-
 	[[ $stderr == *"not an absolute path"* ]]
+}
+
+@test "a pooled connection the server closes unread as a command comes (IdleTimeout): the command runs once, on a new connection" {
+	# fakersh closes the master's first connection with the EXEC unread,
+	# as rshd's IdleTimeout does when the two cross: a reset.
+	fake idle-race 1
+	run -0 rsh_cmd -M "$FAKE" 3>&-
+	run -0 --separate-stderr rsh_cmd -v "$FAKE" true
+	assert_output ok
+	[[ $stderr == *"before it read the command"* ]]
+	run -0 cat "$BATS_TEST_TMPDIR/fake/count"
+	assert_output exec
+}
+
+@test "a command the server read before it closed is not sent again: exit 255" {
+	# The EXEC was read, then an end of file: it may have run.
+	fake accept-close 1
+	run -0 rsh_cmd -M "$FAKE" 3>&-
+	run -255 --separate-stderr rsh_cmd "$FAKE" true
+	[[ $stderr == *"connection to $FAKE lost"* ]]
+	run -0 cat "$BATS_TEST_TMPDIR/fake/count"
+	assert_output exec
+	# The master goes on, on a new connection.
+	run -0 rsh_cmd "$FAKE" true
+	assert_output ok
 }
