@@ -372,15 +372,17 @@ main(int argc, char **argv)
 			perror("fakersh: accept");
 			return 1;
 		}
-		if (forking && (pid = fork()) == 0) {
+		if (!forking) {
+			connection(&f);
+		} else if ((pid = fork()) == 0) {
 			close(lfd);
 			connection(&f);
 			_exit(0);
-		} else if (forking) {
+		} else if (pid == -1) {
+			perror("fakersh: fork");
+		} else {
 			/* The child took this connection's turn of N. */
 			f.busy -= f.busy > 0;
-		} else {
-			connection(&f);
 		}
 		close(f.fd);
 	}
