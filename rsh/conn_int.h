@@ -52,6 +52,8 @@ struct conn {
 	 * open connection. */
 	uint64_t		 exec_end, exec_heard;
 	int			 unaccepted;
+	long long		 reset_wait;	/* an end of file that a reset
+						 * may follow: wait until */
 	long long		 deadline;	/* connect + handshake, or 0 */
 	long long		 alive_at, retry_at;
 	struct sink_result	 result;

@@ -18,10 +18,11 @@
  *                  with a tag from 0x08 to 0x7f (ACCOUNT) gets ERROR
  *                  BAD_REQUEST and EXIT 2 255; any other runs as busy
  *   idle-race N    on the first N connections, once authenticated, wait
- *                  for the client's next bytes (its EXEC) and close
- *                  without reading them: the kernel answers with a
- *                  reset, as when rshd's IdleTimeout closes a master's
- *                  idle connection just as a command comes; then as busy
+ *                  for the client's next bytes (its EXEC), then shut the
+ *                  socket down and close it without reading them, as
+ *                  rshd's session_free does when IdleTimeout closes a
+ *                  master's idle connection just as a command comes: an
+ *                  end of file, then a reset; then as busy
  *   accept-close N on the first N connections, once authenticated, read
  *                  the EXEC (counted) and close without a word, as a
  *                  server that died after taking it; then as busy
@@ -229,11 +230,12 @@ cut(struct fake *f)
 	struct pollfd pfd = { f->fd, POLLIN, 0 };
 
 	if (strcmp(f->mode, "idle-race") == 0) {
-		/* Closed with bytes unread: a reset, not an end of file. */
 		while (f->have == 0 && poll(&pfd, 1, -1) == -1 &&
 		    errno == EINTR) {
 			continue;
 		}
+		/* The end of file now; closed with bytes unread, a reset. */
+		(void)shutdown(f->fd, SHUT_RDWR);
 		return;
 	}
 	if (next_rec(f) == REC_EXEC) {
