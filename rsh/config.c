@@ -127,6 +127,10 @@ config_set(struct config *c, const char *kw, const char *v, char *err,
 			return -1;
 		}
 		return set_string(&c->user, v, 0, err, errlen);
+	} else if (strcasecmp(kw, "ControlPath") == 0) {
+		/* Expanded where it is used (ctl.c), when the target and
+		 * its account are known. */
+		return set_string(&c->control_path, v, 0, err, errlen);
 	} else if (strcasecmp(kw, "ControlPersist") == 0) {
 		return set_persist(c, v, err, errlen);
 	} else if (strcasecmp(kw, "Port") == 0 ||
@@ -252,5 +256,6 @@ config_free(struct config *c)
 	free(c->key);
 	free(c->servername);
 	free(c->user);
+	free(c->control_path);
 	memset(c, 0, sizeof(*c));
 }

@@ -16,6 +16,8 @@ struct config {
 	char		*key;		/* Key: a key file, ~ expanded */
 	char		*servername;	/* ServerName */
 	char		*user;		/* User: one of the key's accounts */
+	char		*control_path;	/* ControlPath as given: tokens and
+					 * ~ are ctl.c's; "none" */
 	uint32_t	 connect_ms;	/* ConnectTimeout, 0: not set */
 	int		 alive_set;
 	uint32_t	 alive_ms;	/* AliveInterval, 0: off */

@@ -5,6 +5,11 @@
  * (one round trip), and the loop that drives us may drive others
  * alongside.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -31,6 +36,10 @@
 /* Standard input waits while a record is queued: the socket sets the
  * pace. */
 #define OUT_HIGH	WIRE_MAXRECORD
+/* After an end of file, how long a reset may take to follow, beyond two
+ * round trips: rshd shuts the socket down (the end of file) before it
+ * closes it (the reset, when our EXEC is unread). */
+#define RESET_WAIT_MS	500
 
 static const struct recloop_bounds conn_bounds = {
 	IN_MAX, OUT_MAX, OUT_HIGH, RECV_CHUNK, wire_check_s2c
@@ -71,6 +80,7 @@ conn_close_socket(struct conn *c)
 		close(c->fd);
 		c->fd = -1;
 	}
+	c->reset_wait = 0;
 	dial_free(&c->dial);
 	crypto_x25519_free(c->xkey);
 	c->xkey = NULL;
@@ -143,13 +153,107 @@ conn_fail(struct conn *c, int status, int nohost, const char *fmt, ...)
 	}
 }
 
+/*
+ * Whether the server provably never read the EXEC under way, as the
+ * connection fails with err (an errno, or 0 at end of file).  The protocol
+ * has no word for it: rshd closes an idle connection (IdleTimeout, a
+ * revoked key, shutdown) without one, since no record may go to a client
+ * with no command under way (PROTOCOL.md), and end of file alone proves
+ * nothing (rshd may have read the EXEC, started the command and died
+ * before STARTED).  So the proof is TCP's, and only for an EXEC sent on a
+ * connection already open (in a master's pool), never with C1:
+ *  - the EXEC was not all handed to the kernel: its tail never left us;
+ *  - or nothing was sent after it and nothing received since it was
+ *    queued, and the server's TCP reset the connection (ECONNRESET, or
+ *    EPIPE when its end of file came first).  A reset answers bytes the
+ *    server's process never read: a close with bytes unread, or bytes
+ *    that came after its close (a close with everything read is a FIN).
+ *    TCP is a stream, so the bytes not read include our last ones, the
+ *    EXEC's tail: the server never had the whole EXEC.  rshd shuts the
+ *    socket down before it closes it, so the end of file may come first:
+ *    then the reset is waited for (reset_deadline), briefly.
+ * Nothing goes out between the EXEC and the server's first answer
+ * (STDIN waits for STARTED's credit, a signal before STARTED ends the
+ * call) but a PING after AliveInterval, which voids the proof.  A reset
+ * forged by someone on the path is taken at its word, as it is by every
+ * TCP program.
+ */
+static int
+never_read(const struct conn *c, int err)
+{
+	socklen_t len = sizeof(err);
+
+	if (!c->p.quiet_unaccepted || c->cmd != CMD_SENT ||
+	    c->exec_end == 0) {
+		return 0;
+	}
+	if (c->rl.sent < c->exec_end) {
+		return 1;
+	}
+	if (c->rl.sent + recloop_pending(&c->rl) != c->exec_end ||
+	    c->rl.received != c->exec_heard) {
+		return 0;
+	}
+	if (err == 0 && (c->fd == -1 || getsockopt(c->fd, SOL_SOCKET,
+	    SO_ERROR, &err, &len) == -1)) {
+		return 0;
+	}
+	return err == ECONNRESET || err == EPIPE;
+}
+
+/* An end of file that a reset may still follow: the EXEC went whole and
+ * alone, and nothing came back since.  Until when to wait for it. */
+static long long
+reset_deadline(const struct conn *c)
+{
+	struct tcp_info	ti;
+	socklen_t	len = sizeof(ti);
+	long long	rtt_ms = 0;
+
+	if (!c->p.quiet_unaccepted || c->cmd != CMD_SENT ||
+	    c->exec_end == 0 || c->rl.sent != c->exec_end ||
+	    recloop_pending(&c->rl) != 0 || c->rl.received != c->exec_heard) {
+		return 0;
+	}
+	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0) {
+		rtt_ms = ti.tcpi_rtt / 1000;
+	}
+	return netio_now_ms() + RESET_WAIT_MS + 2 * rtt_ms;
+}
+
+/* The command never reached the server's process: it ends without a
+ * word but at -v, and conn_unaccepted() says so. */
+static void
+not_read(struct conn *c, const char *why)
+{
+	sink_msg(c->sink, SINK_INFO, "the server closed the connection "
+	    "before it read the command (%s); it did not run", why);
+	c->unaccepted = 1;
+	conn_fail(c, RSH_EXIT_FAILURE, 0, NULL);
+}
+
+/* The wait after an end of file is over: a reset came, or the command
+ * may have run. */
+static void
+reset_over(struct conn *c)
+{
+	if (never_read(c, 0)) {
+		not_read(c, "end of file, then a reset");
+	} else {
+		conn_fail(c, RSH_EXIT_FAILURE, 1, "connection to %s lost; "
+		    "output may be truncated", c->sink->display);
+	}
+}
+
 int
 conn_flush(struct conn *c)
 {
 	if (c->fd == -1 || c->state < ST_S2 || recloop_flush(&c->rl) == 0) {
 		return 0;
 	}
-	if (c->cmd != CMD_NONE) {
+	if (never_read(c, errno)) {
+		not_read(c, strerror(errno));
+	} else if (c->cmd != CMD_NONE) {
 		conn_fail(c, RSH_EXIT_FAILURE, 1, "connection to %s lost; "
 		    "output may be truncated", c->sink->display);
 	} else {
@@ -271,7 +375,8 @@ conn_start(struct conn *c)
 static void
 eof(struct conn *c, ssize_t r)
 {
-	char e[128], why[192];
+	char	e[128], why[192];
+	int	err = r == 0 ? 0 : errno;
 
 	snprintf(e, sizeof(e), "%s", r == 0 ? "" : strerror(errno));
 	switch (c->state) {
@@ -288,7 +393,12 @@ eof(struct conn *c, ssize_t r)
 		conn_hs_refused(c, HS_AUTH_FAILED);
 		break;
 	default:
-		if (c->cmd != CMD_NONE) {
+		if (never_read(c, err)) {
+			not_read(c, r == 0 ? "end of file, then a reset" : e);
+		} else if (r == 0 && c->reset_wait == 0 &&
+		    (c->reset_wait = reset_deadline(c)) != 0) {
+			/* The reset, if one comes, wakes poll (POLLERR). */
+		} else if (c->cmd != CMD_NONE) {
 			conn_fail(c, RSH_EXIT_FAILURE, 1, "connection to %s "
 			    "lost; output may be truncated", c->sink->display);
 		} else {
@@ -334,6 +444,9 @@ conn_exec(struct conn *c, const struct wire_exec *e)
 	long	n;
 
 	memset(&c->result, 0, sizeof(c->result));
+	c->unaccepted = 0;
+	c->exec_end = 0;
+	c->reset_wait = 0;
 	c->cmd = CMD_SENT;
 	c->error_seen = c->interrupts = c->first_byte = 0;
 	c->credit = 0;
@@ -347,11 +460,48 @@ conn_exec(struct conn *c, const struct wire_exec *e)
 		return -1;
 	}
 	c->execlen = (size_t)n;
-	if (c->state == ST_S2 || c->state == ST_OPEN) {
+	if (c->state == ST_S2) {
 		c->execlen = 0;
 		(void)conn_send(c, REC_EXEC, c->exec, (size_t)n);
+	} else if (c->state == ST_OPEN) {
+		c->execlen = 0;
+		if (recloop_send(&c->rl, REC_EXEC, c->exec, (size_t)n) == -1) {
+			conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
+			    recloop_error(&c->rl));
+			return 0;
+		}
+		/* never_read()'s marks, before anything is written. */
+		c->exec_end = c->rl.sent + recloop_pending(&c->rl);
+		c->exec_heard = c->rl.received;
+		(void)conn_flush(c);
 	}
 	return 0;
+}
+
+int
+conn_still_open(struct conn *c)
+{
+	uint8_t	b;
+	ssize_t	r;
+
+	if (c->state != ST_OPEN || c->cmd != CMD_NONE) {
+		return c->state != ST_CLOSED;
+	}
+	r = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR)) {
+		return 1;
+	}
+	/* End of file, a reset, or a record while idle (read, and judged,
+	 * as the loop would have). */
+	socket_events(c);
+	return c->state == ST_OPEN && c->cmd == CMD_NONE;
+}
+
+int
+conn_unaccepted(const struct conn *c)
+{
+	return c->unaccepted;
 }
 
 int
@@ -362,6 +512,9 @@ conn_pollfds(struct conn *c, struct pollfd *pfd)
 	if (c->state == ST_CONNECT && c->dial.fd != -1) {
 		pfd[n].fd = c->dial.fd;
 		pfd[n++].events = POLLOUT;
+	} else if (c->fd != -1 && c->reset_wait != 0) {
+		pfd[n].fd = c->fd;		/* POLLERR, POLLHUP only */
+		pfd[n++].events = 0;
 	} else if (c->fd != -1) {
 		pfd[n].fd = c->fd;
 		pfd[n++].events = recloop_events(&c->rl) &
@@ -384,6 +537,9 @@ conn_pollfds(struct conn *c, struct pollfd *pfd)
 static long long
 next_deadline(const struct conn *c)
 {
+	if (c->reset_wait != 0) {
+		return c->reset_wait;
+	}
 	switch (c->state) {
 	case ST_CONNECT:
 	case ST_S1:
@@ -442,7 +598,9 @@ timers(struct conn *c)
 	if (at == 0 || netio_now_ms() < at) {
 		return;
 	}
-	if (c->state == ST_RETRY) {
+	if (c->reset_wait != 0) {
+		reset_over(c);
+	} else if (c->state == ST_RETRY) {
 		attempt(c);
 	} else if (c->state == ST_OPEN) {
 		conn_rec_alive(c);
@@ -462,6 +620,8 @@ conn_events(struct conn *c, const struct pollfd *pfd, int n)
 		}
 		if (c->state == ST_CONNECT && pfd[i].fd == c->dial.fd) {
 			dial_result(c, dial_events(&c->dial));
+		} else if (pfd[i].fd == c->fd && c->reset_wait != 0) {
+			reset_over(c);
 		} else if (pfd[i].fd == c->fd) {
 			if ((ev & POLLOUT) && conn_flush(c) == -1) {
 				continue;

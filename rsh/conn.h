@@ -48,6 +48,13 @@ struct conn_params {
 	int	(*in_filter)(void *ctx, const uint8_t *in, size_t n,
 		    uint8_t *out, size_t *outlen);
 	void			*filter_ctx;
+	/*
+	 * A master's pooled connection: a command sent on the open, idle
+	 * connection that the server provably never read (conn_unaccepted)
+	 * ends without a message but at -v, for the pool to run it on
+	 * another connection.
+	 */
+	int			 quiet_unaccepted;
 };
 
 struct conn;
@@ -120,6 +127,23 @@ int	conn_ready(const struct conn *c);
  * that runs commands for many callers (master.c).  Only while !conn_busy().
  */
 void	conn_rebind(struct conn *c, int in_fd, const char *max_time);
+
+/*
+ * 1 when the last command was sent on an open, idle connection and the
+ * connection ended before the server can have read all of its EXEC, so
+ * it never ran: the EXEC was not all written when it failed, or, with
+ * nothing sent after it and nothing received since, the server reset the
+ * connection (a TCP reset says bytes we sent were never read by the
+ * server's process, and the EXEC's were the last).  See conn.c.
+ */
+int	conn_unaccepted(const struct conn *c);
+
+/*
+ * 1 while an open connection with no command under way has neither end
+ * of file nor an error waiting (a peek, nothing read): checked before a
+ * command is handed to a pooled connection.  0 fails the connection.
+ */
+int	conn_still_open(struct conn *c);
 
 /* 1 once the connection has ended (failure, signal, protocol error). */
 int	conn_closed(const struct conn *c);

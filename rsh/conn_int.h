@@ -47,6 +47,13 @@ struct conn {
 	int			 held;		/* conn_hold: input waits */
 	int			 first_byte;	/* output seen (-v) */
 	uint64_t		 t0_us, exec_us;
+	/* For conn_unaccepted: where the EXEC ends in the bytes we send,
+	 * and the bytes received when it was queued; 0: not sent on an
+	 * open connection. */
+	uint64_t		 exec_end, exec_heard;
+	int			 unaccepted;
+	long long		 reset_wait;	/* an end of file that a reset
+						 * may follow: wait until */
 	long long		 deadline;	/* connect + handshake, or 0 */
 	long long		 alive_at, retry_at;
 	struct sink_result	 result;

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,15 +57,205 @@ check_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The name of t's master: the target (host connected to, port, server
+ * name, key file), so that two targets never share one.  FNV-1a, not
+ * SHA-256: a name, not a secret (the directory keeps others out), and a
+ * call through a master loads no libcrypto (HACKING.md).
+ */
+static uint64_t
+target_hash(const struct target *t)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	return fnv(fnv(fnv(fnv(h, t->connect), t->port), t->name),
+	    t->keypath);
+}
+
+static const char *
+home_dir(void)
+{
+	const char	*home = getenv("HOME");
+	struct passwd	*pw;
+
+	if (home != NULL && *home != '\0') {
+		return home;
+	}
+	return (pw = getpwuid(getuid())) != NULL ? pw->pw_dir : NULL;
+}
+
+/* One of ControlPath's tokens (%c) into out: 0, or -1 with err. */
+static int
+token(const struct target *t, char c, char *out, size_t n, char *err,
+    size_t errlen)
+{
+	struct passwd	*pw;
+	const char	*v;
+	char		 host[256];
+
+	switch (c) {
+	case '%':
+		v = "%";
+		break;
+	case 'C':
+		snprintf(out, n, "%016llx",
+		    (unsigned long long)target_hash(t));
+		return 0;
+	case 'd':
+		v = home_dir();
+		break;
+	case 'h':
+		v = t->connect;
+		break;
+	case 'i':
+		snprintf(out, n, "%u", (unsigned)getuid());
+		return 0;
+	case 'L':
+	case 'l':
+		if (gethostname(host, sizeof(host)) == -1) {
+			host[0] = '\0';
+		}
+		host[sizeof(host) - 1] = '\0';
+		if (c == 'L') {
+			host[strcspn(host, ".")] = '\0';
+		}
+		v = host;
+		break;
+	case 'n':
+		v = t->host;
+		break;
+	case 'p':
+		v = t->port;
+		break;
+	case 'r':
+		v = t->account;
+		break;
+	case 'u':
+		v = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : NULL;
+		break;
+	default:
+		snprintf(err, errlen, "ControlPath '%.200s': unknown token "
+		    "'%%%c' (rsh_config(5) lists them)", t->control, c);
+		return -1;
+	}
+	if (v == NULL) {
+		snprintf(err, errlen, "ControlPath: cannot find %s for %%%c",
+		    c == 'd' ? "your home directory" : "your user name", c);
+		return -1;
+	}
+	snprintf(out, n, "%s", v);
+	return 0;
+}
+
+/* ControlPath with its leading ~ and its tokens expanded, into out (n
+ * bytes, large): 0, or -1 with err. */
+static int
+expand(const struct target *t, char *out, size_t n, char *err,
+    size_t errlen)
+{
+	const char	*s = t->control, *home;
+	char		 tok[4096];
+	size_t		 o = 0, k;
+
+	if (strncmp(s, "~/", 2) == 0) {
+		if ((home = home_dir()) == NULL) {
+			snprintf(err, errlen, "ControlPath: cannot find your "
+			    "home directory for ~");
+			return -1;
+		}
+		o = strlcpy(out, home, n);
+		s++;
+	}
+	for (; *s != '\0' && o < n; s++) {
+		if (*s != '%') {
+			out[o++] = *s;
+			continue;
+		}
+		if (s[1] == '\0') {
+			snprintf(err, errlen, "ControlPath '%.200s' ends in a "
+			    "lone '%%' (write %%%% for one)", t->control);
+			return -1;
+		}
+		if (token(t, *++s, tok, sizeof(tok), err, errlen) == -1) {
+			return -1;
+		}
+		k = strlen(tok);
+		if (k >= n - o) {
+			o = n;
+			break;
+		}
+		memcpy(out + o, tok, k);
+		o += k;
+	}
+	if (o >= n) {
+		snprintf(err, errlen, "ControlPath '%.200s' is far too long",
+		    t->control);
+		return -1;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * ControlPath: the path it names, which must fit a unix socket's address
+ * and be absolute (the master runs in /); its directory is the user's
+ * own, never made here.
+ */
+static int
+given_path(const struct target *t, int create, char *path, size_t len,
+    char *err, size_t errlen)
+{
+	char	full[8192], dir[CTL_PATHMAX], *slash;
+	size_t	n;
+
+	if (expand(t, full, sizeof(full), err, errlen) == -1) {
+		return -1;
+	}
+	if ((n = strlen(full)) >= CTL_PATHMAX || n >= len) {
+		snprintf(err, errlen, "ControlPath gives a path of %zu bytes, "
+		    "too long for a unix socket's path (at most %d bytes): "
+		    "'%.300s'", n, CTL_PATHMAX - 1, full);
+		return -1;
+	}
+	if (full[0] != '/') {
+		snprintf(err, errlen, "ControlPath '%.200s' gives '%s': not "
+		    "an absolute path", t->control, full);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", full);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		/* "/m" lives in "/" */
+		slash[slash == dir ? 1 : 0] = '\0';
+	}
+	if (!create && access(dir, F_OK) == -1 && errno == ENOENT) {
+		return 1;
+	}
+	if (check_dir(dir, err, errlen) == -1) {
+		return -1;
+	}
+	snprintf(path, len, "%s", full);
+	return 0;
+}
+
 int
 ctl_path(const struct target *t, int create, char *path, size_t len,
     char *err, size_t errlen)
 {
 	const char	*xdg = getenv("XDG_RUNTIME_DIR");
 	char		 dir[CTL_PATHMAX];
-	uint64_t	 h = 0xcbf29ce484222325ULL;
 	int		 n;
 
+	if (strcmp(t->control, "none") == 0) {
+		if (create) {
+			snprintf(err, errlen, "%s: ControlPath is none: no "
+			    "master", t->display);
+			return -1;
+		}
+		return 1;
+	}
+	if (t->control[0] != '\0') {
+		return given_path(t, create, path, len, err, errlen);
+	}
 	if (xdg != NULL && xdg[0] == '/') {
 		n = snprintf(dir, sizeof(dir), "%s/rsh", xdg);
 	} else {
@@ -86,8 +277,8 @@ ctl_path(const struct target *t, int create, char *path, size_t len,
 	if (check_dir(dir, err, errlen) == -1) {
 		return -1;
 	}
-	h = fnv(fnv(fnv(fnv(h, t->connect), t->port), t->name), t->keypath);
-	snprintf(path, len, "%s/m-%016llx", dir, (unsigned long long)h);
+	snprintf(path, len, "%s/m-%016llx", dir,
+	    (unsigned long long)target_hash(t));
 	return 0;
 }
 

@@ -31,12 +31,15 @@ enum {
 #define CTL_F_QUIET	0x02
 
 /*
- * The control socket's path for t: a directory of ours ($XDG_RUNTIME_DIR/
- * rsh, else /tmp/rsh-UID) and a name hashed from the host connected to,
- * port, server name and key file, so that two targets never share a
- * master.  When create, the directory is made (mode 0700).  The directory
- * must be ours, not a symlink, and closed to others.  Returns 0; 1 when
- * it does not exist (and !create); -1 with a sentence in err.
+ * The control socket's path for t.  By default a directory of ours
+ * ($XDG_RUNTIME_DIR/rsh, else /tmp/rsh-UID) and a name hashed from the
+ * host connected to, port, server name and key file, so that two targets
+ * never share a master; when create, the directory is made (mode 0700).
+ * With ControlPath (t->control), that path with its ~ and %-tokens
+ * expanded (rsh_config.5); its directory is never made.  Either way the
+ * directory must be ours, not a symlink, and closed to others.  Returns
+ * 0; 1 when the directory does not exist (and !create) or ControlPath is
+ * none; -1 with a sentence in err (none when create, too long, ...).
  */
 int	ctl_path(const struct target *t, int create, char *path, size_t len,
 	    char *err, size_t errlen);

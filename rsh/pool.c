@@ -75,6 +75,8 @@ slot_msg(struct sink *s, const char *line, size_t len)
 	}
 }
 
+static void	slot_check(struct pool *, struct slot *);
+
 static const struct sink_ops slot_ops = {
 	NULL, slot_data, slot_nothing, slot_end, slot_msg
 };
@@ -106,6 +108,7 @@ slot_new(struct pool *pl)
 	cp.alive_count = t->alive_count;
 	cp.retries = pl->p->retries;
 	cp.in_fd = -1;
+	cp.quiet_unaccepted = 1;
 	if ((sl->c = conn_new(&cp, &sl->s)) == NULL) {
 		free(sl);
 		return NULL;
@@ -149,24 +152,41 @@ bind_client(struct pool *pl, struct slot *sl, struct client *cl)
 	    (int)getpid());
 }
 
+/*
+ * An idle connection to hand a command to.  One the server has closed
+ * meanwhile (IdleTimeout, a reload) is freed here rather than given the
+ * command: its end of file may be waiting unread.
+ */
+static struct slot *
+idle_slot(struct pool *pl)
+{
+	for (int j = 0; j < MASTER_POOL; j++) {
+		struct slot *sl = pl->slots[j];
+
+		if (sl == NULL || sl->cl != NULL || !conn_ready(sl->c)) {
+			continue;
+		}
+		if (conn_still_open(sl->c)) {
+			return sl;
+		}
+		pl->spare_at = netio_now_ms() + SPARE_RETRY_MS;
+		pool_slot_free(pl, sl);
+	}
+	return NULL;
+}
+
 /* Waiting callers, in the order they came, onto idle or new connections. */
 static void
 dispatch(struct pool *pl)
 {
 	for (int i = 0; i < MASTER_CLIENTS; i++) {
 		struct client	*cl = pl->clients[i];
-		struct slot	*sl = NULL;
+		struct slot	*sl;
 
 		if (cl == NULL || !cl->waiting) {
 			continue;
 		}
-		for (int j = 0; j < MASTER_POOL && sl == NULL; j++) {
-			if (pl->slots[j] != NULL && pl->slots[j]->cl == NULL &&
-			    conn_ready(pl->slots[j]->c)) {
-				sl = pl->slots[j];
-			}
-		}
-		if (sl != NULL) {
+		if ((sl = idle_slot(pl)) != NULL) {
 			bind_client(pl, sl, cl);
 		} else if ((sl = slot_new(pl)) != NULL) {
 			bind_client(pl, sl, cl);
@@ -175,6 +195,13 @@ dispatch(struct pool *pl)
 			}
 		} else {
 			return;		/* the pool is full: they wait */
+		}
+		/* Its EXEC could not even be written: elsewhere, now (no
+		 * event would come to wake the loop for it). */
+		if (sl->cl == cl && conn_closed(sl->c) &&
+		    conn_unaccepted(sl->c)) {
+			slot_check(pl, sl);
+			i -= cl->waiting;
 		}
 	}
 }
@@ -218,7 +245,14 @@ slot_check(struct pool *pl, struct slot *sl)
 		cl->slot = NULL;
 		/* Nothing of the caller's stays with the connection. */
 		conn_rebind(sl->c, -1, NULL);
-		caller_done(pl, cl, r->status, r->sigpipe);
+		if (conn_unaccepted(sl->c)) {
+			/* The server closed the connection (IdleTimeout) as
+			 * the command came, and provably never read it
+			 * (conn.c): it runs on another connection, once. */
+			cl->waiting = 1;
+		} else {
+			caller_done(pl, cl, r->status, r->sigpipe);
+		}
 	}
 	if (conn_ready(sl->c)) {
 		if (p->ready_fd != -1) {

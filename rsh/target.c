@@ -133,6 +133,16 @@ finish(struct target *t, const struct config *c)
 		/* config_set kept it within the room. */
 		snprintf(t->account, sizeof(t->account), "%s", c->user);
 	}
+	if (c->control_path != NULL && strlen(c->control_path) >=
+	    sizeof(t->control)) {
+		fprintf(stderr, "rsh: ControlPath: longer than a path can "
+		    "be\n");
+		return -1;
+	}
+	if (c->control_path != NULL) {
+		snprintf(t->control, sizeof(t->control), "%s",
+		    c->control_path);
+	}
 	t->persist = c->persist == 1;
 	t->persist_ms = c->persist_ms;
 	snprintf(t->connect, sizeof(t->connect), "%s",

@@ -35,6 +35,8 @@ struct target {
 	int		persist;	/* ControlPersist: 1 yes or a time,
 					 * 0 no or not set */
 	uint32_t	persist_ms;	/* idle time; 0: no limit */
+	char		control[4096];	/* ControlPath as given; "": the
+					 * default; "none": no master */
 };
 
 /*

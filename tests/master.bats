@@ -2,10 +2,14 @@
 # A persistent master connection (rsh -M): commands through it behave as
 # direct ones (output, exit status, signals, -m, stdin), run concurrently,
 # cost no handshake in the caller; -O check and -O exit; a dead master
-# is detected; a control socket that is not ours is refused.
+# is detected; a control socket that is not ours is refused; ControlPath;
+# a pooled connection the server closes as a command comes (a fake server,
+# tests/tools/fakersh.c).
 
 bats_require_minimum_version 1.5.0
 load helpers
+
+FAKERSH=$RSH_BUILD/tools/fakersh
 
 setup_file() {
 	rsh_setup_file
@@ -32,7 +36,7 @@ teardown() {
 	for pid in ${RAW_PIDS:-}; do
 		kill "$pid" 2>/dev/null || true
 	done
-	for f in "$XDG_RUNTIME_DIR"/rsh/*.pid; do
+	for f in "$XDG_RUNTIME_DIR"/rsh/*.pid ${CP_DIR:+"$CP_DIR"/*.pid}; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
 		kill -TERM "$pid" 2>/dev/null || true
@@ -41,6 +45,13 @@ teardown() {
 	for pid in ${KILLED_PIDS:-}; do
 		wait_until "! proc_alive $pid" 10 || true
 	done
+	for pid in ${FAKE_PIDS:-}; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -n "${CP_DIR:-}" ]; then
+		rm -rf "$CP_DIR"
+	fi
 	rsh_teardown
 	if ls "$BATS_TEST_TMPDIR"/san.* >/dev/null 2>&1; then
 		cat "$BATS_TEST_TMPDIR"/san.*
@@ -53,6 +64,30 @@ start_master() {
 	run -0 rsh_cmd -M "$H" 3>&-
 	MASTER_PID=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid)
 	proc_alive "$MASTER_PID"
+}
+
+# cp_dir: a short directory of mode 0700 for ControlPath (a socket's
+# path holds 107 bytes; the test's directory may be long): CP_DIR.
+cp_dir() {
+	CP_DIR=$(mktemp -d /tmp/rshcp.XXXXXX)
+	chmod 700 "$CP_DIR"
+}
+
+# cp_rsh ARG...: rsh for this file's server with HOME=$CP_DIR (for ~).
+cp_rsh() {
+	HOME=$CP_DIR "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$@"
+}
+
+# fake MODE [N]: fakersh with this file's keys, counting the EXECs it
+# takes in $BATS_TEST_TMPDIR/fake/count; sets FAKE (its HOST:PORT).
+fake() {
+	local d=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$d"
+	"$FAKERSH" -k "$RSHD_DIR/keys" -P "$d/port" -c "$d/count" "$@" \
+	    </dev/null >"$d/log" 2>&1 3>&- &
+	FAKE_PIDS="${FAKE_PIDS:-} $!"
+	wait_until "[ -s '$d/port' ]" 10
+	FAKE=127.0.0.1:$(cat "$d/port")
 }
 
 auth_count() {
@@ -380,4 +415,102 @@ time.sleep(60)' "$XDG_RUNTIME_DIR" >"$d/raw" 2>&1 3>&- &
 	run -0 timeout -k 2 "$(scaled 10)" "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" "$H" \
 	    echo other
 	assert_output other
+}
+
+@test "ControlPath: ~ and the tokens are expanded, and the master listens there" {
+	local cp='~/%h_%p_%r_%u_%n_%i_%%' s
+	cp_dir
+	run -0 cp_rsh -o "ControlPath=$cp" -o HostName=127.0.0.1 -l root \
+	    -M cphost 3>&-
+	s="$CP_DIR/127.0.0.1_${RSHD_PORT}_root_$(id -un)_cphost_$(id -u)_%"
+	[ -S "$s" ] || fail "no socket at $s: $(ls "$CP_DIR")"
+	[ -f "$s.pid" ]
+	run -0 cp_rsh -o "ControlPath=$cp" -o HostName=127.0.0.1 -l root \
+	    -O check cphost
+	# Another account is another path (%r): no master there.
+	run -255 cp_rsh -o "ControlPath=$cp" -o HostName=127.0.0.1 -l other \
+	    -O check cphost
+	run -0 cp_rsh -o "ControlPath=$cp" -o HostName=127.0.0.1 -l root \
+	    -O exit cphost
+	wait_until "[ ! -e '$s' ]" 10
+}
+
+@test "ControlPath %C is the default socket's name: a call without ControlPath finds that master" {
+	mkdir -m 700 "$XDG_RUNTIME_DIR/rsh"
+	run -0 rsh_cmd -o "ControlPath=$XDG_RUNTIME_DIR/rsh/m-%C" -M "$H" 3>&-
+	run -0 --separate-stderr rsh_cmd -v "$H" echo hi
+	assert_output hi
+	[[ $stderr == *"through the master"* ]]
+}
+
+@test "ControlPath in the config file; its directory open to others is refused, as the default one" {
+	local f
+	cp_dir
+	f=$BATS_TEST_TMPDIR/config
+	printf 'Host %s\n\tControlPath %s/m-%%C\n' "$H" "$CP_DIR" >"$f"
+	run -0 rsh_cmd -F "$f" -M "$H" 3>&-
+	[ -S "$(ls "$CP_DIR"/m-* | grep -v '\.pid$')" ]
+	run -0 --separate-stderr rsh_cmd -F "$f" -v "$H" echo hi
+	[[ $stderr == *"through the master"* ]]
+	chmod 755 "$CP_DIR"
+	run -0 --separate-stderr rsh_cmd -F "$f" "$H" echo direct
+	assert_output direct
+	[[ $stderr == *"$CP_DIR: mode 755 lets others in"* ]]
+	run -255 rsh_cmd -F "$f" -O check "$H"
+	chmod 700 "$CP_DIR"
+}
+
+@test "ControlPath none: no master is started or used" {
+	start_master
+	run -0 --separate-stderr rsh_cmd -v -o ControlPath=none "$H" echo direct
+	assert_output direct
+	[[ $stderr != *"through the master"* ]]
+	run -255 --separate-stderr rsh_cmd -o ControlPath=none -M "$H" 3>&-
+	[[ $stderr == *"ControlPath is none: no master"* ]]
+	run -255 rsh_cmd -o ControlPath=none -O check "$H"
+	run -0 rsh_cmd -o ControlPath=none -o ControlPersist=30s "$H" echo one 3>&-
+	assert_output one
+	# Only start_master's.
+	run -0 ls "$XDG_RUNTIME_DIR/rsh"
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "a ControlPath too long for a unix socket, or with an unknown token, gets a clear error" {
+	local long
+	long=/tmp/$(printf '%0120d' 0)/%C
+	run -255 --separate-stderr rsh_cmd -o "ControlPath=$long" -M "$H" 3>&-
+	[[ $stderr == *"too long for a unix socket's path (at most 107 bytes)"* ]]
+	# A call says so and connects directly.
+	run -0 --separate-stderr rsh_cmd -o "ControlPath=$long" "$H" echo direct
+	assert_output direct
+	[[ $stderr == *"too long for a unix socket's path"* ]]
+	run -255 --separate-stderr rsh_cmd -o "ControlPath=/tmp/%z" -M "$H" 3>&-
+	[[ $stderr == *"unknown token '%z'"* ]]
+	run -255 --separate-stderr rsh_cmd -o "ControlPath=m-%C" -M "$H" 3>&-
+	[[ $stderr == *"not an absolute path"* ]]
+}
+
+@test "a pooled connection the server closes unread as a command comes (IdleTimeout): the command runs once, on a new connection" {
+	# fakersh closes the master's first connection with the EXEC unread,
+	# as rshd's IdleTimeout does when the two cross: a reset.
+	fake idle-race 1
+	run -0 rsh_cmd -M "$FAKE" 3>&-
+	run -0 --separate-stderr rsh_cmd -v "$FAKE" true
+	assert_output ok
+	[[ $stderr == *"before it read the command"* ]]
+	run -0 cat "$BATS_TEST_TMPDIR/fake/count"
+	assert_output exec
+}
+
+@test "a command the server read before it closed is not sent again: exit 255" {
+	# The EXEC was read, then an end of file: it may have run.
+	fake accept-close 1
+	run -0 rsh_cmd -M "$FAKE" 3>&-
+	run -255 --separate-stderr rsh_cmd "$FAKE" true
+	[[ $stderr == *"connection to $FAKE lost"* ]]
+	run -0 cat "$BATS_TEST_TMPDIR/fake/count"
+	assert_output exec
+	# The master goes on, on a new connection.
+	run -0 rsh_cmd "$FAKE" true
+	assert_output ok
 }

@@ -41,7 +41,7 @@ _rsh()
 			_filedir
 		else
 			COMPREPLY=($(compgen -S = -W 'ConnectTimeout AliveInterval
-			    AliveCount ControlPersist HostName Key Port
+			    AliveCount ControlPath ControlPersist HostName Key Port
 			    ServerName User' -- "$cur"))
 			compopt -o nospace
 		fi

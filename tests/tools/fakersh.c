@@ -4,7 +4,7 @@
  * answers the first EXEC as MODE says, one connection at a time, until
  * killed.  What the real rshd never does cannot be tested against it.
  *
- * usage: fakersh -k KEYSFILE -P PORTFILE MODE [N]
+ * usage: fakersh -k KEYSFILE -P PORTFILE [-c COUNTFILE] MODE [N]
  *
  *   exit-first     EXIT 0 0 with no STARTED or ERROR before it
  *   greet-silent   S1, then silence (reads and drops what comes)
@@ -17,7 +17,22 @@
  *   v1             a plain v1 server that knows no extension: an EXEC
  *                  with a tag from 0x08 to 0x7f (ACCOUNT) gets ERROR
  *                  BAD_REQUEST and EXIT 2 255; any other runs as busy
+ *   idle-race N    on the first N connections, once authenticated, wait
+ *                  for the client's next bytes (its EXEC), then shut the
+ *                  socket down and close it without reading them, as
+ *                  rshd's session_free does when IdleTimeout closes a
+ *                  master's idle connection just as a command comes: an
+ *                  end of file, then a reset; then as busy
+ *   accept-close N on the first N connections, once authenticated, read
+ *                  the EXEC (counted) and close without a word, as a
+ *                  server that died after taking it; then as busy
  *
+ * idle-race and accept-close serve each connection in a child process of
+ * its own, so that the spare connection a master opens meanwhile does not
+ * hold up the one it runs the command on.
+ *
+ * With -c, every EXEC taken (answered with STARTED, or read by
+ * accept-close) appends a line "exec" to COUNTFILE.
  * Exit status: 1 on a local failure, 2 on a usage error.
  */
 #include <sys/socket.h>
@@ -27,6 +42,9 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +59,7 @@
 struct fake {
 	struct keyring	*keys;
 	const char	*mode;
+	const char	*countfile;	/* -c, or NULL */
 	int		 busy;		/* refusals left */
 	int		 fd;
 	struct wire_dir	*rx, *tx;
@@ -188,6 +207,42 @@ next_rec(struct fake *f)
 	}
 }
 
+/* An EXEC taken: one line in the count file. */
+static void
+count(const struct fake *f)
+{
+	int fd;
+
+	if (f->countfile == NULL || (fd = open(f->countfile, O_WRONLY |
+	    O_CREAT | O_APPEND | O_CLOEXEC, 0600)) == -1) {
+		return;
+	}
+	if (write(fd, "exec\n", 5) != 5) {
+		perror("fakersh: count");
+	}
+	close(fd);
+}
+
+/* idle-race and accept-close, after the handshake (see the top). */
+static void
+cut(struct fake *f)
+{
+	struct pollfd pfd = { f->fd, POLLIN, 0 };
+
+	if (strcmp(f->mode, "idle-race") == 0) {
+		while (f->have == 0 && poll(&pfd, 1, -1) == -1 &&
+		    errno == EINTR) {
+			continue;
+		}
+		/* The end of file now; closed with bytes unread, a reset. */
+		(void)shutdown(f->fd, SHUT_RDWR);
+		return;
+	}
+	if (next_rec(f) == REC_EXEC) {
+		count(f);
+	}
+}
+
 /* The commands of one authenticated connection. */
 static void
 serve(struct fake *f)
@@ -210,10 +265,14 @@ serve(struct fake *f)
 			}
 			continue;
 		}
-		if (strcmp(f->mode, "exit-first") != 0 &&
-		    (send_rec(f, REC_STARTED, started, 8) == -1 ||
-		    send_rec(f, REC_STDOUT, "ok\n", 3) == -1)) {
-			return;
+		if (strcmp(f->mode, "exit-first") != 0) {
+			if (send_rec(f, REC_STARTED, started, 8) == -1) {
+				return;
+			}
+			count(f);
+			if (send_rec(f, REC_STDOUT, "ok\n", 3) == -1) {
+				return;
+			}
 		}
 		if (send_rec(f, REC_EXIT, exitp, sizeof(exitp)) == -1) {
 			return;
@@ -241,7 +300,13 @@ connection(struct fake *f)
 		hs_server_clear(&hs);
 		return;
 	}
-	if (f->busy > 0) {
+	if (f->busy > 0 && (strcmp(f->mode, "idle-race") == 0 ||
+	    strcmp(f->mode, "accept-close") == 0)) {
+		f->busy--;
+		if (handshake(f) == 0) {
+			cut(f);
+		}
+	} else if (f->busy > 0) {
 		f->busy--;
 		if (strcmp(f->mode, "busy") == 0) {
 			(void)netio_write_full(f->fd, refusal,
@@ -252,8 +317,7 @@ connection(struct fake *f)
 			f->have = 0;
 		}
 		return;
-	}
-	if (handshake(f) == 0) {
+	} else if (handshake(f) == 0) {
 		serve(f);
 	}
 	wire_dir_free(f->rx);
@@ -267,11 +331,14 @@ main(int argc, char **argv)
 	struct fake	 f;
 	const char	*keyfile = NULL, *portfile = NULL;
 	char		 err[512];
-	int		 ch, lfd;
+	int		 ch, lfd, forking;
+	pid_t		 pid;
 
 	memset(&f, 0, sizeof(f));
-	while ((ch = getopt(argc, argv, "k:P:")) != -1) {
-		if (ch == 'k') {
+	while ((ch = getopt(argc, argv, "c:k:P:")) != -1) {
+		if (ch == 'c') {
+			f.countfile = optarg;
+		} else if (ch == 'k') {
 			keyfile = optarg;
 		} else if (ch == 'P') {
 			portfile = optarg;
@@ -280,7 +347,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (keyfile == NULL || portfile == NULL || optind >= argc) {
-		fprintf(stderr, "usage: fakersh -k KEYS -P PORTFILE MODE [N]\n");
+		fprintf(stderr, "usage: fakersh -k KEYS -P PORTFILE [-c COUNT] "
+		    "MODE [N]\n");
 		return 2;
 	}
 	f.mode = argv[optind];
@@ -293,6 +361,11 @@ main(int argc, char **argv)
 	if ((lfd = listen_on(portfile)) == -1) {
 		return 1;
 	}
+	forking = strcmp(f.mode, "idle-race") == 0 ||
+	    strcmp(f.mode, "accept-close") == 0;
+	if (forking) {
+		signal(SIGCHLD, SIG_IGN);	/* no zombies */
+	}
 	for (;;) {
 		if ((f.fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
 			if (errno == EINTR) {
@@ -301,7 +374,18 @@ main(int argc, char **argv)
 			perror("fakersh: accept");
 			return 1;
 		}
-		connection(&f);
+		if (!forking) {
+			connection(&f);
+		} else if ((pid = fork()) == 0) {
+			close(lfd);
+			connection(&f);
+			_exit(0);
+		} else if (pid == -1) {
+			perror("fakersh: fork");
+		} else {
+			/* The child took this connection's turn of N. */
+			f.busy -= f.busy > 0;
+		}
 		close(f.fd);
 	}
 }
