@@ -75,23 +75,13 @@ sample() {
 	echo "$lat $rate $o $i"
 }
 
-# kib PID FIELD: FIELD (Rss, Pss) over PID and its descendants.
-kib() {
-	local p sum=0 v
-	for p in $(lib_tree_pids "$1"); do
-		v=$(awk -v f="$2:" '$1 == f { print $2 }' \
-		    /proc/"$p"/smaps_rollup 2>/dev/null) || v=
-		sum=$((sum + ${v:-0}))
-	done
-	echo "$sum"
-}
 
 # idle_cost NAME: "RSS PSS" KiB per idle connection to rshd NAME.
 idle_cost() {
 	local pid port r0 p0 r1 p1 h
 	pid=$(eval echo "\$pid_$1")
 	port=$(eval echo "\$port_$1")
-	r0=$(kib "$pid" Rss) p0=$(kib "$pid" Pss)
+	r0=$(lib_tree_kib "$pid" Rss) p0=$(lib_tree_kib "$pid" Pss)
 	rm -f "$dir/hold.in" "$dir/hold.out"
 	mkfifo "$dir/hold.in"
 	"$build/tools/holdconns" -k "$dir/key" 127.0.0.1 "$port" "$idle" \
@@ -101,7 +91,7 @@ idle_cost() {
 	while ! grep -q '^ready' "$dir/hold.out" && kill -0 "$h" 2>/dev/null; do
 		sleep 0.1
 	done
-	r1=$(kib "$pid" Rss) p1=$(kib "$pid" Pss)
+	r1=$(lib_tree_kib "$pid" Rss) p1=$(lib_tree_kib "$pid" Pss)
 	exec 4>&-
 	wait "$h" || true
 	awk -v a="$r0" -v b="$r1" -v c="$p0" -v d="$p1" -v n="$idle" \

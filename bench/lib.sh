@@ -66,6 +66,18 @@ lib_tree_pids() {
 	done
 }
 
+# lib_tree_kib PID FIELD: FIELD (Rss or Pss) summed over PID and its
+# descendants, in KiB, from /proc/PID/smaps_rollup.
+lib_tree_kib() {
+	local p sum=0 v
+	for p in $(lib_tree_pids "$1"); do
+		v=$(awk -v f="$2:" '$1 == f { print $2 }' \
+		    /proc/"$p"/smaps_rollup 2>/dev/null) || v=
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
+
 # lib_stop_all: TERM to every tracked process and its descendants (a
 # daemon's sessions end with it), then waits for those that are ours.
 lib_stop_all() {

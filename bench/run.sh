@@ -602,23 +602,12 @@ for conc in 8 32; do
 done
 
 # --- 5. Memory -------------------------------------------------------------
-# tree_kib PID FIELD: FIELD (Rss or Pss) summed over PID and its
-# descendants, in KiB, from /proc/PID/smaps_rollup.
-tree_kib() {
-	local p sum=0 v
-	for p in $(lib_tree_pids "$1"); do
-		v=$(awk -v f="$2:" '$1 == f { print $2 }' \
-		    /proc/"$p"/smaps_rollup 2>/dev/null) || v=
-		sum=$((sum + ${v:-0}))
-	done
-	echo "$sum"
-}
 # per_conn LABEL PID N: the growth of PID's tree since the last snapshot
 # (rss0, pss0), per connection, as two rows.
 per_conn() {
 	local rss pss
-	rss=$(tree_kib "$2" Rss)
-	pss=$(tree_kib "$2" Pss)
+	rss=$(lib_tree_kib "$2" Rss)
+	pss=$(lib_tree_kib "$2" Pss)
 	med[$4rss]=$(awk -v a="$rss" -v b="$rss0" -v n="$3" \
 	    'BEGIN { printf "%.1f", (a - b) / n }')
 	med[$4pss]=$(awk -v a="$pss" -v b="$pss0" -v n="$3" \
@@ -634,10 +623,10 @@ cur="5. Memory per idle authenticated connection, and rshd over $many commands"
 section "$cur"
 # First the commands: after the idle connections below, the freed heap
 # they leave would hide a slow leak from RSS.
-rss_before=$(tree_kib "$rshd_pid" Rss)
+rss_before=$(lib_tree_kib "$rshd_pid" Rss)
 if "$timeit" -w 0 -c 8 -n "$many" "${rshc[@]}" "$host" true \
     >/dev/null 2>>"$dir/errors"; then
-	rss_after=$(tree_kib "$rshd_pid" Rss)
+	rss_after=$(lib_tree_kib "$rshd_pid" Rss)
 	med[growth]=$((rss_after - rss_before))
 	row "$cur" "rshd RSS after $many commands ($rss_before -> $rss_after KiB)" \
 	    "${med[growth]}" - - "KiB more"
@@ -646,8 +635,8 @@ else
 	    "failed: $(tail -n 1 "$dir/errors")"
 fi
 
-rss0=$(tree_kib "$rshd_pid" Rss)
-pss0=$(tree_kib "$rshd_pid" Pss)
+rss0=$(lib_tree_kib "$rshd_pid" Rss)
+pss0=$(lib_tree_kib "$rshd_pid" Pss)
 threads() { ls /proc/"$rshd_pid"/task | wc -l; }
 threads0=$(threads)
 threads_back() { [ "$(threads)" -le "$threads0" ]; }
@@ -672,7 +661,7 @@ wait "$hold_pid" || true
 lib_forget "$hold_pid"
 # What rshd keeps once they are gone, when each session's thread is.
 wait_for threads_back || true
-rss_closed=$(tree_kib "$rshd_pid" Rss)
+rss_closed=$(lib_tree_kib "$rshd_pid" Rss)
 med[closed]=$(awk -v a="$rss_closed" -v b="$rss0" -v n="$idle" \
     'BEGIN { printf "%.1f", (a - b) / n }')
 row "$cur" "rshd, after they closed: RSS kept per connection ($rss0 -> $rss_closed KiB)" \
@@ -686,8 +675,8 @@ idle_ssh() {
 	shift 5
 	before=$(grep -c "$pat" "$log" || true)
 	base=$(lib_tree_pids "$dpid" | wc -l)
-	rss0=$(tree_kib "$dpid" Rss)
-	pss0=$(tree_kib "$dpid" Pss)
+	rss0=$(lib_tree_kib "$dpid" Rss)
+	pss0=$(lib_tree_kib "$dpid" Pss)
 	# Four at a time: dropbear admits five unauthenticated per address.
 	for ((i = 1; i <= sshidle; i++)); do
 		"$@" 127.0.0.1 </dev/null >/dev/null 2>>"$dir/errors" 3>&- &

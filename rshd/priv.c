@@ -681,12 +681,29 @@ priv_starting(void)
 	return (unsigned int)r.n;
 }
 
+/* The one fd an answer carries (RELOAD, AUDIT_OPEN), any others closed;
+ * -1 (and none kept) when it was refused or none came. */
+static int
+one_fd(const struct priv_rep *r, int fds[4])
+{
+	for (int i = 1; i < 4; i++) {
+		if (fds[i] != -1) {
+			close(fds[i]);
+		}
+	}
+	if (r->rc != 0 && fds[0] != -1) {
+		close(fds[0]);
+		fds[0] = -1;
+	}
+	return fds[0];
+}
+
 int
 priv_reload(unsigned long gen, char *err, size_t errlen)
 {
 	struct priv_req	q;
 	struct priv_rep	r;
-	int		fds[4];
+	int		fds[4], fd;
 
 	req_init(&q, PRIV_RELOAD, NULL);
 	q.gen = gen;
@@ -694,20 +711,11 @@ priv_reload(unsigned long gen, char *err, size_t errlen)
 		snprintf(err, errlen, "the privileged part of rshd is gone");
 		return -1;
 	}
-	for (int i = 1; i < 4; i++) {
-		if (fds[i] != -1) {
-			close(fds[i]);
-		}
-	}
-	if (r.rc != 0 || fds[0] == -1) {
-		if (fds[0] != -1) {
-			close(fds[0]);
-		}
+	if ((fd = one_fd(&r, fds)) == -1) {
 		(void)strlcpy(err, r.rc != 0 ? r.msg : "the privileged part "
 		    "handed over no keys (no fd left?)", errlen);
-		return -1;
 	}
-	return fds[0];
+	return fd;
 }
 
 int
@@ -734,26 +742,17 @@ priv_audit_open(const char *path)
 {
 	struct priv_req	q;
 	struct priv_rep	r;
-	int		fds[4];
+	int		fds[4], fd;
 
 	(void)path;	/* the privileged part opens its own AuditLog */
 	req_init(&q, PRIV_AUDIT_OPEN, NULL);
 	if (call(&q, NULL, 0, &r, fds) == -1) {
 		return -1;
 	}
-	for (int i = 1; i < 4; i++) {
-		if (fds[i] != -1) {
-			close(fds[i]);
-		}
-	}
-	if (r.rc != 0 || fds[0] == -1) {
-		if (fds[0] != -1) {
-			close(fds[0]);
-		}
+	if ((fd = one_fd(&r, fds)) == -1) {
 		errno = r.rc != 0 ? r.code : EMFILE;
-		return -1;
 	}
-	return fds[0];
+	return fd;
 }
 
 void
