@@ -72,18 +72,6 @@ target_hash(const struct target *t)
 	    t->keypath);
 }
 
-static const char *
-home_dir(void)
-{
-	const char	*home = getenv("HOME");
-	struct passwd	*pw;
-
-	if (home != NULL && *home != '\0') {
-		return home;
-	}
-	return (pw = getpwuid(getuid())) != NULL ? pw->pw_dir : NULL;
-}
-
 /* One of ControlPath's tokens (%c) into out: 0, or -1 with err. */
 static int
 token(const struct target *t, char c, char *out, size_t n, char *err,
@@ -102,7 +90,7 @@ token(const struct target *t, char c, char *out, size_t n, char *err,
 		    (unsigned long long)target_hash(t));
 		return 0;
 	case 'd':
-		v = home_dir();
+		v = target_home();
 		break;
 	case 'h':
 		v = t->connect;
@@ -158,7 +146,7 @@ expand(const struct target *t, char *out, size_t n, char *err,
 	size_t		 o = 0, k;
 
 	if (strncmp(s, "~/", 2) == 0) {
-		if ((home = home_dir()) == NULL) {
+		if ((home = target_home()) == NULL) {
 			snprintf(err, errlen, "ControlPath: cannot find your "
 			    "home directory for ~");
 			return -1;

@@ -14,8 +14,8 @@
 #include "opts.h"
 #include "target.h"
 
-static const char *
-home_dir(void)
+const char *
+target_home(void)
 {
 	const char	*home = getenv("HOME");
 	struct passwd	*pw;
@@ -80,7 +80,7 @@ static int
 from_env_and_file(struct config *c, const char *host, const struct opts *o)
 {
 	char		 err[1024], path[4096];
-	const char	*home = home_dir(), *v;
+	const char	*home = target_home(), *v;
 
 	if (((v = getenv("RSH_PORT")) != NULL && *v != '\0' &&
 	    set(c, "RSH_PORT", "Port", v) == -1) ||
@@ -110,7 +110,7 @@ from_env_and_file(struct config *c, const char *host, const struct opts *o)
 static int
 finish(struct target *t, const struct config *c)
 {
-	const char *home = home_dir();
+	const char *home = target_home();
 
 	snprintf(t->port, sizeof(t->port), "%d",
 	    c->port != 0 ? c->port : TARGET_PORT);

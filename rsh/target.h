@@ -49,4 +49,8 @@ int	target_resolve(struct target *t, const char *arg, const struct opts *o);
  * request stays plain v1. */
 const char	*target_account(const struct target *t);
 
+/* The caller's home directory: $HOME, else its passwd entry's; NULL if
+ * neither. */
+const char	*target_home(void);
+
 #endif
