@@ -650,6 +650,8 @@ hold_done() {
 	grep -q '^ready' "$dir/hold.out" || ! kill -0 "$hold_pid" 2>/dev/null
 }
 wait_for hold_done || true
+# Idle: a second after its last request, past rshd's PARK_AFTER_MS.
+sleep 1
 if grep -q '^ready' "$dir/hold.out"; then
 	per_conn "rshd, $idle idle connections" "$rshd_pid" "$idle" rshd
 else

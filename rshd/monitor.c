@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 
 #include "audit.h"
 #include "cgroup.h"
+#include "chanpark.h"
 #include "exec.h"
 #include "monitor.h"
 #include "monitor_udp.h"
@@ -53,9 +55,11 @@ struct mchild {
 struct chan {
 	int			 fd;
 	struct mchild		*kids;
-	uint8_t			*buf;		/* PRIV_REQMAX */
+	uint8_t			*buf;		/* PRIV_REQMAX, and */
 	uint8_t			*out;		/* UDP_MAXV6, for answers
-						 * with bytes; made at need */
+						 * with bytes: the serving
+						 * thread's scratch; NULL
+						 * while parked */
 	/* What PREPARE planned, for START; the plan borrows from e. */
 	struct snapshot		*snap;
 	struct wire_exec	*e;
@@ -69,6 +73,21 @@ struct chan {
 	int			 ns_set;
 	uint8_t			 ns[HS_NONCELEN];
 };
+
+/*
+ * A channel with no request for this long parks (chanpark) and its
+ * thread ends: long enough that a command's requests, which follow each
+ * other within microseconds, never wait for a new thread; short enough
+ * that an idle connection costs no thread a moment after its last use.
+ */
+#define PARK_AFTER_MS	200
+
+/* A serving thread's buffers, on its stack: a request, an answer. */
+struct scratch {
+	_Alignas(max_align_t) uint8_t	req[PRIV_REQMAX];
+	_Alignas(max_align_t) uint8_t	out[UDP_MAXV6];
+};
+#define SERVE_STACK_MIN	(sizeof(struct scratch) + 256 * 1024)
 
 /* The generations the network part still uses, each with a reference. */
 struct gen {
@@ -480,11 +499,6 @@ answer_udp(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		monitor_udp_drop(q);
 		return;
 	}
-	if (ch->out == NULL && (ch->out = malloc(UDP_MAXV6)) == NULL) {
-		refuse(r, ERR_INTERNAL, 255, "out of memory");
-		r->why = PRIV_UDP_FULL;
-		return;
-	}
 	if (q->op == PRIV_UDP_SEAL) {
 		monitor_udp_seal(q, pay, q->paylen, r, ch->out, outlen);
 		return;
@@ -588,11 +602,6 @@ answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		answer_udp(ch, q, pay, r, outlen);
 		return;
 	case PRIV_PREPARE:
-		if (ch->out == NULL && (ch->out = malloc(UDP_MAXV6)) ==
-		    NULL) {
-			refuse(r, ERR_INTERNAL, 255, "out of memory");
-			return;
-		}
 		prepare(ch, q, pay, r, (struct priv_plan *)(void *)ch->out,
 		    outlen);
 		return;
@@ -785,104 +794,168 @@ orphans(struct chan *ch)
 	}
 }
 
-static void *
-serve(void *arg)
+/*
+ * One request read from the channel and answered: 0, or -1 when the
+ * channel is done (the network part closed it, or broke its rules).
+ */
+static int
+serve_one(struct chan *ch)
 {
-	struct chan	*ch = arg;
-	struct priv_rep	 r;
-	int		 fds[4];
+	struct priv_req	q;
+	struct priv_rep	r;
+	ssize_t		n;
+	int		fds[4];
+	int		nfds = 0, started;
+	size_t		outlen = 0;
 
-	for (;;) {
-		struct priv_req	q;
-		ssize_t		n;
-		int		nfds = 0, started;
-		size_t		outlen = 0;
-
-		do {
-			n = recv(ch->fd, ch->buf, PRIV_REQMAX, MSG_TRUNC);
-		} while (n == -1 && errno == EINTR);
-		if (n <= 0) {
-			break;
-		}
-		if (n > (ssize_t)PRIV_REQMAX) {
-			log_err("a request of %zd bytes from the network "
-			    "part; closing its channel", n);
-			break;
-		}
-		memcpy(&q, ch->buf, n < (ssize_t)sizeof(q) ?
-		    (size_t)n : sizeof(q));
-		if (check_request(&q, n) == -1) {
-			log_err("a malformed request from the network part; "
-			    "closing its channel");
-			break;
-		}
-		memset(&r, 0, sizeof(r));
-		answer(ch, &q, ch->buf + sizeof(q), &r, fds, &nfds, &outlen);
-		n = send_answer(ch->fd, &r, fds, nfds, ch->out, outlen);
-		started = q.op == PRIV_START && r.rc == 0;
-		/* An AUTH's answer holds session keys; an OPEN's bytes are
-		 * a request's plaintext, a SEAL's request a reply's. */
-		if (q.op == PRIV_AUTH) {
-			crypto_wipe(&r, sizeof(r));
-		}
-		if (outlen > 0) {
-			crypto_wipe(ch->out, outlen);
-		}
-		if (q.op == PRIV_UDP_OPEN || q.op == PRIV_UDP_SEAL) {
-			crypto_wipe(ch->buf + sizeof(q), q.paylen);
-		}
-		if ((q.op == PRIV_RELOAD || q.op == PRIV_AUDIT_OPEN) &&
-		    nfds == 1) {
-			close(fds[0]);	/* sent, or not wanted */
-		}
-		if (n == -1) {
-			break;
-		}
-		/* Sent: the network part has its copies of the pipes. */
-		if (started) {
-			struct mchild *k = ch->kids;
-
-			close(k->c.in_fd);
-			close(k->c.out_fd);
-			if (k->c.err_fd != -1) {
-				close(k->c.err_fd);
-			}
-			k->c.in_fd = k->c.out_fd = k->c.err_fd = -1;
-		}
+	do {
+		n = recv(ch->fd, ch->buf, PRIV_REQMAX, MSG_TRUNC);
+	} while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		return -1;
 	}
+	if (n > (ssize_t)PRIV_REQMAX) {
+		log_err("a request of %zd bytes from the network part; "
+		    "closing its channel", n);
+		return -1;
+	}
+	memcpy(&q, ch->buf, n < (ssize_t)sizeof(q) ? (size_t)n : sizeof(q));
+	if (check_request(&q, n) == -1) {
+		log_err("a malformed request from the network part; closing "
+		    "its channel");
+		return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	answer(ch, &q, ch->buf + sizeof(q), &r, fds, &nfds, &outlen);
+	n = send_answer(ch->fd, &r, fds, nfds, ch->out, outlen);
+	started = q.op == PRIV_START && r.rc == 0;
+	/* An AUTH's answer holds session keys; an OPEN's bytes are a
+	 * request's plaintext, a SEAL's request a reply's. */
+	if (q.op == PRIV_AUTH) {
+		crypto_wipe(&r, sizeof(r));
+	}
+	if (outlen > 0) {
+		crypto_wipe(ch->out, outlen);
+	}
+	if (q.op == PRIV_UDP_OPEN || q.op == PRIV_UDP_SEAL) {
+		crypto_wipe(ch->buf + sizeof(q), q.paylen);
+	}
+	if ((q.op == PRIV_RELOAD || q.op == PRIV_AUDIT_OPEN) && nfds == 1) {
+		close(fds[0]);	/* sent, or not wanted */
+	}
+	if (n == -1) {
+		return -1;
+	}
+	/* Sent: the network part has its copies of the pipes. */
+	if (started) {
+		struct mchild *k = ch->kids;
+
+		close(k->c.in_fd);
+		close(k->c.out_fd);
+		if (k->c.err_fd != -1) {
+			close(k->c.err_fd);
+		}
+		k->c.in_fd = k->c.out_fd = k->c.err_fd = -1;
+	}
+	return 0;
+}
+
+/* The channel is done: what still runs on it goes, and so does it. */
+static void
+chan_end(struct chan *ch)
+{
 	orphans(ch);
 	plan_drop(ch);
 	close(ch->fd);
-	free(ch->buf);
-	free(ch->out);
 	free(ch);
 	pthread_mutex_lock(&chans_lock);
 	if (--nchans == 0) {
 		pthread_cond_broadcast(&chans_gone);
 	}
 	pthread_mutex_unlock(&chans_lock);
-	return NULL;
 }
 
 /*
- * No thread for a new channel (the processes or threads rshd may have
- * are used up): its first request, sent as the channel was made, gets a
- * refusal that says so, and the channel closes.
+ * A channel's thread: it answers requests until the channel has been
+ * quiet for PARK_AFTER_MS, then parks it and ends; chanpark starts a
+ * thread again when the next request comes.  The buffers live on this
+ * stack, so a parked channel keeps none.
+ */
+static void *
+serve(void *arg)
+{
+	struct chan	*ch = arg;
+	struct scratch	 sc;
+
+	for (;;) {
+		struct pollfd	pfd = { ch->fd, POLLIN, 0 };
+		int		r;
+
+		ch->buf = sc.req;
+		ch->out = sc.out;
+		if ((r = poll(&pfd, 1, PARK_AFTER_MS)) == 0) {
+			ch->buf = ch->out = NULL;
+			if (chanpark_add(ch->fd, ch) == 0) {
+				return NULL;	/* ch is chanpark's now */
+			}
+			continue;
+		}
+		if (r == -1 && errno == EINTR) {
+			continue;
+		}
+		if (r == -1 || serve_one(ch) == -1) {
+			break;
+		}
+	}
+	chan_end(ch);
+	return NULL;
+}
+
+/* A thread for ch, detached: 0, or an errno. */
+static int
+serve_thread(struct chan *ch)
+{
+	pthread_attr_t	attr;
+	pthread_t	t;
+	size_t		ss;
+	int		e;
+
+	if ((e = pthread_attr_init(&attr)) != 0) {
+		return e;
+	}
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Room for the scratch, whatever RLIMIT_STACK says. */
+	if (pthread_attr_getstacksize(&attr, &ss) == 0 &&
+	    ss < SERVE_STACK_MIN) {
+		(void)pthread_attr_setstacksize(&attr, SERVE_STACK_MIN);
+	}
+	e = pthread_create(&t, &attr, serve, ch);
+	(void)pthread_attr_destroy(&attr);
+	return e;
+}
+
+/*
+ * chanpark's callback, on its thread: a parked channel has a request
+ * (or hung up).  Without a thread for it, that thread answers it.
  */
 static void
-no_thread(struct chan *ch, int e)
+unpark(void *arg)
 {
-	struct priv_rep	r;
-	char		msg[PRIV_TEXTMAX];
-	struct pollfd	pfd = { ch->fd, POLLIN, 0 };
+	static struct scratch	 sc;	/* chanpark's thread's alone */
+	struct chan		*ch = arg;
+	int			 e, rc;
 
-	memset(&r, 0, sizeof(r));
-	snprintf(msg, sizeof(msg), "cannot start command: %s; the server is "
-	    "out of resources", strerror(e));
-	refuse(&r, ERR_EXEC_FAILED, 255, msg);
-	if (poll(&pfd, 1, 1000) == 1 &&
-	    recv(ch->fd, ch->buf, PRIV_REQMAX, MSG_DONTWAIT) > 0) {
-		(void)send_answer(ch->fd, &r, NULL, 0, NULL, 0);
+	if ((e = serve_thread(ch)) == 0) {
+		return;
+	}
+	log_warn("cannot start a thread for a channel (%s); answering "
+	    "its request on the parking thread", strerror(e));
+	ch->buf = sc.req;
+	ch->out = sc.out;
+	rc = serve_one(ch);
+	ch->buf = ch->out = NULL;
+	if (rc == -1 || chanpark_add(ch->fd, ch) == -1) {
+		chan_end(ch);
 	}
 }
 
@@ -895,8 +968,6 @@ take_channel(int hello)
 	struct iovec	 iov;
 	struct cmsghdr	*cm;
 	struct chan	*ch;
-	pthread_attr_t	 attr;
-	pthread_t	 t;
 	struct sandbox_report rep;
 	ssize_t		 n;
 	int		 fd = -1, e;
@@ -936,9 +1007,7 @@ take_channel(int hello)
 		}
 		return 1;
 	}
-	if ((ch = calloc(1, sizeof(*ch))) == NULL ||
-	    (ch->buf = malloc(PRIV_REQMAX)) == NULL) {
-		free(ch);
+	if ((ch = calloc(1, sizeof(*ch))) == NULL) {
 		close(fd);	/* its thread's calls fail, and say so */
 		return 1;
 	}
@@ -946,20 +1015,15 @@ take_channel(int hello)
 	pthread_mutex_lock(&chans_lock);
 	nchans++;
 	pthread_mutex_unlock(&chans_lock);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if ((e = pthread_create(&t, &attr, serve, ch)) != 0) {
-		log_err("cannot start a thread for a channel: %s",
+	/* Without a thread (rshd's processes or threads are used up),
+	 * the parking thread answers it. */
+	if ((e = serve_thread(ch)) != 0) {
+		log_warn("cannot start a thread for a channel: %s",
 		    strerror(e));
-		pthread_mutex_lock(&chans_lock);
-		nchans--;
-		pthread_mutex_unlock(&chans_lock);
-		no_thread(ch, e);
-		close(fd);
-		free(ch->buf);
-		free(ch);
+		if (chanpark_add(fd, ch) == -1) {
+			chan_end(ch);
+		}
 	}
-	pthread_attr_destroy(&attr);
 	return 1;
 }
 
@@ -988,6 +1052,11 @@ monitor_run(int hello, const struct snapshot_source *s,
 		    cgroup_base());
 	} else {
 		log_info("commands are stopped by process group: %s", why);
+	}
+	if (chanpark_start(unpark) == -1) {
+		log_err("cannot start the thread that watches quiet "
+		    "channels: %s", strerror(errno));
+		_exit(1);
 	}
 	if (startwatch_start() == -1) {
 		log_err("cannot start the thread that watches commands' "

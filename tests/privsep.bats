@@ -8,7 +8,16 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 teardown() {
+	if [ -n "${HOLD_PID:-}" ]; then
+		kill -TERM "$HOLD_PID" 2>/dev/null || true
+		wait "$HOLD_PID" 2>/dev/null || true
+	fi
 	rsh_teardown
+}
+
+# threads_of PID: how many threads the process has.
+threads_of() {
+	awk '/^Threads:/ { print $2 }' "/proc/$1/status"
 }
 
 @test "commands are started by the privileged part, a process of its own" {
@@ -59,6 +68,34 @@ teardown() {
 	wait_until "! proc_alive $RSHD_PID" 10 || fail "rshd still runs"
 	grep -q "the privileged part of rshd has exited; shutting down" \
 	    "$RSHD_DIR/rshd.log" || fail "rshd did not say why it stopped"
+}
+
+@test "quiet connections hold no thread in the privileged part, and their next command still runs" {
+	local d=$BATS_TEST_TMPDIR mon quiet
+	start_rshd "$d/srv"
+	mon=$(monitor_of "$RSHD_PID")
+	run -0 rsh_cmd -n 127.0.0.1 true
+	# Its own threads alone, once the last channel has parked.
+	wait_until "[ \$(threads_of $mon) -le 3 ]" 10 ||
+	    fail "the privileged part keeps $(threads_of "$mon") threads"
+	quiet=$(threads_of "$mon")
+	mkfifo "$d/hold"
+	"$RSH_BUILD/tools/holdconns" -k "$RSH_KEYFILE" 127.0.0.1 "$RSHD_PORT" \
+	    20 <"$d/hold" >"$d/ready" 2>&1 3>&- &
+	HOLD_PID=$!
+	exec 5>"$d/hold"
+	wait_until "grep -q '^ready 20' '$d/ready'" 30
+	# Before: a thread each, for as long as the connection lived.
+	wait_until "[ \$(threads_of $mon) -le $quiet ]" 10 ||
+	    fail "20 idle connections keep $(($(threads_of "$mon") - quiet)) threads"
+	# A pooled connection, quiet, then used again.
+	run -0 rsh_cmd -o ControlPersist=30s -n 127.0.0.1 echo one 3>&-
+	assert_output one
+	wait_until "[ \$(threads_of $mon) -le $quiet ]" 10
+	run -0 rsh_cmd -o ControlPersist=30s -n 127.0.0.1 echo two 3>&-
+	assert_output two
+	run -0 rsh_cmd -O exit 127.0.0.1
+	exec 5>&-
 }
 
 @test "a reload reaches the privileged part: a key's new command= is what runs" {
