@@ -351,6 +351,12 @@ rshd_threads() {
 	    awk '/^Threads:/ { n += $2 } END { print n }'
 }
 
+# monitor_threads [PID]: the threads of rshd's privileged part.
+monitor_threads() {
+	awk '/^Threads:/ { print $2 }' \
+	    "/proc/$(monitor_of "${1:-$RSHD_PID}")/status"
+}
+
 # remote_pids MARKER: rshd's descendants whose command line contains
 # MARKER (the client's own command line does not count).
 remote_pids() {
@@ -429,6 +435,9 @@ unique_marker() {
 record_baseline() {
 	rsh_cmd 127.0.0.1 true </dev/null || return 1
 	wait_until "[ \$(rshd_children) -eq 0 ]" 10 || return 1
+	# Quiet: every channel parked, the privileged part down to its
+	# own three threads (main, chanpark, startwatch).
+	wait_until "[ \$(monitor_threads) -le 3 ]" 10 || return 1
 	RSHD_BASE_FDS=$(rshd_fds)
 	RSHD_BASE_THREADS=$(rshd_threads)
 	export RSHD_BASE_FDS RSHD_BASE_THREADS

@@ -15,10 +15,6 @@ teardown() {
 	rsh_teardown
 }
 
-# threads_of PID: how many threads the process has.
-threads_of() {
-	awk '/^Threads:/ { print $2 }' "/proc/$1/status"
-}
 
 @test "commands are started by the privileged part, a process of its own" {
 	local m mon client
@@ -71,14 +67,13 @@ threads_of() {
 }
 
 @test "quiet connections hold no thread in the privileged part, and their next command still runs" {
-	local d=$BATS_TEST_TMPDIR mon quiet
+	local d=$BATS_TEST_TMPDIR quiet
 	start_rshd "$d/srv"
-	mon=$(monitor_of "$RSHD_PID")
 	run -0 rsh_cmd -n 127.0.0.1 true
 	# Its own threads alone, once the last channel has parked.
-	wait_until "[ \$(threads_of $mon) -le 3 ]" 10 ||
-	    fail "the privileged part keeps $(threads_of "$mon") threads"
-	quiet=$(threads_of "$mon")
+	wait_until "[ \$(monitor_threads) -le 3 ]" 10 ||
+	    fail "the privileged part keeps $(monitor_threads) threads"
+	quiet=$(monitor_threads)
 	mkfifo "$d/hold"
 	"$RSH_BUILD/tools/holdconns" -k "$RSH_KEYFILE" 127.0.0.1 "$RSHD_PORT" \
 	    20 <"$d/hold" >"$d/ready" 2>&1 3>&- &
@@ -86,12 +81,12 @@ threads_of() {
 	exec 5>"$d/hold"
 	wait_until "grep -q '^ready 20' '$d/ready'" 30
 	# Before: a thread each, for as long as the connection lived.
-	wait_until "[ \$(threads_of $mon) -le $quiet ]" 10 ||
-	    fail "20 idle connections keep $(($(threads_of "$mon") - quiet)) threads"
+	wait_until "[ \$(monitor_threads) -le $quiet ]" 10 ||
+	    fail "20 idle connections keep $(($(monitor_threads) - quiet)) threads"
 	# A pooled connection, quiet, then used again.
 	run -0 rsh_cmd -o ControlPersist=30s -n 127.0.0.1 echo one 3>&-
 	assert_output one
-	wait_until "[ \$(threads_of $mon) -le $quiet ]" 10
+	wait_until "[ \$(monitor_threads) -le $quiet ]" 10
 	run -0 rsh_cmd -o ControlPersist=30s -n 127.0.0.1 echo two 3>&-
 	assert_output two
 	run -0 rsh_cmd -O exit 127.0.0.1

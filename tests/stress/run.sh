@@ -201,6 +201,7 @@ srv_threads() {
 	cat "/proc/$SRV_PID/status" $(srv_monitor | sed 's|.*|/proc/&/status|') |
 	    awk '/^Threads:/ { n += $2 } END { print n }'
 }
+srv_net_threads() { awk '/^Threads:/ { print $2 }' "/proc/$SRV_PID/status"; }
 srv_children() {
 	{ children_of "$SRV_PID" | grep -vx "$(srv_monitor)"
 	  for m in $(srv_monitor); do children_of "$m"; done; } | wc -l
@@ -357,6 +358,9 @@ soak() {
 	# each.
 	r -n 127.0.0.1 true
 	wait_until "[ \$(srv_children) -eq 0 ]" 10
+	# Quiet: every channel parked, the privileged part down to its own
+	# three threads.
+	wait_until "[ \$(srv_threads) -le \$((\$(srv_net_threads) + 3)) ]" 10
 	base_fds=$(srv_fds)
 	base_threads=$(srv_threads)
 	rss0=$(srv_rss)
