@@ -1239,6 +1239,9 @@ done
 	done <"$dir/targets"
 	echo
 	echo "The cost curve is drawn in [results.svg](results.svg)."
+	echo
+	echo "Analyses made by hand (profiles, instruction counts), which a run of"
+	echo "\`make bench\` does not redo, are in [analysis.md](analysis.md)."
 } >"$dir/results.md"
 cp "$dir/results.md" "$out/results.md"
 
