@@ -1,8 +1,12 @@
 /*
  * keys: key files (protocol-v1.md, "Keys and names").
  *
- * Client file: "KEYID BASE64 [HOSTPATTERN...]" lines, first match wins.
- * Server file: "KEYID BASE64 [OPTIONS]" lines, one key id once.
+ * Client file: "KEYID BASE64 [HOSTPATTERN...]" lines, first match wins;
+ * "KEYID fleet:BASE64 ..." is a fleet key, from which the key for each
+ * server name is derived (keys_derive).
+ * Server file: "KEYID BASE64 [OPTIONS]" lines.  An option name=NAME
+ * binds the line to that server name; a key id appears once, or on
+ * several lines each with a name= of its own.
  * Blank lines and '#' comments are allowed in both.  A file readable or
  * writable by group or others, or owned by neither the user nor root, is
  * refused.  Nothing here prints: errors go to the caller's err buffer as
@@ -17,6 +21,7 @@
 #include "crypto.h"
 
 #define KEYS_MAXIDLEN	64
+#define KEYS_MAXNAMELEN	255	/* a server name, as on the wire */
 
 struct key {
 	char	  id[KEYS_MAXIDLEN + 1];
@@ -26,6 +31,10 @@ struct key {
 					 * shows even once psk is wiped */
 	char	 *options;	/* server: the rest of the line, or NULL */
 	char	**patterns;	/* client: NULL-terminated host globs, or NULL */
+	char	  name[KEYS_MAXNAMELEN + 1];	/* server: its name= option;
+						 * "": any name */
+	size_t	  namelen;
+	int	  fleet;	/* client: psk is a fleet key */
 };
 
 struct keyring;
@@ -70,12 +79,37 @@ size_t		 keys_line(const struct keyring *, size_t i);
  */
 void		 keys_forget_secrets(struct keyring *);
 
-/* The key with this id (compared byte for byte), or NULL. */
+/*
+ * Server: the key with this id (compared byte for byte) that serves the
+ * server name name[0..namelen): a line with this name= or a line without
+ * one.  NULL when none does.  Every line is compared, id and name, so
+ * how long it takes says nothing of which ids and names exist.
+ */
 const struct key *keys_find_id(const struct keyring *, const char *id,
-		    size_t idlen);
+		    size_t idlen, const char *name, size_t namelen);
 
 /* Client: the first key whose patterns match name (none: any), or NULL. */
 const struct key *keys_find_host(const struct keyring *, const char *name);
+
+/*
+ * Client: the key to present to the server called name (canonical, as
+ * sent in the handshake): keys_find_host's line copied into *out, with,
+ * for a fleet line, the key derived for name in place of the fleet key.
+ * *out owns nothing (no patterns, no options); the caller wipes it with
+ * crypto_wipe() when done.  Returns out, or NULL with errno ENOENT when
+ * no line matches and EIO when the derivation failed.
+ */
+const struct key *keys_host_key(const struct keyring *, const char *name,
+		    struct key *out);
+
+/*
+ * out = HKDF-SHA256(salt "rsh/1 server key", IKM fleet, info name):
+ * the key of the server called name[0..namelen), in canonical form
+ * (PROTOCOL.md, "Fleet keys").  0 or -1.
+ */
+int		 keys_derive(uint8_t out[CRYPTO_KEYLEN],
+		    const uint8_t fleet[CRYPTO_KEYLEN], const char *name,
+		    size_t namelen);
 
 /* 1 when id[0..len) is 1 to 64 bytes of [A-Za-z0-9._@-], else 0. */
 int		 keys_id_valid(const void *id, size_t len);
@@ -101,9 +135,11 @@ char		*keys_read_file(const char *path, const char *what,
 		    size_t *len, char *err, size_t errlen);
 
 /*
- * Writes a new key line "KEYID BASE64\n" (fresh random PSK) into out.
- * Returns 0, or -1 when id is invalid or out is too small.
+ * Writes a new key line "KEYID BASE64\n" (fresh random PSK) into out, or
+ * with fleet "KEYID fleet:BASE64\n".  Returns 0, or -1 when id is invalid
+ * or out is too small.
  */
-int		 keys_generate_line(const char *id, char *out, size_t outlen);
+int		 keys_generate_line(const char *id, int fleet, char *out,
+		    size_t outlen);
 
 #endif
