@@ -443,13 +443,14 @@ keys_lookup(const struct keyring *kr, const char *id, size_t idlen,
 	if (namelen > 0)
 		memcpy(wname, name, namelen);
 	for (i = 0; i < kr->n; i++) {
-		const struct key *k = &kr->ents[i].key;
-		int same = crypto_memeq_ct(k->id, want, sizeof(want)) == 0;
-		int named = crypto_memeq_ct(k->name, wname,
+		const struct keyent *e = &kr->ents[i];
+		int same = crypto_memeq_ct(e->key.id, want, sizeof(want)) == 0;
+		int named = crypto_memeq_ct(e->key.name, wname,
 		    sizeof(wname)) == 0;
 
-		same = same && (named || k->namelen == 0);
-		found = same && found == NULL ? &kr->ents[i] : found;
+		/* Both compared whatever the id gave: no early way out. */
+		same &= named | (e->key.namelen == 0);
+		found = same && found == NULL ? e : found;
 	}
 	return found;
 }

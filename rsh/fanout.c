@@ -224,6 +224,7 @@ start(struct fan *f, struct slot *sl)
 	params(f, sl, k, &p);
 	sink_setup(f, sl);
 	if ((sl->c = conn_new(&p, sl->s)) == NULL) {
+		crypto_wipe(&sl->key, sizeof(sl->key));
 		sink_teardown(f, sl);
 		fail_early(f, sl, "out of memory", 1);
 		return;

@@ -121,8 +121,12 @@ test_client_lines(void)
 		fprintf(stderr, "%s\n", err);
 		return;
 	}
-	k = keys_find_host(kr, "web1");
-	CHECK(k != NULL && k->fleet && strcmp(k->patterns[0], "web*") == 0);
+	if ((k = keys_find_host(kr, "web1")) == NULL) {
+		CHECK(k != NULL);
+		keys_free(kr);
+		return;
+	}
+	CHECK(k->fleet && strcmp(k->patterns[0], "web*") == 0);
 	CHECK(keys_host_key(kr, "web1", &a) != NULL);
 	CHECK(keys_host_key(kr, "web2", &b) != NULL);
 	CHECK(memcmp(a.psk, b.psk, 32) != 0);	/* a key of each name */
