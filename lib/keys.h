@@ -3,7 +3,7 @@
  *
  * Client file: "KEYID BASE64 [HOSTPATTERN...]" lines, first match wins;
  * "KEYID fleet:BASE64 ..." is a fleet key, from which the key for each
- * server name is derived (keys_derive).
+ * server name is derived (keyname.h).
  * Server file: "KEYID BASE64 [OPTIONS]" lines.  An option name=NAME
  * binds the line to that server name; a key id appears once, or on
  * several lines each with a name= of its own.
@@ -90,26 +90,6 @@ const struct key *keys_find_id(const struct keyring *, const char *id,
 
 /* Client: the first key whose patterns match name (none: any), or NULL. */
 const struct key *keys_find_host(const struct keyring *, const char *name);
-
-/*
- * Client: the key to present to the server called name (canonical, as
- * sent in the handshake): keys_find_host's line copied into *out, with,
- * for a fleet line, the key derived for name in place of the fleet key.
- * *out owns nothing (no patterns, no options); the caller wipes it with
- * crypto_wipe() when done.  Returns out, or NULL with errno ENOENT when
- * no line matches and EIO when the derivation failed.
- */
-const struct key *keys_host_key(const struct keyring *, const char *name,
-		    struct key *out);
-
-/*
- * out = HKDF-SHA256(salt "rsh/1 server key", IKM fleet, info name):
- * the key of the server called name[0..namelen), in canonical form
- * (PROTOCOL.md, "Fleet keys").  0 or -1.
- */
-int		 keys_derive(uint8_t out[CRYPTO_KEYLEN],
-		    const uint8_t fleet[CRYPTO_KEYLEN], const char *name,
-		    size_t namelen);
 
 /* 1 when id[0..len) is 1 to 64 bytes of [A-Za-z0-9._@-], else 0. */
 int		 keys_id_valid(const void *id, size_t len);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "keyname.h"
 #include "keys.h"
 #include "netio.h"
 
@@ -106,7 +107,7 @@ derive_one(const struct target *t, const struct keyring *keys)
 		    t->name, t->keypath, k->id);
 		return -1;
 	}
-	if (keys_derive(psk, k->psk, t->name, strlen(t->name)) == -1 ||
+	if (keyname_derive(psk, k->psk, t->name, strlen(t->name)) == -1 ||
 	    crypto_b64encode(b64, sizeof(b64), psk, sizeof(psk)) == -1) {
 		fprintf(stderr, "rsh: cannot derive the key for %s: "
 		    "libcrypto's HKDF failed\n", t->name);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keyname.h"
 #include "netio.h"
 
 #include "config.h"
@@ -165,7 +166,7 @@ target_key(const struct target *t, const struct keyring *keys,
 {
 	const struct key *k;
 
-	if ((k = keys_host_key(keys, t->name, out)) != NULL) {
+	if ((k = keyname_host_key(keys, t->name, out)) != NULL) {
 		return k;
 	}
 	if (errno == ENOENT) {

@@ -54,7 +54,7 @@ const char	*target_account(const struct target *t);
  * The key for t, from the key file t->keypath loaded as keys: every
  * connection's key is picked here.  The first line matching t's server
  * name, copied into *out; a fleet line gives the key derived for that
- * name (keys_host_key).  Returns out, or NULL with a sentence in err
+ * name (keyname_host_key).  Returns out, or NULL with a sentence in err
  * ("no key for web1 in /home/u/.config/rsh/key").  The caller wipes
  * *out with crypto_wipe() once its connections are done.
  */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keyname.h"
 #include "keys.h"
 #include "netio.h"
 
@@ -93,10 +94,10 @@ test_vectors(const char *json)
 		CHECK_EQ(vec_hex(json, p, want, sizeof(want)), 32);
 		CHECK_EQ(netio_name_canon(typed, canon, sizeof(canon)), 0);
 		CHECK(strcmp(canon, name) == 0);
-		CHECK_EQ(keys_derive(got, fleet, name, strlen(name)), 0);
+		CHECK_EQ(keyname_derive(got, fleet, name, strlen(name)), 0);
 		CHECK_MEM(got, want, 32);
 		/* The client's one place: the line matching the name. */
-		CHECK(keys_host_key(kr, name, &k) == &k);
+		CHECK(keyname_host_key(kr, name, &k) == &k);
 		CHECK(strcmp(k.id, "ops") == 0 && k.fleet);
 		CHECK_MEM(k.psk, want, 32);
 		crypto_wipe(&k, sizeof(k));
@@ -127,16 +128,16 @@ test_client_lines(void)
 		return;
 	}
 	CHECK(k->fleet && strcmp(k->patterns[0], "web*") == 0);
-	CHECK(keys_host_key(kr, "web1", &a) != NULL);
-	CHECK(keys_host_key(kr, "web2", &b) != NULL);
+	CHECK(keyname_host_key(kr, "web1", &a) != NULL);
+	CHECK(keyname_host_key(kr, "web2", &b) != NULL);
 	CHECK(memcmp(a.psk, b.psk, 32) != 0);	/* a key of each name */
 	CHECK(memcmp(a.psk, k->psk, 32) != 0);	/* never the fleet key */
 	CHECK(a.patterns == NULL && a.options == NULL);
 	/* A plain line's key is its own. */
-	CHECK(keys_host_key(kr, "db1", &a) != NULL && !a.fleet &&
+	CHECK(keyname_host_key(kr, "db1", &a) != NULL && !a.fleet &&
 	    a.psk[0] == 0x20);
 	errno = 0;
-	CHECK(keys_host_key(kr, "mail", &a) == NULL && errno == ENOENT);
+	CHECK(keyname_host_key(kr, "mail", &a) == NULL && errno == ENOENT);
 	keys_free(kr);
 
 	/* Made by keys_generate_line, read back as a fleet line. */
