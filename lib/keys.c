@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "keyname.h"
 #include "keys.h"
 
 #define KEYS_B64LEN	44		/* base64 of 32 bytes, padded */
+#define KEYS_FLEET	"fleet:"	/* before a client's fleet key */
 #define KEYS_MAXFILE	(1024 * 1024)	/* more is not a key file */
 #define KEYS_WS		" \t\r"
 
@@ -309,28 +311,60 @@ keys_clear(struct key *k)
 }
 
 /*
- * The entry for this key id, or NULL.  Every entry is compared, whole
- * (ids are NUL-padded to the same size): how long it takes says neither
- * where a key stands in the file nor whether it exists.
+ * The entry for this key id that serves this server name: one with this
+ * name= or with none (keys_conflict keeps a key id from having both).
+ * Every entry is compared, id and name whole (both NUL-padded to the
+ * same size): how long it takes says neither where a key stands in the
+ * file nor whether it exists, under that name or another.
  */
 static const struct keyent *
-keys_lookup(const struct keyring *kr, const char *id, size_t idlen)
+keys_lookup(const struct keyring *kr, const char *id, size_t idlen,
+    const char *name, size_t namelen)
 {
 	const struct keyent *found = NULL;
-	char want[KEYS_MAXIDLEN + 1];
+	char want[KEYS_MAXIDLEN + 1], wname[KEYS_MAXNAMELEN + 1];
 	size_t i;
 
-	if (idlen > KEYS_MAXIDLEN)
+	/* A NUL inside would match a shorter name's padding. */
+	if (idlen > KEYS_MAXIDLEN || namelen > KEYS_MAXNAMELEN ||
+	    (namelen > 0 && memchr(name, '\0', namelen) != NULL))
 		return NULL;
 	memset(want, 0, sizeof(want));
 	memcpy(want, id, idlen);
+	memset(wname, 0, sizeof(wname));
+	if (namelen > 0)
+		memcpy(wname, name, namelen);
 	for (i = 0; i < kr->n; i++) {
-		int same = crypto_memeq_ct(kr->ents[i].key.id, want,
-		    sizeof(want)) == 0;
+		const struct keyent *e = &kr->ents[i];
+		int same = crypto_memeq_ct(e->key.id, want, sizeof(want)) == 0;
+		int named = crypto_memeq_ct(e->key.name, wname,
+		    sizeof(wname)) == 0;
 
-		found = same && found == NULL ? &kr->ents[i] : found;
+		/* Both compared whatever the id gave: no early way out. */
+		same &= named | (e->key.namelen == 0);
+		found = same && found == NULL ? e : found;
 	}
 	return found;
+}
+
+/*
+ * Server, at load: an earlier entry that would answer for the same key
+ * id and a name k answers for (the same name=, or either without one),
+ * or NULL.
+ */
+static const struct keyent *
+keys_conflict(const struct keyring *kr, size_t upto, const struct key *k)
+{
+	const struct key *e;
+	size_t i;
+
+	for (i = 0; i < upto; i++) {
+		e = &kr->ents[i].key;
+		if (strcmp(e->id, k->id) == 0 && (e->namelen == 0 ||
+		    k->namelen == 0 || strcmp(e->name, k->name) == 0))
+			return &kr->ents[i];
+	}
+	return NULL;
 }
 
 /* Adds a checked key and the rest of its line to kr.  0 or -1 (memory). */
@@ -368,6 +402,33 @@ keys_add(struct keyring *kr, int kind, size_t lineno, const char *id,
 }
 
 /*
+ * Server: the new key k's name= read, and no earlier line answering for
+ * its id and name.  0, or -1 with a sentence in err.
+ */
+static int
+keys_check_server(const struct keyring *kr, struct key *k, const char *path,
+    size_t lineno, char *err, size_t errlen)
+{
+	const struct keyent *dup;
+
+	if (keyname_read(k, path, lineno, err, errlen) == -1)
+		return -1;
+	if ((dup = keys_conflict(kr, kr->n - 1, k)) == NULL)
+		return 0;
+	if (k->namelen > 0 && dup->key.namelen > 0) {
+		keys_err(err, errlen, "%s:%zu: key id %s for name %s is "
+		    "already on line %zu", path, lineno, k->id, k->name,
+		    dup->line);
+	} else {
+		keys_err(err, errlen, "%s:%zu: key id %s is already on line "
+		    "%zu%s", path, lineno, k->id, dup->line, k->namelen > 0 ||
+		    dup->key.namelen > 0 ? " (a line without name= serves "
+		    "every name)" : "");
+	}
+	return -1;
+}
+
+/*
  * One line, NUL terminated.  Adds its key to kr, or does nothing for a
  * blank line or a comment; -1 with a sentence in err.
  */
@@ -376,10 +437,10 @@ keys_parse_line(struct keyring *kr, int kind, const char *path,
     size_t lineno, char *line, char *err, size_t errlen)
 {
 	uint8_t psk[48];	/* room for what 44 characters can decode to */
-	const struct keyent *dup;
+	struct key *k;
 	char *id, *b64;
-	size_t idlen, b64len;
-	int ret = -1;
+	size_t idlen, b64len, flen = strlen(KEYS_FLEET);
+	int fleet, ret = -1;
 
 	id = line + strspn(line, KEYS_WS);
 	if (*id == '\0' || *id == '#')
@@ -387,6 +448,11 @@ keys_parse_line(struct keyring *kr, int kind, const char *path,
 	idlen = strcspn(id, KEYS_WS);
 	b64 = id + idlen + strspn(id + idlen, KEYS_WS);
 	b64len = strcspn(b64, KEYS_WS);
+	fleet = b64len >= flen && strncmp(b64, KEYS_FLEET, flen) == 0;
+	if (fleet) {
+		b64 += flen;
+		b64len -= flen;
+	}
 	if (!keys_id_valid(id, idlen)) {
 		keys_err(err, errlen, "%s:%zu: a key id is 1 to 64 characters "
 		    "from A-Z a-z 0-9 . _ @ -", path, lineno);
@@ -396,6 +462,10 @@ keys_parse_line(struct keyring *kr, int kind, const char *path,
 	if (b64len == 0 || *b64 == '#') {
 		keys_err(err, errlen, "%s:%zu: key id %s has no key", path,
 		    lineno, id);
+	} else if (fleet && kind != KEYS_CLIENT) {
+		keys_err(err, errlen, "%s:%zu: key id %s is a fleet key, which "
+		    "belongs in a client's key file only; give this server "
+		    "the line rsh --derive NAME prints", path, lineno, id);
 	} else if (b64len != KEYS_B64LEN) {
 		keys_err(err, errlen, "%s:%zu: key is not %d characters of "
 		    "base64", path, lineno, KEYS_B64LEN);
@@ -403,15 +473,18 @@ keys_parse_line(struct keyring *kr, int kind, const char *path,
 	    CRYPTO_KEYLEN) {
 		keys_err(err, errlen, "%s:%zu: key is not base64 for %d bytes",
 		    path, lineno, CRYPTO_KEYLEN);
-	} else if (kind != KEYS_CLIENT &&
-	    (dup = keys_lookup(kr, id, idlen)) != NULL) {
-		keys_err(err, errlen, "%s:%zu: key id %s is already on line "
-		    "%zu", path, lineno, id, dup->line);
 	} else if (keys_add(kr, kind, lineno, id, idlen, psk,
 	    b64 + b64len) == -1) {
 		keys_err(err, errlen, "%s:%zu: out of memory", path, lineno);
 	} else
 		ret = 0;
+	if (ret == 0) {
+		k = &kr->ents[kr->n - 1].key;
+		k->fleet = fleet;
+		if (kind != KEYS_CLIENT && keys_check_server(kr, k, path,
+		    lineno, err, errlen) == -1)
+			ret = -1;
+	}
 out:
 	crypto_wipe(psk, sizeof(psk));
 	return ret;
@@ -530,11 +603,13 @@ keys_at(const struct keyring *kr, size_t i)
 }
 
 const struct key *
-keys_find_id(const struct keyring *kr, const char *id, size_t idlen)
+keys_find_id(const struct keyring *kr, const char *id, size_t idlen,
+    const char *name, size_t namelen)
 {
 	const struct keyent *e;
 
-	return (e = keys_lookup(kr, id, idlen)) != NULL ? &e->key : NULL;
+	e = keys_lookup(kr, id, idlen, name, namelen);
+	return e != NULL ? &e->key : NULL;
 }
 
 size_t
@@ -569,7 +644,7 @@ keys_find_host(const struct keyring *kr, const char *name)
 }
 
 int
-keys_generate_line(const char *id, char *out, size_t outlen)
+keys_generate_line(const char *id, int fleet, char *out, size_t outlen)
 {
 	uint8_t psk[CRYPTO_KEYLEN];
 	char b64[KEYS_B64LEN + 1];
@@ -580,7 +655,8 @@ keys_generate_line(const char *id, char *out, size_t outlen)
 	if (crypto_random(psk, sizeof(psk)) == -1 ||
 	    crypto_b64encode(b64, sizeof(b64), psk, sizeof(psk)) == -1)
 		goto out;
-	n = snprintf(out, outlen, "%s %s\n", id, b64);
+	n = snprintf(out, outlen, "%s %s%s\n", id, fleet ? KEYS_FLEET : "",
+	    b64);
 	if (n < 0 || (size_t)n >= outlen) {
 		crypto_wipe(out, outlen);
 		goto out;

@@ -1,8 +1,12 @@
 /*
  * keys: key files (protocol-v1.md, "Keys and names").
  *
- * Client file: "KEYID BASE64 [HOSTPATTERN...]" lines, first match wins.
- * Server file: "KEYID BASE64 [OPTIONS]" lines, one key id once.
+ * Client file: "KEYID BASE64 [HOSTPATTERN...]" lines, first match wins;
+ * "KEYID fleet:BASE64 ..." is a fleet key, from which the key for each
+ * server name is derived (keyname.h).
+ * Server file: "KEYID BASE64 [OPTIONS]" lines.  An option name=NAME
+ * binds the line to that server name; a key id appears once, or on
+ * several lines each with a name= of its own.
  * Blank lines and '#' comments are allowed in both.  A file readable or
  * writable by group or others, or owned by neither the user nor root, is
  * refused.  Nothing here prints: errors go to the caller's err buffer as
@@ -17,6 +21,7 @@
 #include "crypto.h"
 
 #define KEYS_MAXIDLEN	64
+#define KEYS_MAXNAMELEN	255	/* a server name, as on the wire */
 
 struct key {
 	char	  id[KEYS_MAXIDLEN + 1];
@@ -26,6 +31,10 @@ struct key {
 					 * shows even once psk is wiped */
 	char	 *options;	/* server: the rest of the line, or NULL */
 	char	**patterns;	/* client: NULL-terminated host globs, or NULL */
+	char	  name[KEYS_MAXNAMELEN + 1];	/* server: its name= option;
+						 * "": any name */
+	size_t	  namelen;
+	int	  fleet;	/* client: psk is a fleet key */
 };
 
 struct keyring;
@@ -70,9 +79,14 @@ size_t		 keys_line(const struct keyring *, size_t i);
  */
 void		 keys_forget_secrets(struct keyring *);
 
-/* The key with this id (compared byte for byte), or NULL. */
+/*
+ * Server: the key with this id (compared byte for byte) that serves the
+ * server name name[0..namelen): a line with this name= or a line without
+ * one.  NULL when none does.  Every line is compared, id and name, so
+ * how long it takes says nothing of which ids and names exist.
+ */
 const struct key *keys_find_id(const struct keyring *, const char *id,
-		    size_t idlen);
+		    size_t idlen, const char *name, size_t namelen);
 
 /* Client: the first key whose patterns match name (none: any), or NULL. */
 const struct key *keys_find_host(const struct keyring *, const char *name);
@@ -101,9 +115,11 @@ char		*keys_read_file(const char *path, const char *what,
 		    size_t *len, char *err, size_t errlen);
 
 /*
- * Writes a new key line "KEYID BASE64\n" (fresh random PSK) into out.
- * Returns 0, or -1 when id is invalid or out is too small.
+ * Writes a new key line "KEYID BASE64\n" (fresh random PSK) into out, or
+ * with fleet "KEYID fleet:BASE64\n".  Returns 0, or -1 when id is invalid
+ * or out is too small.
  */
-int		 keys_generate_line(const char *id, char *out, size_t outlen);
+int		 keys_generate_line(const char *id, int fleet, char *out,
+		    size_t outlen);
 
 #endif

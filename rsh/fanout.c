@@ -35,6 +35,8 @@
 struct slot {
 	const char	*host;		/* the list's entry */
 	struct target	 t;
+	struct key	 key;		/* t's, for c: derived from a fleet
+					 * key, wiped when c is done */
 	struct conn	*c;		/* NULL: the slot is free */
 	struct prefix	 px;
 	struct json	 js;
@@ -166,6 +168,7 @@ finish(struct fan *f, struct slot *sl)
 	account(f, sl, conn_result(sl->c));
 	conn_free(sl->c);
 	sl->c = NULL;
+	crypto_wipe(&sl->key, sizeof(sl->key));
 	sink_teardown(f, sl);
 	f->live--;
 }
@@ -213,16 +216,15 @@ start(struct fan *f, struct slot *sl)
 		kf->said = 1;
 		return;
 	}
-	if ((k = keys_find_host(kf->keys, sl->t.name)) == NULL) {
-		/* Cut to fit: the key path is the long part. */
-		snprintf(why, sizeof(why), "no key for %.200s in %.280s",
-		    sl->t.name, sl->t.keypath);
+	if ((k = target_key(&sl->t, kf->keys, &sl->key, why,
+	    sizeof(why))) == NULL) {
 		fail_early(f, sl, why, 1);
 		return;
 	}
 	params(f, sl, k, &p);
 	sink_setup(f, sl);
 	if ((sl->c = conn_new(&p, sl->s)) == NULL) {
+		crypto_wipe(&sl->key, sizeof(sl->key));
 		sink_teardown(f, sl);
 		fail_early(f, sl, "out of memory", 1);
 		return;

@@ -322,14 +322,29 @@ static int
 keygen_main(const struct opts *o, int argc)
 {
 	if (o->argi != argc || o->ncfg > 1) {
-		fprintf(stderr, "usage: rsh --keygen KEYID [-o FILE]\n");
+		fprintf(stderr, "usage: rsh --keygen KEYID [--fleet] "
+		    "[-o FILE]\n");
 		return RSH_EXIT_FAILURE;
 	}
 	if (load_crypto() == -1) {
 		return RSH_EXIT_FAILURE;
 	}
-	return keygen_write(o->keygen, o->ncfg == 1 ? o->cfg[0] : NULL) == 0 ?
-	    0 : RSH_EXIT_FAILURE;
+	return keygen_write(o->keygen, o->fleet, o->ncfg == 1 ? o->cfg[0] :
+	    NULL) == 0 ? 0 : RSH_EXIT_FAILURE;
+}
+
+static int
+derive_main(const struct opts *o, int argc, char **argv)
+{
+	if (o->argi == argc) {
+		fprintf(stderr, "usage: rsh --derive [-k KEYFILE] NAME...\n");
+		return RSH_EXIT_FAILURE;
+	}
+	if (load_crypto() == -1) {
+		return RSH_EXIT_FAILURE;
+	}
+	return keygen_derive(o, argv + o->argi, argc - o->argi) == 0 ? 0 :
+	    RSH_EXIT_FAILURE;
 }
 
 /*
@@ -485,6 +500,7 @@ main(int argc, char **argv)
 	struct opts	 o;
 	struct target	 t;
 	struct keyring	*keys = NULL;
+	struct key	 key;	/* this target's: derived from a fleet key */
 	const struct key *k;
 	char		 err[1024];
 	int		 lines, pty, status = RSH_EXIT_FAILURE;
@@ -506,6 +522,10 @@ main(int argc, char **argv)
 	}
 	if (o.keygen != NULL) {
 		status = keygen_main(&o, argc);
+		goto out;
+	}
+	if (o.derive) {
+		status = derive_main(&o, argc, argv);
 		goto out;
 	}
 	if (o.nhosts > 0) {
@@ -546,9 +566,8 @@ main(int argc, char **argv)
 		}
 		goto out;
 	}
-	if ((k = keys_find_host(keys, t.name)) == NULL) {
-		fprintf(stderr, "rsh: no key for %s in %s\n", t.name,
-		    t.keypath);
+	if ((k = target_key(&t, keys, &key, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "rsh: %s\n", err);
 		goto out;
 	}
 	/* ControlPersist: the first call starts the master it then uses. */
@@ -559,6 +578,7 @@ main(int argc, char **argv)
 	}
 	status = run(&o, argc, argv, &t, k, lines, pty);
 out:
+	crypto_wipe(&key, sizeof(key));
 	keys_free(keys);
 	opts_free(&o);
 	term_restore();

@@ -212,6 +212,7 @@ master_main(const struct opts *o, int argc, char **argv)
 {
 	struct target	 t;
 	struct keyring	*keys;
+	struct key	 key;
 	const struct key *k;
 	char		 err[1024];
 	int		 status;
@@ -237,13 +238,13 @@ master_main(const struct opts *o, int argc, char **argv)
 		fprintf(stderr, "rsh: %s\n", err);
 		return RSH_EXIT_FAILURE;
 	}
-	if ((k = keys_find_host(keys, t.name)) == NULL) {
-		fprintf(stderr, "rsh: no key for %s in %s\n", t.name,
-		    t.keypath);
+	if ((k = target_key(&t, keys, &key, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "rsh: %s\n", err);
 		keys_free(keys);
 		return RSH_EXIT_FAILURE;
 	}
 	status = master_start(&t, k, o, 0);
+	crypto_wipe(&key, sizeof(key));
 	keys_free(keys);
 	return status;
 }

@@ -17,7 +17,7 @@
 #define REPLY_MAX	65000
 
 enum { OPT_KEYGEN = 256, OPT_MAX_REPLY, OPT_JSON, OPT_CONNECT_TIMEOUT,
-	OPT_RETRY, OPT_EXCLUDE, OPT_LINE_MODE };
+	OPT_RETRY, OPT_EXCLUDE, OPT_LINE_MODE, OPT_FLEET, OPT_DERIVE };
 
 void
 opts_usage(FILE *f)
@@ -31,7 +31,8 @@ opts_usage(FILE *f)
 	    "       rsh -w HOSTLIST [-X HOSTLIST] [-f FANOUT] [-b] [options] "
 	    "COMMAND [ARG]...\n"
 	    "       rsh -O check|exit HOST[:PORT]\n"
-	    "       rsh --keygen KEYID [-o FILE]\n"
+	    "       rsh --keygen KEYID [--fleet] [-o FILE]\n"
+	    "       rsh --derive [-k KEYFILE] NAME...\n"
 	    "       rsh -h | -V\n"
 	    "\n"
 	    "  -b                  with -w: each host's output as one block "
@@ -78,6 +79,12 @@ opts_usage(FILE *f)
 	    "(default 0)\n"
 	    "  --keygen KEYID      print a new key line, or write it to "
 	    "-o FILE (mode 0600)\n"
+	    "  --fleet             with --keygen: a fleet key, from which "
+	    "each server's\n"
+	    "                      key is derived by its name\n"
+	    "  --derive NAME...    print each server's keys-file line, "
+	    "derived from the\n"
+	    "                      fleet key\n"
 	    "  -h, --help          this text;  -V, --version  the version\n"
 	    "\n"
 	    "Without COMMAND and with standard input a terminal: a login "
@@ -154,6 +161,12 @@ long_opt(int ch, const char *arg, struct opts *o)
 	switch (ch) {
 	case OPT_KEYGEN:
 		o->keygen = arg;
+		return 0;
+	case OPT_FLEET:
+		o->fleet = 1;
+		return 0;
+	case OPT_DERIVE:
+		o->derive = 1;
 		return 0;
 	case OPT_MAX_REPLY:
 		o->max_reply = (uint16_t)strtonum(arg, REPLY_MIN, REPLY_MAX,
@@ -239,6 +252,8 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "derive", no_argument, NULL, OPT_DERIVE },
+		{ "fleet", no_argument, NULL, OPT_FLEET },
 		{ "keygen", required_argument, NULL, OPT_KEYGEN },
 		{ "line-mode", no_argument, NULL, OPT_LINE_MODE },
 		{ "max-reply", required_argument, NULL, OPT_MAX_REPLY },
@@ -273,6 +288,13 @@ opts_parse(int argc, char **argv, struct opts *o)
 	if (o->nhosts == 0 && (o->block || o->fanout != 0 ||
 	    o->nexcludes > 0)) {
 		return bad("%s", "-b, -f and -X go with -w HOSTLIST");
+	}
+	if (o->fleet && o->keygen == NULL) {
+		return bad("%s", "--fleet goes with --keygen KEYID");
+	}
+	if (o->derive && (o->keygen != NULL || o->nhosts > 0 || o->master ||
+	    o->ctl_op != NULL)) {
+		return bad("%s", "--derive goes with no --keygen, -w, -M or -O");
 	}
 	if (o->block && o->json) {
 		return bad("%s", "-b and --json do not go together: --json "

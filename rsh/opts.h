@@ -32,6 +32,8 @@ struct opts {
 	uint16_t	  max_reply;	/* --max-reply, 0: not given */
 	int		  retries;	/* --retry */
 	const char	 *keygen;	/* --keygen ID */
+	int		  fleet;	/* --fleet */
+	int		  derive;	/* --derive */
 	char		**env;		/* -e NAME=value */
 	size_t		  envc;
 	const char	 *cwd;		/* -d */

@@ -2,12 +2,14 @@
  * target: one struct config filled source by source, highest precedence
  * first, since config_set keeps the first value; then the defaults.
  */
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "keyname.h"
 #include "netio.h"
 
 #include "config.h"
@@ -156,6 +158,26 @@ finish(struct target *t, const struct config *c)
 	snprintf(t->display, sizeof(t->display), strchr(t->host, ':') !=
 	    NULL ? "[%s]:%s" : "%s:%s", t->host, t->port);
 	return 0;
+}
+
+const struct key *
+target_key(const struct target *t, const struct keyring *keys,
+    struct key *out, char *err, size_t errlen)
+{
+	const struct key *k;
+
+	if ((k = keyname_host_key(keys, t->name, out)) != NULL) {
+		return k;
+	}
+	if (errno == ENOENT) {
+		snprintf(err, errlen, "no key for %s in %s", t->name,
+		    t->keypath);
+	} else {
+		snprintf(err, errlen, "cannot derive the key for %s from the "
+		    "fleet key in %s: libcrypto's HKDF failed", t->name,
+		    t->keypath);
+	}
+	return NULL;
 }
 
 const char *

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "keys.h"
 #include "netio.h"
 #include "wire.h"
 
@@ -48,6 +49,18 @@ int	target_resolve(struct target *t, const char *arg, const struct opts *o);
 /* The account to ask for (ACCOUNT), or NULL: none was chosen, and the
  * request stays plain v1. */
 const char	*target_account(const struct target *t);
+
+/*
+ * The key for t, from the key file t->keypath loaded as keys: every
+ * connection's key is picked here.  The first line matching t's server
+ * name, copied into *out; a fleet line gives the key derived for that
+ * name (keyname_host_key).  Returns out, or NULL with a sentence in err
+ * ("no key for web1 in /home/u/.config/rsh/key").  The caller wipes
+ * *out with crypto_wipe() once its connections are done.
+ */
+const struct key *target_key(const struct target *t,
+	    const struct keyring *keys, struct key *out, char *err,
+	    size_t errlen);
 
 /* The caller's home directory: $HOME, else its passwd entry's; NULL if
  * neither. */

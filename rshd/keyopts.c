@@ -352,7 +352,7 @@ static int
 takes_value(const char *name)
 {
 	static const char *const known[] = { "user", "command", "from",
-	    "allow", "env", "max-sessions" };
+	    "allow", "env", "max-sessions", "name" };
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		if (strcmp(name, known[i]) == 0) {
@@ -397,6 +397,10 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 		return set_allow(o, value, err, errlen);
 	} else if (strcmp(name, "env") == 0) {
 		return set_env(o, value, err, errlen);
+	} else if (strcmp(name, "name") == 0) {
+		/* lib/keys.c reads and checks it when it loads the file:
+		 * which line a client gets depends on it. */
+		return 0;
 	}
 	o->max_sessions = (int)strtonum(value, 1, 100000, &errstr);
 	if (errstr != NULL) {

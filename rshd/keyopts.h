@@ -15,6 +15,8 @@
  *   no-new-privs           its commands can gain no privilege (setuid,
  *                          file capabilities: sudo fails)
  *   max-sessions=N         connections at once with this key
+ *   name=NAME              only for clients asking for this server
+ *                          name (read by lib/keys.c, accepted here)
  */
 #ifndef RSHD_KEYOPTS_H
 #define RSHD_KEYOPTS_H

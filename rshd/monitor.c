@@ -69,6 +69,8 @@ struct chan {
 	int			 authed;
 	char			 proven[KEYS_MAXIDLEN + 1];
 	unsigned long		 proven_gen;
+	size_t			 proven_index;	/* its line, in that
+						 * generation's keys */
 	/* The nonce HELLO drew, which the one AUTH's S1 must carry. */
 	int			 ns_set;
 	uint8_t			 ns[HS_NONCELEN];
@@ -243,6 +245,7 @@ prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 	const struct key	*key;
 	const char		*why = NULL;
 	char			 msg[512];
+	size_t			 index = 0;
 	int			 code;
 
 	plan_drop(ch);
@@ -266,15 +269,18 @@ prepare(struct chan *ch, const struct priv_req *q, const uint8_t *pay,
 	}
 	/* Over UDP, only the key that opened the request, once. */
 	if (q->transport == WIRE_UDP && monitor_udp_claim(q->token, q->keyid,
-	    q->gen) == -1) {
+	    q->gen, &index) == -1) {
 		log_err("asked to run a UDP command for key '%s' with no "
 		    "request of that key open; refused", q->keyid);
 		refuse(r, ERR_DENIED, 255, "the key did not open this "
 		    "request");
 		return;
 	}
-	key = keys_find_id(ch->snap->keys, q->keyid, strlen(q->keyid));
-	if (key == NULL || policy_admit(ch->snap->policy, key, &q->peer,
+	/* The very line that proved it: a key id may have several, by
+	 * name=, each with options of its own. */
+	key = keys_at(ch->snap->keys, q->transport == WIRE_UDP ? index :
+	    ch->proven_index);
+	if (key == NULL || strcmp(key->id, q->keyid) != 0 || policy_admit(ch->snap->policy, key, &q->peer,
 	    q->transport) != POLICY_OK) {
 		log_err("asked to run a command for key '%s', which may not "
 		    "be used from there; refused", q->keyid);
@@ -400,7 +406,9 @@ auth(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		refuse(r, ERR_INTERNAL, 255, "malformed handshake");
 		goto out;
 	}
-	key = keys_find_id(snap->keys, hs.keyid, strlen(hs.keyid));
+	/* By id and the name asked for: a name= line serves no other. */
+	key = keys_find_id(snap->keys, hs.keyid, strlen(hs.keyid), hs.name,
+	    hs.namelen);
 	/* An unknown id is checked with a dummy key: the same work. */
 	status = auth_status(snap, key, hs_server_verify(&hs, key != NULL ?
 	    key->psk : NULL) == 0, &hs, q, a.local, &r->why);
@@ -411,6 +419,7 @@ auth(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 	if (status == HS_OK && n == HS_S2LEN) {
 		(void)strlcpy(ch->proven, hs.keyid, sizeof(ch->proven));
 		ch->proven_gen = q->gen;
+		ch->proven_index = keys_index(snap->keys, key);
 	}
 	r->rc = 0;
 out:

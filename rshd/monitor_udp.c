@@ -23,6 +23,7 @@ struct token {
 	uint8_t		tok[PRIV_TOKENLEN];
 	char		keyid[KEYS_MAXIDLEN + 1];
 	unsigned long	gen;
+	size_t		index;		/* the key's, in gen's keys */
 	uint8_t		h[UDP_HDRMAX];	/* its header, for the reply's key */
 	size_t		hlen;
 	int		used;		/* 1: in the table */
@@ -59,7 +60,7 @@ find(const uint8_t *tok)
 
 /* A new entry for r, its token drawn: 0, or -1 when the table is full. */
 static int
-add(const struct udp_req *r, unsigned long gen, uint8_t *tok)
+add(const struct udp_req *r, unsigned long gen, size_t index, uint8_t *tok)
 {
 	struct token	*t = NULL;
 	int		 rc = -1;
@@ -75,6 +76,7 @@ add(const struct udp_req *r, unsigned long gen, uint8_t *tok)
 		memcpy(t->keyid, r->keyid, r->idlen);
 		t->keyid[r->idlen] = '\0';
 		t->gen = gen;
+		t->index = index;
 		memcpy(t->h, r->h, r->hlen);
 		t->hlen = r->hlen;
 		t->prepared = 0;
@@ -100,8 +102,10 @@ monitor_udp_open(const struct snapshot *snap, const struct priv_req *q,
 		r->why = PRIV_UDP_UNKNOWN;	/* cannot be: it was parsed */
 		return;
 	}
-	/* A key skipped for its options is as good as unknown. */
-	if ((key = keys_find_id(snap->keys, req.keyid, req.idlen)) == NULL ||
+	/* A key skipped for its options is as good as unknown; a name=
+	 * key serves only the name the request was sealed for. */
+	if ((key = keys_find_id(snap->keys, req.keyid, req.idlen, req.name,
+	    req.namelen)) == NULL ||
 	    policy_admit(snap->policy, key, &q->peer, WIRE_TCP) ==
 	    POLICY_KEY_SKIPPED) {
 		r->why = PRIV_UDP_UNKNOWN;
@@ -111,7 +115,8 @@ monitor_udp_open(const struct snapshot *snap, const struct priv_req *q,
 		r->why = PRIV_UDP_BADTAG;
 		return;
 	}
-	if (add(&req, snap->gen, r->token) == -1) {
+	if (add(&req, snap->gen, keys_index(snap->keys, key),
+	    r->token) == -1) {
 		crypto_wipe(req.payload, req.paylen);
 		r->why = PRIV_UDP_FULL;
 		return;
@@ -124,7 +129,7 @@ monitor_udp_open(const struct snapshot *snap, const struct priv_req *q,
 
 int
 monitor_udp_claim(const uint8_t token[PRIV_TOKENLEN], const char *keyid,
-    unsigned long gen)
+    unsigned long gen, size_t *index)
 {
 	struct token	*t;
 	int		 rc = -1;
@@ -133,6 +138,7 @@ monitor_udp_claim(const uint8_t token[PRIV_TOKENLEN], const char *keyid,
 	if ((t = find(token)) != NULL && !t->prepared && t->gen == gen &&
 	    strcmp(t->keyid, keyid) == 0) {
 		t->prepared = 1;
+		*index = t->index;
 		rc = 0;
 	}
 	pthread_mutex_unlock(&tokens_lock);
@@ -190,8 +196,8 @@ monitor_udp_seal(const struct priv_req *q, const uint8_t *pay, size_t len,
 		return;
 	}
 	if ((snap = monitor_gen_hold(t.gen)) == NULL ||
-	    (key = keys_find_id(snap->keys, t.keyid, strlen(t.keyid))) ==
-	    NULL) {
+	    (key = keys_at(snap->keys, t.index)) == NULL ||
+	    strcmp(key->id, t.keyid) != 0) {
 		log_err("asked to seal a UDP reply for key '%s', which "
 		    "configuration %lu does not hold", t.keyid, t.gen);
 		goto out;

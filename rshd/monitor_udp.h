@@ -33,9 +33,10 @@ void	monitor_udp_open(const struct snapshot *snap,
 	    struct priv_rep *r, uint8_t *out, size_t *outlen);
 
 /* PREPARE over UDP: 0 when token is a live one for keyid and gen, not
- * used for a PREPARE before (it is now); -1 otherwise. */
+ * used for a PREPARE before (it is now), with *index the key's place in
+ * gen's keys (a key id may have several, by name=); -1 otherwise. */
 int	monitor_udp_claim(const uint8_t token[PRIV_TOKENLEN],
-	    const char *keyid, unsigned long gen);
+	    const char *keyid, unsigned long gen, size_t *index);
 
 /* SEAL: the reply pay[0..len) describes, sealed into out[0..*outlen);
  * the token is gone after.  DROP: the token is gone. */

@@ -234,7 +234,8 @@ judged(struct session *s, const struct hs_server *hs,
 		    "server name not answered to");
 		return 0;
 	}
-	s->key = keys_find_id(s->snap->keys, hs->keyid, strlen(hs->keyid));
+	s->key = keys_find_id(s->snap->keys, hs->keyid, strlen(hs->keyid),
+	    hs->name, hs->namelen);
 	if (s->key == NULL) {
 		log_err("%s: key '%s' was proven, but is not in the network "
 		    "part's configuration %lu; closing", s->peerstr, hs->keyid,

@@ -467,7 +467,8 @@ snapshot_key_change(const struct snapshot *next, const struct key *key,
 {
 	const struct key *now;
 
-	if ((now = keys_find_id(next->keys, key->id, key->idlen)) == NULL) {
+	if ((now = keys_find_id(next->keys, key->id, key->idlen, key->name,
+	    key->namelen)) == NULL) {
 		return "was removed";
 	}
 	/* The network part has wiped the secrets: their fingerprints. */

@@ -308,7 +308,7 @@ admit(struct udpd *u, struct udpreq *rq)
 	rq->snap = u->snap;
 	/* A key skipped for its options is as good as unknown. */
 	if ((rq->key = keys_find_id(u->snap->keys, rq->r.keyid,
-	    rq->r.idlen)) == NULL || policy_admit(u->snap->policy, rq->key,
+	    rq->r.idlen, rq->r.name, rq->r.namelen)) == NULL || policy_admit(u->snap->policy, rq->key,
 	    &rq->src, WIRE_TCP) == POLICY_KEY_SKIPPED) {
 		u->drops[DROP_UNKNOWN_KEY]++;
 		return;

@@ -84,8 +84,8 @@ _rsh()
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '-b -d -e -f -F -h -k -l -m -M -n -O -o
 		    -p -q -T -t -u -V -v -w -X -x --connect-timeout --exclude --line-mode
-		    --help --json --keygen --max-reply --max-time --retry
-		    --version' -- "$cur"))
+		    --derive --fleet --help --json --keygen --max-reply --max-time
+		    --retry --version' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -W "$(_rsh_config_hosts)" -- "$cur"))

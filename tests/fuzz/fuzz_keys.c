@@ -43,7 +43,8 @@ check_ring(const struct keyring *kr, int kind)
 		if (k == NULL || keys_index(kr, k) != i ||
 		    k->idlen != strlen(k->id) ||
 		    !keys_id_valid(k->id, k->idlen) || keys_line(kr, i) == 0 ||
-		    (f = keys_find_id(kr, k->id, k->idlen)) == NULL ||
+		    (f = keys_find_id(kr, k->id, k->idlen, k->name,
+		    k->namelen)) == NULL ||
 		    (kind == KEYS_SERVER && f != k) ||
 		    (kind == KEYS_CLIENT && keys_index(kr, f) > i) ||
 		    (kind == KEYS_SERVER && k->patterns != NULL) ||

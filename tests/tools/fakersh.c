@@ -137,7 +137,8 @@ handshake(struct fake *f)
 		}
 	}
 	consume(f, used);
-	key = keys_find_id(f->keys, hs.keyid, strlen(hs.keyid));
+	key = keys_find_id(f->keys, hs.keyid, strlen(hs.keyid), hs.name,
+	    hs.namelen);
 	if (key == NULL || hs_server_verify(&hs, key->psk) != 0 ||
 	    (n = hs_server_finish(&hs, HS_OK, s2, &k)) == -1 ||
 	    netio_write_full(f->fd, s2, (size_t)n) == -1) {

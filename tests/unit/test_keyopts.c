@@ -121,6 +121,11 @@ test_every_option(void)
 	CHECK(!keyopts_allow_ok(&o, (char *[]){ "uptime;", "rm", NULL }, 2));
 	CHECK(!keyopts_allow_ok(&o, (char *[]){ "rm", "x", NULL }, 2));
 	keyopts_free(&o);
+	/* name= is lib/keys.c's (it picks the line); accepted here. */
+	GOOD("name=web1,user=deploy,name=\"2001:db8::1\"", &o);
+	CHECK(o.nusers == 1 && strcmp(o.users[0], "deploy") == 0);
+	keyopts_free(&o);
+	BAD("name", "option 'name' needs a value");
 	/* Given twice, the patterns add up; '**' ends one. */
 	GOOD("allow=\"echo **\",allow=\"df  -h\t/*\"", &o);
 	CHECK_EQ(o.nallow, 2);

@@ -94,21 +94,21 @@ test_client_file(void)
 		return;
 	}
 	CHECK_EQ(keys_count(kr), 3);
-	k = keys_find_id(kr, "ops", 3);
+	k = keys_find_id(kr, "ops", 3, NULL, 0);
 	CHECK(k != NULL && k->idlen == 3 && strcmp(k->id, "ops") == 0);
 	CHECK(k != NULL && memcmp(k->psk, vec_psk, 32) == 0);
 	CHECK(k != NULL && k->options == NULL && k->patterns != NULL &&
 	    strcmp(k->patterns[0], "web*.example.com") == 0 &&
 	    strcmp(k->patterns[1], "db1") == 0 && k->patterns[2] == NULL);
-	CHECK(keys_find_id(kr, "op", 2) == NULL);
-	CHECK(keys_find_id(kr, "opsx", 4) == NULL);
-	CHECK(keys_find_id(kr, "OPS", 3) == NULL);	/* byte for byte */
-	k = keys_find_id(kr, "backup", 6);
+	CHECK(keys_find_id(kr, "op", 2, NULL, 0) == NULL);
+	CHECK(keys_find_id(kr, "opsx", 4, NULL, 0) == NULL);
+	CHECK(keys_find_id(kr, "OPS", 3, NULL, 0) == NULL);	/* byte for byte */
+	k = keys_find_id(kr, "backup", 6, NULL, 0);
 	/* Lowercased, and the comment is no pattern. */
 	CHECK(k != NULL && k->patterns != NULL &&
 	    strcmp(k->patterns[0], "*.backup.example") == 0 &&
 	    k->patterns[1] == NULL);
-	k = keys_find_id(kr, "all", 3);
+	k = keys_find_id(kr, "all", 3, NULL, 0);
 	CHECK(k != NULL && k->patterns == NULL && k->psk[0] == 0x20 &&
 	    k->psk[31] == 0x3f);
 
@@ -176,13 +176,13 @@ test_server_file(void)
 		return;
 	}
 	CHECK_EQ(keys_count(kr), 3);
-	k = keys_find_id(kr, "ops@example", 11);
+	k = keys_find_id(kr, "ops@example", 11, NULL, 0);
 	CHECK(k != NULL && memcmp(k->psk, vec_psk, 32) == 0);
 	CHECK(k != NULL && k->patterns == NULL && k->options != NULL &&
 	    strcmp(k->options, "from=10.0.0.0/8 command=\"x y\"") == 0);
-	k = keys_find_id(kr, "deploy-1", 8);
+	k = keys_find_id(kr, "deploy-1", 8, NULL, 0);
 	CHECK(k != NULL && k->options == NULL);
-	k = keys_find_id(kr, "back.up", 7);
+	k = keys_find_id(kr, "back.up", 7, NULL, 0);
 	CHECK(k != NULL && k->options == NULL);
 	keys_free(kr);
 
@@ -232,7 +232,7 @@ test_id_lengths(void)
 	snprintf(line + 64, sizeof(line) - 64, " %s\n", VEC_B64);
 	kr = load_text(line, KEYS_SERVER, err, sizeof(err));
 	CHECK(kr != NULL && keys_count(kr) == 1);
-	CHECK(kr != NULL && keys_find_id(kr, line, 64) != NULL);
+	CHECK(kr != NULL && keys_find_id(kr, line, 64, NULL, 0) != NULL);
 	keys_free(kr);
 
 	memset(line, 'k', 65);
@@ -367,17 +367,17 @@ test_generate(void)
 	char line[128], line2[128], err[256], b64[64];
 	uint8_t psk[32];
 
-	CHECK_EQ(keys_generate_line("ops@example", line, sizeof(line)), 0);
+	CHECK_EQ(keys_generate_line("ops@example", 0, line, sizeof(line)), 0);
 	CHECK_EQ(strlen(line), 11 + 1 + 44 + 1);
 	CHECK(strncmp(line, "ops@example ", 12) == 0);
 	CHECK(line[55] == '=' && line[56] == '\n');
-	CHECK_EQ(keys_generate_line("ops@example", line2, sizeof(line2)), 0);
+	CHECK_EQ(keys_generate_line("ops@example", 0, line2, sizeof(line2)), 0);
 	CHECK(strcmp(line, line2) != 0);	/* fresh every time */
 
 	/* Round trip: the line is a valid line of either file. */
 	kr = load_text(line, KEYS_SERVER, err, sizeof(err));
 	CHECK(kr != NULL && keys_count(kr) == 1);
-	k = kr != NULL ? keys_find_id(kr, "ops@example", 11) : NULL;
+	k = kr != NULL ? keys_find_id(kr, "ops@example", 11, NULL, 0) : NULL;
 	CHECK(k != NULL);
 	if (k != NULL) {
 		memcpy(psk, k->psk, sizeof(psk));
@@ -389,15 +389,15 @@ test_generate(void)
 	CHECK(kr != NULL && keys_find_host(kr, "anyhost") != NULL);
 	keys_free(kr);
 
-	CHECK_EQ(keys_generate_line("ops@example", line, 57), -1);
-	CHECK_EQ(keys_generate_line("ops@example", line, 58), 0);
-	CHECK_EQ(keys_generate_line("bad id", line, sizeof(line)), -1);
-	CHECK_EQ(keys_generate_line("", line, sizeof(line)), -1);
+	CHECK_EQ(keys_generate_line("ops@example", 0, line, 57), -1);
+	CHECK_EQ(keys_generate_line("ops@example", 0, line, 58), 0);
+	CHECK_EQ(keys_generate_line("bad id", 0, line, sizeof(line)), -1);
+	CHECK_EQ(keys_generate_line("", 0, line, sizeof(line)), -1);
 	memset(line, 'k', 65);
 	line[65] = '\0';
-	CHECK_EQ(keys_generate_line(line, line2, sizeof(line2)), -1);
+	CHECK_EQ(keys_generate_line(line, 0, line2, sizeof(line2)), -1);
 	line[64] = '\0';
-	CHECK_EQ(keys_generate_line(line, line2, sizeof(line2)), 0);
+	CHECK_EQ(keys_generate_line(line, 0, line2, sizeof(line2)), 0);
 }
 
 int
