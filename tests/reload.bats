@@ -51,31 +51,33 @@ reload() {
 }
 
 @test "a config file that does not parse is refused and the old one stays" {
-	local d=$BATS_TEST_TMPDIR m pid
+	local d=$BATS_TEST_TMPDIR pid
 	mkdir -p "$d/srv"
-	printf 'MaxCommandTime 1s\n' >"$d/rshd.conf"
+	# Room for the command held at the barrier through a slow reload.
+	printf 'MaxCommandTime 5s\n' >"$d/rshd.conf"
 	start_rshd "$d/srv" -f "$d/rshd.conf"
-	m=$(unique_marker)
+	barrier_open "$d/b"
 	"$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 \
-	    "echo $m >/dev/null; sleep 0.5; echo finished" \
-	    </dev/null >"$d/out" 2>&1 3>&- &
+	    "$(barrier_cmd "$d/b" 1); echo finished" \
+	    </dev/null >"$d/out" 2>&1 3>&- 7>&- &
 	pid=$!
-	wait_remote "$m" >/dev/null
-	printf 'MaxCommandTime 1s\nBogus 1\n' >"$d/rshd.conf"
+	wait_until "[ \$(barrier_count '$d/b') -eq 1 ]"
+	printf 'MaxCommandTime 5s\nBogus 1\n' >"$d/rshd.conf"
 	reload refused
+	barrier_release
 	# The command that ran meanwhile was not disturbed.
 	wait "$pid"
 	run cat "$d/out"
 	assert_output finished
 	grep -q "reload refused, the configuration in force stays: .*rshd.conf:2: unknown keyword 'Bogus'" \
 	    "$RSHD_DIR/rshd.log"
-	# Still serving, with the old settings (MaxCommandTime 1s).
-	run -143 rsh_cmd -n 127.0.0.1 sleep 5
+	# Still serving, with the old settings (MaxCommandTime 5s).
+	run -143 rsh_cmd -n 127.0.0.1 sleep 10
 	assert_output --partial "time limit"
 	# A good file later is taken.
 	printf 'MaxCommandTime 0\n' >"$d/rshd.conf"
 	reload 2
-	run -0 rsh_cmd -n 127.0.0.1 'sleep 1.5; echo slow'
+	run -0 rsh_cmd -n 127.0.0.1 'sleep 5.5; echo slow'
 	assert_output slow
 }
 
