@@ -449,7 +449,7 @@ conn_exec(struct conn *c, const struct wire_exec *e)
 	c->reset_wait = 0;
 	c->cmd = CMD_SENT;
 	c->error_seen = c->interrupts = c->first_byte = 0;
-	c->credit = 0;
+	c->credit = c->credit_min = 0;
 	c->stdin_open = c->p.in_fd != -1 && !(e->flags & EXEC_FLAG_NO_STDIN);
 	c->exec_us = netio_now_us();
 	sink_begin(c->sink, e);
@@ -520,11 +520,13 @@ conn_pollfds(struct conn *c, struct pollfd *pfd)
 		pfd[n++].events = recloop_events(&c->rl) &
 		    (c->held ? ~POLLIN : ~0);
 	}
-	/* Stdin waits while the queue is full: the socket sets the pace.
-	 * A filter may add a byte (a held '~'), so it needs 2 of credit. */
+	/* Stdin waits while the queue is full: the socket sets the pace;
+	 * and while the credit is worth less than a whole record (see
+	 * conn_rec.c).  A filter may add a byte (a held '~'), so it needs 2
+	 * of credit. */
 	if (c->state == ST_OPEN && c->cmd == CMD_STARTED && c->stdin_open &&
 	    c->credit > (c->p.in_filter != NULL ? 1U : 0U) &&
-	    recloop_room(&c->rl)) {
+	    c->credit >= c->credit_min && recloop_room(&c->rl)) {
 		pfd[n].fd = c->p.in_fd;
 		pfd[n++].events = POLLIN;
 	}

@@ -40,6 +40,7 @@ struct conn {
 	int			 cmd;
 	int			 error_seen;	/* an ERROR for this command */
 	uint64_t		 credit;	/* STDIN bytes we may send */
+	uint64_t		 credit_min;	/* and the least worth a read */
 	int			 stdin_open;	/* still forwarding in_fd */
 	int			 interrupts;
 	int			 ping_out;	/* a PING awaits its PONG */

@@ -128,6 +128,20 @@ in_order(struct conn *c, uint8_t type)
 	}
 }
 
+/*
+ * The least credit for which stdin is read: a quarter of the window, at
+ * most a whole record.  A client that sent whatever sliver of credit came
+ * back would split the stream into ever smaller records (a sliver
+ * returned is a sliver sent), each costing a wakeup and a syscall on
+ * both sides and a WINDOW.  Waiting cannot stall: once the command has
+ * taken everything, the server has given all of the window back.
+ */
+static uint64_t
+credit_min(uint64_t window)
+{
+	return window / 4 < WIRE_MAXPAYLOAD ? window / 4 : WIRE_MAXPAYLOAD;
+}
+
 /* One record, of a type and length recloop_next checked. */
 static void
 handle(struct conn *c, uint8_t type, const uint8_t *p, size_t len)
@@ -146,6 +160,7 @@ handle(struct conn *c, uint8_t type, const uint8_t *p, size_t len)
 		}
 		c->cmd = CMD_STARTED;
 		c->credit = wire_get32(p + 4);
+		c->credit_min = credit_min(c->credit);
 		break;
 	case REC_STDOUT:
 	case REC_STDERR:
@@ -200,6 +215,7 @@ flush:
 }
 
 #define TERM_READ	4096	/* a terminal's input, read at once */
+#define STDIN_BURST	4	/* records of stdin per wakeup, at most */
 #define FILTER_DROP	(-2)	/* the filter drops the connection */
 #define FILTER_NOTHING	(-3)	/* the filter took all of it */
 
@@ -230,8 +246,12 @@ read_filtered(struct conn *c, uint8_t *p, size_t want)
 	return outlen == 0 ? FILTER_NOTHING : (ssize_t)outlen;
 }
 
-void
-conn_rec_stdin(struct conn *c)
+/*
+ * One STDIN record (or STDIN_EOF) from what in_fd has: 1 when a whole
+ * record went out and another may follow at once, else 0.
+ */
+static int
+stdin_record(struct conn *c)
 {
 	size_t	 want = c->credit < WIRE_MAXPAYLOAD ? c->credit :
 		    WIRE_MAXPAYLOAD;
@@ -239,7 +259,7 @@ conn_rec_stdin(struct conn *c)
 	ssize_t	 r;
 
 	if ((p = recloop_reserve(&c->rl, &want)) == NULL) {
-		return;		/* the socket drains the queue first */
+		return 0;	/* the socket drains the queue first */
 	}
 	if (c->p.in_filter != NULL) {
 		r = read_filtered(c, p, want);
@@ -247,16 +267,16 @@ conn_rec_stdin(struct conn *c)
 			recloop_abandon(&c->rl);
 			conn_fail(c, RSH_EXIT_FAILURE, 0, "%s",
 			    "connection closed (~.)");
-			return;
+			return 0;
 		}
 		if (r == FILTER_NOTHING) {
-			return;
+			return 0;
 		}
 	} else {
 		r = netio_read_nowait(c->p.in_fd, p, want);
 	}
 	if (r == -1 && errno == EAGAIN) {
-		return;
+		return 0;
 	}
 	if (r <= 0) {
 		if (r == -1) {
@@ -266,14 +286,31 @@ conn_rec_stdin(struct conn *c)
 		}
 		c->stdin_open = 0;
 		(void)conn_send(c, REC_STDIN_EOF, NULL, 0);
-		return;
+		return 0;
 	}
 	if (recloop_commit(&c->rl, REC_STDIN, p, (size_t)r) == -1) {
 		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", recloop_error(&c->rl));
-		return;
+		return 0;
 	}
 	c->credit -= (uint64_t)r;
-	(void)conn_flush(c);
+	if (conn_flush(c) == -1) {
+		return 0;
+	}
+	/* A full read says more is there: the next record needs no poll(),
+	 * if the socket took this one and the credit is worth a read. */
+	return (size_t)r == want && c->p.in_filter == NULL &&
+	    c->state == ST_OPEN && c->credit > 0 &&
+	    c->credit >= c->credit_min && recloop_pending(&c->rl) == 0;
+}
+
+void
+conn_rec_stdin(struct conn *c)
+{
+	/* A few records per wakeup at most: incoming records (a WINDOW,
+	 * output, EXIT) and signals are looked at between bursts. */
+	for (int i = 0; i < STDIN_BURST && stdin_record(c) == 1; i++) {
+		continue;
+	}
 }
 
 void

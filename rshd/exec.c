@@ -57,7 +57,9 @@
 #define SYS_IDS(name)	SYS_##name
 #endif
 
-#define EXEC_PIPESIZE	(1 << 20)	/* fewer wakeups on bulk output */
+/* Fewer wakeups on bulk output and input: the pipes hold 16 records, not
+ * one, and the kernel allocates their pages only as they fill. */
+#define EXEC_PIPESIZE	(1 << 20)
 
 enum { STAGE_SETSID = 1, STAGE_DUP, STAGE_TTY, STAGE_LIMITS, STAGE_IDS,
 	STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP, STAGE_SIGNALS, STAGE_FDS,
@@ -569,6 +571,9 @@ exec_spawn(const struct exec_plan *p, int cgfd, long long limit_ms,
 	c->pty = p->pty;
 	if (!p->pty) {
 		(void)fcntl(c->out_fd, F_SETPIPE_SZ, EXEC_PIPESIZE);
+		if (c->in_fd != -1) {
+			(void)fcntl(c->in_fd, F_SETPIPE_SZ, EXEC_PIPESIZE);
+		}
 	}
 	if ((c->in_fd != -1 && netio_set_nonblock(c->in_fd, 1) == -1) ||
 	    netio_set_nonblock(c->out_fd, 1) == -1 ||

@@ -258,27 +258,44 @@ grant(struct job *j)
 	return j->sink->window(j->ctx, more);
 }
 
-/* Feeds the child's stdin from the queue without blocking. */
-static void
-write_stdin(struct job *j)
+/*
+ * Writes what it can of p[0..len) into the child's stdin without blocking
+ * and counts it consumed: how many bytes were taken.  A child that closed
+ * its stdin takes everything (discarded, still granted).
+ */
+static size_t
+feed(struct job *j, const uint8_t *p, size_t len)
 {
-	while (j->stdin_q.len > 0 && j->child.in_fd != -1) {
-		ssize_t w = write(j->child.in_fd, buf_data(&j->stdin_q),
-		    j->stdin_q.len);
+	size_t done = 0;
+
+	while (done < len && j->child.in_fd != -1) {
+		ssize_t w = write(j->child.in_fd, p + done, len - done);
 
 		if (w > 0) {
-			buf_consume(&j->stdin_q, (size_t)w);
-			j->ungranted += (uint64_t)w;
+			done += (size_t)w;
 		} else if (w == -1 && errno == EINTR) {
 			continue;
 		} else if (w == -1 && errno == EAGAIN) {
 			break;
 		} else {
 			/* It closed its stdin: discard, keep granting. */
-			j->ungranted += j->stdin_q.len;
-			buf_consume(&j->stdin_q, j->stdin_q.len);
 			close_fd(&j->child.in_fd);
 		}
+	}
+	if (j->child.in_fd == -1) {
+		done = len;
+	}
+	j->ungranted += done;
+	return done;
+}
+
+/* Feeds the child's stdin from the queue without blocking. */
+static void
+write_stdin(struct job *j)
+{
+	if (j->stdin_q.len > 0) {
+		buf_consume(&j->stdin_q, feed(j, buf_data(&j->stdin_q),
+		    j->stdin_q.len));
 	}
 	if (j->stdin_eof && j->stdin_q.len == 0) {
 		close_fd(&j->child.in_fd);
@@ -288,6 +305,8 @@ write_stdin(struct job *j)
 int
 job_stdin(struct job *j, const uint8_t *p, size_t len)
 {
+	size_t done = 0;
+
 	if (j->state != JOB_RUNNING) {
 		return 0;	/* in flight when the command ended */
 	}
@@ -298,13 +317,17 @@ job_stdin(struct job *j, const uint8_t *p, size_t len)
 	}
 	j->credit -= len;
 	j->bytes_in += len;
-	if (j->child.in_fd == -1) {
-		j->ungranted += len;
-	} else if (buf_append(&j->stdin_q, p, len) == -1) {
+	/* Straight from the record into the pipe when nothing waits
+	 * before it: only what the pipe cannot take now is copied. */
+	if (j->stdin_q.len == 0) {
+		done = feed(j, p, len);
+	}
+	if (done < len && buf_append(&j->stdin_q, p + done, len - done) == -1) {
 		return -1;	/* cannot happen: see the invariant */
 	}
-	write_stdin(j);
-	return grant(j);
+	/* The credit goes back in job_events, once for all the records
+	 * that one read of the socket brought: one WINDOW, not one each. */
+	return 0;
 }
 
 void

@@ -182,6 +182,17 @@ still_serving() {
 	assert_output "$(printf 'S1\nS2 0\nSTARTED\nSTDOUT a b\\nc\\nend\\n\nEXIT 0 0')"
 }
 
+@test "STDIN records that arrive together get one WINDOW for all of them" {
+	local x
+	x=$(printf '%01000d' 0)
+	# One send() of 8 records: rshd opens them in one read of its
+	# socket, writes each into the pipe and gives the credit back once.
+	run -0 "$RSHPROBE" -w -k "$RSH_KEYFILE" 127.0.0.1 "$RSHD_PORT" \
+	    exec-sh 'cat >/dev/null; echo done' started stdin-burst 8 "$x" \
+	    eof read
+	assert_output "$(printf 'S1\nS2 0\nSTARTED\nWINDOW 8000\nSTDOUT done\\n\nEXIT 0 0')"
+}
+
 @test "a SIGNAL record reaches the command's process group" {
 	run -0 probe exec-sh 'sleep 30' started signal 15 read
 	assert_output "$(printf 'S1\nS2 0\nSTARTED\nEXIT 1 15')"

@@ -50,6 +50,16 @@ teardown() {
 	    fail "got $(wc -c <"$d/out") bytes that differ"
 }
 
+@test "the command's stdin pipe holds 1 MiB, as its stdout pipe does" {
+	command -v python3 >/dev/null || skip "no python3 to ask F_GETPIPE_SZ"
+	# 1032 is F_GETPIPE_SZ: a 64 KiB pipe wakes rshd and the command
+	# once per record of stdin.
+	run -0 bash -c 'echo x | "$@"' _ "$RSH" -k "$RSH_KEYFILE" \
+	    -p "$RSHD_PORT" 127.0.0.1 "python3 -c 'import fcntl; \
+	    print(fcntl.fcntl(0, 1032), fcntl.fcntl(1, 1032))'"
+	assert_output "1048576 1048576"
+}
+
 @test "stdin reaches the command and ends at rsh's end of file" {
 	run -0 bash -c 'printf "b\na\nc\n" | "$@"' _ "$RSH" -k "$RSH_KEYFILE" \
 	    -p "$RSHD_PORT" 127.0.0.1 sort

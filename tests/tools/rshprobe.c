@@ -4,8 +4,10 @@
  * never would (garbage for C1, a forged record, a malformed EXEC) and see
  * exactly what the server answers.
  *
- * usage: rshprobe [-t MS] [-r BYTES] -k KEYFILE [-n NAME] [-i KEYID] HOST
+ * usage: rshprobe [-w] [-t MS] [-r BYTES] -k KEYFILE [-n NAME] [-i KEYID] HOST
  *     PORT STEP...
+ *
+ * -w prints each WINDOW as "WINDOW n" (not printed without it).
  *
  * -r sets the socket's receive buffer (SO_RCVBUF) before it connects: a
  * small one makes a client that stops reading stall the server quickly.
@@ -24,6 +26,8 @@
  *   exec-env KV CMD  the same with one ENV, "NAME=value"
  *   exec-bad         EXEC whose ARG holds a NUL byte (BAD_REQUEST)
  *   stdin TEXT       STDIN with TEXT;  eof: STDIN_EOF
+ *   stdin-burst N TEXT  N STDIN records of TEXT in one send(), as a
+ *                    client ahead of its server's reads delivers them
  *   signal N         SIGNAL N;  bye: BYE;  ping HEX: PING
  *   s2               read S2 only
  *   started          read until STARTED or the end of a command
@@ -73,6 +77,7 @@ struct probe {
 	int		 fd;
 	int		 timeout_ms;
 	int		 rcvbuf;	/* -r; 0: the system's */
+	int		 windows;	/* -w: print WINDOW records */
 	uint8_t		 psk[CRYPTO_KEYLEN];
 	char		 keyid[HS_MAXIDLEN + 1];
 	char		 name[HS_MAXNAMELEN + 1];
@@ -94,7 +99,7 @@ static struct probe P = { .fd = -1, .timeout_ms = 10000 };
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: rshprobe [-t MS] [-r BYTES] -k KEYFILE "
+	fprintf(stderr, "usage: rshprobe [-w] [-t MS] [-r BYTES] -k KEYFILE "
 	    "[-n NAME] [-i KEYID] HOST PORT STEP...\n");
 	exit(2);
 }
@@ -456,6 +461,11 @@ show_record(uint8_t type, const uint8_t *p, size_t len, int *end,
 		putchar('\n');
 		break;
 	case REC_WINDOW:
+		if (P.windows && len == 4) {
+			flush_data();
+			event("WINDOW %u", (unsigned int)wire_get32(p));
+		}
+		break;
 	case REC_PAD_S:
 		break;
 	default:
@@ -654,6 +664,41 @@ step_stdin(char **a)
 }
 
 static int
+step_stdin_burst(char **a)
+{
+	size_t	 n = (size_t)number(a[0], 10, 64), len = strlen(a[1]);
+	size_t	 off = 0;
+	uint8_t	*buf;
+	long	 w;
+	int	 r;
+
+	if ((r = need_c1()) != GO) {
+		return r;
+	}
+	if (P.out == NULL || len == 0 || len > 4096) {
+		fprintf(stderr, "rshprobe: stdin-burst: no keys, or TEXT "
+		    "empty or longer than 4096 bytes\n");
+		return FAIL;
+	}
+	if ((buf = malloc(n * (len + WIRE_OVERHEAD))) == NULL) {
+		perror("rshprobe: malloc");
+		return FAIL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memcpy(buf + off + WIRE_PAYLOADOFF, a[1], len);
+		if ((w = wire_seal(P.out, REC_STDIN, buf + off, len)) == -1) {
+			fprintf(stderr, "rshprobe: wire_seal failed\n");
+			free(buf);
+			return FAIL;
+		}
+		off += (size_t)w;
+	}
+	r = send_raw(buf, off);
+	free(buf);
+	return r;
+}
+
+static int
 step_eof(char **a)
 {
 	(void)a;
@@ -739,6 +784,7 @@ static const struct step {
 	{ "exec-env", 2, step_exec_env },
 	{ "exec-bad", 0, step_exec_bad },
 	{ "stdin", 1, step_stdin },
+	{ "stdin-burst", 2, step_stdin_burst },
 	{ "eof", 0, step_eof },
 	{ "signal", 1, step_signal },
 	{ "bye", 0, step_bye },
@@ -782,7 +828,7 @@ main(int argc, char **argv)
 	int		 ch, i, r = GO;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((ch = getopt(argc, argv, "+i:k:n:r:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "+i:k:n:r:t:w")) != -1) {
 		switch (ch) {
 		case 'i':
 			idover = optarg;
@@ -795,6 +841,9 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			P.rcvbuf = (int)number(optarg, 10, 1 << 24);
+			break;
+		case 'w':
+			P.windows = 1;
 			break;
 		case 't':
 			P.timeout_ms = (int)number(optarg, 10, 3600000);
