@@ -244,7 +244,14 @@ err:
 }
 
 int
-copysrc_top(struct copysrc *s, int atfd, const char *path, uint64_t resolve)
+copysrc_skip(struct copysrc *s, const char *msg)
+{
+	return skip(s, "%s", msg);
+}
+
+int
+copysrc_top(struct copysrc *s, int atfd, const char *path, uint64_t resolve,
+    const char *shown)
 {
 	struct stat	 st;
 	const char	*base;
@@ -254,10 +261,13 @@ copysrc_top(struct copysrc *s, int atfd, const char *path, uint64_t resolve)
 
 	s->pathlen = 0;
 	s->path[0] = '\0';
-	base = copywire_basename(path, &len);
+	if (shown == NULL) {
+		shown = path;
+	}
+	base = copywire_basename(shown, &len);
 	if (!copywire_name_ok((const uint8_t *)base, len)) {
 		return skip(s, "%s: name it by a path that ends in a name",
-		    path);
+		    shown);
 	}
 	memcpy(name, base, len);
 	name[len] = '\0';
@@ -268,7 +278,7 @@ copysrc_top(struct copysrc *s, int atfd, const char *path, uint64_t resolve)
 		if (fd != -1) {
 			(void)close(fd);
 		}
-		return skip(s, "%s: %s", path, strerror(errno));
+		return skip(s, "%s: %s", shown, strerror(errno));
 	}
 	if (S_ISREG(st.st_mode)) {
 		return send_file(s, fd, &st, name);
@@ -277,7 +287,7 @@ copysrc_top(struct copysrc *s, int atfd, const char *path, uint64_t resolve)
 		return send_dir(s, fd, &st, name, 0);
 	}
 	(void)close(fd);
-	return skip(s, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory "
+	return skip(s, "%s: %s", shown, S_ISDIR(st.st_mode) ? "is a directory "
 	    "(copy it with -r)" : "not a regular file");
 }
 

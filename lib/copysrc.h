@@ -36,11 +36,17 @@ int		 copysrc_begin(struct copysrc *s);
  * root), through openat2(2) with resolve (RESOLVE_* flags; 0: plain
  * openat, following links as any program does).  A top-level link is
  * followed; below it, links are sent as links (with COPY_RECURSIVE) and
- * every name is opened with O_NOFOLLOW.  An entry that cannot be read is
+ * every name is opened with O_NOFOLLOW.  shown (NULL: path) is the path
+ * as the user wrote it: the entry's name is its last component, and
+ * messages name it.  An entry that cannot be read is
  * said (or sent as 'e') and counted.  0, or -1 when the writer failed.
  */
 int		 copysrc_top(struct copysrc *s, int atfd, const char *path,
-		    uint64_t resolve);
+		    uint64_t resolve, const char *shown);
+
+/* An entry that cannot be sent at all (msg says why): said or sent as
+ * 'e', counted.  0, or -1 when the writer failed. */
+int		 copysrc_skip(struct copysrc *s, const char *msg);
 
 /* The end record.  0, or -1. */
 int		 copysrc_end(struct copysrc *s);
