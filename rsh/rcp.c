@@ -35,6 +35,7 @@ struct rcp {
 	char		*host;		/* owned */
 	char		*user;		/* owned; NULL: rsh's choice */
 	const char	*label;		/* for messages: the host */
+	const char	*rsh;		/* -S: the rsh to run; NULL: ours */
 	pid_t		 pid;		/* the rsh child */
 	int		 fd;		/* our end of its stdin or stdout */
 	/* The progress line. */
@@ -56,7 +57,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: rcp [-pqrsv] [-F config] [-k keyfile] "
-	    "[-l user] [-o option] [-P port]\n"
+	    "[-l user] [-o option] [-P port] [-S rsh]\n"
 	    "           SRC... [user@]HOST:DEST\n"
 	    "       rcp [-pqrsv] [options] [user@]HOST:SRC... DEST\n");
 }
@@ -155,7 +156,7 @@ parse(struct rcp *r, int argc, char **argv)
 	static const char pass_opts[] = "FkloP";
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+F:hk:l:o:P:pqrsv", longopts,
+	while ((ch = getopt_long(argc, argv, "+F:hk:l:o:P:pqrS:sv", longopts,
 	    NULL)) != -1) {
 		if (r->npass + 2 > MAXPASS) {
 			fprintf(stderr, "rcp: too many options\n");
@@ -177,6 +178,9 @@ parse(struct rcp *r, int argc, char **argv)
 			break;
 		case 'r':
 			r->flags |= COPY_RECURSIVE;
+			break;
+		case 'S':
+			r->rsh = optarg;
 			break;
 		case 's':
 			r->flags |= COPY_SYNC;
@@ -213,7 +217,7 @@ spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
 	    sizeof(*av))) == NULL) {
 		return -1;
 	}
-	av[n++] = "rsh";
+	av[n++] = r->rsh != NULL ? r->rsh : "rsh";
 	for (int i = 0; i < r->npass; i++) {
 		av[n++] = r->pass[i];
 	}
@@ -239,7 +243,11 @@ spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
 		/* Single-threaded: anything goes before exec. */
 		(void)dup2(to ? p[0] : devnull, STDIN_FILENO);
 		(void)dup2(to ? devnull : p[1], STDOUT_FILENO);
-		execv("/proc/self/exe", (char **)(void *)av);
+		if (r->rsh != NULL) {
+			execvp(r->rsh, (char **)(void *)av);
+		} else {
+			execv("/proc/self/exe", (char **)(void *)av);
+		}
 		fprintf(stderr, "rcp: cannot run rsh: %s\n", strerror(errno));
 		_exit(EXIT_RCP);
 	}
