@@ -278,7 +278,10 @@ copysrc_top(struct copysrc *s, int atfd, const char *path, uint64_t resolve,
 		if (fd != -1) {
 			(void)close(fd);
 		}
-		return skip(s, "%s: %s", shown, strerror(errno));
+		/* openat2's RESOLVE_BENEATH: the path leads out. */
+		return skip(s, "%s: %s", shown, resolve != 0 && errno ==
+		    EXDEV ? "outside the directories this key may copy (its "
+		    "copy= option)" : strerror(errno));
 	}
 	if (S_ISREG(st.st_mode)) {
 		return send_file(s, fd, &st, name);

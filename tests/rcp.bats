@@ -339,3 +339,95 @@ PY
 	assert_equal "$(stat -c %s "$t/big3")" $((300 * 1024 * 1024))
 	rm -f "$t/big" "$t/big2" "$t/big3"
 }
+
+# keyed OPTIONS: an rshd of its own whose key has OPTIONS, in
+# $BATS_TEST_TMPDIR/k; prints nothing.
+keyed() {
+	keyed_rshd "$BATS_TEST_TMPDIR/k" "$1"
+}
+
+@test "a key with command= or allow= refuses copies; no-copy refuses them all" {
+	local t=$BATS_TEST_TMPDIR
+	echo x >"$t/f"
+	keyed 'command="echo hi"'
+	run -255 rcp_at "$t/k" "$t/f" "127.0.0.1:$t/g"
+	assert_output --partial "key 'test' may not copy files: it may run only its command= command (a copy=\"DIR\" option would allow copies within DIR)"
+	stop_test_rshds
+	rm -rf "$t/k"
+	keyed 'allow="echo *"'
+	run -255 rcp_at "$t/k" "127.0.0.1:$t/f" "$t/h"
+	assert_output --partial "may run only its allow= commands"
+	stop_test_rshds
+	rm -rf "$t/k"
+	keyed 'no-copy'
+	run -255 rcp_at "$t/k" "$t/f" "127.0.0.1:$t/g"
+	assert_output --partial "key 'test' may not copy files (its no-copy option)"
+	[ ! -e "$t/g" ] && [ ! -e "$t/h" ]
+}
+
+@test "copy= lets a command= key copy within its trees, and nowhere else" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/root/sub" "$t/outside" "$t/back"
+	echo x >"$t/f"
+	echo secret >"$t/outside/secret"
+	keyed "command=\"echo hi\",copy=\"$t/root\""
+	run -0 rcp_at "$t/k" "$t/f" "127.0.0.1:$t/root/g"
+	cmp "$t/f" "$t/root/g"
+	# A relative path is taken from the first tree.
+	run -0 rcp_at "$t/k" "$t/f" "127.0.0.1:sub/h"
+	cmp "$t/f" "$t/root/sub/h"
+	run -0 rcp_at "$t/k" "127.0.0.1:sub/h" "$t/back/"
+	cmp "$t/f" "$t/back/h"
+	# Outside, by name, by .., from or to.
+	run -1 rcp_at "$t/k" "$t/f" "127.0.0.1:$t/outside/f"
+	assert_output --partial "outside the directories this key may copy"
+	run -1 rcp_at "$t/k" "$t/f" "127.0.0.1:$t/root/../outside/f"
+	assert_output --partial "outside the directories this key may copy"
+	run -1 rcp_at "$t/k" "$t/f" "127.0.0.1:../outside/f"
+	assert_output --partial "outside the directories this key may copy"
+	run -1 rcp_at "$t/k" "127.0.0.1:$t/outside/secret" "$t/back/"
+	assert_output --partial "outside the directories this key may copy"
+	run -1 rcp_at "$t/k" "127.0.0.1:$t/rootx/secret" "$t/back/"
+	assert_output --partial "outside the directories this key may copy"
+	[ ! -e "$t/outside/f" ] && [ ! -e "$t/back/secret" ]
+	# The forced command still runs for anything else.
+	run -0 "$RSH" -k "$t/k/key" -p "$(cat "$t/k/port")" 127.0.0.1 ls
+	assert_output hi
+}
+
+@test "copy=: a symbolic link in the tree, or a directory replaced by one, never leads out" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/root/d" "$t/outside" "$t/back"
+	echo x >"$t/f"
+	echo secret >"$t/outside/secret"
+	ln -s "$t/outside" "$t/root/abs"
+	ln -s ../outside "$t/root/rel"
+	ln -s "$t/outside/secret" "$t/root/file"
+	keyed "copy=\"$t/root\""
+	for l in abs rel; do
+		run -1 rcp_at "$t/k" "$t/f" "127.0.0.1:$t/root/$l/f"
+		assert_output --partial "outside the directories this key may copy"
+		run -1 rcp_at "$t/k" "127.0.0.1:$t/root/$l/secret" "$t/back/"
+		assert_output --partial "outside the directories this key may copy"
+	done
+	run -1 rcp_at "$t/k" "127.0.0.1:$t/root/file" "$t/back/"
+	[ ! -e "$t/back/file" ] && [ ! -e "$t/back/secret" ]
+	[ ! -e "$t/outside/f" ]
+	# Sent with -r a link below the path is a link, never followed.
+	run -0 rcp_at "$t/k" -r "127.0.0.1:$t/root" "$t/back/tree"
+	[ -L "$t/back/tree/abs" ] && [ -L "$t/back/tree/file" ]
+	# A directory swapped for a link to the outside before the copy
+	# (the race a check-then-open would lose): refused, not followed.
+	rmdir "$t/root/d"
+	ln -s "$t/outside" "$t/root/d"
+	run -1 rcp_at "$t/k" "$t/f" "127.0.0.1:$t/root/d/f"
+	[ ! -e "$t/outside/f" ]
+	run -1 rcp_at "$t/k" -r "$t/root/../f" "127.0.0.1:d"
+	[ ! -e "$t/outside/f" ]
+}
+
+@test "a key option copy= that is not absolute is refused at load" {
+	local t=$BATS_TEST_TMPDIR
+	run ! keyed 'copy="relative/dir"'
+	grep -q "option 'copy': 'relative/dir' is not an absolute directory" "$t/k/rshd.log"
+}
