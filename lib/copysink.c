@@ -454,7 +454,7 @@ magic(struct copysink *s, const uint8_t *p, size_t n)
 	if (k > n) {
 		k = n;
 	}
-	if (memcmp(p, COPYWIRE_MAGIC + s->magic, k) != 0) {
+	if (memcmp(p, &COPYWIRE_MAGIC[s->magic], k) != 0) {
 		bad(s, "it does not begin as rsh-copy's does (is the command "
 		    "on the other side rsh-copy?)");
 		return n;
