@@ -41,6 +41,7 @@ struct copysink {
 	/* The file being received. */
 	int			in_file;
 	int			fd;		/* -1: discarding */
+	int			anon;		/* fd is O_TMPFILE: no name yet */
 	int			dirfd;
 	char			name[COPYWIRE_NAMEMAX + 1];
 	char			tmp[NAME_MAX + 1];
@@ -96,7 +97,9 @@ drop_file(struct copysink *s)
 {
 	if (s->fd != -1) {
 		(void)close(s->fd);
-		(void)unlinkat(s->dirfd, s->tmp, 0);
+		if (!s->anon) {
+			(void)unlinkat(s->dirfd, s->tmp, 0);
+		}
 		s->fd = -1;
 	}
 }
@@ -190,9 +193,17 @@ start_file(struct copysink *s, const struct copywire_rec *r,
 	if (s->dirfd == -1) {
 		return;		/* its directory failed, already said */
 	}
-	tmp_name(s, name);
-	s->fd = openat(s->dirfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* A file with no name until it is whole: whatever kills us, nothing
+	 * is left behind.  Where the file system has no O_TMPFILE, a new
+	 * name beside the target instead. */
+	s->tmp[0] = '\0';
+	s->fd = openat(s->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	s->anon = s->fd != -1;
+	if (!s->anon) {
+		tmp_name(s, name);
+		s->fd = openat(s->dirfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
 	if (s->fd == -1) {
 		fail(s, name, "cannot create a temporary file beside it",
 		    errno);
@@ -239,12 +250,28 @@ file_mode(struct copysink *s)
 	return s->mode & 0777 & ~s->umask;
 }
 
+/* An O_TMPFILE file, whole: a temporary name beside its target, for the
+ * rename (linkat cannot replace a file).  0 or -1. */
+static int
+name_anon(struct copysink *s, int fd)
+{
+	char proc[64];
+
+	tmp_name(s, s->name);
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, s->dirfd, s->tmp, AT_SYMLINK_FOLLOW) == -1) {
+		s->tmp[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 static void
 finish_file(struct copysink *s, uint8_t status)
 {
 	struct timespec	ts[2] = { { 0, UTIME_OMIT }, { s->mtime, s->nsec } };
 	const char	*what = NULL;
-	int		 fd = s->fd;
+	int		 fd = s->fd, err;
 
 	s->in_file = 0;
 	if (fd == -1) {
@@ -263,18 +290,25 @@ finish_file(struct copysink *s, uint8_t status)
 		what = "set its time";
 	} else if ((s->c.flags & COPY_SYNC) && fsync(fd) == -1) {
 		what = "fsync";
+	} else if (s->anon && name_anon(s, fd) == -1) {
+		what = "cannot give it a temporary name";
 	}
+	err = errno;
 	s->fd = -1;
 	if (close(fd) == -1 && what == NULL) {
 		what = "close";
+		err = errno;
 	}
 	if (what == NULL && renameat(s->dirfd, s->tmp, s->dirfd,
 	    s->name) == -1) {
 		what = "cannot put it in place";
+		err = errno;
 	}
 	if (what != NULL) {
-		fail(s, s->name, what, errno);
-		(void)unlinkat(s->dirfd, s->tmp, 0);
+		fail(s, s->name, what, err);
+		if (s->tmp[0] != '\0') {
+			(void)unlinkat(s->dirfd, s->tmp, 0);
+		}
 	}
 }
 

@@ -39,9 +39,18 @@ s = {
     'long': M + F(b'f', 2) + D(b'bad') + E() + Z,
     'cut': M + F(b'f', 10) + D(b'12345'),
     'banner': b'Welcome to host\n' + M + F(b'f', 3) + D(b'bad') + E() + Z,
+    'hang': M + F(b'f', 10) + D(b'12345'),
     'linkout': M + d(b'f') + l(b'esc', out) + d(b'esc') + F(b'x', 3) + D(b'bad') + E() + U + U + Z,
 }[os.environ['SCENARIO']]
 sys.stdout.buffer.write(s)
+if os.environ['SCENARIO'] == 'hang':
+    # Half a file, then wait to be killed with rcp, our parent.
+    import ctypes, signal
+    sys.stdout.flush()
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+    if os.getppid() == 1:
+        sys.exit(1)
+    signal.pause()
 PY
 	chmod +x "$EVIL"
 }
@@ -258,6 +267,19 @@ sys.stdout.buffer.write(b"rcp1F" + struct.pack(">IqIQ", 0o644, 0, 0, 10)
     + b"\x00\x01fD\x00\x00\x00\x0512345")' >"$t/cut"
 	run -2 rsh_cmd -x 127.0.0.1 rsh-copy -t -- "$t/in" <"$t/cut"
 	assert_output --partial "the stream ended before its end record"
+	only_old_file "$t/in"
+}
+
+@test "rcp killed mid-file leaves the old file and nothing else" {
+	local t=$BATS_TEST_TMPDIR pid
+	mkdir "$t/in"
+	echo old >"$t/in/f"
+	SCENARIO=hang "$RCP" -S "$EVIL" h:f "$t/in" 3>&- &
+	pid=$!
+	# Half the file is written: rcp holds it open (with no name).
+	wait_until "ls -l /proc/$pid/fd 2>/dev/null | grep -q '$t/in/'"
+	kill -KILL "$pid"
+	wait "$pid" || true
 	only_old_file "$t/in"
 }
 
