@@ -119,6 +119,7 @@ remote(const char *s, char **host, char **user, const char **path)
 	const char	*colon, *at, *h;
 	size_t		 hl;
 
+	*host = *user = NULL;
 	if (s[0] == '[' || (strchr(s, '@') != NULL && strchr(s, '@')[1] ==
 	    '[')) {
 		colon = strstr(s, "]:");
@@ -141,6 +142,9 @@ remote(const char *s, char **host, char **user, const char **path)
 	*user = at != NULL ? strndup(s, (size_t)(at - s)) : NULL;
 	*path = colon + 1;
 	if (*host == NULL || (at != NULL && *user == NULL)) {
+		free(*host);
+		free(*user);
+		*host = *user = NULL;
 		return -1;
 	}
 	return 1;
@@ -213,7 +217,7 @@ spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
 	const char	**av;
 	int		  p[2], n = 0, devnull;
 
-	if ((av = calloc((size_t)(r->npass + nwords + 8),
+	if ((av = calloc((size_t)r->npass + (size_t)nwords + 8,
 	    sizeof(*av))) == NULL) {
 		return -1;
 	}
@@ -398,10 +402,15 @@ open_dest(const char *dest, int nsrc, char **asname)
 		return -1;
 	}
 	base = copywire_basename(dest, &len);
-	if (!copywire_name_ok((const uint8_t *)base, len) ||
-	    (parent = strndup(dest, (size_t)(base - dest))) == NULL ||
-	    (*asname = strndup(base, len)) == NULL) {
+	if (!copywire_name_ok((const uint8_t *)base, len)) {
 		fprintf(stderr, "rcp: %s: not a name to copy to\n", dest);
+		return -1;
+	}
+	if ((parent = strndup(dest, (size_t)(base - dest))) == NULL) {
+		return -1;
+	}
+	if ((*asname = strndup(base, len)) == NULL) {
+		free(parent);
 		return -1;
 	}
 	fd = open(parent[0] != '\0' ? parent : ".", O_RDONLY | O_DIRECTORY |
@@ -541,12 +550,30 @@ take_host(struct rcp *r, char *host, char *user)
 	return 0;
 }
 
+/* One operand: 1 on a host (taken into r; *path after the colon), 0
+ * local (*path the operand), -1 (said). */
+static int
+operand(struct rcp *r, const char *arg, const char **path)
+{
+	char	*host, *user;
+	int	 k = remote(arg, &host, &user, path);
+
+	if (k == -1) {
+		fprintf(stderr, "rcp: out of memory\n");
+		return -1;
+	}
+	if (k == 0) {
+		*path = arg;
+		return 0;
+	}
+	return take_host(r, host, user) == -1 ? -1 : 1;
+}
+
 int
 rcp_main(int argc, char **argv)
 {
 	struct rcp	  r;
 	const char	**paths = NULL, *path, *dpath;
-	char		 *host, *user;
 	int		  nsrc, dest_remote, rc = EXIT_RCP, k;
 
 	memset(&r, 0, sizeof(r));
@@ -556,38 +583,27 @@ rcp_main(int argc, char **argv)
 	}
 	argv += optind;
 	nsrc = argc - optind - 1;
-	if ((paths = calloc((size_t)nsrc, sizeof(*paths))) == NULL) {
-		return EXIT_RCP;
-	}
-	if ((dest_remote = remote(argv[nsrc], &host, &user, &dpath)) == 1 &&
-	    take_host(&r, host, user) == -1) {
+	if ((paths = calloc((size_t)nsrc, sizeof(*paths))) == NULL ||
+	    (dest_remote = operand(&r, argv[nsrc], &dpath)) == -1) {
 		goto out;
 	}
-	for (int i = 0; i < nsrc && dest_remote >= 0; i++) {
-		if ((k = remote(argv[i], &host, &user, &path)) == -1 ||
-		    k == dest_remote) {
-			if (k == 1) {
-				free(host);
-				free(user);
-			}
-			fprintf(stderr, "rcp: %s\n", k == -1 ? "out of memory" :
-			    dest_remote ? "copy to a host from local files "
-			    "only" : "one side must be HOST:PATH (for a local "
-			    "copy, use cp; a local name with a colon: ./NAME)");
+	for (int i = 0; i < nsrc; i++) {
+		if ((k = operand(&r, argv[i], &path)) == -1) {
 			goto out;
 		}
-		if (k == 1 && take_host(&r, host, user) == -1) {
+		if (k == dest_remote) {
+			fprintf(stderr, "rcp: %s\n", dest_remote ? "copy to a "
+			    "host from local files only" : "one side must be "
+			    "HOST:PATH (for a local copy, use cp; a local name "
+			    "with a colon: ./NAME)");
 			goto out;
 		}
-		paths[i] = k == 1 ? path : argv[i];
 		if (k == 1 && path[0] == '\0') {
 			fprintf(stderr, "rcp: %s: name a file to copy\n",
 			    argv[i]);
 			goto out;
 		}
-	}
-	if (dest_remote < 0) {
-		goto out;
+		paths[i] = path;
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
 	r.progress = !r.quiet && isatty(STDERR_FILENO);
