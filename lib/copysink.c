@@ -213,7 +213,8 @@ start_file(struct copysink *s, const struct copywire_rec *r,
 static void
 file_data(struct copysink *s, const uint8_t *p, size_t n)
 {
-	ssize_t w;
+	size_t	len = n;
+	ssize_t	w;
 
 	s->got += n;
 	while (s->fd != -1 && n > 0) {
@@ -229,7 +230,7 @@ file_data(struct copysink *s, const uint8_t *p, size_t n)
 		n -= (size_t)w;
 	}
 	if (s->c.progress != NULL) {
-		s->c.progress(s->c.ctx, s->name, s->got);
+		s->c.progress(s->c.ctx, s->name, len);
 	}
 }
 

@@ -30,7 +30,7 @@ struct copysink_conf {
 	int		  flags;	/* COPY_* */
 	/* A failure, one sentence; fatal when the stream is bad. */
 	void		(*say)(void *ctx, const char *msg);
-	/* Data bytes written so far (may be NULL). */
+	/* bytes more of the file name have come (may be NULL). */
 	void		(*progress)(void *ctx, const char *name,
 			    uint64_t bytes);
 	void		 *ctx;

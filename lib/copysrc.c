@@ -141,7 +141,7 @@ send_file(struct copysrc *s, int fd, const struct stat *st, const char *name)
 		left -= (uint64_t)n;
 		sent += (uint64_t)n;
 		if (s->c.progress != NULL) {
-			s->c.progress(s->c.ctx, name, sent);
+			s->c.progress(s->c.ctx, name, (uint64_t)n);
 		}
 	}
 	if (put(s, s->buf, copywire_put_fend(s->buf, status)) == 0 &&

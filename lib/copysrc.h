@@ -19,6 +19,7 @@ struct copysrc_conf {
 	/* An entry that could not be sent.  NULL: sent to the sink as an
 	 * 'e' record instead (rshd's helper: the client shows it). */
 	void	(*say)(void *ctx, const char *msg);
+	/* bytes more of the file name were sent (may be NULL). */
 	void	(*progress)(void *ctx, const char *name, uint64_t bytes);
 	void	 *ctx;
 };

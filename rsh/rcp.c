@@ -20,6 +20,7 @@
 #include "copysink.h"
 #include "copysrc.h"
 #include "copywire.h"
+#include "utf8.h"
 
 #include "rcp.h"
 
@@ -31,6 +32,7 @@ struct rcp {
 	int		 npass;
 	int		 flags;		/* COPY_* */
 	int		 quiet;
+	int		 json;		/* --json: a summary on stdout */
 	int		 progress;	/* stderr is a terminal, no -q */
 	char		*host;		/* owned */
 	char		*user;		/* owned; NULL: rsh's choice */
@@ -40,8 +42,7 @@ struct rcp {
 	int		 fd;		/* our end of its stdin or stdout */
 	/* The progress line. */
 	struct timespec	 t0, last;
-	uint64_t	 total, file_base;
-	const char	*file;
+	uint64_t	 total;	/* data bytes copied */
 };
 
 int
@@ -58,7 +59,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: rcp [-pqrsv] [-F config] [-k keyfile] "
 	    "[-l user] [-o option] [-P port] [-S rsh]\n"
-	    "           SRC... [user@]HOST:DEST\n"
+	    "           [--json] "
+	    "SRC... [user@]HOST:DEST\n"
 	    "       rcp [-pqrsv] [options] [user@]HOST:SRC... DEST\n");
 }
 
@@ -89,11 +91,7 @@ progress(void *ctx, const char *name, uint64_t bytes)
 	struct timespec	 now;
 	double		 t;
 
-	if (r->file != name) {
-		r->file_base = r->total;
-		r->file = name;
-	}
-	r->total = r->file_base + bytes;
+	r->total += bytes;
 	if (!r->progress) {
 		return;
 	}
@@ -155,6 +153,7 @@ parse(struct rcp *r, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char pass_opts[] = "FkloP";
@@ -185,6 +184,9 @@ parse(struct rcp *r, int argc, char **argv)
 			break;
 		case 'S':
 			r->rsh = optarg;
+			break;
+		case 'J':
+			r->json = 1;
 			break;
 		case 's':
 			r->flags |= COPY_SYNC;
@@ -550,6 +552,29 @@ take_host(struct rcp *r, char *host, char *user)
 	return 0;
 }
 
+static void
+put_stdout(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	(void)fwrite(p, 1, n, stdout);
+}
+
+/* --json: one object, one line, for scripts. */
+static void
+summary(const struct rcp *r, int to, int rc)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fputs("{\"host\":\"", stdout);
+	utf8_json_escape((const uint8_t *)r->host, strlen(r->host),
+	    put_stdout, NULL);
+	printf("\",\"direction\":\"%s\",\"status\":%d,\"bytes\":%llu,"
+	    "\"duration_ms\":%.3f}\n", to ? "to" : "from", rc,
+	    (unsigned long long)r->total, since(&r->t0, &now) * 1000.0);
+	(void)fflush(stdout);
+}
+
 /* One operand: 1 on a host (taken into r; *path after the colon), 0
  * local (*path the operand), -1 (said). */
 static int
@@ -612,6 +637,9 @@ rcp_main(int argc, char **argv)
 	    from_host(&r, paths, nsrc, argv[nsrc]);
 	if (r.progress && r.total > 0) {
 		fputc('\n', stderr);
+	}
+	if (r.json) {
+		summary(&r, dest_remote, rc);
 	}
 out:
 	free(paths);

@@ -348,6 +348,25 @@ PY
 	assert_output --partial "usage: rcp"
 }
 
+@test "rcp --json gives one summary: host, direction, status, bytes" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/d/s" "$t/back"
+	head -c 70000 /dev/urandom >"$t/d/a"
+	head -c 5000 /dev/urandom >"$t/d/s/b"
+	run -0 --separate-stderr rcp --json -r "$t/d" "127.0.0.1:$t/up"
+	run -0 python3 -c 'import json, sys
+o = json.loads(sys.argv[1])
+assert o["host"] == "127.0.0.1" and o["direction"] == "to", o
+assert o["status"] == 0 and o["bytes"] == 75000, o
+assert o["duration_ms"] >= 0, o' "$output"
+	run -1 --separate-stderr rcp --json "127.0.0.1:$t/d/a" \
+	    "127.0.0.1:$t/nope" "$t/back"
+	run -0 python3 -c 'import json, sys
+o = json.loads(sys.argv[1])
+assert o["direction"] == "from" and o["status"] == 1, o
+assert o["bytes"] == 70000, o' "$output"
+}
+
 @test "rcp's memory stays flat in the size of the file" {
 	[[ $(basename "$RSH_BUILD") != *asan* ]] ||
 	    skip "ASan reserves far more address space than ulimit -v allows"
