@@ -34,6 +34,8 @@ struct copyd {
 	int		 flags;		/* COPY_* */
 	int		 to;		/* -t: we receive */
 	int		 need_dir;	/* -d */
+	char		**paths;	/* the client's paths */
+	int		 npaths;
 };
 
 static void
@@ -211,20 +213,31 @@ out:
 	return rc;
 }
 
+/*
+ * rshd's words, "-R ROOT"... "--", then the client's: the two are parsed
+ * apart so that a client's "-R /" is an unknown option, never a root.
+ */
 static int
 parse(struct copyd *d, int argc, char **argv)
 {
-	int ch, mode = 0;
+	int ch, mode = 0, i = 1;
 
+	for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
+		if (strcmp(argv[i], "-R") != 0 || i + 1 >= argc ||
+		    d->nroots == MAXROOTS) {
+			return -1;
+		}
+		d->root[d->nroots++] = argv[i + 1];
+	}
+	if (i >= argc) {
+		return -1;
+	}
+	/* getopt from argv[i], "--", taken as the program's name. */
+	argc -= i;
+	argv += i;
 	optind = 1;
-	while ((ch = getopt(argc, argv, "+R:tfrpsd")) != -1) {
+	while ((ch = getopt(argc, argv, "+tfrpsd")) != -1) {
 		switch (ch) {
-		case 'R':
-			if (d->nroots == MAXROOTS) {
-				return -1;
-			}
-			d->root[d->nroots++] = optarg;
-			break;
 		case 't':
 		case 'f':
 			mode++;
@@ -249,6 +262,8 @@ parse(struct copyd *d, int argc, char **argv)
 	if (mode != 1 || optind >= argc || (d->to && optind + 1 != argc)) {
 		return -1;
 	}
+	d->paths = argv + optind;
+	d->npaths = argc - optind;
 	return 0;
 }
 
@@ -273,8 +288,8 @@ copyd_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = d.to ? receive(&d, argv[optind]) : send_paths(&d, argv + optind,
-	    argc - optind);
+	rc = d.to ? receive(&d, d.paths[0]) : send_paths(&d, d.paths,
+	    d.npaths);
 out:
 	for (int i = 0; i < d.nroots; i++) {
 		(void)close(d.rootfd[i]);

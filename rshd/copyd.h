@@ -7,7 +7,7 @@
 #define RSHD_COPYD_H
 
 /*
- * argv[0] is COPYREQ_FLAG; then "-R ROOT"..., then the client's words:
+ * argv[0] is COPYREQ_FLAG; then "-R ROOT"... "--", then the client's words:
  * -t|-f [-r] [-p] [-s] [-d] -- PATH...  Returns the exit status: 0 all
  * copied, 1 some entry failed (said on stderr), 2 the copy could not
  * start or its stream was malformed.

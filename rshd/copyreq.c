@@ -56,7 +56,7 @@ copyreq_argv(const struct keyopts *o, const struct wire_exec *e,
 	char	**v;
 	size_t	  n = 0;
 
-	if ((v = calloc(2 + 2 * o->ncopy + e->argc, sizeof(char *))) == NULL) {
+	if ((v = calloc(3 + 2 * o->ncopy + e->argc, sizeof(char *))) == NULL) {
 		return NULL;
 	}
 	v[n++] = (char *)COPYREQ_PROGRAM;
@@ -65,6 +65,9 @@ copyreq_argv(const struct keyopts *o, const struct wire_exec *e,
 		v[n++] = (char *)"-R";
 		v[n++] = o->copy[i];
 	}
+	/* The end of rshd's words: the client's come after, and may not
+	 * name a root of their own. */
+	v[n++] = (char *)"--";
 	for (size_t i = 1; i < e->argc; i++) {
 		v[n++] = e->argv[i];
 	}

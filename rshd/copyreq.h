@@ -28,7 +28,7 @@ int	copyreq_judge(const struct keyopts *o, const char *keyid,
 
 /*
  * The helper's argument vector: COPYREQ_PROGRAM COPYREQ_FLAG, "-R ROOT"
- * for each of o's copy= roots, then e's ARGs after "rsh-copy".  One
+ * for each of o's copy= roots, "--", then e's ARGs after "rsh-copy".  One
  * allocation (free it), its strings borrowed from o and e; *argc its
  * length.  NULL when out of memory.
  */

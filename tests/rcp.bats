@@ -467,6 +467,17 @@ keyed() {
 	[ ! -e "$t/outside/f" ]
 }
 
+@test "copy=: the client cannot add a root of its own (-R in its words)" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/root" "$t/outside"
+	echo secret >"$t/outside/secret"
+	keyed "copy=\"$t/root\""
+	run -2 "$RSH" -k "$t/k/key" -p "$(cat "$t/k/port")" -x 127.0.0.1 \
+	    rsh-copy -f -R / -- "$t/outside/secret"
+	assert_output --partial "rsh-copy: usage"
+	refute_output --partial secret
+}
+
 @test "a key option copy= that is not absolute is refused at load" {
 	local t=$BATS_TEST_TMPDIR
 	run ! keyed 'copy="relative/dir"'
