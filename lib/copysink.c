@@ -456,7 +456,9 @@ handle(struct copysink *s, const struct copywire_rec *r)
 		make_link(s, r, as);
 		return COPYSINK_MORE;
 	case CW_ERR:
-		say(s, "%s", log_vis(text, sizeof(text), r->text, r->textlen));
+		say(s, "%s", r->textlen == 0 ? "the sender could not send an "
+		    "entry and gave no reason" : log_vis(text, sizeof(text),
+		    r->text, r->textlen));
 		s->errors++;
 		return COPYSINK_MORE;
 	case CW_UP:

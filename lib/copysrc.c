@@ -112,7 +112,7 @@ copysrc_end(struct copysrc *s)
 static int
 send_file(struct copysrc *s, int fd, const struct stat *st, const char *name)
 {
-	uint64_t	left = (uint64_t)st->st_size, sent = 0;
+	uint64_t	left = (uint64_t)st->st_size;
 	size_t		h;
 	ssize_t		n;
 	uint8_t		status = 0;
@@ -139,7 +139,6 @@ send_file(struct copysrc *s, int fd, const struct stat *st, const char *name)
 			goto out;
 		}
 		left -= (uint64_t)n;
-		sent += (uint64_t)n;
 		if (s->c.progress != NULL) {
 			s->c.progress(s->c.ctx, name, (uint64_t)n);
 		}

@@ -67,6 +67,14 @@ check_outside(void)
 	closedir(d);
 }
 
+/* At exit: the scratch directories go too. */
+static void
+cleanup(void)
+{
+	(void)nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	(void)rmdir(top);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -85,6 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mkdir(dir, 0700) == -1) {
 			abort();
 		}
+		(void)atexit(cleanup);
 	}
 	if (size < 2 || (dfd = open(dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1) {
