@@ -348,6 +348,24 @@ PY
 	assert_output --partial "usage: rcp"
 }
 
+@test "rcp passes -F, -o, -l and user@ on to rsh" {
+	local t=$BATS_TEST_TMPDIR
+	echo x >"$t/f"
+	printf 'Host fromconf\n\tHostName 127.0.0.1\n\tPort %s\n\tKey %s\n' \
+	    "$RSHD_PORT" "$RSH_KEYFILE" >"$t/config"
+	run -0 "$RCP" -F "$t/config" "$t/f" "fromconf:$t/g"
+	cmp "$t/f" "$t/g"
+	run -0 "$RCP" -F none -o "Port=$RSHD_PORT" -o "Key=$RSH_KEYFILE" \
+	    "$t/f" "127.0.0.1:$t/h"
+	cmp "$t/f" "$t/h"
+	# The key has no user=: only rshd's own account (root) is allowed.
+	run -255 rcp -l nosuchuser "$t/f" "127.0.0.1:$t/i"
+	assert_output --partial "may not run commands as 'nosuchuser'"
+	run -255 rcp "$t/f" "nosuchuser@127.0.0.1:$t/i"
+	assert_output --partial "may not run commands as 'nosuchuser'"
+	[ ! -e "$t/i" ]
+}
+
 @test "rcp --json gives one summary: host, direction, status, bytes" {
 	local t=$BATS_TEST_TMPDIR
 	mkdir -p "$t/d/s" "$t/back"
