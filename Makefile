@@ -127,7 +127,7 @@ BATS_LIB ?= /usr/lib/bats
 	bench-fanout bench-insns bench-ab fuzz fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
-all: $(BUILD)/rshd $(BUILD)/rsh $(TOOL_BIN) $(BUILD)/rshd-hooks $(FLOOR_BIN)
+all: $(BUILD)/rshd $(BUILD)/rsh $(BUILD)/rcp $(TOOL_BIN) $(BUILD)/rshd-hooks $(FLOOR_BIN)
 
 # The build's one check: the libraries, through pkg-config.  It installs
 # nothing, so that plain `make` works wherever they are (any Linux).
@@ -228,6 +228,10 @@ $(BUILD)/rshd-hooks: $(filter-out %/rshd/priv.o,$(RSHD_OBJ)) \
 
 $(BUILD)/rsh: $(RSH_OBJ) $(LIBRSH_DL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(RSH_OBJ) $(LIBRSH_DL) $(RSH_LIBS)
+
+# rcp is rsh under another name (rsh/rcp.h).
+$(BUILD)/rcp: $(BUILD)/rsh
+	ln -f $< $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBRSHD) $(LIBRSHC) $(LIBRSH)
 	@mkdir -p $(@D)

@@ -30,6 +30,7 @@
 #include "master.h"
 #include "mux.h"
 #include "opts.h"
+#include "rcp.h"
 #include "output.h"
 #include "run.h"
 #include "sink.h"
@@ -505,6 +506,9 @@ main(int argc, char **argv)
 	char		 err[1024];
 	int		 lines, pty, status = RSH_EXIT_FAILURE;
 
+	if (argc > 0 && rcp_called(argv[0])) {
+		return rcp_main(argc, argv);
+	}
 	if (opts_parse(argc, argv, &o) == -1) {
 		if (o.help == -1) {
 			opts_usage(stderr);

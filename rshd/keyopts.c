@@ -318,6 +318,39 @@ set_users(struct keyopts *o, const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * copy="/a,/b": the trees rsh-copy may reach, absolute, without "." or
+ * ".." components (a root is a boundary, never something to resolve
+ * again), trailing slashes dropped.
+ */
+static int
+set_copy(struct keyopts *o, const char *value, char *err, size_t errlen)
+{
+	if (o->ncopy > 0) {
+		return fail(err, errlen, "option 'copy' given twice");
+	}
+	if (split("copy", value, ',', &o->copy, &o->ncopy, err,
+	    errlen) == -1) {
+		return -1;
+	}
+	for (size_t i = 0; i < o->ncopy; i++) {
+		char	*d = o->copy[i];
+		size_t	 n = strlen(d);
+
+		if (d[0] != '/' || strstr(d, "/./") != NULL ||
+		    strstr(d, "/../") != NULL || (n >= 2 &&
+		    strcmp(d + n - 2, "/.") == 0) || (n >= 3 &&
+		    strcmp(d + n - 3, "/..") == 0)) {
+			return fail(err, errlen, "option 'copy': '%s' is not "
+			    "an absolute directory without . or ..", d);
+		}
+		while (n > 1 && d[n - 1] == '/') {
+			d[--n] = '\0';
+		}
+	}
+	return 0;
+}
+
 /* An option that takes no value. */
 static int
 apply_flag(struct keyopts *o, const char *name)
@@ -326,6 +359,8 @@ apply_flag(struct keyopts *o, const char *name)
 		o->no_udp = 1;
 	} else if (strcmp(name, "no-pty") == 0) {
 		o->no_pty = 1;
+	} else if (strcmp(name, "no-copy") == 0) {
+		o->no_copy = 1;
 	} else {
 		o->no_new_privs = 1;
 	}
@@ -352,7 +387,7 @@ static int
 takes_value(const char *name)
 {
 	static const char *const known[] = { "user", "command", "from",
-	    "allow", "env", "max-sessions", "name" };
+	    "allow", "env", "max-sessions", "name", "copy" };
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		if (strcmp(name, known[i]) == 0) {
@@ -370,7 +405,7 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 	const char	*errstr = NULL;
 
 	if (strcmp(name, "no-udp") == 0 || strcmp(name, "no-pty") == 0 ||
-	    strcmp(name, "no-new-privs") == 0) {
+	    strcmp(name, "no-new-privs") == 0 || strcmp(name, "no-copy") == 0) {
 		if (value != NULL) {
 			return fail(err, errlen, "option '%s' takes no value",
 			    name);
@@ -401,6 +436,8 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 		/* lib/keys.c reads and checks it when it loads the file:
 		 * which line a client gets depends on it. */
 		return 0;
+	} else if (strcmp(name, "copy") == 0) {
+		return set_copy(o, value, err, errlen);
 	}
 	o->max_sessions = (int)strtonum(value, 1, 100000, &errstr);
 	if (errstr != NULL) {
@@ -484,6 +521,7 @@ keyopts_free(struct keyopts *o)
 	}
 	free(o->allow);
 	free_list(o->env, o->nenv);
+	free_list(o->copy, o->ncopy);
 	memset(o, 0, sizeof(*o));
 }
 

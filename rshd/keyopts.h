@@ -17,6 +17,9 @@
  *   max-sessions=N         connections at once with this key
  *   name=NAME              only for clients asking for this server
  *                          name (read by lib/keys.c, accepted here)
+ *   copy="DIR[,DIR...]"    rcp may copy to and from these trees (and a
+ *                          key with command= or allow= only there)
+ *   no-copy                no rcp at all
  */
 #ifndef RSHD_KEYOPTS_H
 #define RSHD_KEYOPTS_H
@@ -51,6 +54,9 @@ struct keyopts {
 	int			 no_pty;
 	int			 no_new_privs;	/* PR_SET_NO_NEW_PRIVS */
 	int			 max_sessions;	/* 0: no limit */
+	char			**copy;		/* copy= roots, absolute */
+	size_t			 ncopy;		/* 0: not given */
+	int			 no_copy;
 };
 
 /*

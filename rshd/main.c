@@ -29,6 +29,8 @@
 #include "audit.h"
 #include "authlog.h"
 #include "conf.h"
+#include "copyd.h"
+#include "copyreq.h"
 #include "keypool.h"
 #include "monitor.h"
 #include "policy.h"
@@ -406,6 +408,11 @@ main(int argc, char **argv)
 	struct listeners		 l;
 	struct udpd			*udp = NULL;
 	int				 port, sigfd, nfds, fg;
+
+	/* rcp's server side: rshd run again as the account (copyreq.h). */
+	if (argc > 1 && strcmp(argv[1], COPYREQ_FLAG) == 0) {
+		return copyd_main(argc - 1, argv + 1);
+	}
 
 	memset(&d, 0, sizeof(d));
 	/* What whoever started rshd left open (but systemd's sockets) is

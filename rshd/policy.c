@@ -19,6 +19,7 @@
 #include "wire.h"
 
 #include "allow.h"
+#include "copyreq.h"
 #include "exec.h"
 #include "keyacct.h"
 #include "keyopts.h"
@@ -433,12 +434,13 @@ policy_exec(const struct policy *p, const struct key *k,
 {
 	const struct pkey		*pk = pkey(p, k);
 	const struct keyacct_entry	*a;
-	int				 shell;
+	int				 shell, copy = copyreq_is(e);
 	char				*line = NULL;
 
 	memset(dec, 0, sizeof(*dec));
 	if ((a = pick_account(pk, k, e, msg, msglen)) == NULL ||
-	    check_request(p, pk, k, e, msg, msglen) == -1) {
+	    (copy ? copyreq_judge(&pk->opts, k->id, e, msg, msglen) :
+	    check_request(p, pk, k, e, msg, msglen)) == -1) {
 		return -1;
 	}
 	if ((line = command_line(e)) == NULL ||
@@ -446,7 +448,15 @@ policy_exec(const struct policy *p, const struct key *k,
 		snprintf(msg, msglen, "rshd is out of memory");
 		goto fail;
 	}
-	if (pk->opts.command == NULL && pk->opts.nallow > 0 &&
+	/* A copy runs rshd's helper, whatever the key's command. */
+	if (copy) {
+		if ((dec->words = copyreq_argv(&pk->opts, e,
+		    &dec->grant.argc)) == NULL) {
+			snprintf(msg, msglen, "rshd is out of memory");
+			goto fail;
+		}
+		dec->grant.argv = dec->words;
+	} else if (pk->opts.command == NULL && pk->opts.nallow > 0 &&
 	    allow_argv(pk, k, e, line, dec, msg, msglen) == -1) {
 		goto fail;
 	}
@@ -467,7 +477,7 @@ policy_exec(const struct policy *p, const struct key *k,
 		goto fail;
 	}
 	dec->grant.acct = &a->acct;
-	dec->grant.forced = pk->opts.command;
+	dec->grant.forced = copy ? NULL : pk->opts.command;
 	dec->grant.no_new_privs = pk->opts.no_new_privs;
 	dec->grant.env = dec->env;
 	dec->grant.path = p->conf->path;

@@ -16,8 +16,9 @@ pages() {
 	done
 }
 
-@test "there are the four man pages" {
+@test "there are the five man pages" {
 	run -0 pages
+	assert_line "$REPO/docs/rcp.1"
 	assert_line "$REPO/docs/rsh.1"
 	assert_line "$REPO/docs/rsh_config.5"
 	assert_line "$REPO/docs/rshd.8"

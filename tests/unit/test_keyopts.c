@@ -305,9 +305,34 @@ test_loader_names(void)
 	}
 }
 
+/* copy= roots (absolute, trailing slashes dropped) and no-copy. */
+static void
+test_copy(void)
+{
+	struct keyopts o;
+
+	good("copy=\"/srv/a/,/b\",no-copy", &o, __LINE__);
+	CHECK_EQ(o.ncopy, 2);
+	CHECK(o.ncopy == 2 && strcmp(o.copy[0], "/srv/a") == 0 &&
+	    strcmp(o.copy[1], "/b") == 0);
+	CHECK(o.no_copy);
+	keyopts_free(&o);
+	good("copy=/", &o, __LINE__);
+	CHECK(o.ncopy == 1 && strcmp(o.copy[0], "/") == 0);
+	keyopts_free(&o);
+	bad("copy=\"srv\"", "is not an absolute directory", __LINE__);
+	bad("copy=\"/a/../b\"", "without . or ..", __LINE__);
+	bad("copy=\"/a/..\"", "without . or ..", __LINE__);
+	bad("copy=\"/a/.\"", "without . or ..", __LINE__);
+	bad("copy=/a,copy=/b", "given twice", __LINE__);
+	bad("no-copy=1", "takes no value", __LINE__);
+	bad("copy", "needs a value", __LINE__);
+}
+
 int
 main(void)
 {
+	test_copy();
 	test_forbidden_names();
 	test_loader_names();
 	test_every_option();
