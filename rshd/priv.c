@@ -20,6 +20,7 @@
 
 #include "priv.h"
 #include "privmsg.h"
+#include "privspare.h"
 
 static int		hello = -1;
 static pthread_key_t	chan_key;
@@ -51,6 +52,7 @@ priv_init(int hello_fd)
 void
 priv_end(void)
 {
+	privspare_end();
 	if (chan != -1) {
 		(void)pthread_setspecific(chan_key, NULL);
 		close(chan);
@@ -68,26 +70,21 @@ priv_hello_fd(void)
 	return hello;
 }
 
-/* The calling thread's channel, made and handed over at its first call. */
-static int
-channel(void)
+int
+priv_channel_new(void)
 {
 	char		 cbuf[CMSG_SPACE(sizeof(int))];
 	struct msghdr	 m;
 	struct iovec	 iov;
 	struct cmsghdr	*cm;
 	uint8_t		 one = 1;
-	int		 sv[2];
+	int		 sv[2], e;
 	ssize_t		 n;
 
-	if (chan != -1) {
-		return chan;
-	}
 	if (hello == -1) {
 		errno = ENOTCONN;
 		return -1;
 	}
-	(void)pthread_once(&chan_once, chan_key_make);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		return -1;
 	}
@@ -107,30 +104,55 @@ channel(void)
 	do {
 		n = sendmsg(hello, &m, MSG_NOSIGNAL);
 	} while (n == -1 && errno == EINTR);
+	e = errno;
 	close(sv[1]);
 	if (n != 1) {
 		close(sv[0]);
+		errno = n == -1 ? e : EPIPE;
 		return -1;
 	}
-	if (pthread_setspecific(chan_key, (void *)(intptr_t)(sv[0] + 1))
-	    != 0) {
-		close(sv[0]);
+	return sv[0];
+}
+
+/* fd becomes the calling thread's channel, and goes with the thread:
+ * 0, or -1 (fd then closed). */
+static int
+adopt(int fd, int was_answered)
+{
+	(void)pthread_once(&chan_once, chan_key_make);
+	if (pthread_setspecific(chan_key, (void *)(intptr_t)(fd + 1)) != 0) {
+		close(fd);
 		errno = ENOMEM;
 		return -1;
 	}
-	chan = sv[0];
-	answered = 0;
+	chan = fd;
+	answered = was_answered;
+	return 0;
+}
+
+/* The calling thread's channel, made and handed over at its first call. */
+static int
+channel(void)
+{
+	int fd;
+
+	if (chan != -1) {
+		return chan;
+	}
+	if ((fd = priv_channel_new()) == -1 || adopt(fd, 0) == -1) {
+		return -1;
+	}
 	return chan;
 }
 
 /*
- * One call: q (and its payload) out, *r back with up to 4 fds into fds
- * (-1 where none came) and up to rcap bytes after it into rpay (their
- * count in r->paylen).  0, or -1 when the privileged part cannot be
- * reached (errno says why); the channel is then dropped.
+ * One exchange on channel fd: q (and its payload) out, *r back with up
+ * to 4 fds into fds (-1 where none came) and up to rcap bytes after it
+ * into rpay (their count in r->paylen).  The bytes of the answer, 0
+ * when the channel closed or broke the rules, -1 with errno.
  */
-static int
-call_bytes(struct priv_req *q, const uint8_t *pay, size_t paylen,
+static ssize_t
+exchange(int fd, struct priv_req *q, const uint8_t *pay, size_t paylen,
     struct priv_rep *r, int *fds, uint8_t *rpay, size_t rcap)
 {
 	char		 cbuf[CMSG_SPACE(4 * sizeof(int))];
@@ -138,11 +160,7 @@ call_bytes(struct priv_req *q, const uint8_t *pay, size_t paylen,
 	struct iovec	 iov[2];
 	struct cmsghdr	*cm;
 	ssize_t		 n;
-	int		 fd, e;
 
-	if ((fd = channel()) == -1) {
-		return -1;
-	}
 	q->paylen = (uint32_t)paylen;
 	memset(&m, 0, sizeof(m));
 	iov[0].iov_base = q;
@@ -155,7 +173,7 @@ call_bytes(struct priv_req *q, const uint8_t *pay, size_t paylen,
 		n = sendmsg(fd, &m, MSG_NOSIGNAL);
 	} while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)(sizeof(*q) + paylen)) {
-		goto lost;
+		return n == -1 ? -1 : 0;
 	}
 	memset(&m, 0, sizeof(m));
 	iov[0].iov_base = r;
@@ -171,7 +189,7 @@ call_bytes(struct priv_req *q, const uint8_t *pay, size_t paylen,
 	} while (n == -1 && errno == EINTR);
 	if (n < (ssize_t)sizeof(*r) || (m.msg_flags & MSG_TRUNC) ||
 	    (size_t)n - sizeof(*r) != r->paylen) {
-		goto lost;
+		return n == -1 ? -1 : 0;
 	}
 	/* No fd left here for what came: the answer stands, its fds are
 	 * lost (the caller undoes what they were for). */
@@ -200,12 +218,31 @@ call_bytes(struct priv_req *q, const uint8_t *pay, size_t paylen,
 		}
 	}
 	r->msg[sizeof(r->msg) - 1] = '\0';
-	answered = 1;
-	return 0;
-lost:
+	return n;
+}
+
+/*
+ * One call on the calling thread's channel (see exchange): 0, or -1
+ * when the privileged part cannot be reached (errno says why); the
+ * channel is then dropped.
+ */
+static int
+call_bytes(struct priv_req *q, const uint8_t *pay, size_t paylen,
+    struct priv_rep *r, int *fds, uint8_t *rpay, size_t rcap)
+{
+	ssize_t	n;
+	int	fd, e;
+
+	if ((fd = channel()) == -1) {
+		return -1;
+	}
+	if ((n = exchange(fd, q, pay, paylen, r, fds, rpay, rcap)) > 0) {
+		answered = 1;
+		return 0;
+	}
 	/* A channel closed before its first answer never reached the
 	 * privileged part's table: it had no fd or thread left for it. */
-	e = n >= 0 ? (answered ? EPIPE : EAGAIN) : errno;
+	e = n == 0 ? (answered ? EPIPE : EAGAIN) : errno;
 	log_err("the privileged part of rshd does not answer: %s",
 	    strerror(e));
 	chan = -1;
@@ -329,13 +366,15 @@ priv_prepare(unsigned long gen, const char *keyid,
 }
 
 int
-priv_hello(uint8_t ns[HS_NONCELEN])
+priv_hello_on(int fd, uint8_t ns[HS_NONCELEN])
 {
 	struct priv_req	q;
 	struct priv_rep	r;
+	ssize_t		n;
 
 	req_init(&q, PRIV_HELLO, NULL);
-	if (call(&q, NULL, 0, &r, NULL) == -1) {
+	if ((n = exchange(fd, &q, NULL, 0, &r, NULL, NULL, 0)) <= 0) {
+		errno = n == 0 ? EPIPE : errno;
 		return -1;
 	}
 	if (r.rc != 0) {
@@ -343,6 +382,32 @@ priv_hello(uint8_t ns[HS_NONCELEN])
 		return -1;
 	}
 	memcpy(ns, r.ns, HS_NONCELEN);
+	return 0;
+}
+
+int
+priv_hello(uint8_t ns[HS_NONCELEN])
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+	int		fd;
+
+	/* A spare channel has its nonce already: no round trip here. */
+	if (chan == -1 && (fd = privspare_take(ns)) != -1) {
+		if (adopt(fd, 1) == -1) {
+			return -1;
+		}
+	} else {
+		req_init(&q, PRIV_HELLO, NULL);
+		if (call(&q, NULL, 0, &r, NULL) == -1) {
+			return -1;
+		}
+		if (r.rc != 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+		memcpy(ns, r.ns, HS_NONCELEN);
+	}
 #ifdef RSHD_TEST_HOOKS
 	/* A compromised network part, for tests/privsep.bats: it sends an
 	 * S1 with a nonce of its own (as a replay of a recorded handshake

@@ -97,10 +97,20 @@ struct priv_auth_res {
 /*
  * Before S1: opens the thread's channel and gets the nonce Ns that S1
  * must carry (the privileged part draws it, so that a recorded handshake
- * cannot be replayed through priv_auth).  0, or -1 with errno (EMFILE,
- * EAGAIN...: rshd is out of resources; refuse the connection).
+ * cannot be replayed through priv_auth).  A spare channel (privspare),
+ * whose nonce was drawn ahead, saves the round trip.  0, or -1 with
+ * errno (EMFILE, EAGAIN...: rshd is out of resources; refuse the
+ * connection).
  */
 int	priv_hello(uint8_t ns[HS_NONCELEN]);
+
+/*
+ * For privspare: a new channel handed over to the privileged part (its
+ * fd, owned by the caller, or -1 with errno), and a HELLO on such a
+ * channel that no thread has adopted yet (0, or -1 with errno).
+ */
+int	priv_channel_new(void);
+int	priv_hello_on(int fd, uint8_t ns[HS_NONCELEN]);
 
 int	priv_auth(unsigned long gen, const struct sockaddr_storage *peer,
 	    const char *localname, const uint8_t s1[HS_S1LEN],
