@@ -19,6 +19,7 @@
 #include "copysink.h"
 #include "copysrc.h"
 #include "copywire.h"
+#include "netio.h"
 
 #include "rcp_int.h"
 
@@ -117,21 +118,7 @@ reap(struct rcp *r)
 static int
 write_all(void *ctx, const void *p, size_t n)
 {
-	const char	*b = p;
-	int		 fd = ((struct rcp *)ctx)->fd;
-	ssize_t		 w;
-
-	while (n > 0) {
-		if ((w = write(fd, b, n)) == -1) {
-			if (errno == EINTR) {
-				continue;
-			}
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return netio_write_full(((struct rcp *)ctx)->fd, p, n);
 }
 
 /* The words after rsh-copy's name: the mode, the flags, "--". */

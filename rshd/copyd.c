@@ -20,6 +20,7 @@
 #include "copysink.h"
 #include "copysrc.h"
 #include "copywire.h"
+#include "netio.h"
 
 #include "copyd.h"
 
@@ -48,21 +49,8 @@ say(void *ctx, const char *msg)
 static int
 write_all(void *ctx, const void *p, size_t n)
 {
-	const char	*b = p;
-	ssize_t		 w;
-
 	(void)ctx;
-	while (n > 0) {
-		if ((w = write(STDOUT_FILENO, b, n)) == -1) {
-			if (errno == EINTR) {
-				continue;
-			}
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return netio_write_full(STDOUT_FILENO, p, n);
 }
 
 /*
