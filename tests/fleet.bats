@@ -145,6 +145,17 @@ keys_file() {
 	assert_equal "${#lines[@]}" 2
 }
 
+@test "rcp copies with a fleet key, each server with its derived key" {
+	local d=$BATS_TEST_TMPDIR
+	echo fleet-file >"$d/src"
+	run -0 "$RSH_BUILD/rcp" -F none -k "$FLEET" -P "$PA" "$d/src" \
+	    "127.0.0.2:$d/on-alpha"
+	run -0 "$RSH_BUILD/rcp" -F none -k "$FLEET" -P "$PB" \
+	    "127.0.0.3:$d/on-alpha" "$d/back"
+	run -0 cat "$d/back"
+	assert_output fleet-file
+}
+
 @test "a server given another's derived line, answering to that name, fails the client asking for its own" {
 	local d=$BATS_TEST_TMPDIR
 	# beta's server holding alpha's line and answering to alpha.
