@@ -26,7 +26,8 @@ rcp_called(const char *argv0)
 	size_t		 len;
 	const char	*b = copywire_basename(argv0, &len);
 
-	return len == 3 && strncmp(b, "rcp", 3) == 0;
+	return (len == 3 && strncmp(b, "rcp", 3) == 0) ||
+	    (len == 7 && strncmp(b, "rcp.psk", 7) == 0);
 }
 
 static void
