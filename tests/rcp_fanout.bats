@@ -163,3 +163,22 @@ assert all(r["direction"] == "from" and r["bytes"] == 5000 for r in recs), recs'
 	assert_output --partial "alpha: done"
 	assert_output --partial "beta: done"
 }
+
+@test "rcp -w and --gather: memory stays flat in the size of the file" {
+	[[ $(basename "$RSH_BUILD") != *asan* ]] ||
+	    skip "ASan reserves far more address space than ulimit -v allows"
+	local t=$BATS_TEST_TMPDIR h
+	truncate -s 100M "$t/big"
+	mkdir -p "$t/got"
+	# 96 MiB of address space for rcp, each worker and each rsh: less
+	# than the file.
+	run -0 bash -c "ulimit -v 98304 && exec \"\$0\" -F \"$CONFIG\" \
+	    -w alpha,beta,gamma \"$t/big\" big" "$RSH_BUILD/rcp"
+	run -0 bash -c "ulimit -v 98304 && exec \"\$0\" -F \"$CONFIG\" \
+	    -w alpha,beta,gamma --gather big \"$t/got\"" "$RSH_BUILD/rcp"
+	for h in alpha beta gamma; do
+		assert_equal "$(stat -c %s "$t/got/$h/big")" $((100 * 1024 * 1024))
+		rm -f "$ROOTS/$h/root/big" "$t/got/$h/big"
+	done
+	rm -f "$t/big"
+}
