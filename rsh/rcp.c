@@ -298,9 +298,10 @@ fan_main(struct rcp *r, char **argv, int nsrc)
 		if ((k = remote(argv[i], &host, &user, &path)) != 0) {
 			free(host);
 			free(user);
-			fprintf(stderr, "rcp: %s: with -w, name paths only (the "
+			fprintf(stderr, "rcp: %s: %s\n", argv[i], k == -1 ?
+			    "out of memory" : "with -w, name paths only (the "
 			    "hosts come from -w; a local name with a colon: "
-			    "./NAME)\n", argv[i]);
+			    "./NAME)");
 			return EXIT_RCP;
 		}
 	}
