@@ -372,10 +372,11 @@ stress-short: all
 MAN_SRC	 = $(wildcard docs/*.[1-8])
 UNITS	 = rshd.service rshd.socket
 SUBST	 = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
-# An rsh that some package manages (Debian's rsh-client and
-# rsh-redone-client register /usr/bin/rsh with update-alternatives) is
-# neither overwritten nor removed: a link or a file dpkg knows is theirs.
-FOREIGN_RSH = f=$(DESTDIR)$(BINDIR)/rsh; [ -L $$f ] || { [ -z "$(DESTDIR)" ] \
+# An rsh or rcp that some package manages (Debian's rsh-client and
+# rsh-redone-client register /usr/bin/rsh and /usr/bin/rcp with
+# update-alternatives) is neither overwritten nor removed: a link or a
+# file dpkg knows is theirs.  $(call FOREIGN,rsh)
+FOREIGN = f=$(DESTDIR)$(BINDIR)/$(1); [ -L $$f ] || { [ -z "$(DESTDIR)" ] \
 	   && [ -e $$f ] && dpkg -S $$f >/dev/null 2>&1; }
 
 # The directories install makes, and the file where it notes those of
@@ -396,13 +397,14 @@ RECORD_DIRS = new=; for d in $(INSTALL_DIRS) $(SYSCONFDIR)/rsh; do \
 	      >$(MADE_DIRS).new && mv $(MADE_DIRS).new $(MADE_DIRS)
 
 install: all
-	@if $(FOREIGN_RSH); then echo "rsh: $(BINDIR)/rsh belongs to" \
-	    "another package (update-alternatives --display rsh); install" \
-	    "with PREFIX=/usr/local, or build the package: make deb" >&2; \
-	    exit 1; fi
+	@for n in rsh rcp; do if $(call FOREIGN,$$n); then echo "rsh:" \
+	    "$(BINDIR)/$$n belongs to another package (update-alternatives" \
+	    "--display $$n); install with PREFIX=/usr/local, or build the" \
+	    "package: make deb" >&2; exit 1; fi; done
 	@$(if $(DESTDIR),:,$(RECORD_DIRS))
 	install -d $(addprefix $(DESTDIR),$(INSTALL_DIRS))
 	install -m 755 $(BUILD)/rsh $(DESTDIR)$(BINDIR)/rsh
+	ln -f $(DESTDIR)$(BINDIR)/rsh $(DESTDIR)$(BINDIR)/rcp
 	install -m 755 $(BUILD)/rshd $(DESTDIR)$(SBINDIR)/rshd
 	@mkdir -p $(BUILD)/man $(BUILD)/examples
 	@set -e; for m in $(MAN_SRC); do \
@@ -446,8 +448,9 @@ install-conf:
 # Removes what install put outside SYSCONFDIR, then the directories left
 # empty; the configuration and keys are the administrator's and stay.
 uninstall:
-	@if $(FOREIGN_RSH); then echo "rsh: leaving $(BINDIR)/rsh, which" \
-	    "is not ours"; else rm -f $(DESTDIR)$(BINDIR)/rsh; fi
+	@for n in rsh rcp; do if $(call FOREIGN,$$n); then echo "rsh:" \
+	    "leaving $(BINDIR)/$$n, which is not ours"; else rm -f \
+	    $(DESTDIR)$(BINDIR)/$$n; fi; done
 	rm -f $(DESTDIR)$(SBINDIR)/rshd
 	rm -f $(foreach m,$(MAN_SRC),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))

@@ -63,8 +63,7 @@ struct fan {
 	int			 status;	/* the largest so far */
 	int			 sig;		/* the first signal, or 0 */
 	int			 sigpipe;
-	size_t			 nfailed;
-	char			*failed[FANOUT_SUMMARY];
+	struct fanout_failed	 failed;
 };
 
 /* The key file at path, loaded once (kf->keys NULL: it failed); NULL
@@ -123,19 +122,57 @@ sink_teardown(struct fan *f, struct slot *sl)
 static void
 account(struct fan *f, const struct slot *sl, const struct sink_result *r)
 {
-	char *line;
-
 	f->status = r->status > f->status ? r->status : f->status;
 	f->sigpipe |= r->sigpipe;
 	if (r->how != SINK_FAILED && r->how != SINK_NOTSTARTED) {
 		return;
 	}
-	if (f->nfailed < FANOUT_SUMMARY && asprintf(&line, "%s (%s)",
-	    sl->host, r->error != NULL ? r->error :
-	    r->how == SINK_NOTSTARTED ? "not started" : "failed") != -1) {
-		f->failed[f->nfailed] = line;
+	fanout_failed_add(&f->failed, sl->host, r->error != NULL ? r->error :
+	    r->how == SINK_NOTSTARTED ? "not started" : "failed");
+}
+
+void
+fanout_failed_add(struct fanout_failed *ff, const char *host,
+    const char *why)
+{
+	char *line;
+
+	if (ff->n < FANOUT_SUMMARY && asprintf(&line, "%s (%s)", host,
+	    why) != -1) {
+		ff->line[ff->n] = line;
 	}
-	f->nfailed++;
+	ff->n++;
+}
+
+void
+fanout_failed_say(const struct fanout_failed *ff, size_t nhosts)
+{
+	size_t shown;
+
+	if (ff->n == 0) {
+		return;
+	}
+	fprintf(stderr, "%s: %zu of %zu host%s failed: ", getprogname(),
+	    ff->n, nhosts, nhosts == 1 ? "" : "s");
+	shown = ff->n < FANOUT_SUMMARY ? ff->n : FANOUT_SUMMARY;
+	for (size_t i = 0; i < shown; i++) {
+		fprintf(stderr, "%s%s", i > 0 ? ", " : "",
+		    ff->line[i] != NULL ? ff->line[i] : "?");
+	}
+	if (ff->n > shown) {
+		fprintf(stderr, " and %zu more (said above)", ff->n - shown);
+	}
+	fputc('\n', stderr);
+}
+
+void
+fanout_failed_free(struct fanout_failed *ff)
+{
+	for (size_t i = 0; i < FANOUT_SUMMARY; i++) {
+		free(ff->line[i]);
+		ff->line[i] = NULL;
+	}
+	ff->n = 0;
 }
 
 /*
@@ -350,23 +387,9 @@ fit_fds(const struct opts *o, int fanout)
 static void
 summary(struct fan *f, uint64_t t0)
 {
-	size_t n = hostlist_count(f->hosts), shown;
+	size_t n = hostlist_count(f->hosts);
 
-	if (f->nfailed > 0) {
-		fprintf(stderr, "rsh: %zu of %zu host%s failed: ", f->nfailed,
-		    n, n == 1 ? "" : "s");
-		shown = f->nfailed < FANOUT_SUMMARY ? f->nfailed :
-		    FANOUT_SUMMARY;
-		for (size_t i = 0; i < shown; i++) {
-			fprintf(stderr, "%s%s", i > 0 ? ", " : "",
-			    f->failed[i] != NULL ? f->failed[i] : "?");
-		}
-		if (f->nfailed > shown) {
-			fprintf(stderr, " and %zu more (said above)",
-			    f->nfailed - shown);
-		}
-		fputc('\n', stderr);
-	}
+	fanout_failed_say(&f->failed, n);
 	if (f->next < n) {
 		fprintf(stderr, "rsh: interrupted: %zu of %zu hosts not "
 		    "started\n", n - f->next, n);
@@ -386,9 +409,7 @@ fan_free(struct fan *f)
 		keys_free(f->kf[i].keys);
 	}
 	free(f->kf);
-	for (size_t i = 0; i < FANOUT_SUMMARY; i++) {
-		free(f->failed[i]);
-	}
+	fanout_failed_free(&f->failed);
 	free(f->slot);
 }
 
@@ -400,24 +421,25 @@ fanout_hosts(const struct opts *o)
 	size_t		 i;
 
 	if ((h = hostlist_new()) == NULL) {
-		fprintf(stderr, "rsh: out of memory\n");
+		fprintf(stderr, "%s: out of memory\n", getprogname());
 		return NULL;
 	}
 	for (i = 0; i < o->nhosts; i++) {
 		if (hostlist_add(h, o->hosts[i], err, sizeof(err)) == -1) {
-			fprintf(stderr, "rsh: -w: %s\n", err);
+			fprintf(stderr, "%s: -w: %s\n", getprogname(), err);
 			goto fail;
 		}
 	}
 	for (i = 0; i < o->nexcludes; i++) {
 		if (hostlist_exclude(h, o->excludes[i], err,
 		    sizeof(err)) == -1) {
-			fprintf(stderr, "rsh: -X: %s\n", err);
+			fprintf(stderr, "%s: -X: %s\n", getprogname(), err);
 			goto fail;
 		}
 	}
 	if (hostlist_count(h) == 0) {
-		fprintf(stderr, "rsh: -w: no hosts %s\n", o->nexcludes > 0 ?
+		fprintf(stderr, "%s: -w: no hosts %s\n", getprogname(),
+		    o->nexcludes > 0 ?
 		    "left after -X" : "in the list");
 		goto fail;
 	}

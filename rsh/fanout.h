@@ -22,9 +22,27 @@
 /* Hosts named in the failure summary; the rest are counted. */
 #define FANOUT_SUMMARY	10
 
+/* The hosts that failed, for the summary: the first FANOUT_SUMMARY
+ * named with why ("host (why)", owned), the rest counted. */
+struct fanout_failed {
+	size_t	 n;
+	char	*line[FANOUT_SUMMARY];
+};
+
+/* Notes that host failed, and why. */
+void	fanout_failed_add(struct fanout_failed *ff, const char *host,
+	    const char *why);
+
+/* "PROG: 2 of 5 hosts failed: web3 (why), ..." on stderr; nothing when
+ * none failed.  PROG is the name we run under (rsh or rcp). */
+void	fanout_failed_say(const struct fanout_failed *ff, size_t nhosts);
+
+/* Frees the lines; ff is empty again. */
+void	fanout_failed_free(struct fanout_failed *ff);
+
 /*
  * The hosts of every -w, less those of every -X.  NULL after saying on
- * stderr what is wrong (a bad list, or no host left).
+ * stderr (as rsh or rcp, whichever we run as) what is wrong (a bad list, or no host left).
  */
 struct hostlist *fanout_hosts(const struct opts *o);
 

@@ -14,6 +14,9 @@
 #include "copywire.h"
 #include "utf8.h"
 
+#include "fanout.h"
+#include "hostlist.h"
+#include "opts.h"
 #include "rcp.h"
 #include "rcp_int.h"
 
@@ -23,7 +26,8 @@ rcp_called(const char *argv0)
 	size_t		 len;
 	const char	*b = copywire_basename(argv0, &len);
 
-	return len == 3 && strncmp(b, "rcp", 3) == 0;
+	return (len == 3 && strncmp(b, "rcp", 3) == 0) ||
+	    (len == 7 && strncmp(b, "rcp.psk", 7) == 0);
 }
 
 static void
@@ -33,7 +37,11 @@ usage(FILE *f)
 	    "[-l user] [-o option] [-P port] [-S rsh]\n"
 	    "           [--json] "
 	    "SRC... [user@]HOST:DEST\n"
-	    "       rcp [-pqrsv] [options] [user@]HOST:SRC... DEST\n");
+	    "       rcp [-pqrsv] [options] [user@]HOST:SRC... DEST\n"
+	    "       rcp -w hostlist [-X hostlist] [-f fanout] [options] "
+	    "SRC... DEST\n"
+	    "       rcp -w hostlist [-X hostlist] [-f fanout] [options] "
+	    "--gather SRC... DIR\n");
 }
 
 void
@@ -44,7 +52,11 @@ rcp_say(void *ctx, const char *msg)
 	if (r->progress) {
 		fputs("\r\033[K", stderr);
 	}
-	fprintf(stderr, "rcp: %s\n", msg);
+	if (r->fan) {
+		fprintf(stderr, "rcp: %s: %s\n", r->label, msg);
+	} else {
+		fprintf(stderr, "rcp: %s\n", msg);
+	}
 }
 
 double
@@ -126,12 +138,15 @@ parse(struct rcp *r, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "gather", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char pass_opts[] = "FkloP";
-	int ch;
+	const char	*errstr;
+	int		 ch;
 
-	while ((ch = getopt_long(argc, argv, "+F:hk:l:o:P:pqrS:sv", longopts,
+	while ((ch = getopt_long(argc, argv, "+F:f:hk:l:o:P:pqrS:svw:X:",
+	    longopts,
 	    NULL)) != -1) {
 		if (r->npass + 2 > MAXPASS) {
 			fprintf(stderr, "rcp: too many options\n");
@@ -160,6 +175,25 @@ parse(struct rcp *r, int argc, char **argv)
 		case 'J':
 			r->json = 1;
 			break;
+		case 'G':
+			r->gather = 1;
+			break;
+		case 'w':
+			r->w[r->nw++] = optarg;
+			break;
+		case 'X':
+			r->x[r->nx++] = optarg;
+			break;
+		case 'f':
+			r->fanout = (int)strtonum(optarg, 1, FANOUT_MAX,
+			    &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "rcp: -f %s: the fan-out is "
+				    "%s (1 to %d)\n", optarg, errstr,
+				    FANOUT_MAX);
+				return -1;
+			}
+			break;
 		case 's':
 			r->flags |= COPY_SYNC;
 			break;
@@ -176,6 +210,10 @@ parse(struct rcp *r, int argc, char **argv)
 	}
 	if (argc - optind < 2) {
 		usage(stderr);
+		return -1;
+	}
+	if (r->nw == 0 && (r->gather || r->nx > 0 || r->fanout != 0)) {
+		fprintf(stderr, "rcp: --gather, -X and -f go with -w\n");
 		return -1;
 	}
 	return 0;
@@ -212,9 +250,8 @@ put_stdout(void *ctx, const char *p, size_t n)
 	(void)fwrite(p, 1, n, stdout);
 }
 
-/* --json: one object, one line, for scripts. */
-static void
-summary(const struct rcp *r, int to, int rc)
+void
+rcp_summary(const struct rcp *r, int to, int rc)
 {
 	struct timespec now;
 
@@ -247,6 +284,41 @@ operand(struct rcp *r, const char *arg, const char **path)
 	return take_host(r, host, user) == -1 ? -1 : 1;
 }
 
+/* rcp -w: the operands are paths, the hosts come from -w and -X. */
+static int
+fan_main(struct rcp *r, char **argv, int nsrc)
+{
+	struct opts	 o;
+	struct hostlist	*hosts;
+	const char	*path;
+	char		*host, *user;
+	int		 k, rc;
+
+	for (int i = 0; i <= nsrc; i++) {
+		if ((k = remote(argv[i], &host, &user, &path)) != 0) {
+			free(host);
+			free(user);
+			fprintf(stderr, "rcp: %s: %s\n", argv[i], k == -1 ?
+			    "out of memory" : "with -w, name paths only (the "
+			    "hosts come from -w; a local name with a colon: "
+			    "./NAME)");
+			return EXIT_RCP;
+		}
+	}
+	memset(&o, 0, sizeof(o));
+	o.hosts = r->w;
+	o.nhosts = r->nw;
+	o.excludes = r->x;
+	o.nexcludes = r->nx;
+	if ((hosts = fanout_hosts(&o)) == NULL) {
+		return EXIT_RCP;
+	}
+	rc = rcpfan_run(r, hosts, r->fanout != 0 ? r->fanout :
+	    FANOUT_DEFAULT, argv, nsrc, argv[nsrc]);
+	hostlist_free(hosts);
+	return rc;
+}
+
 int
 rcp_main(int argc, char **argv)
 {
@@ -256,11 +328,24 @@ rcp_main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.fd = -1;
+	r.destfd = -1;
+	r.w = calloc((size_t)argc, sizeof(*r.w));
+	r.x = calloc((size_t)argc, sizeof(*r.x));
+	if (r.w == NULL || r.x == NULL) {
+		fprintf(stderr, "rcp: out of memory\n");
+		goto out;
+	}
 	if (parse(&r, argc, argv) == -1) {
-		return EXIT_RCP;
+		goto out;
 	}
 	argv += optind;
 	nsrc = argc - optind - 1;
+	if (r.nw > 0) {
+		(void)signal(SIGPIPE, SIG_IGN);
+		r.progress = !r.quiet && isatty(STDERR_FILENO);
+		rc = fan_main(&r, argv, nsrc);
+		goto out;
+	}
 	if ((paths = calloc((size_t)nsrc, sizeof(*paths))) == NULL ||
 	    (dest_remote = operand(&r, argv[nsrc], &dpath)) == -1) {
 		goto out;
@@ -292,11 +377,13 @@ rcp_main(int argc, char **argv)
 		fputc('\n', stderr);
 	}
 	if (r.json) {
-		summary(&r, dest_remote, rc);
+		rcp_summary(&r, dest_remote, rc);
 	}
 out:
 	free(paths);
 	free(r.host);
 	free(r.user);
+	free(r.w);
+	free(r.x);
 	return rc;
 }

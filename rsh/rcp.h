@@ -1,5 +1,5 @@
 /*
- * rcp: copies files to or from one host (rcp(1)).  The rsh binary run
+ * rcp: copies files to or from hosts (rcp(1)).  The rsh binary run
  * under the name rcp: it runs rsh itself (the same options, configuration,
  * keys and master connections) with `rsh-copy` as the command, and sends
  * or receives the copy stream over that command's stdin or stdout
@@ -8,7 +8,8 @@
 #ifndef RSH_RCP_H
 #define RSH_RCP_H
 
-/* 1 when the program was run as rcp (argv0's last component). */
+/* 1 when the program was run as rcp or rcp.psk (argv0's last component;
+ * rcp.psk is the Debian package's name, beside BSD's rcp). */
 int	rcp_called(const char *argv0);
 
 /* rcp's main: 0 all copied, 1 some file was not, 255 rcp's own failure

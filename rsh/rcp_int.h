@@ -24,6 +24,14 @@ struct rcp {
 	char		*user;		/* owned; NULL: rsh's choice */
 	const char	*label;		/* for messages: the host */
 	const char	*rsh;		/* -S: the rsh to run; NULL: ours */
+	/* -w: many hosts (rcpfan.c). */
+	const char	**w, **x;	/* -w, -X lists, in order */
+	size_t		 nw, nx;
+	int		 fanout;	/* -f, 0: not given */
+	int		 gather;	/* --gather: from the hosts into DIR */
+	int		 fan;		/* a worker: messages name the host */
+	int		 destfd;	/* from a host into this directory
+					 * (owned), not dest; -1: none */
 	pid_t		 pid;		/* the rsh child */
 	int		 fd;		/* our end of its stdin or stdout */
 	/* The progress line. */
@@ -40,11 +48,28 @@ void	rcp_progress(void *ctx, const char *name, uint64_t bytes);
 /* Seconds from a to b. */
 double	rcp_since(const struct timespec *a, const struct timespec *b);
 
-/* SRC... (local) to r's host's DEST; HOST:SRC... to the local DEST.
+/* --json: one object, one line, on stdout.  to: the direction. */
+void	rcp_summary(const struct rcp *r, int to, int rc);
+
+/* SRC... (local) to r's host's DEST; HOST:SRC... to the local DEST (or
+ * into r->destfd, which it takes, when that is not -1).
  * rcp's exit status: 0, 1 (some entry failed, said) or 255. */
 int	rcpcopy_to_host(struct rcp *r, char **src, int nsrc,
 	    const char *dest);
 int	rcpcopy_from_host(struct rcp *r, const char **src, int nsrc,
 	    const char *dest);
+
+struct hostlist;
+
+/*
+ * rcp -w: SRC... (local) to DEST on every host of hosts, or with
+ * r->gather SRC... of every host into DEST/HOST/; at most fanout hosts
+ * at once, each in a child of ours.  Says the failed hosts on stderr.
+ * Returns 0 when every host succeeded, else the largest of the hosts'
+ * statuses (1 some entry failed, 255 a host that failed as a whole), or
+ * 128 + the signal that stopped us; 255 when rcp itself failed.
+ */
+int	rcpfan_run(struct rcp *r, const struct hostlist *hosts, int fanout,
+	    char **src, int nsrc, const char *dest);
 
 #endif

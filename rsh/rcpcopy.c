@@ -283,7 +283,10 @@ rcpcopy_from_host(struct rcp *r, const char **src, int nsrc, const char *dest)
 		}
 		w[n++] = src[i];
 	}
-	if ((dfd = open_dest(dest, nsrc, &asname)) == -1) {
+	if (r->destfd != -1) {
+		dfd = r->destfd;	/* handed to us */
+		r->destfd = -1;
+	} else if ((dfd = open_dest(dest, nsrc, &asname)) == -1) {
 		goto out;
 	}
 	memset(&c, 0, sizeof(c));
@@ -319,6 +322,10 @@ rcpcopy_from_host(struct rcp *r, const char **src, int nsrc, const char *dest)
 	}
 	(void)close(dfd);
 out:
+	if (r->destfd != -1) {
+		(void)close(r->destfd);
+		r->destfd = -1;
+	}
 	copysink_free(s);
 	for (int i = 0; expect != NULL && i < nsrc; i++) {
 		free((char *)(uintptr_t)expect[i]);

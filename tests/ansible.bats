@@ -134,13 +134,15 @@ ans() {
 			assert_line --regexp "^127\.0\.0\.$h \| SUCCESS => .*\"ping\": \"pong\""
 		done
 		[ "${#lines[@]}" -eq 3 ] || fail "output: $output"
-		# Pipelined, the module goes through the command's stdin: no upload.
+		# Pipelined, the module goes through the command's stdin: no
+		# upload; else it is uploaded with rcp (rshd's copy helper).
 		run -0 tail -n "+$((before + 1))" "$RSHD_DIR/rshd.log"
 		if [ "$pipe" = True ]; then
-			refute_output --partial 'runs cat > '
+			refute_output --partial 'runs rsh-copy'
 		else
-			assert_output --partial 'runs cat > '
+			assert_output --partial 'runs rsh-copy'
 		fi
+		refute_output --partial 'runs cat > '
 	done
 }
 
@@ -200,6 +202,52 @@ ans() {
 	assert_output --partial '"rc": 3,'
 	assert_output --partial '"stdout": "to-out",'
 	assert_output --partial '"stderr": "to-err",'
+}
+
+# conn_py SCRIPT ARG...: SCRIPT run by Ansible's own Python with conn, the
+# plugin's Connection to 127.0.0.2 on this file's rshd (extra_args: the
+# value of ansible_rsh_extra_args, from $EXTRA).
+conn_py() {
+	local py script=$1
+	shift
+	py=$(head -1 "$(command -v ansible-playbook)" | sed 's/^#! *//')
+	HOME=$BATS_FILE_TMPDIR/home "$py" - "$@" <<-EOF
+	import sys
+	from ansible.plugins.loader import connection_loader
+	from ansible.playbook.play_context import PlayContext
+	connection_loader.add_directory("$BATS_TEST_DIRNAME/../contrib/ansible/connection_plugins")
+	conn = connection_loader.get("rsh", PlayContext(), None)
+	conn.set_options(var_options={"inventory_hostname": "127.0.0.2",
+	    "ansible_port": $RSHD_PORT, "ansible_rsh_key": "$RSH_KEYFILE",
+	    "ansible_rsh_executable": "$RSH",
+	    "ansible_rsh_extra_args": "${EXTRA:-}"})
+	$script
+	EOF
+}
+
+@test "put_file and fetch_file keep a file's mode both ways (rcp -p)" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/remote" "$d/back"
+	head -c 100000 /dev/urandom >"$d/f"
+	chmod 751 "$d/f"
+	run -0 conn_py 'conn.put_file(sys.argv[1], sys.argv[2])' \
+	    "$d/f" "$d/remote/f"
+	cmp "$d/f" "$d/remote/f"
+	assert_equal "$(stat -c %a "$d/remote/f")" 751
+	chmod 604 "$d/remote/f"
+	run -0 conn_py 'conn.fetch_file(sys.argv[1], sys.argv[2])' \
+	    "$d/remote/f" "$d/back/f"
+	cmp "$d/f" "$d/back/f"
+	assert_equal "$(stat -c %a "$d/back/f")" 604
+	# A missing remote file: an error that names it, nothing left.
+	run -1 conn_py 'conn.fetch_file(sys.argv[1], sys.argv[2])' \
+	    "$d/remote/nope" "$d/back/nope"
+	assert_output --partial "failed to fetch $d/remote/nope"
+	[ ! -e "$d/back/nope" ]
+	# With rsh's own options, which rcp does not take: still copied.
+	EXTRA='-o AliveInterval=5' run -0 conn_py \
+	    'conn.put_file(sys.argv[1], sys.argv[2])' "$d/f" "$d/remote/g"
+	cmp "$d/f" "$d/remote/g"
 }
 
 # fake_bsd_rsh DIR: DIR/rsh answers as netkit's BSD rsh does to -V.

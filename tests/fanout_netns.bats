@@ -2,7 +2,8 @@
 # rsh -w against real hosts: network namespaces, each with its own
 # address and its own rshd, joined by a bridge in a client namespace;
 # one host is down, one holds another key, one address has no host at
-# all.  Then the scale test: one rshd in a namespace answers on all of
+# all; rcp -w and --gather across them (h1's and h2's keys have copy= a
+# tree of their own, since the namespaces share one file system).  Then the scale test: one rshd in a namespace answers on all of
 # 127/8 and rsh fans out to 1,000 addresses with bounded fds and memory.
 # Root only (ip netns); skipped with the reason otherwise.
 
@@ -33,9 +34,16 @@ setup_file() {
 		make_host "$i" || return 1
 	done
 	make_keys "$BATS_FILE_TMPDIR/h3" test
+	for i in 1 2; do
+		mkdir -p "$BATS_FILE_TMPDIR/h$i/root"
+		echo "h$i" >"$BATS_FILE_TMPDIR/h$i/root/id"
+		(umask 077 && printf '%s copy="%s"\n' \
+		    "$(cat "$BATS_FILE_TMPDIR/key/keys")" \
+		    "$BATS_FILE_TMPDIR/h$i/root" >"$BATS_FILE_TMPDIR/h$i/keys") ||
+		    return 1
+	done
 	for i in 1 2 3; do
-		local keys=$BATS_FILE_TMPDIR/key/keys
-		[ "$i" -ne 3 ] || keys=$BATS_FILE_TMPDIR/h3/keys
+		local keys=$BATS_FILE_TMPDIR/h$i/keys
 		ns_rshd "${NS}h$i" "$BATS_FILE_TMPDIR/h$i" "$keys" \
 		    -l 0.0.0.0 || return 1
 	done
@@ -147,6 +155,29 @@ for h, o in objs.items():
 print("ok")
 EOF
 	assert_output ok
+}
+
+@test "rcp -w to namespace hosts and --gather from them; the down host is named" {
+	local t=$BATS_TEST_TMPDIR h
+	head -c 200000 /dev/urandom >"$t/f"
+	chmod 600 "$t/f"
+	run -255 --separate-stderr in_client "$RSH_BUILD/rcp" -F "$BATS_FILE_TMPDIR/config" \
+	    -w 'h[1-2],h4' -p "$t/f" up
+	for h in h1 h2; do
+		cmp "$t/f" "$BATS_FILE_TMPDIR/$h/root/up"
+		assert_equal "$(stat -c %a "$BATS_FILE_TMPDIR/$h/root/up")" 600
+	done
+	[[ $stderr == *"rsh: h4:2222: connection refused"* ]] || fail "$stderr"
+	[[ ${stderr##*$'\n'} == "rcp: 1 of 3 hosts failed: h4 (failed, said above)" ]] ||
+	    fail "summary: $stderr"
+	mkdir "$t/got"
+	run -0 in_client "$RSH_BUILD/rcp" -F "$BATS_FILE_TMPDIR/config" -w 'h[1-2]' \
+	    --gather -p id up "$t/got"
+	for h in h1 h2; do
+		assert_equal "$(cat "$t/got/$h/id")" "$h"
+		cmp "$t/f" "$t/got/$h/up"
+		assert_equal "$(stat -c %a "$t/got/$h/up")" 600
+	done
 }
 
 # peak_fds PID: the most fds PID held, sampled until it ends.

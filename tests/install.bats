@@ -57,6 +57,13 @@ teardown() {
 	run -1 grep -rl '@SYSCONFDIR@' "$P/share" "$P/etc" "$P/lib"
 }
 
+@test "make install puts rcp beside rsh, the same program, with its page" {
+	[ "$(stat -c %i "$P/bin/rcp")" = "$(stat -c %i "$P/bin/rsh")" ]
+	run -0 "$P/bin/rcp" --help
+	assert_output --partial "usage: rcp"
+	[ -f "$P/share/man/man1/rcp.1" ]
+}
+
 # default_keys DIR: a key in DIR (key, keys) and in SYSCONFDIR/rsh/keys.
 default_keys() {
 	make_keys "$1" || return 1

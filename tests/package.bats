@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The Debian package: `make deb` builds it and lintian passes it; it
-# installs on this machine as a Debian citizen (rsh.psk behind
+# installs on this machine as a Debian citizen (rsh.psk and rcp.psk behind
 # update-alternatives, /etc/rsh 0700, the rsh account, units present but
 # not enabled, /var/log/rshd 0750 and a logrotate file that makes rshd
 # reopen its audit log); the rshd its unit file starts runs a command;
@@ -138,11 +138,16 @@ unit_file() {
 	assert_output --partial "$pkg "
 }
 
-@test "the package installs rshd, rsh.psk, the man pages and /etc/rsh 0700" {
+@test "the package installs rshd, rsh.psk, rcp.psk, the man pages and /etc/rsh 0700" {
 	[ -x /usr/sbin/rshd ]
 	[ -x /usr/bin/rsh.psk ]
 	[ -f /usr/share/man/man8/rshd.8.gz ]
 	[ -f /usr/share/man/man1/rsh.psk.1.gz ]
+	# rcp.psk is the same program, and acts as rcp under that name.
+	[ "$(stat -c %i /usr/bin/rcp.psk)" = "$(stat -c %i /usr/bin/rsh.psk)" ]
+	[ -f /usr/share/man/man1/rcp.psk.1.gz ]
+	run -0 /usr/bin/rcp.psk --help
+	assert_output --partial 'usage: rcp'
 	run -0 stat -c '%a %U' /etc/rsh
 	assert_output '700 root'
 	run -0 dpkg-query -W -f='${Conffiles}' rsh
@@ -211,15 +216,21 @@ unit_file() {
 	run -0 bash -c "source $d/rsh && complete -p rsh.psk rshd"
 }
 
-@test "the package offers rsh.psk as /usr/bin/rsh below every BSD rsh" {
-	run -0 update-alternatives --query rsh
-	assert_output --partial 'Alternative: /usr/bin/rsh.psk'
-	# Below netkit's rsh-client (100) and rsh-redone-client (150).
-	local prio
-	prio=$(update-alternatives --query rsh |
-	    awk '/^Alternative: \/usr\/bin\/rsh.psk$/ { f = 1; next }
-	    f && /^Priority:/ { print $2; exit }')
-	[ "$prio" -lt 100 ]
+@test "the package offers rsh.psk as /usr/bin/rsh and rcp.psk as /usr/bin/rcp below every BSD one" {
+	local n prio
+	for n in rsh rcp; do
+		run -0 update-alternatives --query "$n"
+		assert_output --partial "Alternative: /usr/bin/$n.psk"
+		assert_output --partial "/usr/share/man/man1/$n.psk.1.gz"
+		# Below netkit's rsh-client (100) and rsh-redone-client (150).
+		prio=$(update-alternatives --query "$n" |
+		    awk -v a="/usr/bin/$n.psk" '$1 == "Alternative:" {
+		    f = $2 == a; next } f && /^Priority:/ { print $2; exit }')
+		[ "$prio" -lt 100 ] || fail "$n.psk's priority: $prio"
+	done
+	# Alone, ours has the names, its pages included.
+	[ "$(readlink -f /usr/bin/rcp)" = /usr/bin/rcp.psk ] ||
+	    [ "$(update-alternatives --query rcp | grep -c '^Alternative:')" -gt 1 ]
 }
 
 @test "the package creates the rsh account, with a shell rshd can use" {
@@ -314,6 +325,11 @@ unit_file() {
 	run -0 pdsh -R exec -w 127.0.0.1 rsh.psk -k "$d/key" -p "$port" %h \
 	    'echo from-$((6*7))'
 	assert_output '127.0.0.1: from-42'
+	# BSD's rcp keeps /usr/bin/rcp; rcp.psk copies through rshd.
+	[ "$(readlink -f /usr/bin/rcp)" != /usr/bin/rcp.psk ]
+	echo copied >"$d/f"
+	run -0 rcp.psk -k "$d/key" -P "$port" -p "$d/f" "127.0.0.1:$d/g"
+	cmp "$d/f" "$d/g"
 	command -v ansible >/dev/null || return 0
 	# The plugin, told nothing of the client, finds rsh.psk on the PATH.
 	mkdir -p "$d/home" "$d/tmp"
@@ -331,10 +347,13 @@ unit_file() {
 	run -0 dpkg --purge rsh
 	[ ! -e /usr/sbin/rshd ]
 	[ ! -e /usr/bin/rsh.psk ]
+	[ ! -e /usr/bin/rcp.psk ]
 	[ ! -e /etc/rsh ]
 	[ ! -e /var/log/rshd ]
 	run update-alternatives --query rsh
 	refute_output --partial '/usr/bin/rsh.psk'
+	run update-alternatives --query rcp
+	refute_output --partial '/usr/bin/rcp.psk'
 	run dpkg-query -W -f='${db:Status-Status}' rsh
 	[ "$status" -ne 0 ] || [ "$output" = not-installed ]
 }

@@ -3,9 +3,9 @@
 #
 # Every operation is one run of the rsh binary: a command is a shell
 # command line given to rsh (which runs it with sh -c on the server, as
-# ssh runs it with the account's shell); files travel through the
-# command's standard input and output (`cat > DEST`, `cat < SRC`), so
-# nothing but rshd and a POSIX shell is needed on the managed host.
+# ssh runs it with the account's shell); files travel with rcp (the same
+# binary run under that name, rcp -p: modes and times kept), through
+# rshd's copy helper, so nothing but rshd is needed on the managed host.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later (as Ansible itself)
 
@@ -20,9 +20,13 @@ DOCUMENTATION = '''
           C(rsh) client against the host's C(rshd).
         - The remote account is the one the key is bound to in the server's
           keys file (its C(user=) option); C(remote_user) is not used.
-        - Files are streamed through the command's standard input and output
-          (C(cat > DEST), C(cat < SRC)); they are binary safe and are never
-          held in memory whole.
+        - Files travel with C(rcp -p) (the rsh binary run as rcp, through
+          rshd's copy helper), so a file's mode and time are kept both ways;
+          they are binary safe, never held in memory whole, and land under a
+          temporary name renamed into place once whole.
+        - Options in C(rsh_extra_args) are rsh's, which rcp does not take;
+          with them set, files go through the command's standard input and
+          output instead (C(cat > DEST), C(cat < SRC)), modes not kept.
         - Privilege escalation (become) works as with the ssh plugin when it
           needs no password (sudo with NOPASSWD, su from root, doas with
           nopass). rsh gives a command no terminal here, so become methods
@@ -186,18 +190,51 @@ class Connection(ConnectionBase):
         argv = [_find_rsh(self.get_option('rsh_executable')), '-T']
         if no_stdin:
             argv.append('-n')
+        argv += self._target_args('-p', ['--connect-timeout', '%d'])
+        argv += self._split_ssh_args(self.get_option('rsh_extra_args') or '')
+        argv += ['--', self.get_option('host'), remote_cmd]
+        return [to_bytes(a, errors='surrogate_or_strict') for a in argv]
+
+    def _target_args(self, port_flag, timeout_args):
+        """The port (after port_flag), key and connect timeout (into
+        timeout_args' '%d') options, those that are set."""
+        argv = []
         port = self.get_option('port')
         if port:
-            argv += ['-p', str(port)]
+            argv += [port_flag, str(port)]
         key = self.get_option('rsh_key')
         if key:
             argv += ['-k', key]
         timeout = self.get_option('timeout')
         if timeout:
-            argv += ['--connect-timeout', str(timeout)]
-        argv += self._split_ssh_args(self.get_option('rsh_extra_args') or '')
-        argv += ['--', self.get_option('host'), remote_cmd]
+            argv += [a.replace('%d', str(int(timeout))) for a in timeout_args]
+        return argv
+
+    def _rcp_argv(self, src, dest):
+        """The rcp -p command line that copies src to dest (one of them
+        host:path): the rsh binary, run under the name rcp."""
+        argv = ['rcp', '-p', '-q']
+        argv += self._target_args('-P', ['-o', 'ConnectTimeout=%d'])
+        argv += ['--', src, dest]
         return [to_bytes(a, errors='surrogate_or_strict') for a in argv]
+
+    def _remote(self, path):
+        """host:path for rcp; an IPv6 address in brackets."""
+        host = self.get_option('host')
+        return ('[%s]:%s' if ':' in host else '%s:%s') % (host, path)
+
+    @staticmethod
+    def _local(path):
+        """A local path that rcp cannot take for host:path."""
+        return path if path.startswith('/') else './' + path
+
+    def _rcp(self, src, dest):
+        """Runs rcp -p src dest; returns (returncode, stderr bytes)."""
+        # rcp is rsh under another name: it looks at argv[0].
+        rc, _, err = self._spawn(self._rcp_argv(src, dest), None,
+                                 subprocess.DEVNULL,
+                                 _find_rsh(self.get_option('rsh_executable')))
+        return (rc, err)
 
     def _run(self, remote_cmd, stdin, stdout, in_data=None):
         """Runs rsh with stdin (a file, or None: in_data or nothing) and
@@ -206,18 +243,24 @@ class Connection(ConnectionBase):
         if in_data is not None:
             stdin = subprocess.PIPE
         # Nothing to send: -n tells the server so at once.
-        argv = self._rsh_argv(remote_cmd, stdin is None)
+        return self._spawn(self._rsh_argv(remote_cmd, stdin is None), stdin,
+                           stdout, None, in_data)
+
+    def _spawn(self, argv, stdin, stdout, executable, in_data=None):
+        """Runs argv (from executable, when not None) as _run says; an
+        rsh failure of its own is the host being unreachable."""
         display.vvv(u"RSH: EXEC {0}".format(
             u' '.join(shlex.quote(to_text(a)) for a in argv)),
             host=self.get_option('host'))
         try:
-            p = subprocess.Popen(argv,
+            p = subprocess.Popen(argv, executable=executable,
                                  stdin=subprocess.DEVNULL if stdin is None
                                  else stdin,
                                  stdout=stdout, stderr=subprocess.PIPE)
         except OSError as e:
             raise AnsibleError("rsh connection: cannot run %s: %s" %
-                               (to_native(argv[0]), to_native(e)))
+                               (to_native(executable or argv[0]),
+                                to_native(e)))
         out, err = p.communicate(in_data)
         if p.returncode == RSH_FAILED and self._rsh_failed(err):
             raise AnsibleConnectionFailure(
@@ -244,32 +287,58 @@ class Connection(ConnectionBase):
                          subprocess.PIPE, in_data=in_data)
 
     def put_file(self, in_path, out_path):
-        ''' copy a local file to the remote host through rsh's stdin '''
+        ''' copy a local file to the remote host with rcp -p '''
         super(Connection, self).put_file(in_path, out_path)
         display.vvv(u"PUT {0} TO {1}".format(in_path, out_path),
                     host=self.get_option('host'))
-        try:
-            src = open(to_bytes(in_path, errors='surrogate_or_strict'), 'rb')
-        except FileNotFoundError:
+        if not os.path.exists(to_bytes(in_path,
+                                       errors='surrogate_or_strict')):
             raise AnsibleFileNotFound("file or module does not exist: %s" %
                                       to_native(in_path))
+        if self.get_option('rsh_extra_args'):
+            rc, err = self._put_cat(in_path, out_path)
+        else:
+            rc, err = self._rcp(self._local(in_path),
+                                self._remote(out_path))
+        self._copied('transfer', in_path, out_path, rc, err)
+
+    @staticmethod
+    def _copied(verb, in_path, out_path, rc, err):
+        """A copy ended with rc: an error unless 0."""
+        if rc != 0:
+            raise AnsibleError("rsh connection: failed to %s %s to %s "
+                               "(exit %d): %s" %
+                               (verb, to_native(in_path), to_native(out_path),
+                                rc, to_native(err.strip())))
+
+    def _put_cat(self, in_path, out_path):
+        """put_file through rsh's stdin (cat > DEST): (rc, stderr)."""
+        try:
+            src = open(to_bytes(in_path, errors='surrogate_or_strict'), 'rb')
         except OSError as e:
             raise AnsibleError("rsh connection: cannot read %s: %s" %
                                (to_native(in_path), to_native(e)))
         with src:
             rc, _, err = self._run('cat > %s' % shlex.quote(out_path), src,
                                    subprocess.DEVNULL)
-        if rc != 0:
-            raise AnsibleError("rsh connection: failed to transfer %s to "
-                               "%s (exit %d): %s" %
-                               (to_native(in_path), to_native(out_path), rc,
-                                to_native(err.strip())))
+        return (rc, err)
 
     def fetch_file(self, in_path, out_path):
-        ''' copy a remote file to the local host through rsh's stdout '''
+        ''' copy a remote file to the local host with rcp -p '''
         super(Connection, self).fetch_file(in_path, out_path)
         display.vvv(u"FETCH {0} TO {1}".format(in_path, out_path),
                     host=self.get_option('host'))
+        if self.get_option('rsh_extra_args'):
+            rc, err = self._fetch_cat(in_path, out_path)
+        else:
+            # rcp writes the file whole under a temporary name and renames
+            # it: a failed copy leaves nothing to remove.
+            rc, err = self._rcp(self._remote(in_path),
+                                self._local(out_path))
+        self._copied('fetch', in_path, out_path, rc, err)
+
+    def _fetch_cat(self, in_path, out_path):
+        """fetch_file through rsh's stdout (cat < SRC): (rc, stderr)."""
         b_out = to_bytes(out_path, errors='surrogate_or_strict')
         try:
             dst = open(b_out, 'wb')
@@ -282,10 +351,7 @@ class Connection(ConnectionBase):
         if rc != 0:
             # A partial copy must not pass for the file.
             os.unlink(b_out)
-            raise AnsibleError("rsh connection: failed to fetch %s to %s "
-                               "(exit %d): %s" %
-                               (to_native(in_path), to_native(out_path), rc,
-                                to_native(err.strip())))
+        return (rc, err)
 
     def close(self):
         ''' nothing stays open between operations '''
