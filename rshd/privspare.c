@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netio.h"
 
 #include "priv.h"
 #include "privspare.h"
@@ -83,14 +84,16 @@ make_main(void *unused)
 static void
 start(void)
 {
-	static int	tried;
-	sigset_t	all, old;
-	int		e;
+	static long long	tried;	/* when it last failed */
+	sigset_t		all, old;
+	long long		now = netio_now_ms();
+	int			e;
 
-	if (tried) {
+	/* Out of processes once is no reason to give up for good. */
+	if (started || (tried != 0 && now - tried < 1000)) {
 		return;
 	}
-	tried = 1;
+	tried = now;
 	/* No signal of rshd's is this thread's to take. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -101,7 +104,7 @@ start(void)
 		return;
 	}
 	log_warn("cannot start the thread that makes spare channels: %s; "
-	    "each connection makes its own", strerror(e));
+	    "connections make their own until it can", strerror(e));
 }
 
 int

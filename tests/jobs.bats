@@ -132,11 +132,15 @@ pids_cgroup_root() {
 	# Both parts: the privileged one starts the commands.
 	echo "$RSHD_PID" >"$cg/cgroup.procs"
 	echo "$(monitor_of "$RSHD_PID")" >"$cg/cgroup.procs"
+	# The cap is taken when both parts are quiet: a channel's thread
+	# that parks afterwards would free a process for the command.
+	wait_until "[ \$(monitor_threads) -le 3 ]" 10
 	# UDP: the workers exist already, so the spawn is what fails.
 	cat "$cg/pids.current" >"$cg/pids.max"
 	run -255 rsh_cmd -u -n 127.0.0.1 true
 	assert_output --partial "out of resources"
 	# TCP: the connection's thread takes the last process.
+	wait_until "[ \$(monitor_threads) -le 3 ]" 10
 	echo $(($(cat "$cg/pids.current") + 1)) >"$cg/pids.max"
 	run -255 rsh_cmd -n 127.0.0.1 true
 	assert_output --partial "out of resources"
