@@ -5,30 +5,15 @@
  * server name; and the key a client presents to a server.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "crypto.h"
 #include "keyname.h"
+#include "log.h"
 #include "netio.h"
 
 #define KEYNAME_SALT	"rsh/1 server key"
-
-static void	keyname_err(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-keyname_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * One option's value at *pp, as rshd's keyopts reads it: double-quoted
@@ -76,18 +61,18 @@ keyname_set(struct key *k, const char *value, const char *path,
 	char canon[KEYS_MAXNAMELEN + 1];
 
 	if (k->namelen > 0) {
-		keyname_err(err, errlen, "%s:%zu: option 'name' given twice",
+		log_errbuf(err, errlen, "%s:%zu: option 'name' given twice",
 		    path, lineno);
 		return -1;
 	}
 	if (netio_name_canon(value, canon, sizeof(canon)) == -1) {
-		keyname_err(err, errlen, "%s:%zu: name=%s is not a host name or "
+		log_errbuf(err, errlen, "%s:%zu: name=%s is not a host name or "
 		    "address", path, lineno, value);
 		return -1;
 	}
 	/* rshd compares names byte for byte with what clients send. */
 	if (strcmp(value, canon) != 0) {
-		keyname_err(err, errlen, "%s:%zu: name=%s is not in the form "
+		log_errbuf(err, errlen, "%s:%zu: name=%s is not in the form "
 		    "clients send it; write name=%s", path, lineno, value,
 		    canon);
 		return -1;
@@ -124,7 +109,7 @@ keyname_read(struct key *k, const char *path, size_t lineno, char *err,
 				break;
 		}
 		if (isname && value[0] == '\0') {
-			keyname_err(err, errlen, "%s:%zu: option 'name' wants a "
+			log_errbuf(err, errlen, "%s:%zu: option 'name' wants a "
 			    "server name of 1 to %d bytes", path, lineno,
 			    KEYS_MAXNAMELEN);
 			return -1;

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "crypto.h"
 #include "keyname.h"
 #include "keys.h"
+#include "log.h"
 
 #define KEYS_B64LEN	44		/* base64 of 32 bytes, padded */
 #define KEYS_FLEET	"fleet:"	/* before a client's fleet key */
@@ -37,21 +37,6 @@ struct keyring {
 	size_t		 n;
 	size_t		 cap;
 };
-
-static void	keys_err(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-keys_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 keys_id_valid(const void *id, size_t len)
@@ -93,11 +78,12 @@ keys_stat_regular(int fd, const char *path, const char *what,
     struct stat *st, char *err, size_t errlen)
 {
 	if (fstat(fd, st) == -1) {
-		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		log_errbuf(err, errlen, "%s %s: %s", what, path,
+		    strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		keys_err(err, errlen, "%s %s is not a regular file; "
+		log_errbuf(err, errlen, "%s %s is not a regular file; "
 		    "refusing it", what, path);
 		return -1;
 	}
@@ -114,13 +100,13 @@ keys_check_perms(int fd, const char *path, const char *what, char *err,
 	if (keys_stat_regular(fd, path, what, &st, err, errlen) == -1)
 		return -1;
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		keys_err(err, errlen, "%s %s is owned by uid %lu, not you or "
+		log_errbuf(err, errlen, "%s %s is owned by uid %lu, not you or "
 		    "root; refusing it", what, path, (unsigned long)st.st_uid);
 		return -1;
 	}
 	if ((st.st_mode & 077) != 0) {
 		keys_describe_mode(st.st_mode, &how, &who);
-		keys_err(err, errlen, "%s %s is %s by %s; refusing it",
+		log_errbuf(err, errlen, "%s %s is %s by %s; refusing it",
 		    what, path, how, who);
 		return -1;
 	}
@@ -142,17 +128,18 @@ keys_slurp(int fd, const char *path, const char *what, size_t *cap,
 
 	*len = 0;
 	if (fstat(fd, &st) == -1) {
-		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		log_errbuf(err, errlen, "%s %s: %s", what, path,
+		    strerror(errno));
 		return NULL;
 	}
 	if (st.st_size > KEYS_MAXFILE) {
-		keys_err(err, errlen, "%s %s is larger than %d bytes; "
+		log_errbuf(err, errlen, "%s %s is larger than %d bytes; "
 		    "refusing it", what, path, KEYS_MAXFILE);
 		return NULL;
 	}
 	*cap = (size_t)st.st_size + 2;
 	if ((buf = malloc(*cap)) == NULL) {
-		keys_err(err, errlen, "%s %s: out of memory", what, path);
+		log_errbuf(err, errlen, "%s %s: out of memory", what, path);
 		return NULL;
 	}
 	while (*len < *cap - 1) {
@@ -162,14 +149,14 @@ keys_slurp(int fd, const char *path, const char *what, size_t *cap,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			keys_err(err, errlen, "%s %s: %s", what, path,
+			log_errbuf(err, errlen, "%s %s: %s", what, path,
 			    strerror(errno));
 			goto fail;
 		}
 		*len += (size_t)n;
 	}
 	if (*len == *cap - 1) {
-		keys_err(err, errlen, "%s %s changed while being read", what,
+		log_errbuf(err, errlen, "%s %s changed while being read", what,
 		    path);
 		goto fail;
 	}
@@ -199,7 +186,8 @@ keys_read(const char *path, const char *what, int secret, size_t *len,
 	/* O_NONBLOCK: a FIFO put in its place must not hang us. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) == -1) {
-		keys_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		log_errbuf(err, errlen, "%s %s: %s", what, path,
+		    strerror(errno));
 		goto err0;
 	}
 	if ((secret ? keys_check_perms(fd, path, what, err, errlen) :
@@ -210,7 +198,7 @@ keys_read(const char *path, const char *what, int secret, size_t *len,
 	if ((nul = memchr(buf, '\0', *len)) != NULL) {
 		for (const char *p = buf; p < nul; p++)
 			lineno += *p == '\n';
-		keys_err(err, errlen, "%s:%zu: line holds a NUL byte", path,
+		log_errbuf(err, errlen, "%s:%zu: line holds a NUL byte", path,
 		    lineno);
 		crypto_wipe(buf, *cap);
 		free(buf);
@@ -416,11 +404,11 @@ keys_check_server(const struct keyring *kr, struct key *k, const char *path,
 	if ((dup = keys_conflict(kr, kr->n - 1, k)) == NULL)
 		return 0;
 	if (k->namelen > 0 && dup->key.namelen > 0) {
-		keys_err(err, errlen, "%s:%zu: key id %s for name %s is "
+		log_errbuf(err, errlen, "%s:%zu: key id %s for name %s is "
 		    "already on line %zu", path, lineno, k->id, k->name,
 		    dup->line);
 	} else {
-		keys_err(err, errlen, "%s:%zu: key id %s is already on line "
+		log_errbuf(err, errlen, "%s:%zu: key id %s is already on line "
 		    "%zu%s", path, lineno, k->id, dup->line, k->namelen > 0 ||
 		    dup->key.namelen > 0 ? " (a line without name= serves "
 		    "every name)" : "");
@@ -454,28 +442,29 @@ keys_parse_line(struct keyring *kr, int kind, const char *path,
 		b64len -= flen;
 	}
 	if (!keys_id_valid(id, idlen)) {
-		keys_err(err, errlen, "%s:%zu: a key id is 1 to 64 characters "
-		    "from A-Z a-z 0-9 . _ @ -", path, lineno);
+		log_errbuf(err, errlen, "%s:%zu: a key id is 1 to 64 "
+		    "characters from A-Z a-z 0-9 . _ @ -", path, lineno);
 		goto out;
 	}
 	id[idlen] = '\0';
 	if (b64len == 0 || *b64 == '#') {
-		keys_err(err, errlen, "%s:%zu: key id %s has no key", path,
+		log_errbuf(err, errlen, "%s:%zu: key id %s has no key", path,
 		    lineno, id);
 	} else if (fleet && kind != KEYS_CLIENT) {
-		keys_err(err, errlen, "%s:%zu: key id %s is a fleet key, which "
-		    "belongs in a client's key file only; give this server "
-		    "the line rsh --derive NAME prints", path, lineno, id);
+		log_errbuf(err, errlen, "%s:%zu: key id %s is a fleet key, "
+		    "which belongs in a client's key file only; give this "
+		    "server the line rsh --derive NAME prints", path, lineno,
+		    id);
 	} else if (b64len != KEYS_B64LEN) {
-		keys_err(err, errlen, "%s:%zu: key is not %d characters of "
+		log_errbuf(err, errlen, "%s:%zu: key is not %d characters of "
 		    "base64", path, lineno, KEYS_B64LEN);
 	} else if (crypto_b64decode(psk, sizeof(psk), b64, b64len) !=
 	    CRYPTO_KEYLEN) {
-		keys_err(err, errlen, "%s:%zu: key is not base64 for %d bytes",
-		    path, lineno, CRYPTO_KEYLEN);
+		log_errbuf(err, errlen, "%s:%zu: key is not base64 for %d "
+		    "bytes", path, lineno, CRYPTO_KEYLEN);
 	} else if (keys_add(kr, kind, lineno, id, idlen, psk,
 	    b64 + b64len) == -1) {
-		keys_err(err, errlen, "%s:%zu: out of memory", path, lineno);
+		log_errbuf(err, errlen, "%s:%zu: out of memory", path, lineno);
 	} else
 		ret = 0;
 	if (ret == 0) {
@@ -528,14 +517,14 @@ keys_load_public(const char *path, const char *buf, size_t len, char *err,
 	char *copy;
 
 	if (memchr(buf, '\0', len) != NULL) {
-		keys_err(err, errlen, "keys file %s: a NUL byte in what the "
+		log_errbuf(err, errlen, "keys file %s: a NUL byte in what the "
 		    "privileged part handed over", path);
 		return NULL;
 	}
 	if ((copy = malloc(len + 1)) == NULL ||
 	    (kr = calloc(1, sizeof(*kr))) == NULL) {
 		free(copy);
-		keys_err(err, errlen, "keys file %s: out of memory", path);
+		log_errbuf(err, errlen, "keys file %s: out of memory", path);
 		return NULL;
 	}
 	memcpy(copy, buf, len);
@@ -560,7 +549,7 @@ keys_load(const char *path, int kind, char *err, size_t errlen)
 	if ((buf = keys_read(path, what, 1, &len, &cap, err, errlen)) == NULL)
 		goto err0;
 	if ((kr = calloc(1, sizeof(*kr))) == NULL) {
-		keys_err(err, errlen, "%s %s: out of memory", what, path);
+		log_errbuf(err, errlen, "%s %s: out of memory", what, path);
 		goto err1;
 	}
 	if (keys_parse(kr, kind, path, buf, len, err, errlen) == -1) {

@@ -331,6 +331,19 @@ log_vis_some(char *out, size_t lim, const unsigned char *p, size_t len)
 	return i;
 }
 
+int
+log_errbuf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
 char *
 log_vis(char *out, size_t outlen, const void *p, size_t len)
 {

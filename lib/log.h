@@ -35,6 +35,14 @@ void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Formats a parser's error message into the caller's err (errlen bytes,
+ * truncated to fit) and returns -1, so that a parser can end with
+ * `return log_errbuf(err, errlen, ...)`.  It reports nothing itself.
+ */
+int	log_errbuf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
  * Escapes p[0..len) for display with strvisx (VIS_CSTYLE | VIS_OCTAL |
  * VIS_NL... control bytes visible) into out, truncating to fit.  Returns
  * out.

@@ -4,13 +4,13 @@
  * the vector compared is the vector executed.
  */
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "allow.h"
+#include "log.h"
 
 /*
  * What a word of a plain command line may hold.  Nothing a shell, the
@@ -24,17 +24,6 @@ static const char word_chars[] =
 
 /* fnmatch: '*' stops at '/' and a leading '.' must be written. */
 #define MATCH_FLAGS	(FNM_PATHNAME | FNM_PERIOD)
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int
 allow_compile(const char *text, struct allow_pattern *p, char *err,
@@ -54,8 +43,8 @@ allow_compile(const char *text, struct allow_pattern *p, char *err,
 		n = strcspn(s, " \t");
 		if (p->rest) {
 			allow_pattern_free(p);
-			return fail(err, errlen, "'%s': '" ALLOW_REST "' may "
-			    "only be a pattern's last word", text);
+			return log_errbuf(err, errlen, "'%s': '" ALLOW_REST
+			    "' may only be a pattern's last word", text);
 		}
 		if (n == strlen(ALLOW_REST) && memcmp(s, ALLOW_REST, n) == 0) {
 			p->rest = 1;
@@ -77,14 +66,14 @@ allow_compile(const char *text, struct allow_pattern *p, char *err,
 		int rest = p->rest;
 
 		allow_pattern_free(p);
-		return fail(err, errlen, rest ? "'" ALLOW_REST "' alone "
+		return log_errbuf(err, errlen, rest ? "'" ALLOW_REST "' alone "
 		    "would allow any program" : "an empty pattern in '%s'",
 		    text);
 	}
 	return 0;
 nomem:
 	allow_pattern_free(p);
-	return fail(err, errlen, "out of memory");
+	return log_errbuf(err, errlen, "out of memory");
 }
 
 void

@@ -8,28 +8,17 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keyopts.h"
+#include "log.h"
 
 #define NAMEMAX		32	/* an option's name */
 
 static int	env_forbidden(const char *);
 #define VALUEMAX	4096	/* an option's value, unquoted */
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* A value up to ',', a blank or the end, or a double-quoted one. */
 static int
@@ -48,17 +37,17 @@ read_value(const char **pp, const char *name, char *out, char *err,
 			p++;
 		}
 		if (n == VALUEMAX - 1) {
-			return fail(err, errlen, "option '%s': value too long",
-			    name);
+			return log_errbuf(err, errlen, "option '%s': value too "
+			    "long", name);
 		}
 		out[n++] = *p++;
 	}
 	if (quoted && *p != '"') {
-		return fail(err, errlen, "option '%s': no closing quote",
+		return log_errbuf(err, errlen, "option '%s': no closing quote",
 		    name);
 	}
 	if (!quoted && *p == '"') {
-		return fail(err, errlen, "option '%s': a quote inside an "
+		return log_errbuf(err, errlen, "option '%s': a quote inside an "
 		    "unquoted value", name);
 	}
 	out[n] = '\0';
@@ -79,17 +68,17 @@ split(const char *name, const char *value, int sep, char ***arr, size_t *n,
 		char	**v;
 
 		if (len == 0) {
-			return fail(err, errlen, "option '%s': an empty item "
-			    "in '%s'", name, value);
+			return log_errbuf(err, errlen, "option '%s': an empty "
+			    "item in '%s'", name, value);
 		}
 		if (*n == KEYOPTS_MAXLIST || (v = reallocarray(*arr, *n + 1,
 		    sizeof(*v))) == NULL) {
-			return fail(err, errlen, "option '%s': too many items "
-			    "in '%s'", name, value);
+			return log_errbuf(err, errlen, "option '%s': too many "
+			    "items in '%s'", name, value);
 		}
 		*arr = v;
 		if (((*arr)[*n] = strndup(p, len)) == NULL) {
-			return fail(err, errlen, "option '%s': %s", name,
+			return log_errbuf(err, errlen, "option '%s': %s", name,
 			    "out of memory");
 		}
 		(*n)++;
@@ -155,14 +144,14 @@ set_from(struct keyopts *o, const char *value, char *err, size_t errlen)
 		goto out;
 	}
 	if (n == 0 || (o->from = calloc(n, sizeof(*o->from))) == NULL) {
-		(void)fail(err, errlen, "option '%s': %s", "from",
+		(void)log_errbuf(err, errlen, "option '%s': %s", "from",
 		    "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (parse_net(items[i], &o->from[i]) == -1) {
-			(void)fail(err, errlen, "option 'from': '%s' is not an "
-			    "address or network", items[i]);
+			(void)log_errbuf(err, errlen, "option 'from': '%s' is "
+			    "not an address or network", items[i]);
 			goto out;
 		}
 	}
@@ -239,12 +228,12 @@ set_env(struct keyopts *o, const char *value, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < o->nenv; i++) {
 		if (!valid_env_name(o->env[i])) {
-			return fail(err, errlen, "option 'env': '%s' is not a "
-			    "variable name", o->env[i]);
+			return log_errbuf(err, errlen, "option 'env': '%s' is "
+			    "not a variable name", o->env[i]);
 		}
 		if (env_forbidden(o->env[i])) {
-			return fail(err, errlen, "option 'env': %s may never be "
-			    "set by a client", o->env[i]);
+			return log_errbuf(err, errlen, "option 'env': %s may "
+			    "never be set by a client", o->env[i]);
 		}
 	}
 	return 0;
@@ -264,14 +253,16 @@ set_allow(struct keyopts *o, const char *value, char *err, size_t errlen)
 	}
 	if (o->nallow + n > KEYOPTS_MAXLIST || (a = reallocarray(o->allow,
 	    o->nallow + n, sizeof(*a))) == NULL) {
-		(void)fail(err, errlen, "option 'allow': too many patterns");
+		(void)log_errbuf(err, errlen, "option 'allow': too many "
+		    "patterns");
 		goto out;
 	}
 	o->allow = a;
 	for (size_t i = 0; i < n; i++) {
 		if (allow_compile(items[i], &o->allow[o->nallow], why,
 		    sizeof(why)) == -1) {
-			(void)fail(err, errlen, "option 'allow': %s", why);
+			(void)log_errbuf(err, errlen, "option 'allow': %s",
+			    why);
 			goto out;
 		}
 		o->nallow++;
@@ -297,7 +288,7 @@ static int
 set_users(struct keyopts *o, const char *value, char *err, size_t errlen)
 {
 	if (o->nusers > 0) {
-		return fail(err, errlen, "option 'user' given twice");
+		return log_errbuf(err, errlen, "option 'user' given twice");
 	}
 	if (split("user", value, ',', &o->users, &o->nusers, err,
 	    errlen) == -1) {
@@ -305,13 +296,13 @@ set_users(struct keyopts *o, const char *value, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < o->nusers; i++) {
 		if (!valid_user(o->users[i])) {
-			return fail(err, errlen, "option 'user': '%s' is not an "
-			    "account name", o->users[i]);
+			return log_errbuf(err, errlen, "option 'user': '%s' is "
+			    "not an account name", o->users[i]);
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(o->users[i], o->users[j]) == 0) {
-				return fail(err, errlen, "option 'user': '%s' "
-				    "is named twice", o->users[i]);
+				return log_errbuf(err, errlen, "option 'user': "
+				    "'%s' is named twice", o->users[i]);
 			}
 		}
 	}
@@ -327,7 +318,7 @@ static int
 set_copy(struct keyopts *o, const char *value, char *err, size_t errlen)
 {
 	if (o->ncopy > 0) {
-		return fail(err, errlen, "option 'copy' given twice");
+		return log_errbuf(err, errlen, "option 'copy' given twice");
 	}
 	if (split("copy", value, ',', &o->copy, &o->ncopy, err,
 	    errlen) == -1) {
@@ -341,8 +332,8 @@ set_copy(struct keyopts *o, const char *value, char *err, size_t errlen)
 		    strstr(d, "/../") != NULL || (n >= 2 &&
 		    strcmp(d + n - 2, "/.") == 0) || (n >= 3 &&
 		    strcmp(d + n - 3, "/..") == 0)) {
-			return fail(err, errlen, "option 'copy': '%s' is not "
-			    "an absolute directory without . or ..", d);
+			return log_errbuf(err, errlen, "option 'copy': '%s' is "
+			    "not an absolute directory without . or ..", d);
 		}
 		while (n > 1 && d[n - 1] == '/') {
 			d[--n] = '\0';
@@ -372,13 +363,13 @@ set_string(char **field, const char *name, const char *value, char *err,
     size_t errlen)
 {
 	if (*field != NULL) {
-		return fail(err, errlen, "option '%s' given twice", name);
+		return log_errbuf(err, errlen, "option '%s' given twice", name);
 	}
 	if (*value == '\0') {
-		return fail(err, errlen, "option '%s' is empty", name);
+		return log_errbuf(err, errlen, "option '%s' is empty", name);
 	}
 	if ((*field = strdup(value)) == NULL) {
-		return fail(err, errlen, "out of memory");
+		return log_errbuf(err, errlen, "out of memory");
 	}
 	return 0;
 }
@@ -407,17 +398,17 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 	if (strcmp(name, "no-udp") == 0 || strcmp(name, "no-pty") == 0 ||
 	    strcmp(name, "no-new-privs") == 0 || strcmp(name, "no-copy") == 0) {
 		if (value != NULL) {
-			return fail(err, errlen, "option '%s' takes no value",
-			    name);
+			return log_errbuf(err, errlen, "option '%s' takes no "
+			    "value", name);
 		}
 		return apply_flag(o, name);
 	}
 	if (!takes_value(name)) {
-		return fail(err, errlen, "unknown option '%s'", name);
+		return log_errbuf(err, errlen, "unknown option '%s'", name);
 	}
 	if (value == NULL) {
-		return fail(err, errlen, "option '%s' needs a value (%s=...)",
-		    name, name);
+		return log_errbuf(err, errlen, "option '%s' needs a value "
+		    "(%s=...)", name, name);
 	}
 	if (strcmp(name, "user") == 0) {
 		return set_users(o, value, err, errlen);
@@ -425,7 +416,8 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 		return set_string(&o->command, name, value, err, errlen);
 	} else if (strcmp(name, "from") == 0) {
 		if (o->nfrom > 0) {
-			return fail(err, errlen, "option 'from' given twice");
+			return log_errbuf(err, errlen, "option 'from' given "
+			    "twice");
 		}
 		return set_from(o, value, err, errlen);
 	} else if (strcmp(name, "allow") == 0) {
@@ -441,8 +433,8 @@ apply(struct keyopts *o, const char *name, const char *value, char *err,
 	}
 	o->max_sessions = (int)strtonum(value, 1, 100000, &errstr);
 	if (errstr != NULL) {
-		return fail(err, errlen, "option 'max-sessions': '%s' is not a "
-		    "number from 1 to 100000", value);
+		return log_errbuf(err, errlen, "option 'max-sessions': '%s' is "
+		    "not a number from 1 to 100000", value);
 	}
 	return 0;
 }
@@ -460,14 +452,14 @@ keyopts_parse(const char *text, struct keyopts *o, char *err, size_t errlen)
 		return 0;
 	}
 	if ((value = malloc(VALUEMAX)) == NULL) {
-		return fail(err, errlen, "%s", "out of memory");
+		return log_errbuf(err, errlen, "%s", "out of memory");
 	}
 	for (;;) {
 		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz-");
 
 		if (n == 0 || n >= sizeof(name)) {
-			(void)fail(err, errlen, "expected an option at '%.40s'",
-			    p);
+			(void)log_errbuf(err, errlen, "expected an option at "
+			    "'%.40s'", p);
 			goto out;
 		}
 		memcpy(name, p, n);
@@ -497,8 +489,8 @@ keyopts_parse(const char *text, struct keyopts *o, char *err, size_t errlen)
 		if (*p == '\0' || *p == '#') {
 			break;
 		}
-		(void)fail(err, errlen, "unexpected '%.40s' after option '%s'",
-		    p, name);
+		(void)log_errbuf(err, errlen, "unexpected '%.40s' after option "
+		    "'%s'", p, name);
 		goto out;
 	}
 	rc = 0;

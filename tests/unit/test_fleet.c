@@ -21,49 +21,11 @@
 
 #include "check.h"
 #include "vec.h"
+/* After vec.h, whose parameters are named path too. */
+#include "keyfile.h"
 
 #define B64_2	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 #define B64_3	"ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
-
-static char	tmpdir[64];
-static char	path[128];
-
-static struct keyring *
-load_text(const char *text, int kind, char *err, size_t errlen)
-{
-	size_t	len = strlen(text);
-	int	fd;
-
-	unlink(path);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 ||
-	    write(fd, text, len) != (ssize_t)len) {
-		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-		exit(2);
-	}
-	close(fd);
-	err[0] = '\0';
-	return keys_load(path, kind, err, errlen);
-}
-
-/* Refused, with exactly this message after the file's path. */
-static void
-expect_refusal(const char *text, int kind, const char *tail)
-{
-	struct keyring	*kr;
-	char		 err[512], want[512];
-
-	kr = load_text(text, kind, err, sizeof(err));
-	snprintf(want, sizeof(want), "%s%s", path, tail);
-	CHECK(kr == NULL);
-	if (strcmp(err, want) == 0) {
-		check_pass++;
-	} else {
-		check_fail++;
-		fprintf(stderr, "file \"%s\":\n  error \"%s\"\n  want  \"%s\"\n",
-		    text, err, want);
-	}
-	keys_free(kr);
-}
 
 /* Every server of the vectors: its typed name made canonical as rsh
  * makes it, and the key derived for that name. */
@@ -216,17 +178,11 @@ main(void)
 		    "from tests/vectors)\n");
 		return 2;
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_fleet.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
-	snprintf(path, sizeof(path), "%s/keys", tmpdir);
+	keyfile_open("test_fleet");
 	test_vectors(json);
 	test_client_lines();
 	test_server_names();
-	unlink(path);
-	rmdir(tmpdir);
+	keyfile_close();
 	free(json);
 	return check_done("test_fleet");
 }

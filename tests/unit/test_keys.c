@@ -16,6 +16,7 @@
 #include "keys.h"
 
 #include "check.h"
+#include "keyfile.h"
 
 /* The vectors' PSK (vectors-v1.json: psk, psk_base64). */
 #define VEC_B64	"+wskgmzTqv4DAxlS2WtRB9GRVOyZrcxVFXkMV+7i1Ho="
@@ -27,52 +28,6 @@ static const unsigned char vec_psk[32] = {
 	0x52, 0xd9, 0x6b, 0x51, 0x07, 0xd1, 0x91, 0x54, 0xec, 0x99, 0xad,
 	0xcc, 0x55, 0x15, 0x79, 0x0c, 0x57, 0xee, 0xe2, 0xd4, 0x7a,
 };
-
-static char	tmpdir[64];
-static char	path[128];
-
-/* Writes text (len bytes) to the test file with the given mode. */
-static void
-put_file(const char *text, size_t len, mode_t mode)
-{
-	int fd;
-
-	unlink(path);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 ||
-	    write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) == -1) {
-		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-		exit(2);
-	}
-	close(fd);
-}
-
-static struct keyring *
-load_text(const char *text, int kind, char *err, size_t errlen)
-{
-	put_file(text, strlen(text), 0600);
-	err[0] = '\0';
-	return keys_load(path, kind, err, errlen);
-}
-
-/* Refused, with exactly this message after the file's path. */
-static void
-expect_refusal(const char *text, int kind, const char *tail)
-{
-	struct keyring *kr;
-	char err[512], want[512];
-
-	kr = load_text(text, kind, err, sizeof(err));
-	snprintf(want, sizeof(want), "%s%s", path, tail);
-	CHECK(kr == NULL);
-	if (strcmp(err, want) == 0) {
-		check_pass++;
-	} else {
-		check_fail++;
-		fprintf(stderr, "file \"%s\":\n  error \"%s\"\n  want  \"%s\"\n",
-		    text, err, want);
-	}
-	keys_free(kr);
-}
 
 static void
 test_client_file(void)
@@ -403,12 +358,7 @@ test_generate(void)
 int
 main(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_keys.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
-	snprintf(path, sizeof(path), "%s/keys", tmpdir);
+	keyfile_open("test_keys");
 	test_client_file();
 	test_first_match();
 	test_server_file();
@@ -417,7 +367,6 @@ main(void)
 	test_nul();
 	test_perms();
 	test_generate();
-	unlink(path);
-	rmdir(tmpdir);
+	keyfile_close();
 	return check_done("test_keys");
 }
