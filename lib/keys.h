@@ -95,26 +95,6 @@ const struct key *keys_find_host(const struct keyring *, const char *name);
 int		 keys_id_valid(const void *id, size_t len);
 
 /*
- * Checks that the open file fd (named path in messages) is owned by the
- * effective user or root and has no group or other permission bits.
- * Returns 0, or -1 with a sentence in err.
- */
-int		 keys_check_perms(int fd, const char *path, const char *what,
-		    char *err, size_t errlen);
-
-/*
- * Reads the file path whole, the way key files are read, for another
- * file rshd must not hang on or half-read (its config file): opened
- * without blocking, so that a FIFO put in its place cannot hang the
- * caller; anything but a regular file, a file over 1 MiB and a NUL byte
- * anywhere are refused ("/etc/rsh/rshd.conf:3: line holds a NUL byte").
- * what names it in messages ("config file").  Returns a buffer of *len
- * bytes and a NUL, which the caller frees; NULL with a sentence in err.
- */
-char		*keys_read_file(const char *path, const char *what,
-		    size_t *len, char *err, size_t errlen);
-
-/*
  * Writes a new key line "KEYID BASE64\n" (fresh random PSK) into out, or
  * with fleet "KEYID fleet:BASE64\n".  Returns 0, or -1 when id is invalid
  * or out is too small.

@@ -12,6 +12,7 @@
 #include "keys.h"
 
 #include "conf.h"
+#include "textfile.h"
 
 enum conf_type { T_INT, T_DURATION, T_BYTES, T_SIZE, T_STRING, T_NAMES,
 	T_LISTEN, T_ENVLIST, T_BOOL, T_ALIVE };
@@ -367,7 +368,7 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 
 	/* Read as the keys are: a FIFO in its place would hang the main
 	 * thread in fopen(), and NULs would read as blank lines. */
-	if ((buf = keys_read_file(path, "config file", &len, err,
+	if ((buf = textfile_read(path, "config file", &len, err,
 	    errlen)) == NULL) {
 		return -1;
 	}

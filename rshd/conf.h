@@ -81,7 +81,7 @@ int	conf_set(struct conf *c, const char *kv, char *err, size_t errlen);
 /*
  * Reads a config file of "Keyword value" lines, counting them in
  * c->file_settings.  The file is opened without blocking and must be a
- * regular file with no NUL byte (keys_read_file).  0, or -1 with err
+ * regular file with no NUL byte (textfile_read).  0, or -1 with err
  * naming the file (and the line).
  */
 int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);

@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "log.h"
 #include "netio.h"
+#include "textfile.h"
 #include "wire.h"
 
 #include "policy.h"
@@ -334,7 +335,7 @@ snapshot_load(const struct snapshot_source *src,
 		return NULL;
 	}
 	if ((config = snapshot_config_path(src)) != NULL &&
-	    (s->conf_text = keys_read_file(config, "config file",
+	    (s->conf_text = textfile_read(config, "config file",
 	    &s->conf_len, err, errlen)) == NULL) {
 		snapshot_free(s);
 		return NULL;
