@@ -65,7 +65,8 @@ crypto_work(void)
 
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
-	    OPENSSL_INIT_NO_ATEXIT, NULL) != 1 ||
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT,
+	    NULL) != 1 ||
 	    getrandom(priv, sizeof(priv), 0) != (ssize_t)sizeof(priv)) {
 		goto out;
 	}

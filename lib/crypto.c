@@ -100,11 +100,14 @@ init_once(void)
 	 * it, and copying it into the provider's name map at the first
 	 * fetch, would cost a quarter of a client's run (3.4M of 14M
 	 * instructions).  Freeing it all again at exit is 0.9M more, for
-	 * memory the kernel takes back anyway.
+	 * memory the kernel takes back anyway.  Nor are OpenSSL's error
+	 * strings: nothing here prints OpenSSL's error queue, and loading
+	 * them is 0.9M instructions, a tenth of a direct call's.
 	 */
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
-	    OPENSSL_INIT_NO_ATEXIT, NULL) != 1) {
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT,
+	    NULL) != 1) {
 		return;
 	}
 	atomic_store(&ready, 1);

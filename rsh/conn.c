@@ -345,17 +345,25 @@ dial_result(struct conn *c, int r)
 static void
 attempt(struct conn *c)
 {
-	uint64_t t = netio_now_us();
+	int r = -1;
 
 	c->state = ST_CONNECT;
 	c->deadline = netio_now_ms() + c->p.connect_ms;
-	if (dial_resolve(&c->dial, c->p.host, c->p.port) == -1) {
+	if (c->p.dial != NULL) {
+		/* The caller's dial, its connect under way: ours from here. */
+		c->dial = *c->p.dial;
+		dial_init(c->p.dial);
+		c->p.dial = NULL;
+		c->t0_us = c->dial.t0_us;
+		r = DIAL_PENDING;	/* poll says when it is done */
+	} else if (dial_resolve(&c->dial, c->p.host, c->p.port) == -1) {
 		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", c->dial.err);
 		return;
 	}
 	sink_msg(c->sink, SINK_INFO, "resolved to %d address%s in %.1f ms",
-	    c->dial.naddr, c->dial.naddr == 1 ? "" : "es", conn_ms_since(t));
-	dial_result(c, dial_next(&c->dial));
+	    c->dial.naddr, c->dial.naddr == 1 ? "" : "es",
+	    c->dial.resolve_ms);
+	dial_result(c, r != -1 ? r : dial_next(&c->dial));
 }
 
 int

@@ -55,9 +55,19 @@ struct conn_params {
 	 * another connection.
 	 */
 	int			 quiet_unaccepted;
+	/*
+	 * When not NULL, a dial to host and port that the caller started
+	 * (dial_next said DIAL_PENDING or DIAL_DONE): conn_start takes it
+	 * over, address list and socket, and leaves *dial empty.  rsh
+	 * starts its connect before it loads libcrypto and reads its key,
+	 * so that the SYN, the server's accept and its greeting travel
+	 * meanwhile.  Only the first attempt uses it; a retry dials anew.
+	 */
+	struct dial		*dial;
 };
 
 struct conn;
+struct dial;
 
 /*
  * A connection for p (copied; its strings and key must outlive the

@@ -40,6 +40,7 @@ dial_resolve(struct dial *d, const char *host, const char *port)
 	struct addrinfo	hints, *ai;
 	int		rc;
 
+	d->t0_us = netio_now_us();
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -48,6 +49,7 @@ dial_resolve(struct dial *d, const char *host, const char *port)
 		d->res = NULL;
 		return -1;
 	}
+	d->resolve_ms = (double)(netio_now_us() - d->t0_us) / 1000.0;
 	for (ai = d->res; ai != NULL; ai = ai->ai_next) {
 		d->naddr++;
 	}

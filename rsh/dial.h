@@ -6,6 +6,7 @@
 #define RSH_DIAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum { DIAL_PENDING = 0, DIAL_DONE, DIAL_FAILED };
 
@@ -17,6 +18,8 @@ struct dial {
 	int		 fd;		/* -1 when none */
 	char		 err[256];	/* why the last address failed */
 	int		 errnum;	/* its errno, 0 when none */
+	uint64_t	 t0_us;		/* when dial_resolve began */
+	double		 resolve_ms;	/* what getaddrinfo() took */
 };
 
 /* An empty dial (no fd, no addresses). */

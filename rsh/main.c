@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "dial.h"
 #include "dgram.h"
 #include "fanout.h"
 #include "json.h"
@@ -207,7 +208,7 @@ run_udp(const struct target *t, const struct opts *o, const struct key *k,
 /* TCP: one command, or (cmd NULL) line mode. */
 static int
 run_tcp(const struct target *t, const struct opts *o, const struct key *k,
-    struct sink *s, const struct wire_exec *e, int lines)
+    struct sink *s, const struct wire_exec *e, int lines, struct dial *dial)
 {
 	struct conn_params	 p;
 	struct conn		*c;
@@ -227,6 +228,7 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 	p.max_time = o->max_time;
 	p.in_fd = lines ? -1 : 0;
 	p.pty = pty;
+	p.dial = dial->fd != -1 ? dial : NULL;
 	if ((sigfd = block_signals(pty && isatty(0))) == -1) {
 		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
 		return RSH_EXIT_FAILURE;
@@ -272,6 +274,27 @@ load_crypto(void)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The TCP connect, started before libcrypto is loaded and the key read
+ * (about a millisecond of CPU): the SYN, the server's accept and its
+ * greeting travel meanwhile, as ssh connects before it reads its keys.
+ * Any failure leaves d empty, for conn_start to dial again and say why.
+ * Not for ControlPersist, whose first call may hand the command to the
+ * master it starts.
+ */
+static void
+early_dial(struct dial *d, const struct target *t)
+{
+	int r;
+
+	if (dial_resolve(d, t->connect, t->port) == 0 &&
+	    ((r = dial_next(d)) == DIAL_PENDING || r == DIAL_DONE)) {
+		return;
+	}
+	dial_free(d);
+	dial_init(d);
 }
 
 /* rsh -w: every operand is the command; no stdin, no UDP, no lines. */
@@ -425,7 +448,7 @@ check_mode(struct opts *o, int argc, int *lines, int *pty)
 
 static int
 run(struct opts *o, int argc, char **argv, const struct target *t,
-    const struct key *k, int lines, int pty)
+    const struct key *k, int lines, int pty, struct dial *dial)
 {
 	struct output		 plain;
 	struct json		 json;
@@ -456,7 +479,7 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 		status = run_udp(t, o, k, s, &e, &r);
 		status = r.sigpipe ? -SIGPIPE : status;
 	} else {
-		status = run_tcp(t, o, k, s, &e, lines);
+		status = run_tcp(t, o, k, s, &e, lines, dial);
 	}
 	free(line);
 	if (env != NULL) {
@@ -503,12 +526,14 @@ main(int argc, char **argv)
 	struct keyring	*keys = NULL;
 	struct key	 key;	/* this target's: derived from a fleet key */
 	const struct key *k;
+	struct dial	 dial;	/* the connect started before the key */
 	char		 err[1024];
 	int		 lines, pty, status = RSH_EXIT_FAILURE;
 
 	if (argc > 0 && rcp_called(argv[0])) {
 		return rcp_main(argc, argv);
 	}
+	dial_init(&dial);
 	if (opts_parse(argc, argv, &o) == -1) {
 		if (o.help == -1) {
 			opts_usage(stderr);
@@ -555,6 +580,9 @@ main(int argc, char **argv)
 	if (!lines && !pty && run_muxed(&o, argc, argv, &t, &status)) {
 		goto out;
 	}
+	if (!o.udp && !t.persist) {
+		early_dial(&dial, &t);
+	}
 	if (load_crypto() == -1) {
 		goto out;
 	}
@@ -580,8 +608,9 @@ main(int argc, char **argv)
 	    run_muxed(&o, argc, argv, &t, &status)) {
 		goto out;
 	}
-	status = run(&o, argc, argv, &t, k, lines, pty);
+	status = run(&o, argc, argv, &t, k, lines, pty, &dial);
 out:
+	dial_free(&dial);
 	crypto_wipe(&key, sizeof(key));
 	keys_free(keys);
 	opts_free(&o);

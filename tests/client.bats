@@ -562,6 +562,26 @@ assert j["status"] == 0 and j["exit"] == 0 and j["error"] is None, j
 	refute_output --partial 'openssl.cnf'
 }
 
+@test "a direct call starts its connect before it loads libcrypto and reads its key" {
+	strace_or_skip
+	# Loading libcrypto and reading the key (about a millisecond of
+	# CPU) overlap the SYN, the server's accept and its greeting.
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    run -0 strace -f -e trace=connect,open,openat \
+	    -o "$BATS_TEST_TMPDIR/st" \
+	    "$RSH" -k "$RSH_KEYFILE" -p "$RSHD_PORT" 127.0.0.1 true
+	run -0 awk -v so="$(crypto_soname)" -v key="\"$RSH_KEYFILE\"" '
+	    /connect\(.*AF_INET/ && !c { c = NR }
+	    index($0, so) && !l { l = NR }
+	    index($0, key) && !k { k = NR }
+	    END {
+		if (c && c < l && c < k) print "connect first"
+		else print "connect at line " c ", libcrypto " l ", key " k
+	    }' \
+	    "$BATS_TEST_TMPDIR/st"
+	assert_output "connect first"
+}
+
 @test "rsh links no libcrypto; its .note.dlopen names the one it loads" {
 	local so
 	so=$(crypto_soname)
