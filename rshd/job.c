@@ -207,13 +207,43 @@ audit_start(struct job *j, char *msg, size_t msglen)
 	return -1;
 }
 
-int
-job_start(struct job *j)
+/* The plan the privileged part made, for the audit record. */
+static void
+audit_plan(struct job *j, const struct priv_plan *plan)
 {
-	char		msg[512];
+	audit_rec_account(j->audit, plan->account);
+	if (plan->forced[0] != '\0') {
+		audit_rec_forced(j->audit, plan->forced);
+	}
+	audit_rec_cwd(j->audit, plan->cwd);
+}
+
+/* Started: the sink hears it. */
+static int
+started(struct job *j)
+{
 	struct stat	st;
 	uint32_t	window;
-	int		code;
+
+	j->state = JOB_RUNNING;
+	/* A terminal's holders are not looked for: its hangup ends them. */
+	if (!j->child.pty && j->child.in_fd != -1 &&
+	    fstat(j->child.in_fd, &st) == 0) {
+		j->stdin_ino = st.st_ino;
+	}
+	window = j->child.in_fd == -1 ? 0 : j->lim.stdin_window;
+	j->credit = window;
+	j->deadline = j->lim.time_limit_ms > 0 ?
+	    netio_now_ms() + j->lim.time_limit_ms : 0;
+	return j->sink->started(j->ctx, j->child.pid, window);
+}
+
+/* What was planned, after its start record. */
+static int
+start_planned(struct job *j)
+{
+	char	msg[512];
+	int	code;
 
 	if (audit_start(j, msg, sizeof(msg)) == -1) {
 		return job_refuse(j, ERR_INTERNAL, msg, 255);
@@ -226,17 +256,38 @@ job_start(struct job *j)
 	    sizeof(msg), &code) == -1) {
 		return job_refuse(j, ERR_EXEC_FAILED, msg, code);
 	}
-	j->state = JOB_RUNNING;
-	/* A terminal's holders are not looked for: its hangup ends them. */
-	if (!j->child.pty && j->child.in_fd != -1 &&
-	    fstat(j->child.in_fd, &st) == 0) {
-		j->stdin_ino = st.st_ino;
+	return started(j);
+}
+
+int
+job_run(struct job *j, const struct priv_ask *a)
+{
+	struct priv_plan	plan;
+	struct priv_refusal	no;
+	int			planned;
+
+	if (j->lim.audit_required) {
+		/* No command runs unrecorded: judged, then its start record
+		 * written, then started. */
+		if (priv_prepare(a, &plan, &no) == -1) {
+			return job_refuse(j, no.err, no.msg, no.code);
+		}
+		audit_plan(j, &plan);
+		return start_planned(j);
 	}
-	window = j->child.in_fd == -1 ? 0 : j->lim.stdin_window;
-	j->credit = window;
-	j->deadline = j->lim.time_limit_ms > 0 ?
-	    netio_now_ms() + j->lim.time_limit_ms : 0;
-	return j->sink->started(j->ctx, j->child.pid, window);
+	/* Nothing to wait for between the two: judged and started in one
+	 * request, and its start record (whose failure refuses nothing
+	 * here) written next. */
+	if (priv_run(a, j->lim.time_limit_ms, &plan, &planned, &j->child,
+	    &j->cgroup, &no) == -1) {
+		if (planned) {
+			audit_plan(j, &plan);
+		}
+		return job_refuse(j, no.err, no.msg, no.code);
+	}
+	audit_plan(j, &plan);
+	(void)audit_start(j, no.msg, sizeof(no.msg));
+	return started(j);
 }
 
 /* Gives back what the child has consumed, in chunks worth a record. */
@@ -519,11 +570,26 @@ pipe_pending(int fd)
 	    (uint64_t)n : 0;
 }
 
+/* What the stop after exit stops (finish): the whole group when it was
+ * stopped, what holds its stdin when that is still open, else nothing. */
+static int
+stop_after_exit(const struct job *j)
+{
+	return j->stopping ? STOP_GROUP : j->child.in_fd != -1 &&
+	    !j->child.pty ? STOP_HOLDERS : STOP_NONE;
+}
+
 /* The leader's exit, when the pidfd says it came. */
 static void
 leader_exited(struct job *j)
 {
-	int r = priv_reap(&j->child, &j->how, &j->code);
+	/* Its output all read and nothing to stop after it: this exit ends
+	 * the job (finish, then done, with no signal or look between), so
+	 * the privileged part may let it go with its answer, and no CLOSE
+	 * follows. */
+	int last = j->state == JOB_RUNNING && j->child.out_fd == -1 &&
+	    j->child.err_fd == -1 && stop_after_exit(j) == STOP_NONE;
+	int r = priv_reap(&j->child, &j->how, &j->code, last);
 
 	if (r == 0) {
 		return;
@@ -635,9 +701,7 @@ finish(struct job *j)
 	 * now, so those go; a background job that holds none of it stays.
 	 * The look waits for the next turn of the loop, so that exit is on
 	 * its way first. */
-	begin_stopping(j, j->stopping ? STOP_GROUP :
-	    j->child.in_fd != -1 && !j->child.pty ? STOP_HOLDERS :
-	    STOP_NONE);
+	begin_stopping(j, stop_after_exit(j));
 	return report_exit(j, j->how, j->code);
 }
 
@@ -673,7 +737,10 @@ stop_signal(struct job *j, int sig, const pid_t *pids, int n)
 static int
 still_there(struct job *j, pid_t *pids)
 {
-	if (j->must_stop == STOP_NONE || j->child.pid == 0) {
+	/* No pidfd: the privileged part let it go with its exit (an
+	 * abort may still come between that and here). */
+	if (j->must_stop == STOP_NONE || j->child.pid == 0 ||
+	    j->child.pidfd == -1) {
 		return 0;
 	}
 	if (j->must_stop == STOP_HOLDERS) {

@@ -9,7 +9,7 @@
  * (job_pollfds, job_events, job_timeout) and never sleeps or blocks:
  * stopping a group is a sequence of timers.
  *
- * Life: job_new, then job_start or job_refuse.  The sink hears started
+ * Life: job_new, then job_run or job_refuse.  The sink hears started
  * (or error), output, errors, and exactly one exit.  After exit the job
  * may still be stopping what the command left behind; the owner keeps
  * driving it until job_done(), then job_free().
@@ -73,15 +73,19 @@ struct job	*job_new(const struct job_sink *sink, void *ctx,
 		    uint64_t t_start_us);
 
 /*
- * Writes the audit start record, then has the privileged part start
- * what priv_prepare() planned on this thread's channel.  The sink hears
- * started(); or, when it cannot start, error(EXEC_FAILED) and exited(2,
- * 126, 127 or 255: a lack of resources is 255, never "not executable").
- * With audit_required, a start record that cannot be written refuses
- * the command before anything runs (error(INTERNAL), exited(2, 255)).
- * Returns what the sink returned.
+ * Has the privileged part judge the EXEC a and start it, on this
+ * thread's channel, and writes the audit start record with what it
+ * planned.  The sink hears started(); or, when it is refused, error(the
+ * refusal's) and exited(2, its code); when it cannot start,
+ * error(EXEC_FAILED) and exited(2, 126, 127 or 255: a lack of resources
+ * is 255, never "not executable").  With audit_required, the start
+ * record is written between the judgement and the start (two requests,
+ * not one), and one that cannot be written refuses the command before
+ * anything runs (error(INTERNAL), exited(2, 255)).  Returns what the
+ * sink returned.
  */
-int	job_start(struct job *);
+struct priv_ask;
+int	job_run(struct job *, const struct priv_ask *a);
 
 /* A request that will not run: error(err, text), exited(2, code). */
 int	job_refuse(struct job *, uint16_t err, const char *text, int code);
@@ -135,7 +139,7 @@ pid_t	job_pid(const struct job *);
 struct audit_rec;
 
 /* The job keeps r (it frees it) and writes its start record in
- * job_start(), and its exit or refused record when the command ends.
+ * job_run(), and its exit or refused record when the command ends.
  * NULL does nothing. */
 void	job_set_audit(struct job *, struct audit_rec *r);
 /* The job's audit record, or NULL. */

@@ -617,6 +617,15 @@ answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 	case PRIV_START:
 		start(ch, q, r, fds, nfds);
 		return;
+	case PRIV_RUN:
+		/* The same two steps, with nothing in between: the plan
+		 * goes back even when the start fails, for the audit. */
+		prepare(ch, q, pay, r, (struct priv_plan *)(void *)ch->out,
+		    outlen);
+		if (r->rc == 0) {
+			start(ch, q, r, fds, nfds);
+		}
+		return;
 	case PRIV_AUTH:
 		auth(ch, q, pay, r);
 		return;
@@ -663,6 +672,8 @@ answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 	}
 	switch (q->op) {
 	case PRIV_REAP:
+		/* With PRIV_REAP_CLOSE, serve_one lets it go once this
+		 * answer is sent (its exit is what the client waits for). */
 		r->rc = exec_reap(&k->c, &r->how, &r->code);
 		break;
 	case PRIV_SIGNAL:
@@ -764,8 +775,9 @@ check_request(const struct priv_req *q, ssize_t n)
 	    q->paylen - sizeof(struct priv_seal) > UDP_MAXV6))) {
 		return -1;
 	}
-	if (q->op == PRIV_PREPARE && ((q->transport != WIRE_TCP &&
-	    q->transport != WIRE_UDP) || (q->peer.ss_family != AF_INET &&
+	if ((q->op == PRIV_PREPARE || q->op == PRIV_RUN) &&
+	    ((q->transport != WIRE_TCP && q->transport != WIRE_UDP) ||
+	    (q->peer.ss_family != AF_INET &&
 	    q->peer.ss_family != AF_INET6))) {
 		return -1;
 	}
@@ -837,7 +849,7 @@ serve_one(struct chan *ch)
 	memset(&r, 0, sizeof(r));
 	answer(ch, &q, ch->buf + sizeof(q), &r, fds, &nfds, &outlen);
 	n = send_answer(ch->fd, &r, fds, nfds, ch->out, outlen);
-	started = q.op == PRIV_START && r.rc == 0;
+	started = (q.op == PRIV_START || q.op == PRIV_RUN) && r.rc == 0;
 	/* An AUTH's answer holds session keys; an OPEN's bytes are a
 	 * request's plaintext, a SEAL's request a reply's. */
 	if (q.op == PRIV_AUTH) {
@@ -851,6 +863,11 @@ serve_one(struct chan *ch)
 	}
 	if ((q.op == PRIV_RELOAD || q.op == PRIV_AUDIT_OPEN) && nfds == 1) {
 		close(fds[0]);	/* sent, or not wanted */
+	}
+	/* A command that exited and that the network part is done with:
+	 * as CLOSE, but after the exit went out. */
+	if (q.op == PRIV_REAP && (q.flags & PRIV_REAP_CLOSE) && r.rc == 1) {
+		close_kid(ch, kid_find(ch, q.pid));
 	}
 	if (n == -1) {
 		return -1;

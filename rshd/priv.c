@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -29,6 +30,35 @@ static __thread int	chan = -1;
 static __thread int	answered;	/* chan has answered once */
 static __thread int	fds_lost;	/* the last answer's fds were */
 
+#ifdef RSHD_TEST_HOOKS
+/* RSHD_TEST_OPLOG: a file that gets a line for each request sent to the
+ * privileged part, its op's name, for tests/privsep.bats to count a
+ * command's round trips. */
+static int		oplog = -1;
+
+static void
+oplog_put(const struct priv_req *q)
+{
+	static const char *const names[] = { "?", "PREPARE", "START",
+	    "REAP", "SIGNAL", "HOLDERS", "SIGNAL_HOLDER", "HAS_RUNNER",
+	    "POPULATED", "CLOSE", "STARTING", "RELOAD", "FORGET", "AUTH",
+	    "UDP_OPEN", "UDP_SEAL", "UDP_DROP", "HELLO", "PORT_FILE",
+	    "AUDIT_OPEN", "RUN" };
+	char	line[64];
+	int	n;
+
+	if (oplog == -1) {
+		return;
+	}
+	n = snprintf(line, sizeof(line), "%s%s\n", q->op < sizeof(names) /
+	    sizeof(names[0]) ? names[q->op] : "?", q->op == PRIV_REAP &&
+	    (q->flags & PRIV_REAP_CLOSE) ? "+CLOSE" : "");
+	if (write(oplog, line, (size_t)n) != n) {
+		return;	/* a test's count, nothing more */
+	}
+}
+#endif
+
 /* A thread's channel goes with the thread: the privileged part then
  * stops whatever that thread left running. */
 static void
@@ -47,6 +77,12 @@ void
 priv_init(int hello_fd)
 {
 	hello = hello_fd;
+#ifdef RSHD_TEST_HOOKS
+	if (getenv("RSHD_TEST_OPLOG") != NULL) {
+		oplog = open(getenv("RSHD_TEST_OPLOG"), O_WRONLY | O_CREAT |
+		    O_APPEND | O_CLOEXEC, 0600);
+	}
+#endif
 }
 
 void
@@ -162,6 +198,9 @@ exchange(int fd, struct priv_req *q, const uint8_t *pay, size_t paylen,
 	ssize_t		 n;
 
 	q->paylen = (uint32_t)paylen;
+#ifdef RSHD_TEST_HOOKS
+	oplog_put(q);
+#endif
 	memset(&m, 0, sizeof(m));
 	iov[0].iov_base = q;
 	iov[0].iov_len = sizeof(*q);
@@ -297,18 +336,16 @@ priv_open(void)
 	return call(&q, NULL, 0, &r, NULL);
 }
 
-int
-priv_prepare(unsigned long gen, const char *keyid,
-    const struct sockaddr_storage *peer, int transport,
-    const uint8_t *token, const uint8_t *p, size_t len,
-    struct priv_plan *out, uint16_t *err, int *code, char *msg,
-    size_t msglen)
+/* A PREPARE or RUN request for a, and its payload in *p, *len. */
+static void
+ask_init(struct priv_req *q, enum priv_op op, const struct priv_ask *a,
+    const uint8_t **p, size_t *len, uint8_t *forged, size_t forgedcap)
 {
-	struct priv_req	q;
-	struct priv_rep	r;
+	const char	*keyid = a->keyid;
 
+	*p = a->p;
+	*len = a->len;
 #ifdef RSHD_TEST_HOOKS
-	uint8_t		forged[4096];
 	long		n;
 
 	/* A compromised network part, for tests/privsep.bats: it asks for
@@ -321,47 +358,88 @@ priv_prepare(unsigned long gen, const char *keyid,
 				    .flags = EXEC_FLAG_SHELL |
 				    EXEC_FLAG_NO_STDIN };
 
-		if ((n = wire_exec_encode(&f, forged, sizeof(forged),
-		    0)) > 0) {
-			p = forged;
-			len = (size_t)n;
+		if ((n = wire_exec_encode(&f, forged, forgedcap, 0)) > 0) {
+			*p = forged;
+			*len = (size_t)n;
 		}
 	}
 	/* It claims another key than the one its client proved. */
 	if (getenv("RSHD_TEST_FORGE_KEY") != NULL) {
 		keyid = getenv("RSHD_TEST_FORGE_KEY");
 	}
+#else
+	(void)forged;
+	(void)forgedcap;
 #endif
-	req_init(&q, PRIV_PREPARE, NULL);
-	q.gen = gen;
-	q.transport = transport;
-	q.peer = *peer;
-	(void)strlcpy(q.keyid, keyid, sizeof(q.keyid));
-	if (token != NULL) {
-		memcpy(q.token, token, PRIV_TOKENLEN);
+	req_init(q, op, NULL);
+	q->gen = a->gen;
+	q->transport = a->transport;
+	q->peer = *a->peer;
+	(void)strlcpy(q->keyid, keyid, sizeof(q->keyid));
+	if (a->token != NULL) {
+		memcpy(q->token, a->token, PRIV_TOKENLEN);
 	}
-	if (call_bytes(&q, p, len, &r, NULL, (uint8_t *)out,
-	    sizeof(*out)) == -1) {
-		*err = lost(msg, msglen) ? ERR_EXEC_FAILED : ERR_INTERNAL;
-		*code = 255;
-		return -1;
-	}
-	if (r.rc != 0) {
-		*err = (uint16_t)r.err;
-		*code = r.code;
-		(void)strlcpy(msg, r.msg, msglen);
-		return -1;
-	}
-	if (r.paylen != sizeof(*out)) {
-		*err = ERR_INTERNAL;
-		*code = 255;
-		(void)strlcpy(msg, "the privileged part's plan is malformed",
-		    msglen);
-		return -1;
-	}
+}
+
+/* The plan that came with r (r->paylen checked), its strings ended. */
+static void
+take_plan(struct priv_plan *out)
+{
 	out->account[sizeof(out->account) - 1] = '\0';
 	out->cwd[sizeof(out->cwd) - 1] = '\0';
 	out->forced[sizeof(out->forced) - 1] = '\0';
+}
+
+static void
+malformed(struct priv_refusal *no)
+{
+	no->err = ERR_INTERNAL;
+	no->code = 255;
+	(void)strlcpy(no->msg, "the privileged part's plan is malformed",
+	    sizeof(no->msg));
+}
+
+static void
+refused(const struct priv_rep *r, struct priv_refusal *no)
+{
+	no->err = (uint16_t)r->err;
+	no->code = r->code;
+	(void)strlcpy(no->msg, r->msg, sizeof(no->msg));
+}
+
+static void
+unreached(struct priv_refusal *no)
+{
+	no->err = lost(no->msg, sizeof(no->msg)) ? ERR_EXEC_FAILED :
+	    ERR_INTERNAL;
+	no->code = 255;
+}
+
+int
+priv_prepare(const struct priv_ask *a, struct priv_plan *out,
+    struct priv_refusal *no)
+{
+	struct priv_req	 q;
+	struct priv_rep	 r;
+	uint8_t		 forged[4096];
+	const uint8_t	*p;
+	size_t		 len;
+
+	ask_init(&q, PRIV_PREPARE, a, &p, &len, forged, sizeof(forged));
+	if (call_bytes(&q, p, len, &r, NULL, (uint8_t *)out,
+	    sizeof(*out)) == -1) {
+		unreached(no);
+		return -1;
+	}
+	if (r.rc != 0) {
+		refused(&r, no);
+		return -1;
+	}
+	if (r.paylen != sizeof(*out)) {
+		malformed(no);
+		return -1;
+	}
+	take_plan(out);
 	return 0;
 }
 
@@ -548,43 +626,33 @@ priv_udp_drop(const uint8_t token[PRIV_TOKENLEN])
 	(void)call(&q, NULL, 0, &r, NULL);
 }
 
-int
-priv_start(long long limit_ms, struct child *c, int *cgroup, char *msg,
-    size_t msglen, int *code)
+static void
+close_all(int fds[4])
 {
-	struct priv_req	 q;
-	struct priv_rep	 r;
-	int		 fds[4], k = 0;
-	int		*to[] = { &c->pidfd, &c->in_fd, &c->out_fd, &c->err_fd };
-
-	memset(c, 0, sizeof(*c));
-	c->pidfd = c->in_fd = c->out_fd = c->err_fd = -1;
-	*cgroup = 0;
-	req_init(&q, PRIV_START, NULL);
-	q.arg = limit_ms;
-	if (call(&q, NULL, 0, &r, fds) == -1) {
-		*code = 255;
-		(void)lost(msg, msglen);
-		return -1;
-	}
-	if (r.rc != 0) {
-		*code = r.code;
-		(void)strlcpy(msg, r.msg, msglen);
-		for (int i = 0; i < 4; i++) {
-			if (fds[i] != -1) {
-				close(fds[i]);
-			}
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] != -1) {
+			close(fds[i]);
+			fds[i] = -1;
 		}
-		return -1;
 	}
+}
+
+/*
+ * The command START or RUN started, from its answer r and the fds that
+ * came with it: 0 with *c and *cgroup filled, or -1 with *code and msg
+ * (the command then stopped and let go of).
+ */
+static int
+take_child(const struct priv_rep *r, int fds[4], struct child *c,
+    int *cgroup, char *msg, size_t msglen, int *code)
+{
+	int	 k = 0;
+	int	*to[] = { &c->pidfd, &c->in_fd, &c->out_fd, &c->err_fd };
+
 	if (fds_lost) {
 		/* Started, but its pipes could not reach us. */
-		for (int i = 0; i < 4; i++) {
-			if (fds[i] != -1) {
-				close(fds[i]);
-			}
-		}
-		c->pid = r.pid;
+		close_all(fds);
+		c->pid = r->pid;
 		c->pidfd = -2;	/* for priv_close: it exists */
 		priv_signal(c, SIGKILL, PRIV_SIG_CGROUP);
 		priv_close(c);
@@ -595,13 +663,13 @@ priv_start(long long limit_ms, struct child *c, int *cgroup, char *msg,
 	}
 	/* The fds came in PRIV_FD_* order, each only when it exists. */
 	for (int i = 0; i < 4; i++) {
-		if (r.fds & (1U << i)) {
+		if (r->fds & (1U << i)) {
 			*to[i] = fds[k++];
 		}
 	}
-	c->pid = r.pid;
-	c->pty = r.pty;
-	*cgroup = r.cgroup;
+	c->pid = r->pid;
+	c->pty = r->pty;
+	*cgroup = r->cgroup;
 	if (c->pidfd == -1 || c->out_fd == -1 || c->pid <= 1) {
 		/* Cannot be: the privileged part sends all it has. */
 		snprintf(msg, msglen, "cannot start command: the server's "
@@ -615,8 +683,87 @@ priv_start(long long limit_ms, struct child *c, int *cgroup, char *msg,
 	return 0;
 }
 
+static void
+child_init(struct child *c, int *cgroup)
+{
+	memset(c, 0, sizeof(*c));
+	c->pidfd = c->in_fd = c->out_fd = c->err_fd = -1;
+	*cgroup = 0;
+}
+
 int
-priv_reap(struct child *c, int *how, int *code)
+priv_start(long long limit_ms, struct child *c, int *cgroup, char *msg,
+    size_t msglen, int *code)
+{
+	struct priv_req	q;
+	struct priv_rep	r;
+	int		fds[4];
+
+	child_init(c, cgroup);
+	req_init(&q, PRIV_START, NULL);
+	q.arg = limit_ms;
+	if (call(&q, NULL, 0, &r, fds) == -1) {
+		*code = 255;
+		(void)lost(msg, msglen);
+		return -1;
+	}
+	if (r.rc != 0) {
+		*code = r.code;
+		(void)strlcpy(msg, r.msg, msglen);
+		close_all(fds);
+		return -1;
+	}
+	return take_child(&r, fds, c, cgroup, msg, msglen, code);
+}
+
+int
+priv_run(const struct priv_ask *a, long long limit_ms, struct priv_plan *out,
+    int *planned, struct child *c, int *cgroup, struct priv_refusal *no)
+{
+	struct priv_req	 q;
+	struct priv_rep	 r;
+	uint8_t		 forged[4096];
+	const uint8_t	*p;
+	size_t		 len;
+	int		 fds[4];
+
+	*planned = 0;
+	child_init(c, cgroup);
+	ask_init(&q, PRIV_RUN, a, &p, &len, forged, sizeof(forged));
+	q.arg = limit_ms;
+	if (call_bytes(&q, p, len, &r, fds, (uint8_t *)out,
+	    sizeof(*out)) == -1) {
+		unreached(no);
+		return -1;
+	}
+	/* Refused after it was judged (it could not start): the plan
+	 * came all the same, for the audit record. */
+	if (r.paylen == sizeof(*out)) {
+		take_plan(out);
+		*planned = 1;
+	}
+	if (r.rc != 0) {
+		close_all(fds);
+		refused(&r, no);
+		return -1;
+	}
+	no->err = ERR_EXEC_FAILED;
+	if (take_child(&r, fds, c, cgroup, no->msg, sizeof(no->msg),
+	    &no->code) == -1) {
+		return -1;
+	}
+	if (!*planned) {
+		/* Cannot be: started, but with no plan to record. */
+		priv_signal(c, SIGKILL, PRIV_SIG_CGROUP);
+		priv_close(c);
+		malformed(no);
+		return -1;
+	}
+	return 0;
+}
+
+int
+priv_reap(struct child *c, int *how, int *code, int done)
 {
 	struct priv_req	q;
 	struct priv_rep	r;
@@ -625,6 +772,7 @@ priv_reap(struct child *c, int *how, int *code)
 		return -1;
 	}
 	req_init(&q, PRIV_REAP, c);
+	q.flags = done ? PRIV_REAP_CLOSE : 0;
 	if (call(&q, NULL, 0, &r, NULL) == -1 || r.rc == -1) {
 		return -1;
 	}
@@ -632,6 +780,11 @@ priv_reap(struct child *c, int *how, int *code)
 		c->exited = 1;
 		*how = r.how;
 		*code = r.code;
+		if (done) {
+			/* Let go of there: nothing more to ask. */
+			close(c->pidfd);
+			c->pidfd = -1;
+		}
 	}
 	return r.rc;
 }

@@ -40,18 +40,44 @@ int	priv_open(void);
 /* That fd (readable or hung up once the privileged part is gone), or -1. */
 int	priv_hello_fd(void);
 
-/* What the privileged part said of an EXEC it judged. */
+/* An EXEC for the privileged part to judge: the payload p (len bytes,
+ * over transport; over UDP with its request's token from priv_udp_open)
+ * for the key with id keyid, from peer, under generation gen. */
+struct priv_ask {
+	unsigned long			 gen;
+	const char			*keyid;
+	const struct sockaddr_storage	*peer;
+	int				 transport;
+	const uint8_t			*token;
+	const uint8_t			*p;
+	size_t				 len;
+};
+
+/* Why the privileged part did not start it. */
+struct priv_refusal {
+	uint16_t	err;		/* ERR_* */
+	int		code;		/* the exit code */
+	char		msg[512];	/* a sentence */
+};
+
 /*
- * Judges the EXEC payload p (len bytes, over transport; over UDP with
- * its request's token from priv_udp_open) for the key with id keyid, from peer, against the privileged part's own configuration of
- * generation gen, and plans it.  0 with *out filled; or -1 with the
- * refusal: *err (ERR_*), *code (the exit code) and a sentence in msg.
+ * Judges a against the privileged part's own configuration of its
+ * generation, and plans it.  0 with *out filled; or -1 with the refusal
+ * in *no.
  */
-int	priv_prepare(unsigned long gen, const char *keyid,
-	    const struct sockaddr_storage *peer, int transport,
-	    const uint8_t *token, const uint8_t *p, size_t len,
-	    struct priv_plan *out, uint16_t *err, int *code, char *msg,
-	    size_t msglen);
+int	priv_prepare(const struct priv_ask *a, struct priv_plan *out,
+	    struct priv_refusal *no);
+
+/*
+ * priv_prepare and priv_start in one request, for a command whose start
+ * need not wait for anything the network part does between them (its
+ * start record: AuditRequired).  0 with *out, *c and *cgroup as theirs;
+ * or -1 with the refusal in *no, and *planned 1 when *out still holds
+ * the plan (judged, but it could not start).
+ */
+int	priv_run(const struct priv_ask *a, long long limit_ms,
+	    struct priv_plan *out, int *planned, struct child *c,
+	    int *cgroup, struct priv_refusal *no);
 
 /*
  * Has the privileged part open the UDP request dgram[0..len) from peer
@@ -125,8 +151,13 @@ int	priv_auth(unsigned long gen, const struct sockaddr_storage *peer,
 int	priv_start(long long limit_ms, struct child *c, int *cgroup,
 	    char *msg, size_t msglen, int *code);
 
-/* As exec_reap(). */
-int	priv_reap(struct child *c, int *how, int *code);
+/*
+ * As exec_reap().  With done set, the caller will not signal it or ask
+ * about it again once it has exited: the privileged part then lets it go
+ * as priv_close does, after its answer, and c's pidfd is closed here (a
+ * priv_close after that sends nothing).
+ */
+int	priv_reap(struct child *c, int *how, int *code, int done);
 
 /* sig to c's group, and with PRIV_SIG_* flags to more (privmsg.h). */
 void	priv_signal(const struct child *c, int sig, int flags);

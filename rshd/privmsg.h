@@ -5,7 +5,7 @@
  * fixed-size structs but for a request's payload (an EXEC payload, at
  * most WIRE_MAXPAYLOAD bytes), and the receiver checks every size and
  * field before use.  The fds of a started command come with the answer
- * to PRIV_START, by SCM_RIGHTS.
+ * to PRIV_START or PRIV_RUN, by SCM_RIGHTS.
  */
 #ifndef RSHD_PRIVMSG_H
 #define RSHD_PRIVMSG_H
@@ -40,9 +40,11 @@ enum priv_op {
 	PRIV_UDP_DROP,		/* a request opened that will not run */
 	PRIV_HELLO,		/* before S1: the nonce Ns it must carry */
 	PRIV_PORT_FILE,		/* write the port file: port arg */
-	PRIV_AUDIT_OPEN		/* (re)open the audit log, fd back */
+	PRIV_AUDIT_OPEN,	/* (re)open the audit log, fd back */
+	PRIV_RUN		/* PREPARE and START in one: when nothing
+				 * need be written down between them */
 };
-#define PRIV_LASTOP	PRIV_AUDIT_OPEN
+#define PRIV_LASTOP	PRIV_RUN
 
 /* What binds a UDP request's PREPARE and reply to the key that opened
  * it (monitor_udp.h). */
@@ -67,19 +69,24 @@ struct priv_seal {
 #define PRIV_SIG_SESSION	0x1	/* the terminal's whole session */
 #define PRIV_SIG_CGROUP		0x2	/* everything in its cgroup (KILL) */
 
+/* PRIV_REAP's flag: once it has exited, the command is done with (as
+ * CLOSE), after the answer; the network part knows that nothing will
+ * be signalled or looked for any more. */
+#define PRIV_REAP_CLOSE		0x1
+
 /* PRIV_HAS_RUNNER's flag: look at the session, not the group. */
 #define PRIV_RUN_SESSION	0x1
 
 #define PRIV_MAXHOLDERS	64
 #define PRIV_TEXTMAX	512
 
-/* Which fds came with PRIV_START's answer, in this order. */
+/* Which fds came with PRIV_START's (RUN's) answer, in this order. */
 #define PRIV_FD_PIDFD	0x1
 #define PRIV_FD_IN	0x2
 #define PRIV_FD_OUT	0x4
 #define PRIV_FD_ERR	0x8
 
-/* PRIV_PREPARE's answer, for the audit record: the bytes after the
+/* PRIV_PREPARE's (RUN's) answer, for the audit record: the bytes after the
  * answer, not in it, so that the answer a thread keeps on its stack for
  * every call stays small (each channel has a thread on both sides). */
 struct priv_plan {
@@ -114,15 +121,18 @@ struct priv_req {
 	int32_t			pid;		/* the command asked about */
 	int32_t			sig;
 	int32_t			flags;
-	int64_t			arg;		/* START: time limit (ms);
+	int64_t			arg;		/* START, RUN: time limit
+						 * (ms);
 						 * HAS_RUNNER: since (ms);
 						 * HOLDERS: stdin's inode;
 						 * SIGNAL_HOLDER: its pid */
 	int64_t			arg2;		/* SIGNAL_HOLDER: the inode */
-	uint64_t		gen;		/* PREPARE, RELOAD, FORGET */
-	int32_t			transport;	/* PREPARE: WIRE_TCP, WIRE_UDP */
+	uint64_t		gen;		/* PREPARE, RUN, RELOAD,
+						 * FORGET */
+	int32_t			transport;	/* PREPARE, RUN: WIRE_TCP,
+						 * WIRE_UDP */
 	uint32_t		paylen;		/* bytes after this struct */
-	struct sockaddr_storage	peer;		/* PREPARE */
+	struct sockaddr_storage	peer;		/* PREPARE, RUN */
 	char			keyid[KEYS_MAXIDLEN + 1];
 	uint8_t			token[PRIV_TOKENLEN];	/* PREPARE over UDP,
 							 * SEAL, DROP */
@@ -139,10 +149,11 @@ struct priv_rep {
 	int32_t		code;		/* refused: the exit code; REAP: it */
 	int32_t		how;		/* REAP: EXIT_HOW_* */
 	uint32_t	err;		/* refused: the ERROR code */
-	int32_t		pid;		/* START */
-	int32_t		pty;		/* START: on a terminal */
-	int32_t		cgroup;		/* START: in a cgroup of its own */
-	uint32_t	fds;		/* START: PRIV_FD_* that came */
+	int32_t		pid;		/* START, RUN */
+	int32_t		pty;		/* START, RUN: on a terminal */
+	int32_t		cgroup;		/* START, RUN: in a cgroup of its
+					 * own */
+	uint32_t	fds;		/* START, RUN: PRIV_FD_* that came */
 	int32_t		n;		/* HOLDERS, STARTING */
 	int32_t		pids[PRIV_MAXHOLDERS];
 	char		msg[PRIV_TEXTMAX];	/* why it failed */

@@ -39,10 +39,8 @@ request_start(const struct snapshot *snap, const struct key *key,
     const struct wire_exec *e, const uint8_t *p, size_t len, int transport,
     const uint8_t *token, char *what, size_t whatlen)
 {
-	struct priv_plan	plan;
-	char			msg[512];
-	uint16_t		err;
-	int			code;
+	struct priv_ask		ask = { snap->gen, key->id, peer, transport,
+				    token, p, len };
 	const char		*arg0 = e->argc > 0 ? e->argv[0] :
 				    "a login shell";
 
@@ -53,14 +51,5 @@ request_start(const struct snapshot *snap, const struct key *key,
 	}
 	/* The privileged part judges the request as it was received, by
 	 * the key's id, against the configuration of this generation. */
-	if (priv_prepare(snap->gen, key->id, peer, transport, token, p, len,
-	    &plan, &err, &code, msg, sizeof(msg)) == -1) {
-		return job_refuse(j, err, msg, code);
-	}
-	audit_rec_account(job_audit(j), plan.account);
-	if (plan.forced[0] != '\0') {
-		audit_rec_forced(job_audit(j), plan.forced);
-	}
-	audit_rec_cwd(job_audit(j), plan.cwd);
-	return job_start(j);
+	return job_run(j, &ask);
 }

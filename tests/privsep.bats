@@ -330,3 +330,42 @@ sandboxed() {
 	[ ! -e "$m" ] || fail "the command ran"
 	rm -f "$d/rshd.pid"
 }
+
+# ops FILE: the requests the network part sent, but for the HELLOs that
+# fill spare channels ahead of any connection.
+ops() {
+	grep -v '^HELLO' "$1" | tr '\n' ' '
+}
+
+@test "a command costs two requests to the privileged part, from EXEC to EXIT" {
+	local d=$BATS_TEST_TMPDIR/srv log=$BATS_TEST_TMPDIR/ops
+	[ -x "$RSH_BUILD/rshd-hooks" ] || fail "no rshd-hooks in $RSH_BUILD"
+	RSHD=$RSH_BUILD/rshd-hooks RSHD_TEST_OPLOG=$log start_rshd "$d"
+	: >"$log"
+	for cmd in true 'echo hi'; do
+		run -0 rsh_cmd -n 127.0.0.1 "$cmd"
+		# The last request may follow EXIT: the command is done with
+		# once the privileged part has let it go.
+		wait_until "grep -q CLOSE '$log'" 10 ||
+		    fail "$cmd: no CLOSE: $(ops "$log")"
+		echo "$cmd: $(ops "$log")"
+		# AUTH, then the command's own: RUN (PREPARE and START in
+		# one) and REAP, which lets it go too.
+		[ "$(ops "$log")" = "AUTH RUN REAP+CLOSE " ] ||
+		    fail "$cmd: $(ops "$log")"
+		: >"$log"
+	done
+	# Under AuditRequired the start record is written between the
+	# judgement and the start: those stay two requests.
+	RSHD=$RSH_BUILD/rshd-hooks RSHD_TEST_OPLOG=$log.audit \
+	    start_rshd "$d.audit" -o "AuditLog=$d.audit/audit.log" \
+	    -o AuditRequired=yes
+	: >"$log.audit"
+	run -0 rsh_cmd -n 127.0.0.1 true
+	wait_until "grep -q CLOSE '$log.audit'" 10 ||
+	    fail "AuditRequired: no CLOSE: $(ops "$log.audit")"
+	[ "$(ops "$log.audit")" = "AUTH PREPARE START REAP+CLOSE " ] ||
+	    fail "AuditRequired: $(ops "$log.audit")"
+	grep -q '"event":"start"' "$d.audit/audit.log" ||
+	    fail "no start record: $(cat "$d.audit/audit.log")"
+}
