@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ struct copysrc {
 };
 
 #define BUFLEN	(COPYWIRE_HDRMAX + COPYWIRE_CHUNK)
+/* Smaller chunks are read: a splice costs more than a small copy. */
+#define COPYSRC_SPLICE_MIN	16384
 
 int
 copysrc_open(int atfd, const char *path, int flags, uint64_t resolve)
@@ -108,12 +111,77 @@ copysrc_end(struct copysrc *s)
 	return put(s, s->buf, copywire_put_type(s->buf, CW_END));
 }
 
-/* fd (owned, closed here): a regular file's bytes, exactly st's size. */
+/*
+ * n bytes of fd into the pipe, page references rather than copies; the
+ * chunk's header is already out.  How many moved: fewer than n when the
+ * file ended or failed (*err), or when splicing is refused here (*err 0,
+ * the caller reads the rest).  -1 when the pipe failed.
+ */
+static ssize_t
+splice_chunk(struct copysrc *s, int fd, size_t n, int *err)
+{
+	struct pollfd	pfd = { s->c.pipe_fd, POLLOUT, 0 };
+	size_t		done = 0;
+	ssize_t		k;
+
+	*err = 0;
+	while (done < n) {
+		k = splice(fd, NULL, s->c.pipe_fd, NULL, n - done,
+		    SPLICE_F_MOVE);
+		if (k > 0) {
+			done += (size_t)k;
+			continue;
+		}
+		if (k == 0) {
+			*err = EIO;	/* it shrank */
+			break;
+		}
+		if (errno == EINTR) {
+			continue;
+		}
+		if (errno == EAGAIN) {
+			/* A non-blocking pipe that is full. */
+			if (poll(&pfd, 1, -1) == -1 && errno != EINTR) {
+				break;
+			}
+			continue;
+		}
+		if (errno == EPIPE) {
+			s->failed = 1;
+			return -1;
+		}
+		/* EINVAL and the like: not spliceable; read() says if the
+		 * file itself failed. */
+		s->c.pipe_fd = -1;
+		break;
+	}
+	return (ssize_t)done;
+}
+
+/* Up to n bytes of fd, read into the buffer after a data header: how
+ * many, 0 at the file's end, -1 with errno. */
+static ssize_t
+read_chunk(struct copysrc *s, int fd, size_t n)
+{
+	ssize_t r;
+
+	while ((r = read(fd, s->buf + 5, n)) == -1 && errno == EINTR) {
+		continue;
+	}
+	return r;
+}
+
+/*
+ * fd (owned, closed here): a regular file's bytes, exactly st's size.
+ * Through a pipe, a chunk's header promises its length before its bytes
+ * are spliced; a file that shrinks meanwhile has the rest of the chunk
+ * sent as zeros and ends with a failed status, which the sink discards.
+ */
 static int
 send_file(struct copysrc *s, int fd, const struct stat *st, const char *name)
 {
 	uint64_t	left = (uint64_t)st->st_size;
-	size_t		h;
+	size_t		h, want, got;
 	ssize_t		n;
 	uint8_t		status = 0;
 	int		err = 0;
@@ -123,24 +191,50 @@ send_file(struct copysrc *s, int fd, const struct stat *st, const char *name)
 	if (put(s, s->buf, h) == -1) {
 		goto out;
 	}
-	while (left > 0) {
-		n = read(fd, s->buf + 5, left < COPYWIRE_CHUNK ?
-		    (size_t)left : COPYWIRE_CHUNK);
-		if (n == -1 && errno == EINTR) {
-			continue;
+	while (left > 0 && status == 0) {
+		want = left < COPYWIRE_CHUNK ? (size_t)left : COPYWIRE_CHUNK;
+		if (s->c.pipe_fd == -1 || want < COPYSRC_SPLICE_MIN) {
+			if ((n = read_chunk(s, fd, want)) <= 0) {
+				err = n == 0 ? EIO : errno;
+				status = 1;
+				break;
+			}
+			(void)copywire_put_data(s->buf, (uint32_t)n);
+			if (put(s, s->buf, 5 + (size_t)n) == -1) {
+				goto out;
+			}
+			got = (size_t)n;
+		} else {
+			(void)copywire_put_data(s->buf, (uint32_t)want);
+			if (put(s, s->buf, 5) == -1 ||
+			    (n = splice_chunk(s, fd, want, &err)) == -1) {
+				goto out;
+			}
+			got = (size_t)n;
+			/* Splicing refused: the rest through the buffer. */
+			while (got < want && err == 0) {
+				if ((n = read_chunk(s, fd, want - got)) <= 0) {
+					err = n == 0 ? EIO : errno;
+					break;
+				}
+				if (put(s, s->buf + 5, (size_t)n) == -1) {
+					goto out;
+				}
+				got += (size_t)n;
+			}
+			if (got < want) {
+				/* The length was promised: zeros, then the
+				 * failed status. */
+				status = 1;
+				memset(s->buf, 0, 5 + COPYWIRE_CHUNK);
+				if (put(s, s->buf, want - got) == -1) {
+					goto out;
+				}
+			}
 		}
-		if (n <= 0) {
-			err = n == 0 ? EIO : errno;
-			status = 1;
-			break;
-		}
-		(void)copywire_put_data(s->buf, (uint32_t)n);
-		if (put(s, s->buf, 5 + (size_t)n) == -1) {
-			goto out;
-		}
-		left -= (uint64_t)n;
-		if (s->c.progress != NULL) {
-			s->c.progress(s->c.ctx, name, (uint64_t)n);
+		left -= (uint64_t)got;
+		if (s->c.progress != NULL && got > 0) {
+			s->c.progress(s->c.ctx, name, (uint64_t)got);
 		}
 	}
 	if (put(s, s->buf, copywire_put_fend(s->buf, status)) == 0 &&
