@@ -25,7 +25,7 @@ cp_small=$((cp_size / 10)) cp_sfiles=$((cp_files / 10))
 cp=$dir/cp
 rcp=$build/rcp
 rcpc=("$rcp" -q -k "$dir/key" -P "$rport")
-mkdir -p "$cp/dst/rt" "$cp/dst/st" "$cp/dst/tt" "$cp/dst/ft"
+mkdir -p "$cp/dst/rt" "$cp/dst/ft"
 mib() { calc "printf \"%g\", $1 / 1048576"; }
 
 # make_tree DIR N: N files of 1 KiB, 100 to a directory (bash's own
@@ -86,19 +86,25 @@ else
 	fi
 	tries=$tries_save
 
-	# The tree: ms.  Each run rewrites the last run's files.
-	lbl="a tree of $cp_files files of 1 KiB"
-	fan cp_trcp "$lbl: rcp -r" "$cp_tries" "${rcpc[@]}" -r "$cp/tree" \
-	    "127.0.0.1:$cp/dst/rt/"
+	# The tree: ms.  Each run copies into a new, empty directory (made
+	# by mktemp inside the timing, for every tool alike): a copy of a
+	# tree, not a replacement of one (over an old tree rcp replaces
+	# each file by a new one renamed into place, where tar and scp
+	# write into the old files).
+	lbl="a tree of $cp_files files of 1 KiB, into a new directory"
+	new="d=\$(mktemp -d -p $cp/dst/rt) &&"
+	fan cp_trcp "$lbl: rcp -r" "$cp_tries" sh -c \
+	    "$new exec $(q "${rcpc[@]}") -r $cp/tree 127.0.0.1:\$d/"
 	if [ "$cp_have_ssh" = 0 ]; then
 		skip "$cur" "$lbl: scp -r, tar | ssh tar x" \
 		    "left out: no private sshd"
 	else
-		fan cp_tscp "$lbl: scp -r" "$cp_tries" scp -q -r \
-		    -F "$dir/pdsh_ssh_config" "$cp/tree" "t1:$cp/dst/st/"
+		fan cp_tscp "$lbl: scp -r" "$cp_tries" sh -c \
+		    "$new exec scp -q -r -F $dir/pdsh_ssh_config $cp/tree t1:\$d/"
 		fan cp_ttar "$lbl: tar c | ssh tar x" "$cp_tries" sh -c \
-		    "tar cf - -C $cp tree | $cp_ssh t1 'tar xf - -C $cp/dst/tt'"
+		    "$new tar cf - -C $cp tree | $cp_ssh t1 \"tar xf - -C \$d\""
 	fi
+	rm -rf "$cp/dst/rt"
 
 	# One file to many targets, fanout 32: ms for all.  t1..tN are one
 	# host (loopback), so every copy lands on the same name, each
