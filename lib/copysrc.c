@@ -27,11 +27,16 @@ struct copysrc {
 	int			 failed;	/* the writer failed */
 	unsigned long		 errors;
 	uint8_t			*buf;		/* header + one chunk */
+	uint8_t			*out;		/* records not yet written */
+	size_t			 outlen;
 	char			 path[PATH_MAX];	/* for messages */
 	size_t			 pathlen;
 };
 
 #define BUFLEN	(COPYWIRE_HDRMAX + COPYWIRE_CHUNK)
+/* Small records are gathered up to this before one write: a tree of small
+ * files would otherwise cost the reader a wakeup per header. */
+#define OUTCAP	65536
 /* Smaller chunks are read: a splice costs more than a small copy. */
 #define COPYSRC_SPLICE_MIN	16384
 
@@ -61,7 +66,10 @@ copysrc_new(const struct copysrc_conf *c)
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		return NULL;
 	}
-	if ((s->buf = malloc(BUFLEN)) == NULL) {
+	if ((s->buf = malloc(BUFLEN)) == NULL ||
+	    (s->out = malloc(OUTCAP)) == NULL) {
+		free(s->buf);
+		free(s->out);
 		free(s);
 		return NULL;
 	}
@@ -70,13 +78,50 @@ copysrc_new(const struct copysrc_conf *c)
 }
 
 static int
-put(struct copysrc *s, const void *p, size_t n)
+put_direct(struct copysrc *s, const void *p, size_t n)
 {
-	if (s->failed || s->c.write(s->c.ctx, p, n) == -1) {
+	if (n <= OUTCAP) {
+		memcpy(s->out, p, n);
+		s->outlen = n;
+		return 0;
+	}
+	if (s->c.write(s->c.ctx, p, n) == -1) {
 		s->failed = 1;
 		return -1;
 	}
 	return 0;
+}
+
+/* What is gathered, written.  0 or -1. */
+static int
+flush(struct copysrc *s)
+{
+	size_t n = s->outlen;
+
+	s->outlen = 0;
+	if (s->failed || (n > 0 && s->c.write(s->c.ctx, s->out, n) == -1)) {
+		s->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* n bytes of the stream: gathered when small, else written. */
+static int
+put(struct copysrc *s, const void *p, size_t n)
+{
+	if (s->failed) {
+		return -1;
+	}
+	if (s->outlen + n <= OUTCAP) {
+		memcpy(s->out + s->outlen, p, n);
+		s->outlen += n;
+		return 0;
+	}
+	if (flush(s) == -1) {
+		return -1;
+	}
+	return put_direct(s, p, n);
 }
 
 /* An entry that could not be sent: said here, or sent on. */
@@ -108,7 +153,10 @@ copysrc_begin(struct copysrc *s)
 int
 copysrc_end(struct copysrc *s)
 {
-	return put(s, s->buf, copywire_put_type(s->buf, CW_END));
+	if (put(s, s->buf, copywire_put_type(s->buf, CW_END)) == -1) {
+		return -1;
+	}
+	return flush(s);
 }
 
 /*
@@ -206,7 +254,9 @@ send_file(struct copysrc *s, int fd, const struct stat *st, const char *name)
 			got = (size_t)n;
 		} else {
 			(void)copywire_put_data(s->buf, (uint32_t)want);
-			if (put(s, s->buf, 5) == -1 ||
+			/* The header, and all before it, ahead of the
+			 * spliced bytes. */
+			if (put(s, s->buf, 5) == -1 || flush(s) == -1 ||
 			    (n = splice_chunk(s, fd, want, &err)) == -1) {
 				goto out;
 			}
@@ -398,6 +448,7 @@ copysrc_free(struct copysrc *s)
 {
 	if (s != NULL) {
 		free(s->buf);
+		free(s->out);
 		free(s);
 	}
 }

@@ -3,7 +3,8 @@
  * (copysrc's pipe_fd, copysink_read), arrives byte for byte: sizes on
  * either side of the splice threshold and of a chunk.  A file that
  * shrinks while it is spliced is sent to its promised length and marked
- * failed, and the sink keeps no part of it.
+ * failed, and the sink keeps no part of it.  A tree of many small files
+ * (records gathered into one write) arrives whole.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,6 +25,7 @@
 static char	 dir[] = "/tmp/test_copysplice.XXXXXX";
 static int	 out_fd = -1;
 static int	 shrink_fd = -1;	/* truncated at the first progress */
+static int	 flags;			/* COPY_* for both ends */
 
 static int
 write_pipe(void *ctx, const void *p, size_t n)
@@ -89,7 +91,7 @@ send_one(const char *name, int truncate_it, unsigned long *errors,
 	CHECK(pipe2(p, O_CLOEXEC) == 0);
 	(void)snprintf(a, sizeof(a), "%s/src/%s", dir, name);
 	if ((pid = fork()) == 0) {
-		struct copysrc_conf	 sc = { 0, write_pipe, quiet, NULL,
+		struct copysrc_conf	 sc = { flags, write_pipe, quiet, NULL,
 		    NULL, -1 };
 		struct copysrc		*s;
 
@@ -109,6 +111,7 @@ send_one(const char *name, int truncate_it, unsigned long *errors,
 	dfd = open(b, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	memset(&kc, 0, sizeof(kc));
 	kc.dirfd = dfd;
+	kc.flags = flags;
 	kc.say = quiet;
 	k = copysink_new(&kc);
 	while (st == COPYSINK_MORE && !eof) {
@@ -123,7 +126,8 @@ send_one(const char *name, int truncate_it, unsigned long *errors,
 	(void)close(dfd);
 	CHECK(waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) &&
 	    WEXITSTATUS(wst) == 0);
-	(void)snprintf(cmd, sizeof(cmd), "cmp -s %s %s/dst/%s", a, dir, name);
+	(void)snprintf(cmd, sizeof(cmd), "%s %s %s/dst/%s", flags ?
+	    "diff -r" : "cmp -s", a, dir, name);
 	*whole = system(cmd) == 0;
 	return st;
 }
@@ -160,6 +164,18 @@ main(void)
 	CHECK_EQ(errors, 1);
 	(void)snprintf(path, sizeof(path), "%s/dst/shrinks", dir);
 	CHECK(stat(path, &st) == -1);
+
+	/* 400 files of 0 to 14,763 bytes, in one directory. */
+	(void)snprintf(path, sizeof(path), "%s/src/tree", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	for (size_t i = 0; i < 400; i++) {
+		(void)snprintf(name, sizeof(name), "tree/t%zu", i);
+		make_file(name, i * 37);
+	}
+	flags = COPY_RECURSIVE;
+	CHECK_EQ(send_one("tree", 0, &errors, &whole), COPYSINK_DONE);
+	CHECK_EQ(errors, 0);
+	CHECK(whole);
 
 	(void)snprintf(path, sizeof(path), "rm -rf %s", dir);
 	CHECK(system(path) == 0);
