@@ -24,6 +24,8 @@
 #      against an rshd at its default settings, without and with
 #      --retry 3: how many are lost, and the listen queue's overflows;
 #  10. rshd's own CPU per command, and where each caller's time goes;
+#  11. copying files (bench/rcp.sh): rcp against the stream alone, scp,
+#      rsync and tar over ssh, pdcp for many targets, and its memory;
 # then the issues' targets, each with pass or miss: issue 19's against the
 # floors measured in the same run (the account's shell, /bin/true, the
 # crypto any OpenSSL client of protocol v1 must do: bench/floor.c, socat
@@ -36,7 +38,8 @@
 # results.md and results.svg, default bench/), BENCH_NO_INSTALL=1 (never run
 # apt-get), and the sizes: RUNS, TRIES, SIZE, INSIZE, CMDS, IDLE, SSHIDLE,
 # MANY, FAN_TRIES (fan-outs timed per row), FAN_SSH_TRIES (the same for
-# pdsh -R ssh to 100 targets; to 1,000, one).
+# pdsh -R ssh to 100 targets; to 1,000, one), and section 11's CP_SIZE,
+# CP_FILES, CP_FANSIZE, CP_TARGETS and CP_TRIES (bench/rcp.sh).
 set -eu
 # Every command gets the same stdin: /dev/null, as a script or cron job
 # would give it (rsh sends NO_STDIN for it).
@@ -124,7 +127,7 @@ pkg_missing() {
 
 install_peers() {
 	local want="openssh-server openssh-client dropbear-bin socat gnuplot-nox
-	    pdsh"
+	    pdsh rsync"
 	local missing had_ssh
 	command -v dpkg-query >/dev/null 2>&1 || return 0
 	missing=$(pkg_missing $want)
@@ -408,6 +411,7 @@ if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null &&
 		PrintMotd no
 		PrintLastLog no
 		UseDNS no
+		Subsystem sftp internal-sftp
 		LogLevel INFO
 	EOF
 	if [ ! -d /run/sshd ]; then
@@ -951,6 +955,10 @@ cpurow "  rshd's own" m_master8_rshd
 cpurow "  the shell under rshd" m_master8_cmds
 cpurow "  floor-spawn $shell_name -c true, for scale" f_ss8_cpu
 
+# --- 11. Copying files -----------------------------------------------------
+# shellcheck source=bench/rcp.sh
+. "$here/rcp.sh"
+
 # --- Targets ---------------------------------------------------------------
 # Each row of dir/targets: label, measured, floor, goal, pass or miss,
 # and for a miss what bounds it (from this run's figures).
@@ -1134,6 +1142,8 @@ else
 	    "not measured" "0" -
 fi
 
+rcp_targets
+
 # --- The table, results.md and the plot -------------------------------------
 print_table() {
 	local s= sec label m lo hi unit
@@ -1149,7 +1159,7 @@ print_table() {
 			    "$unit"
 		fi
 	done <"$dir/rows"
-	printf '\nTargets (issue 19 against its floors, then issues 8, 9 and 16)\n'
+	printf '\nTargets (issue 19 against its floors, then issues 8, 9, 16 and 20)\n'
 	printf '  %-50s %-24s %-42s %-30s %s\n' target measured floor goal ""
 	while IFS=$'\t' read -r label m fl goal ok bound; do
 		printf '  %-50s %-24s %-42s %-30s %s\n' "$label" "$m" "$fl" \
@@ -1223,7 +1233,7 @@ done
 	echo "(medians: section 1 for the direct path, section 8 beside the"
 	echo "master, section 4 for 8 at a time, sections 2 and 3 for the"
 	echo "streams, section 10 for CPU), then those of issues 8, 9 and 16"
-	echo "that still stand."
+	echo "that still stand, and issue 20's copying (section 11)."
 	echo
 	echo "| target | measured | floor | goal | |"
 	echo "|---|---:|---|---|---|"

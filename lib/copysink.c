@@ -50,6 +50,7 @@ struct copysink {
 	uint32_t		nsec;
 	uint64_t		size, got;
 	uint32_t		chunk;		/* data still to come */
+	int			nosplice;	/* splice(2) failed once */
 	mode_t			umask;
 	unsigned long		errors;
 	char			path[PATH_MAX];	/* for messages */
@@ -550,6 +551,73 @@ copysink_feed(struct copysink *s, const uint8_t *p, size_t n)
 		n -= k;
 	}
 	return s->result;
+}
+
+/* Smaller runs of data are read and written: a splice costs more. */
+#define SPLICE_MIN	16384
+
+/* The rest of the chunk from the pipe into the file: bytes moved, 0 at
+ * the pipe's end, -1 when splicing is not for here (read instead). */
+static ssize_t
+splice_data(struct copysink *s, int fd)
+{
+	ssize_t n;
+
+	do {
+		n = splice(fd, NULL, s->fd, NULL, s->chunk, SPLICE_F_MOVE);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		/* Not a pipe, a file system without splice, or a failed
+		 * write: read() and write() take over (and say which). */
+		s->nosplice = errno != EAGAIN;
+		return -1;
+	}
+	if (n > 0) {
+		s->got += (uint64_t)n;
+		s->chunk -= (uint32_t)n;
+		if (s->c.progress != NULL) {
+			s->c.progress(s->c.ctx, s->name, (uint64_t)n);
+		}
+	}
+	return n;
+}
+
+enum copysink_state
+copysink_read(struct copysink *s, int fd, uint8_t *buf, size_t len, int *eof)
+{
+	ssize_t n;
+
+	*eof = 0;
+	if (s->result == COPYSINK_MORE && !s->nosplice && s->fd != -1 &&
+	    s->chunk >= SPLICE_MIN) {
+		if ((n = splice_data(s, fd)) > 0) {
+			return s->result;
+		}
+		if (n == 0) {
+			*eof = 1;
+			return s->result;
+		}
+	} else if (s->result == COPYSINK_MORE && !s->nosplice &&
+	    s->in_file && s->fd != -1 && s->chunk == 0 && s->hlen < 5 &&
+	    s->size - s->got >= SPLICE_MIN) {
+		/* Inside a large file the next record is most likely a data
+		 * header (5 bytes): read only that, the data is spliced. */
+		len = 5 - s->hlen;
+	}
+	while ((n = read(fd, buf, len)) == -1 && errno == EINTR) {
+		continue;
+	}
+	if (n == -1) {
+		say(s, "reading the copy stream: %s", strerror(errno));
+		s->result = COPYSINK_BAD;
+		drop_file(s);
+		return COPYSINK_BAD;
+	}
+	if (n == 0) {
+		*eof = 1;
+		return s->result;
+	}
+	return copysink_feed(s, buf, (size_t)n);
 }
 
 enum copysink_state

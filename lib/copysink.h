@@ -52,6 +52,15 @@ enum copysink_state {
 enum copysink_state copysink_feed(struct copysink *s, const uint8_t *p,
 		    size_t n);
 
+/*
+ * One read of fd into the sink: a file's data spliced straight from fd
+ * (a pipe) into the file where it can be, else read into buf (len bytes)
+ * and fed.  The state, and in *eof whether fd ended (copysink_end then
+ * says whether the stream was whole).  A failed read is BAD (said).
+ */
+enum copysink_state copysink_read(struct copysink *s, int fd, uint8_t *buf,
+		    size_t len, int *eof);
+
 /* The input ended: DONE if the stream was complete, else BAD (said). */
 enum copysink_state copysink_end(struct copysink *s);
 

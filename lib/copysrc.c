@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +27,18 @@ struct copysrc {
 	int			 failed;	/* the writer failed */
 	unsigned long		 errors;
 	uint8_t			*buf;		/* header + one chunk */
+	uint8_t			*out;		/* records not yet written */
+	size_t			 outlen;
 	char			 path[PATH_MAX];	/* for messages */
 	size_t			 pathlen;
 };
 
 #define BUFLEN	(COPYWIRE_HDRMAX + COPYWIRE_CHUNK)
+/* Small records are gathered up to this before one write: a tree of small
+ * files would otherwise cost the reader a wakeup per header. */
+#define OUTCAP	65536
+/* Smaller chunks are read: a splice costs more than a small copy. */
+#define COPYSRC_SPLICE_MIN	16384
 
 int
 copysrc_open(int atfd, const char *path, int flags, uint64_t resolve)
@@ -58,7 +66,10 @@ copysrc_new(const struct copysrc_conf *c)
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		return NULL;
 	}
-	if ((s->buf = malloc(BUFLEN)) == NULL) {
+	if ((s->buf = malloc(BUFLEN)) == NULL ||
+	    (s->out = malloc(OUTCAP)) == NULL) {
+		free(s->buf);
+		free(s->out);
 		free(s);
 		return NULL;
 	}
@@ -67,13 +78,50 @@ copysrc_new(const struct copysrc_conf *c)
 }
 
 static int
-put(struct copysrc *s, const void *p, size_t n)
+put_direct(struct copysrc *s, const void *p, size_t n)
 {
-	if (s->failed || s->c.write(s->c.ctx, p, n) == -1) {
+	if (n <= OUTCAP) {
+		memcpy(s->out, p, n);
+		s->outlen = n;
+		return 0;
+	}
+	if (s->c.write(s->c.ctx, p, n) == -1) {
 		s->failed = 1;
 		return -1;
 	}
 	return 0;
+}
+
+/* What is gathered, written.  0 or -1. */
+static int
+flush(struct copysrc *s)
+{
+	size_t n = s->outlen;
+
+	s->outlen = 0;
+	if (s->failed || (n > 0 && s->c.write(s->c.ctx, s->out, n) == -1)) {
+		s->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* n bytes of the stream: gathered when small, else written. */
+static int
+put(struct copysrc *s, const void *p, size_t n)
+{
+	if (s->failed) {
+		return -1;
+	}
+	if (s->outlen + n <= OUTCAP) {
+		memcpy(s->out + s->outlen, p, n);
+		s->outlen += n;
+		return 0;
+	}
+	if (flush(s) == -1) {
+		return -1;
+	}
+	return put_direct(s, p, n);
 }
 
 /* An entry that could not be sent: said here, or sent on. */
@@ -105,15 +153,83 @@ copysrc_begin(struct copysrc *s)
 int
 copysrc_end(struct copysrc *s)
 {
-	return put(s, s->buf, copywire_put_type(s->buf, CW_END));
+	if (put(s, s->buf, copywire_put_type(s->buf, CW_END)) == -1) {
+		return -1;
+	}
+	return flush(s);
 }
 
-/* fd (owned, closed here): a regular file's bytes, exactly st's size. */
+/*
+ * n bytes of fd into the pipe, page references rather than copies; the
+ * chunk's header is already out.  How many moved: fewer than n when the
+ * file ended or failed (*err), or when splicing is refused here (*err 0,
+ * the caller reads the rest).  -1 when the pipe failed.
+ */
+static ssize_t
+splice_chunk(struct copysrc *s, int fd, size_t n, int *err)
+{
+	struct pollfd	pfd = { s->c.pipe_fd, POLLOUT, 0 };
+	size_t		done = 0;
+	ssize_t		k;
+
+	*err = 0;
+	while (done < n) {
+		k = splice(fd, NULL, s->c.pipe_fd, NULL, n - done,
+		    SPLICE_F_MOVE);
+		if (k > 0) {
+			done += (size_t)k;
+			continue;
+		}
+		if (k == 0) {
+			*err = EIO;	/* it shrank */
+			break;
+		}
+		if (errno == EINTR) {
+			continue;
+		}
+		if (errno == EAGAIN) {
+			/* A non-blocking pipe that is full. */
+			if (poll(&pfd, 1, -1) == -1 && errno != EINTR) {
+				break;
+			}
+			continue;
+		}
+		if (errno == EPIPE) {
+			s->failed = 1;
+			return -1;
+		}
+		/* EINVAL and the like: not spliceable; read() says if the
+		 * file itself failed. */
+		s->c.pipe_fd = -1;
+		break;
+	}
+	return (ssize_t)done;
+}
+
+/* Up to n bytes of fd, read into the buffer after a data header: how
+ * many, 0 at the file's end, -1 with errno. */
+static ssize_t
+read_chunk(struct copysrc *s, int fd, size_t n)
+{
+	ssize_t r;
+
+	while ((r = read(fd, s->buf + 5, n)) == -1 && errno == EINTR) {
+		continue;
+	}
+	return r;
+}
+
+/*
+ * fd (owned, closed here): a regular file's bytes, exactly st's size.
+ * Through a pipe, a chunk's header promises its length before its bytes
+ * are spliced; a file that shrinks meanwhile has the rest of the chunk
+ * sent as zeros and ends with a failed status, which the sink discards.
+ */
 static int
 send_file(struct copysrc *s, int fd, const struct stat *st, const char *name)
 {
 	uint64_t	left = (uint64_t)st->st_size;
-	size_t		h;
+	size_t		h, want, got;
 	ssize_t		n;
 	uint8_t		status = 0;
 	int		err = 0;
@@ -123,24 +239,52 @@ send_file(struct copysrc *s, int fd, const struct stat *st, const char *name)
 	if (put(s, s->buf, h) == -1) {
 		goto out;
 	}
-	while (left > 0) {
-		n = read(fd, s->buf + 5, left < COPYWIRE_CHUNK ?
-		    (size_t)left : COPYWIRE_CHUNK);
-		if (n == -1 && errno == EINTR) {
-			continue;
+	while (left > 0 && status == 0) {
+		want = left < COPYWIRE_CHUNK ? (size_t)left : COPYWIRE_CHUNK;
+		if (s->c.pipe_fd == -1 || want < COPYSRC_SPLICE_MIN) {
+			if ((n = read_chunk(s, fd, want)) <= 0) {
+				err = n == 0 ? EIO : errno;
+				status = 1;
+				break;
+			}
+			(void)copywire_put_data(s->buf, (uint32_t)n);
+			if (put(s, s->buf, 5 + (size_t)n) == -1) {
+				goto out;
+			}
+			got = (size_t)n;
+		} else {
+			(void)copywire_put_data(s->buf, (uint32_t)want);
+			/* The header, and all before it, ahead of the
+			 * spliced bytes. */
+			if (put(s, s->buf, 5) == -1 || flush(s) == -1 ||
+			    (n = splice_chunk(s, fd, want, &err)) == -1) {
+				goto out;
+			}
+			got = (size_t)n;
+			/* Splicing refused: the rest through the buffer. */
+			while (got < want && err == 0) {
+				if ((n = read_chunk(s, fd, want - got)) <= 0) {
+					err = n == 0 ? EIO : errno;
+					break;
+				}
+				if (put(s, s->buf + 5, (size_t)n) == -1) {
+					goto out;
+				}
+				got += (size_t)n;
+			}
+			if (got < want) {
+				/* The length was promised: zeros, then the
+				 * failed status. */
+				status = 1;
+				memset(s->buf, 0, 5 + COPYWIRE_CHUNK);
+				if (put(s, s->buf, want - got) == -1) {
+					goto out;
+				}
+			}
 		}
-		if (n <= 0) {
-			err = n == 0 ? EIO : errno;
-			status = 1;
-			break;
-		}
-		(void)copywire_put_data(s->buf, (uint32_t)n);
-		if (put(s, s->buf, 5 + (size_t)n) == -1) {
-			goto out;
-		}
-		left -= (uint64_t)n;
-		if (s->c.progress != NULL) {
-			s->c.progress(s->c.ctx, name, (uint64_t)n);
+		left -= (uint64_t)got;
+		if (s->c.progress != NULL && got > 0) {
+			s->c.progress(s->c.ctx, name, (uint64_t)got);
 		}
 	}
 	if (put(s, s->buf, copywire_put_fend(s->buf, status)) == 0 &&
@@ -304,6 +448,7 @@ copysrc_free(struct copysrc *s)
 {
 	if (s != NULL) {
 		free(s->buf);
+		free(s->out);
 		free(s);
 	}
 }

@@ -22,6 +22,12 @@ struct copysrc_conf {
 	/* bytes more of the file name were sent (may be NULL). */
 	void	(*progress)(void *ctx, const char *name, uint64_t bytes);
 	void	 *ctx;
+	/*
+	 * The descriptor write() writes to when it is a pipe, or -1: a
+	 * file's data is then spliced into it from the page cache, not
+	 * copied through our buffer (the headers still go through write).
+	 */
+	int	  pipe_fd;
 };
 
 struct copysrc;

@@ -23,6 +23,8 @@
 
 #include "rcp_int.h"
 
+#define RCP_PIPESIZE	(1024 * 1024)
+
 /*
  * Starts rsh (our own executable under its name) running rsh-copy with
  * words on host; *fd gets our end of its stdin (to) or stdout.  0 or -1.
@@ -58,6 +60,9 @@ spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
 		free(av);
 		return -1;
 	}
+	/* Room for a whole record and more: rsh reads full records, and
+	 * fewer wakeups on either side.  A smaller pipe still works. */
+	(void)fcntl(p[0], F_SETPIPE_SZ, RCP_PIPESIZE);
 	fflush(NULL);
 	if ((r->pid = fork()) == 0) {
 		/* Single-threaded: anything goes before exec. */
@@ -146,7 +151,7 @@ int
 rcpcopy_to_host(struct rcp *r, char **src, int nsrc, const char *dest)
 {
 	struct copysrc_conf	 c = { r->flags, write_all, rcp_say,
-	    rcp_progress, r };
+	    rcp_progress, r, -1 };
 	struct copysrc		*s;
 	const char		*w[10];
 	int			 n = words(r, w, 1), rc, sent;
@@ -156,11 +161,16 @@ rcpcopy_to_host(struct rcp *r, char **src, int nsrc, const char *dest)
 	}
 	w[n++] = "--";
 	w[n++] = dest[0] != '\0' ? dest : ".";
-	if ((s = copysrc_new(&c)) == NULL || spawn(r, 1, w, n,
-	    &r->fd) == -1) {
+	if (spawn(r, 1, w, n, &r->fd) == -1) {
 		fprintf(stderr, "rcp: cannot start rsh: %s\n",
 		    strerror(errno));
-		copysrc_free(s);
+		return EXIT_RCP;
+	}
+	c.pipe_fd = r->fd;	/* file data spliced into rsh's stdin */
+	if ((s = copysrc_new(&c)) == NULL) {
+		fprintf(stderr, "rcp: %s\n", strerror(errno));
+		(void)close(r->fd);
+		(void)reap(r);
 		return EXIT_RCP;
 	}
 	sent = copysrc_begin(s) == 0;
@@ -234,22 +244,11 @@ pump(struct rcp *r, struct copysink *s, int *got)
 {
 	static uint8_t		buf[COPYWIRE_CHUNK];
 	enum copysink_state	st = COPYSINK_MORE;
-	ssize_t			n;
+	int			eof = 0;
 
-	while (st != COPYSINK_BAD) {
-		if ((n = read(r->fd, buf, sizeof(buf))) == -1) {
-			if (errno == EINTR) {
-				continue;
-			}
-			fprintf(stderr, "rcp: reading from rsh: %s\n",
-			    strerror(errno));
-			return COPYSINK_BAD;
-		}
-		if (n == 0) {
-			break;
-		}
-		*got = 1;
-		st = copysink_feed(s, buf, (size_t)n);
+	while (st != COPYSINK_BAD && !eof) {
+		st = copysink_read(s, r->fd, buf, sizeof(buf), &eof);
+		*got |= !eof;
 	}
 	return st;
 }

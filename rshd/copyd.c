@@ -106,8 +106,7 @@ receive(const struct copyd *d, const char *dest)
 	const char		*rel, *base;
 	uint64_t		 resolve;
 	size_t			 len;
-	ssize_t			 n;
-	int			 at, dfd, rc = EXIT_FATAL;
+	int			 at, dfd, eof, rc = EXIT_FATAL;
 	enum copysink_state	 st = COPYSINK_MORE;
 
 	if (locate(d, dest, &at, &rel, &resolve, msg, sizeof(msg)) == -1) {
@@ -148,12 +147,10 @@ receive(const struct copyd *d, const char *dest)
 		goto out;
 	}
 	while (st == COPYSINK_MORE) {
-		if ((n = read(STDIN_FILENO, buf, sizeof(buf))) == -1 &&
-		    errno == EINTR) {
-			continue;
+		st = copysink_read(s, STDIN_FILENO, buf, sizeof(buf), &eof);
+		if (eof) {
+			st = copysink_end(s);
 		}
-		st = n > 0 ? copysink_feed(s, buf, (size_t)n) :
-		    copysink_end(s);
 	}
 	rc = st == COPYSINK_BAD ? EXIT_FATAL : copysink_errors(s) > 0 ?
 	    EXIT_PARTIAL : 0;
@@ -180,6 +177,7 @@ send_paths(const struct copyd *d, char **paths, int n)
 	memset(&c, 0, sizeof(c));
 	c.flags = d->flags;
 	c.write = write_all;
+	c.pipe_fd = STDOUT_FILENO;	/* rshd's pipe; splice says if not */
 	if ((s = copysrc_new(&c)) == NULL || copysrc_begin(s) == -1) {
 		goto out;
 	}

@@ -16,7 +16,9 @@
  * where wall is the time all RUNS took together (RUNS / wall: commands per
  * second at that concurrency).  With -r, two more: the CPU time the timed
  * runs took, user and system, in microseconds, all runs together (their
- * processes' and their waited-for descendants', from getrusage).
+ * processes' and their waited-for descendants', from getrusage), and the
+ * largest RSS any one of those processes reached, in KiB (warm-up runs
+ * included).
  *
  * Exits 1, saying which run, if a run fails or exits non-zero.
  */
@@ -172,16 +174,18 @@ run_batch(char **argv, const posix_spawn_file_actions_t *fa, long runs,
 	return rc;
 }
 
-/* The CPU time of the children waited for so far, user and system. */
+/* The CPU time of the children waited for so far, user and system, and
+ * the largest RSS one of them reached (KiB). */
 static void
-children_cpu(int64_t *user, int64_t *sys)
+children_cpu(int64_t *user, int64_t *sys, int64_t *maxrss)
 {
 	struct rusage	ru;
 
 	if (getrusage(RUSAGE_CHILDREN, &ru) == -1) {
-		*user = *sys = 0;
+		*user = *sys = *maxrss = 0;
 		return;
 	}
+	*maxrss = ru.ru_maxrss;
 	*user = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
 	*sys = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
 }
@@ -198,7 +202,7 @@ int
 main(int argc, char **argv)
 {
 	posix_spawn_file_actions_t	 fa;
-	int64_t				*t, w0, w1, u0, s0, u1, s1;
+	int64_t				*t, w0, w1, u0, s0, u1, s1, rss;
 	long				 runs = 100, warm = 1, conc = 1;
 	int				 ch, cpu = 0, rc = 1;
 
@@ -238,20 +242,21 @@ main(int argc, char **argv)
 	if (warm > 0 && run_batch(argv, &fa, warm, conc, NULL) == -1) {
 		goto out1;
 	}
-	children_cpu(&u0, &s0);
+	children_cpu(&u0, &s0, &rss);
 	w0 = now_us();
 	if (run_batch(argv, &fa, runs, conc, t) == -1) {
 		goto out1;
 	}
 	w1 = now_us();
-	children_cpu(&u1, &s1);
+	children_cpu(&u1, &s1, &rss);
 	qsort(t, (size_t)runs, sizeof(*t), cmp64);
 	/* p90 by nearest rank: the ceil(0.9 * runs)-th smallest. */
 	printf("%lld %lld %lld %lld %lld", (long long)t[0],
 	    (long long)t[runs / 2], (long long)t[(runs * 9 + 9) / 10 - 1],
 	    (long long)t[runs - 1], (long long)(w1 - w0));
 	if (cpu) {
-		printf(" %lld %lld", (long long)(u1 - u0), (long long)(s1 - s0));
+		printf(" %lld %lld %lld", (long long)(u1 - u0),
+		    (long long)(s1 - s0), (long long)rss);
 	}
 	printf("\n");
 	rc = 0;
