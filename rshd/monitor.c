@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -102,6 +103,18 @@ struct scratch {
 static pthread_mutex_t	 scratch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct scratch	*scratch_kept[SCRATCH_KEEP];
 static size_t		 scratch_nkept;
+
+/*
+ * A thread whose channel parked or ended waits PARK_AFTER_MS for the next
+ * channel before it ends: every connection brings a channel, and a
+ * thread started and ended for each cost a clone and, at its end, its
+ * stack given back (a TLB flush on every CPU).  serve_thread hands a
+ * channel to a waiting thread through handoff.
+ */
+static pthread_mutex_t	 idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 idle_cond;	/* CLOCK_MONOTONIC: monitor_run */
+static struct chan	*handoff;
+static int		 nidle;
 
 /* The generations the network part still uses, each with a reference. */
 struct gen {
@@ -944,17 +957,9 @@ scratch_put(struct scratch *sc)
  * thread again when the next request comes.  Its buffers go back to the
  * scratch kept when it parks, so a parked channel keeps none.
  */
-static void *
-serve(void *arg)
+static void
+serve_chan(struct chan *ch, struct scratch *sc)
 {
-	struct chan	*ch = arg;
-	struct scratch	*sc;
-
-	if ((sc = scratch_get()) == NULL) {
-		log_warn("channel: out of memory for its buffers");
-		chan_end(ch);
-		return NULL;
-	}
 	for (;;) {
 		struct pollfd	pfd = { ch->fd, POLLIN, 0 };
 		int		r;
@@ -964,8 +969,7 @@ serve(void *arg)
 		if ((r = poll(&pfd, 1, PARK_AFTER_MS)) == 0) {
 			ch->buf = ch->out = NULL;
 			if (chanpark_add(ch->fd, ch) == 0) {
-				scratch_put(sc);
-				return NULL;	/* ch is chanpark's now */
+				return;		/* ch is chanpark's now */
 			}
 			continue;
 		}
@@ -977,12 +981,52 @@ serve(void *arg)
 		}
 	}
 	ch->buf = ch->out = NULL;
-	scratch_put(sc);
 	chan_end(ch);
+}
+
+/* The next channel handed to this thread within PARK_AFTER_MS, or NULL. */
+static struct chan *
+next_chan(void)
+{
+	struct timespec	 until;
+	struct chan	*ch;
+	int		 e = 0;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += PARK_AFTER_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	(void)pthread_mutex_lock(&idle_lock);
+	nidle++;
+	while (handoff == NULL && e != ETIMEDOUT) {
+		e = pthread_cond_timedwait(&idle_cond, &idle_lock, &until);
+	}
+	ch = handoff;
+	handoff = NULL;
+	nidle--;
+	(void)pthread_mutex_unlock(&idle_lock);
+	return ch;
+}
+
+static void *
+serve(void *arg)
+{
+	struct chan	*ch = arg;
+	struct scratch	*sc;
+
+	if ((sc = scratch_get()) == NULL) {
+		log_warn("channel: out of memory for its buffers");
+		chan_end(ch);
+		return NULL;
+	}
+	do {
+		serve_chan(ch, sc);
+	} while ((ch = next_chan()) != NULL);
+	scratch_put(sc);
 	return NULL;
 }
 
-/* A thread for ch, detached: 0, or an errno. */
+/* A thread for ch, a waiting one or a new one, detached: 0, or an errno. */
 static int
 serve_thread(struct chan *ch)
 {
@@ -991,6 +1035,14 @@ serve_thread(struct chan *ch)
 	size_t		ss;
 	int		e;
 
+	(void)pthread_mutex_lock(&idle_lock);
+	if (nidle > 0 && handoff == NULL) {
+		handoff = ch;
+		(void)pthread_cond_signal(&idle_cond);
+		(void)pthread_mutex_unlock(&idle_lock);
+		return 0;
+	}
+	(void)pthread_mutex_unlock(&idle_lock);
 	if ((e = pthread_attr_init(&attr)) != 0) {
 		return e;
 	}
@@ -1098,6 +1150,24 @@ take_channel(int hello)
 	return 1;
 }
 
+/* idle_cond, timed by CLOCK_MONOTONIC: 0, or -1 with errno. */
+static int
+idle_cond_init(void)
+{
+	pthread_condattr_t	a;
+	int			e;
+
+	if ((e = pthread_condattr_init(&a)) == 0) {
+		if ((e = pthread_condattr_setclock(&a,
+		    CLOCK_MONOTONIC)) == 0) {
+			e = pthread_cond_init(&idle_cond, &a);
+		}
+		(void)pthread_condattr_destroy(&a);
+	}
+	errno = e;
+	return e == 0 ? 0 : -1;
+}
+
 void
 monitor_run(int hello, const struct snapshot_source *s,
     const struct exec_account *a, struct snapshot *boot)
@@ -1124,7 +1194,7 @@ monitor_run(int hello, const struct snapshot_source *s,
 	} else {
 		log_info("commands are stopped by process group: %s", why);
 	}
-	if (chanpark_start(unpark) == -1) {
+	if (idle_cond_init() == -1 || chanpark_start(unpark) == -1) {
 		log_err("cannot start the thread that watches quiet "
 		    "channels: %s", strerror(errno));
 		_exit(1);
