@@ -99,7 +99,7 @@ struct scratch {
  * end: 0.5 ms of the privileged part's CPU per command on a VM.  A few
  * are kept, so that a parked channel still costs none.
  */
-#define SCRATCH_KEEP	8
+#define SCRATCH_KEEP	2
 static pthread_mutex_t	 scratch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct scratch	*scratch_kept[SCRATCH_KEEP];
 static size_t		 scratch_nkept;
