@@ -1185,7 +1185,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 # The command, with whatever the environment changed.
 cmdline="make bench"
 for v in FAN_SSH_TRIES FAN_TRIES MANY SSHIDLE IDLE CMDS INSIZE SIZE TRIES \
-    RUNS BENCH_QUICK; do
+    RUNS CP_SIZE CP_FILES CP_FANSIZE CP_TARGETS CP_TRIES BENCH_QUICK; do
 	[ -z "${!v:-}" ] || cmdline="$v=${!v} $cmdline"
 done
 {

@@ -90,6 +90,8 @@ struct scratch {
 	_Alignas(max_align_t) uint8_t	req[PRIV_REQMAX];
 	_Alignas(max_align_t) uint8_t	out[UDP_MAXV6];
 };
+_Static_assert(offsetof(struct scratch, req) == 0,
+    "serve finds its scratch at its channel's request buffer");
 #define SERVE_STACK_MIN	(256 * 1024)
 
 /*
@@ -860,13 +862,17 @@ serve_one(struct chan *ch)
 	if (n <= 0) {
 		return -1;
 	}
+	/* The scratch is kept for other channels: nothing of a refused
+	 * request stays in it. */
 	if (n > (ssize_t)PRIV_REQMAX) {
+		crypto_wipe(ch->buf, PRIV_REQMAX);
 		log_err("a request of %zd bytes from the network part; "
 		    "closing its channel", n);
 		return -1;
 	}
 	memcpy(&q, ch->buf, n < (ssize_t)sizeof(q) ? (size_t)n : sizeof(q));
 	if (check_request(&q, n) == -1) {
+		crypto_wipe(ch->buf, (size_t)n);
 		log_err("a malformed request from the network part; closing "
 		    "its channel");
 		return -1;
@@ -952,10 +958,10 @@ scratch_put(struct scratch *sc)
 }
 
 /*
- * A channel's thread: it answers requests until the channel has been
- * quiet for PARK_AFTER_MS, then parks it and ends; chanpark starts a
- * thread again when the next request comes.  Its buffers go back to the
- * scratch kept when it parks, so a parked channel keeps none.
+ * A thread's channel: it answers requests until the channel has been
+ * quiet for PARK_AFTER_MS, then parks it (chanpark gets a thread for it
+ * again when the next request comes), or until it ends.  The scratch
+ * stays with the thread, so a parked channel keeps none.
  */
 static void
 serve_chan(struct chan *ch, struct scratch *sc)
@@ -992,7 +998,9 @@ next_chan(void)
 	struct chan	*ch;
 	int		 e = 0;
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &until);
+	if (clock_gettime(CLOCK_MONOTONIC, &until) == -1) {
+		return NULL;
+	}
 	until.tv_nsec += PARK_AFTER_MS * 1000000L;
 	until.tv_sec += until.tv_nsec / 1000000000L;
 	until.tv_nsec %= 1000000000L;
@@ -1008,17 +1016,17 @@ next_chan(void)
 	return ch;
 }
 
+/*
+ * A serving thread: its first channel's, then each channel handed to it
+ * while it waits, with the scratch serve_thread gave it (through the
+ * first channel's buffers) until it ends.
+ */
 static void *
 serve(void *arg)
 {
 	struct chan	*ch = arg;
-	struct scratch	*sc;
+	struct scratch	*sc = (struct scratch *)(void *)ch->buf;
 
-	if ((sc = scratch_get()) == NULL) {
-		log_warn("channel: out of memory for its buffers");
-		chan_end(ch);
-		return NULL;
-	}
 	do {
 		serve_chan(ch, sc);
 	} while ((ch = next_chan()) != NULL);
@@ -1026,14 +1034,19 @@ serve(void *arg)
 	return NULL;
 }
 
-/* A thread for ch, a waiting one or a new one, detached: 0, or an errno. */
+/*
+ * A thread for ch, a waiting one or a new one, detached: 0, or an errno
+ * (ENOMEM when there is no scratch for it; the caller then answers on
+ * the parking thread, as when no thread can be had).
+ */
 static int
 serve_thread(struct chan *ch)
 {
-	pthread_attr_t	attr;
-	pthread_t	t;
-	size_t		ss;
-	int		e;
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+	struct scratch	*sc;
+	size_t		 ss;
+	int		 e;
 
 	(void)pthread_mutex_lock(&idle_lock);
 	if (nidle > 0 && handoff == NULL) {
@@ -1043,7 +1056,11 @@ serve_thread(struct chan *ch)
 		return 0;
 	}
 	(void)pthread_mutex_unlock(&idle_lock);
+	if ((sc = scratch_get()) == NULL) {
+		return ENOMEM;
+	}
 	if ((e = pthread_attr_init(&attr)) != 0) {
+		scratch_put(sc);
 		return e;
 	}
 	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -1052,7 +1069,12 @@ serve_thread(struct chan *ch)
 	    ss < SERVE_STACK_MIN) {
 		(void)pthread_attr_setstacksize(&attr, SERVE_STACK_MIN);
 	}
-	e = pthread_create(&t, &attr, serve, ch);
+	ch->buf = sc->req;	/* serve finds its scratch here */
+	ch->out = sc->out;
+	if ((e = pthread_create(&t, &attr, serve, ch)) != 0) {
+		ch->buf = ch->out = NULL;
+		scratch_put(sc);
+	}
 	(void)pthread_attr_destroy(&attr);
 	return e;
 }

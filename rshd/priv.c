@@ -196,6 +196,7 @@ exchange(int fd, struct priv_req *q, const uint8_t *pay, size_t paylen,
 	struct iovec	 iov[2];
 	struct cmsghdr	*cm;
 	ssize_t		 n;
+	int		 malformed;
 
 	q->paylen = (uint32_t)paylen;
 #ifdef RSHD_TEST_HOOKS
@@ -226,10 +227,12 @@ exchange(int fd, struct priv_req *q, const uint8_t *pay, size_t paylen,
 	do {
 		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
 	} while (n == -1 && errno == EINTR);
-	if (n < (ssize_t)sizeof(*r) || (m.msg_flags & MSG_TRUNC) ||
-	    (size_t)n - sizeof(*r) != r->paylen) {
-		return n == -1 ? -1 : 0;
+	if (n == -1) {
+		return -1;
 	}
+	/* A malformed answer is dropped with the fds that came with it. */
+	malformed = n < (ssize_t)sizeof(*r) || (m.msg_flags & MSG_TRUNC) ||
+	    (size_t)n - sizeof(*r) != r->paylen;
 	/* No fd left here for what came: the answer stands, its fds are
 	 * lost (the caller undoes what they were for). */
 	fds_lost = (m.msg_flags & MSG_CTRUNC) != 0;
@@ -249,12 +252,15 @@ exchange(int fd, struct priv_req *q, const uint8_t *pay, size_t paylen,
 
 			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int),
 			    sizeof(int));
-			if (fds != NULL && i < 4) {
+			if (!malformed && fds != NULL && i < 4) {
 				fds[i] = got;
 			} else {
 				close(got);
 			}
 		}
+	}
+	if (malformed) {
+		return 0;
 	}
 	r->msg[sizeof(r->msg) - 1] = '\0';
 	return n;
