@@ -7,6 +7,7 @@
  * generation, and every call about a command names one started on the
  * same channel, or is refused.
  */
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -942,7 +943,13 @@ scratch_get(void)
 		sc = scratch_kept[--scratch_nkept];
 	}
 	(void)pthread_mutex_unlock(&scratch_lock);
-	return sc != NULL ? sc : malloc(sizeof(*sc));
+	/* mmap, not malloc: freed, it goes back to the kernel, where
+	 * malloc would keep it in one of its per-thread arenas. */
+	if (sc == NULL && (sc = mmap(NULL, sizeof(*sc), PROT_READ |
+	    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED) {
+		sc = NULL;
+	}
+	return sc;
 }
 
 static void
@@ -954,7 +961,9 @@ scratch_put(struct scratch *sc)
 		sc = NULL;
 	}
 	(void)pthread_mutex_unlock(&scratch_lock);
-	free(sc);
+	if (sc != NULL) {
+		(void)munmap(sc, sizeof(*sc));
+	}
 }
 
 /*
