@@ -10,14 +10,19 @@
 #   stdout    OUT bytes of a remote head -c, MB/s;
 #   stdin     IN bytes into a remote cat >/dev/null, MB/s;
 #
-# then, once each, rshd's memory (RSS and PSS, all its processes) per idle
-# authenticated connection, IDLE of them.  It prints the median over the
-# rounds for each, and new against base.
+# then PAIRS calls of `rsh 127.0.0.1 true` to each, base and new taking
+# turns call by call (the first of each pair alternating), for a latency
+# that drifts with the machine far less than the rounds' medians do, and
+# the CPU time of all rshd's processes and its commands per call (what
+# the machine's load does not change); then, once each, rshd's memory
+# (RSS and PSS, all its processes) per idle authenticated connection,
+# IDLE of them.  It prints the median over the rounds for each, and new
+# against base.
 #
 # BASE_BUILD's rshd may be a wrapper script (an rshd from before -f none
 # existed, say) as long as it execs rshd.
 # Environment: ROUNDS (5), RUNS (40), CMDS (200), OUT (64 MiB), IN (64 MiB),
-# IDLE (300).
+# PAIRS (200), IDLE (300).
 set -eu
 exec </dev/null
 
@@ -33,7 +38,7 @@ base_build=$(cd "$1" && pwd)
 lib_build "$2" rshd rsh tools/timeit tools/holdconns
 rounds=${3:-${ROUNDS:-5}}
 runs=${RUNS:-40} cmds=${CMDS:-200} out=${OUT:-67108864} in=${IN:-67108864}
-idle=${IDLE:-300}
+idle=${IDLE:-300} pairs=${PAIRS:-200}
 rsh=$build/rsh
 timeit=$build/tools/timeit
 
@@ -76,6 +81,46 @@ sample() {
 }
 
 
+# cpu_ticks NAME: user and system time of rshd NAME's processes and of
+# the commands they reaped, in clock ticks.
+cpu_ticks() {
+	local p sum=0 f
+	for p in $(lib_tree_pids "$(eval echo "\$pid_$1")"); do
+		# Fields 14-17 of stat: utime stime cutime cstime.
+		read -ra f < <(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null)
+		[ "${#f[@]}" -lt 15 ] ||
+		    sum=$((sum + f[11] + f[12] + f[13] + f[14]))
+	done
+	echo "$sum"
+}
+# paired: PAIRS calls to each rshd in turn; "base_ms new_ms" medians of
+# the wall time of each call in DIR/pairs, then CPU ms per call of each.
+paired() {
+	local i k p t0 t1 c0b c0n
+	c0b=$(cpu_ticks base) c0n=$(cpu_ticks new)
+	for ((i = 0; i < pairs; i++)); do
+		for k in $((i % 2)) $((1 - i % 2)); do
+			[ "$k" = 0 ] && p=$port_base || p=$port_new
+			t0=$EPOCHREALTIME
+			"$rsh" -k "$dir/key" -p "$p" 127.0.0.1 true
+			t1=$EPOCHREALTIME
+			echo "$k $((${t1/./} - ${t0/./}))"
+		done
+	done >"$dir/pairs"
+	awk -v n="$pairs" -v hz="$(getconf CLK_TCK)" \
+	    -v cb="$(($(cpu_ticks base) - c0b))" \
+	    -v cn="$(($(cpu_ticks new) - c0n))" '
+	    { v[$1, ++c[$1]] = $2 }
+	    function med(k,   i, j, t, a) {
+		for (i = 1; i <= c[k]; i++) a[i] = v[k, i]
+		for (i = 1; i <= c[k]; i++) for (j = i + 1; j <= c[k]; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return c[k] % 2 ? a[(c[k] + 1) / 2] : \
+		    (a[c[k] / 2] + a[c[k] / 2 + 1]) / 2
+	    }
+	    END { printf "%.2f %.2f %.2f %.2f", med(0) / 1000, med(1) / 1000,
+		cb * 1000 / hz / n, cn * 1000 / hz / n }' "$dir/pairs"
+}
 # idle_cost NAME: "RSS PSS" KiB per idle connection to rshd NAME.
 idle_cost() {
 	local pid port r0 p0 r1 p1 h
@@ -107,6 +152,7 @@ for ((k = 1; k <= rounds; k++)); do
 	sample new >>"$dir/new.txt"
 	echo "round $k: base $(tail -n 1 "$dir/base.txt"); new $(tail -n 1 "$dir/new.txt")" >&2
 done
+read -r pair_base pair_new cpu_base cpu_new <<<"$(paired)"
 mem_base=$(idle_cost base)
 mem_new=$(idle_cost new)
 uptime >&2
@@ -135,6 +181,10 @@ for spec in "1 latency, rsh 127.0.0.1 true (ms)" \
 	fi
 	row "$label" "$a" "$b" "$(ratio "$a" "$b")"
 done
+row "latency, $pairs calls in turn (ms)" "$pair_base" "$pair_new" \
+    "$(ratio "$pair_base" "$pair_new")"
+row "rshd CPU per command, with it (ms)" "$cpu_base" "$cpu_new" \
+    "$(ratio "$cpu_base" "$cpu_new")"
 row "RSS per idle connection (KiB)" "${mem_base% *}" "${mem_new% *}" \
     "$(ratio "${mem_base% *}" "${mem_new% *}")"
 row "PSS per idle connection (KiB)" "${mem_base#* }" "${mem_new#* }" \
