@@ -499,9 +499,7 @@ audit_rec_start(const struct audit_rec *r, char *why, size_t whylen)
 }
 
 void
-audit_rec_write(const struct audit_rec *r, pid_t pid, int how, int code,
-    const char *refused, uint64_t elapsed_us, uint64_t bytes_in,
-    uint64_t bytes_out)
+audit_rec_write(const struct audit_rec *r, const struct audit_end *e)
 {
 	struct line	l = { NULL, 0, 0, 0 };
 	char		why[128];
@@ -509,19 +507,25 @@ audit_rec_write(const struct audit_rec *r, pid_t pid, int how, int code,
 	if (r == NULL) {
 		return;
 	}
-	add_head(&l, refused != NULL ? "refused" : "exit", &r->o);
+	add_head(&l, e->refused != NULL ? "refused" : "exit", &r->o);
 	add_body(&l, r);
-	if (refused != NULL) {
+	if (e->refused != NULL) {
 		ADDS(&l, ",\"refused\":");
-		add_str(&l, refused, strlen(refused));
-		addf(&l, ",\"status\":%d", code);
+		add_str(&l, e->refused, strlen(e->refused));
+		addf(&l, ",\"status\":%d", e->code);
 	} else {
-		addf(&l, ",\"pid\":%d,\"%s\":%d", (int)pid,
-		    how == EXIT_HOW_SIGNALED ? "signal" : "exit", code);
+		addf(&l, ",\"pid\":%d,\"%s\":%d", (int)e->pid,
+		    e->how == EXIT_HOW_SIGNALED ? "signal" : "exit", e->code);
 	}
 	addf(&l, ",\"duration_ms\":%.3f,\"bytes_in\":%llu,"
-	    "\"bytes_out\":%llu", (double)elapsed_us / 1000.0,
-	    (unsigned long long)bytes_in, (unsigned long long)bytes_out);
+	    "\"bytes_out\":%llu", (double)e->elapsed_us / 1000.0,
+	    (unsigned long long)e->bytes_in,
+	    (unsigned long long)e->bytes_out);
+	if (e->refused == NULL && e->maxrss_kib > 0) {
+		addf(&l, ",\"cpu_ms\":%.3f,\"maxrss_kib\":%llu",
+		    (double)e->cpu_us / 1000.0,
+		    (unsigned long long)e->maxrss_kib);
+	}
 	(void)emit(&l, why, sizeof(why));
 }
 

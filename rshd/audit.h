@@ -69,15 +69,21 @@ void		 audit_rec_free(struct audit_rec *);
  */
 int	audit_rec_start(const struct audit_rec *r, char *why, size_t whylen);
 
-/*
- * Writes r's exit record, or for a refusal its refused record: how the
- * command ended (how and code as in EXIT; for a refusal, how 2 with its
- * text), its pid (0: never started), how long it took and the bytes it
- * read and wrote.
- */
-void	audit_rec_write(const struct audit_rec *r, pid_t pid, int how,
-	    int code, const char *refused, uint64_t elapsed_us,
-	    uint64_t bytes_in, uint64_t bytes_out);
+/* How a command ended, for its exit or refused record. */
+struct audit_end {
+	pid_t		 pid;		/* 0: never started */
+	int		 how;		/* as in EXIT; a refusal: how 2 */
+	int		 code;
+	const char	*refused;	/* a refusal's text, or NULL */
+	uint64_t	 elapsed_us;
+	uint64_t	 bytes_in, bytes_out;	/* it read and wrote */
+	uint64_t	 cpu_us;	/* user and system time, its waited-for
+					 * children's with it */
+	uint64_t	 maxrss_kib;	/* 0: not known */
+};
+
+/* Writes r's exit record, or for a refusal its refused record. */
+void	audit_rec_write(const struct audit_rec *r, const struct audit_end *e);
 
 /* A failed authentication from o, naming the key id it tried. */
 void	audit_authfail(const struct audit_origin *o, const char *keyid,

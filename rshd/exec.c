@@ -597,15 +597,19 @@ int
 exec_reap(struct child *c, int *how, int *code)
 {
 	siginfo_t	si;
-	int		r;
+	struct rusage	ru;
+	long		r;
 
 	if (c->pidfd == -1 || c->exited) {
 		return -1;
 	}
 	memset(&si, 0, sizeof(si));
+	memset(&ru, 0, sizeof(ru));
+	/* The system call, not glibc's waitid(): only it gives the usage,
+	 * which the kernel fills for a zombie left as one (WNOWAIT). */
 	do {
-		r = waitid(P_PID, (id_t)c->pid, &si,
-		    WEXITED | WNOHANG | WNOWAIT);
+		r = syscall(SYS_waitid, P_PID, (id_t)c->pid, &si,
+		    WEXITED | WNOHANG | WNOWAIT, &ru);
 	} while (r == -1 && errno == EINTR);
 	if (r == -1) {
 		return -1;
@@ -614,6 +618,10 @@ exec_reap(struct child *c, int *how, int *code)
 		return 0;
 	}
 	c->exited = 1;
+	c->cpu_us = (uint64_t)ru.ru_utime.tv_sec * 1000000 +
+	    (uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_sec *
+	    1000000 + (uint64_t)ru.ru_stime.tv_usec;
+	c->maxrss_kib = ru.ru_maxrss > 0 ? (uint64_t)ru.ru_maxrss : 0;
 	if (si.si_code == CLD_EXITED) {
 		*how = EXIT_HOW_EXITED;
 	} else {

@@ -34,6 +34,9 @@ struct child {
 	int	err_fd;		/* its stderr, our read end; -1: closed */
 	int	pty;		/* on a terminal: out_fd is its master, in_fd
 				 * a duplicate of it, err_fd -1 */
+	/* Once exited: what it and the children it waited for used. */
+	uint64_t cpu_us;	/* user and system time */
+	uint64_t maxrss_kib;	/* the largest resident set among them */
 };
 
 #define EXEC_MAXLIMITS	4
@@ -107,7 +110,7 @@ unsigned int	exec_starting(void);
  * leaves it a zombie until exec_close(): while it is one, its process
  * group id cannot be reused, so signalling the group stays safe.
  * Returns 1 with *how (EXIT_HOW_EXITED or EXIT_HOW_SIGNALED) and *code
- * set, 0 if it still runs, -1 on error.
+ * set, and c's cpu_us and maxrss_kib, 0 if it still runs, -1 on error.
  */
 int	exec_reap(struct child *c, int *how, int *code);
 

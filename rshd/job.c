@@ -126,11 +126,23 @@ job_new(const struct job_sink *sink, void *ctx, const struct job_limits *lim,
 static void
 audit(struct job *j, int how, int code, const char *refused)
 {
+	struct audit_end e;
+
 	if (j->audit != NULL && !j->audited) {
 		j->audited = 1;
-		audit_rec_write(j->audit, refused != NULL ? 0 : j->child.pid,
-		    how, code, refused, netio_now_us() - j->t_start_us,
-		    j->bytes_in, j->bytes_out);
+		memset(&e, 0, sizeof(e));
+		e.pid = refused != NULL ? 0 : j->child.pid;
+		e.how = how;
+		e.code = code;
+		e.refused = refused;
+		e.elapsed_us = netio_now_us() - j->t_start_us;
+		e.bytes_in = j->bytes_in;
+		e.bytes_out = j->bytes_out;
+		if (refused == NULL && j->child.exited) {
+			e.cpu_us = j->child.cpu_us;
+			e.maxrss_kib = j->child.maxrss_kib;
+		}
+		audit_rec_write(j->audit, &e);
 	}
 }
 

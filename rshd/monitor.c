@@ -703,6 +703,8 @@ answer(struct chan *ch, const struct priv_req *q, uint8_t *pay,
 		/* With PRIV_REAP_CLOSE, serve_one lets it go once this
 		 * answer is sent (its exit is what the client waits for). */
 		r->rc = exec_reap(&k->c, &r->how, &r->code);
+		r->cpu_us = k->c.cpu_us;
+		r->maxrss_kib = k->c.maxrss_kib;
 		break;
 	case PRIV_SIGNAL:
 		if (!signal_ok(q->sig)) {

@@ -786,6 +786,8 @@ priv_reap(struct child *c, int *how, int *code, int done)
 		c->exited = 1;
 		*how = r.how;
 		*code = r.code;
+		c->cpu_us = r.cpu_us;
+		c->maxrss_kib = r.maxrss_kib;
 		if (done) {
 			/* Let go of there: nothing more to ask. */
 			close(c->pidfd);

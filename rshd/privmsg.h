@@ -148,6 +148,8 @@ struct priv_rep {
 	int32_t		rc;		/* 0, 1 (REAP: exited), -1 */
 	int32_t		code;		/* refused: the exit code; REAP: it */
 	int32_t		how;		/* REAP: EXIT_HOW_* */
+	uint64_t	cpu_us;		/* REAP, exited: its usage */
+	uint64_t	maxrss_kib;
 	uint32_t	err;		/* refused: the ERROR code */
 	int32_t		pid;		/* START, RUN */
 	int32_t		pty;		/* START, RUN: on a terminal */

@@ -215,9 +215,14 @@ refusal(const struct udpreq *q, struct usink *u, int how, const char *text,
 {
 	struct audit_origin	 origin = { q->id, 1, &q->src };
 	struct audit_rec	*r = audit_rec_new(&origin, q->key->id, NULL);
+	struct audit_end	 e;
 
-	audit_rec_write(r, 0, EXIT_HOW_NOTSTARTED, 255, text, netio_now_us() -
-	    q->t_recv_us, 0, 0);
+	memset(&e, 0, sizeof(e));
+	e.how = EXIT_HOW_NOTSTARTED;
+	e.code = 255;
+	e.refused = text;
+	e.elapsed_us = netio_now_us() - q->t_recv_us;
+	audit_rec_write(r, &e);
 	audit_rec_free(r);
 	u->exited = 1;
 	u->how = how;

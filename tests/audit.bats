@@ -119,6 +119,32 @@ assert r["time"].endswith("Z") and r["conn"] > 0 and r["port"] > 0
 assert r["duration_ms"] >= 0' "$AUDIT"
 }
 
+@test "an exit record says the CPU time and peak memory the command used" {
+	local m
+	m=$(unique_marker)
+	# 64 MiB held, then a quarter second of CPU, in one process.
+	run -0 rsh_cmd 127.0.0.1 "perl -e '\$x = \"a\" x (64 << 20);
+	    1 while (times)[0] < 0.25' $m"
+	wait_until "audit_ended '$m'" 5
+	run -0 audit_field "$m" maxrss_kib
+	[ "$output" -ge 65536 ]
+	[ "$output" -lt 262144 ]
+	run -0 audit_field "$m" cpu_ms
+	python3 -c 'import sys; assert 250 <= float(sys.argv[1]) < 60000' \
+	    "$output"
+	# A small command's peak is small: the figure is its own, not rshd's.
+	run -0 rsh_cmd 127.0.0.1 "true $m-small"
+	wait_until "audit_ended '$m-small'" 5
+	run -0 audit_field "$m-small" maxrss_kib
+	[ "$output" -gt 0 ]
+	[ "$output" -lt 16384 ]
+	# A refusal ran nothing, so it has neither.
+	run -0 probe exec-env LANG=C "echo $m-env" read
+	wait_until "audit_ended '$m-env'" 5
+	run -0 audit_field "$m-env" cpu_ms
+	assert_output null
+}
+
 @test "an argv is recorded whole and escaped, never cut" {
 	local m long
 	m=$(unique_marker)
