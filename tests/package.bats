@@ -125,7 +125,8 @@ unit_file() {
 	    sed -n 's/.*(NEEDED).*\[\(libcrypto[^]]*\)\].*/\1/p')
 	lib=$(readlink -f "$(ldd /usr/sbin/rshd | awk '/libcrypto/ { print $3 }')")
 	pkg=$(dpkg-query -S "$lib" | sed -n '1s/:.*//p')
-	[ -n "$so" ] && [ -n "$pkg" ]
+	[ -n "$so" ]
+	[ -n "$pkg" ]
 	run -0 readelf -d /usr/bin/rsh.psk
 	refute_output --partial libcrypto
 	run -0 readelf -p .note.dlopen /usr/bin/rsh.psk

@@ -448,7 +448,8 @@ keyed() {
 	assert_output --partial "outside the directories this key may copy"
 	run -1 rcp_at "$t/k" "127.0.0.1:$t/rootx/secret" "$t/back/"
 	assert_output --partial "outside the directories this key may copy"
-	[ ! -e "$t/outside/f" ] && [ ! -e "$t/back/secret" ]
+	[ ! -e "$t/outside/f" ]
+	[ ! -e "$t/back/secret" ]
 	# The forced command still runs for anything else.
 	run -0 "$RSH" -k "$t/k/key" -p "$(cat "$t/k/port")" 127.0.0.1 ls
 	assert_output hi
@@ -470,11 +471,13 @@ keyed() {
 		assert_output --partial "outside the directories this key may copy"
 	done
 	run -1 rcp_at "$t/k" "127.0.0.1:$t/root/file" "$t/back/"
-	[ ! -e "$t/back/file" ] && [ ! -e "$t/back/secret" ]
+	[ ! -e "$t/back/file" ]
+	[ ! -e "$t/back/secret" ]
 	[ ! -e "$t/outside/f" ]
 	# Sent with -r a link below the path is a link, never followed.
 	run -0 rcp_at "$t/k" -r "127.0.0.1:$t/root" "$t/back/tree"
-	[ -L "$t/back/tree/abs" ] && [ -L "$t/back/tree/file" ]
+	[ -L "$t/back/tree/abs" ]
+	[ -L "$t/back/tree/file" ]
 	# A directory swapped for a link to the outside before the copy
 	# (the race a check-then-open would lose): refused, not followed.
 	rmdir "$t/root/d"
