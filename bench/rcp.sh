@@ -132,8 +132,11 @@ else
 
 	# Memory, copying a tenth and the whole: the largest RSS of rcp or
 	# its rsh (getrusage, exact), and the peak RSS of a fresh rshd's
-	# processes together (VmHWM summed over them, sampled every 20 ms:
-	# rshd's two parts exactly, its session and rsh-copy while seen).
+	# processes, each process's own peak summed: the VmHWM of rshd's two
+	# parts, read once the copy is over, and the copy's rsh-copy as the
+	# kernel counted it when it ended (its audit exit record's
+	# maxrss_kib, getrusage of the reaped zombie).  Exact, where
+	# sampling missed a short copy's rsh-copy.
 	# hwm_kib PID: VmHWM summed over PID and its descendants, KiB.
 	hwm_kib() {
 		local p v sum=0
@@ -144,13 +147,20 @@ else
 		done
 		echo "$sum"
 	}
+	# cmd_kib LOG: maxrss_kib summed over the exit records of LOG.
+	cmd_kib() {
+		python3 -c 'import json, sys
+print(sum(json.loads(l).get("maxrss_kib", 0) for l in open(sys.argv[1])
+    if json.loads(l)["event"] == "exit"))' "$1"
+	}
 	# peak_rss KEY SRC: med[KEY_rcp] and med[KEY_rshd], KiB.
 	peak_rss() {
-		local key=$1 m=$cp/mem/$1 pid rshd_pid s ps=0
+		local key=$1 m=$cp/mem/$1 pid rshd_pid n
 		mkdir -p "$m/dst"
 		"$build/rshd" -f none -D -l 127.0.0.1 -p 0 \
 		    --port-file "$m/port" -k "$dir/keys" \
-		    -o PermitRootCommands=yes </dev/null >"$m/rshd.log" 2>&1 3>&- &
+		    -o PermitRootCommands=yes -o "AuditLog=$m/audit.log" \
+		    </dev/null >"$m/rshd.log" 2>&1 3>&- &
 		rshd_pid=$!
 		lib_track "$rshd_pid"
 		if lib_wait_file "$m/port" "$rshd_pid" "$m/rshd.log" \
@@ -159,17 +169,18 @@ else
 			    -P "$(cat "$m/port")" "$2" "127.0.0.1:$m/dst/" \
 			    >"$m/out" 2>>"$dir/errors" &
 			pid=$!
-			while kill -0 "$pid" 2>/dev/null; do
-				s=$(hwm_kib "$rshd_pid")
-				[ "$s" -le "$ps" ] || ps=$s
+			# The exit record follows the client's end closely.
+			n=0
+			while [ "$n" -lt 250 ] && ! grep -qs '"event":"exit"' \
+			    "$m/audit.log"; do
+				n=$((n + 1))
 				sleep 0.02
 			done
-			s=$(hwm_kib "$rshd_pid")
-			[ "$s" -le "$ps" ] || ps=$s
-			if wait "$pid"; then
+			if wait "$pid" && [ "$n" -lt 250 ]; then
 				set -- $(cat "$m/out")
+				n=$(cmd_kib "$m/audit.log")
 				med[${key}_rcp]=$8
-				med[${key}_rshd]=$ps
+				med[${key}_rshd]=$(($(hwm_kib "$rshd_pid") + n))
 			fi
 		fi
 		kill -TERM "$rshd_pid" 2>/dev/null || true
