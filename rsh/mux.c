@@ -82,6 +82,15 @@ mux_stale(const char *path, char *err, size_t errlen)
 	return fd == -1 ? 0 : -1;
 }
 
+int
+mux_present(const struct target *t)
+{
+	char	path[CTL_PATHMAX], err[512];
+
+	return ctl_path(t, 0, path, sizeof(path), err, sizeof(err)) == 0 &&
+	    ctl_check_socket(path, err, sizeof(err)) != 1;
+}
+
 /* The socket of t's master, connected; -1 when there is none (said when
  * it is not to be trusted, or with -v when it was stale). */
 static int

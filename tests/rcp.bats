@@ -348,6 +348,33 @@ PY
 	assert_output --partial "usage: rcp"
 }
 
+@test "rcp copies over a connection of its own, starting no rsh; -S still runs one" {
+	strace_or_skip
+	local t=$BATS_TEST_TMPDIR
+	echo x >"$t/f"
+	# (LeakSanitizer cannot run under ptrace: off for these calls.)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    run -0 strace -f -e trace=execve -o "$t/to" \
+	    "$RCP" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "$t/f" "127.0.0.1:$t/g"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    run -0 strace -f -e trace=execve -o "$t/from" \
+	    "$RCP" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "127.0.0.1:$t/g" "$t/h"
+	cmp "$t/f" "$t/g"
+	cmp "$t/f" "$t/h"
+	# rcp's own execve, and no other.
+	run -0 grep -c 'execve(' "$t/to" "$t/from"
+	assert_output "$t/to:1
+$t/from:1"
+	# -S: the program named runs rsh's part (here rsh itself).
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    run -0 strace -f -e trace=execve -o "$t/s" \
+	    "$RCP" -S "$RSH" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "$t/f" \
+	    "127.0.0.1:$t/i"
+	cmp "$t/f" "$t/i"
+	run -0 grep -c "execve(\"$RSH\"" "$t/s"
+	assert_output 1
+}
+
 @test "rcp passes -F, -o, -l and user@ on to rsh" {
 	local t=$BATS_TEST_TMPDIR
 	echo x >"$t/f"
