@@ -95,7 +95,7 @@ client_params(struct conn_params *p, const struct target *t,
 }
 
 int
-client_signals(int winch)
+client_signals(int winch, sigset_t *old)
 {
 	sigset_t set;
 
@@ -107,7 +107,7 @@ client_signals(int winch)
 	if (winch) {
 		sigaddset(&set, SIGWINCH);
 	}
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
+	if (sigprocmask(SIG_BLOCK, &set, old) == -1) {
 		return -1;
 	}
 	return signalfd(-1, &set, SFD_CLOEXEC);

@@ -8,6 +8,8 @@
 #ifndef RSH_CLIENT_H
 #define RSH_CLIENT_H
 
+#include <signal.h>
+
 #include "keys.h"
 #include "wire.h"
 
@@ -42,10 +44,11 @@ void	client_params(struct conn_params *p, const struct target *t,
 	    const struct opts *o, const struct key *k);
 
 /*
- * Blocks INT, TERM, HUP and QUIT (and WINCH when winch) and returns a
- * signalfd that reads them, or -1 (errno).
+ * Blocks INT, TERM, HUP and QUIT (and WINCH when winch; the mask before
+ * in *old unless it is NULL) and returns a signalfd that reads them, or
+ * -1 (errno).
  */
-int	client_signals(int winch);
+int	client_signals(int winch, sigset_t *old);
 
 /*
  * The EXEC for the operands argv (argc of them): a shell command line

@@ -118,7 +118,7 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 	p.in_fd = lines ? -1 : 0;
 	p.pty = pty;
 	p.dial = dial->fd != -1 ? dial : NULL;
-	if ((sigfd = client_signals(pty && isatty(0))) == -1) {
+	if ((sigfd = client_signals(pty && isatty(0), NULL)) == -1) {
 		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
 		return RSH_EXIT_FAILURE;
 	}
@@ -204,7 +204,7 @@ fanout_main(struct opts *o, int argc, char **argv)
 		fprintf(stderr, "rsh: out of memory\n");
 	} else if (client_crypto() == -1) {
 		/* said */
-	} else if ((sigfd = client_signals(0)) == -1) {
+	} else if ((sigfd = client_signals(0, NULL)) == -1) {
 		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
 	} else {
 		status = fanout_run(o, hosts, &e, o->fanout != 0 ? o->fanout :

@@ -18,6 +18,7 @@
 
 #include "wire.h"
 
+#include "client.h"
 #include "ctl.h"
 #include "mux.h"
 #include "opts.h"
@@ -143,22 +144,6 @@ send_request(int fd, const struct opts *o, const struct wire_exec *e)
 	return ctl_send(fd, CTL_EXEC, req, 2 + n + (size_t)len, fds, 3);
 }
 
-static int
-block_signals(sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	if (sigprocmask(SIG_BLOCK, &set, old) == -1) {
-		return -1;
-	}
-	return signalfd(-1, &set, SFD_CLOEXEC);
-}
-
 /* Waits for CTL_RESULT, forwarding signals.  The exit status. */
 static int
 wait_result(int fd, int sigfd, const struct target *t)
@@ -215,7 +200,7 @@ mux_run(const struct target *t, const struct opts *o,
 	if ((fd = find_master(t, o->verbose, o->quiet)) == -1) {
 		return 0;
 	}
-	if ((sigfd = block_signals(&old)) == -1) {
+	if ((sigfd = client_signals(0, &old)) == -1) {
 		close(fd);
 		return 0;
 	}

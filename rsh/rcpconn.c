@@ -129,7 +129,7 @@ prepare(struct rcpconn *rc, int ac)
 	if ((k = client_key(&rc->t, &rc->o, &rc->keys, &rc->key)) == NULL) {
 		return -1;
 	}
-	if ((rc->sigfd = client_signals(0)) == -1) {
+	if ((rc->sigfd = client_signals(0, NULL)) == -1) {
 		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
 		return -1;
 	}
