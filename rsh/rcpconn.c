@@ -115,8 +115,6 @@ rcpconn_free(struct rcpconn *rc)
 static int
 prepare(struct rcpconn *rc, int ac)
 {
-	const struct key *k;
-
 	optind = 0;	/* rcp's own getopt ran: start afresh */
 	if (opts_parse(ac, (char **)(void *)rc->av, &rc->o) == -1 ||
 	    target_resolve(&rc->t, rc->av[rc->o.argi], &rc->o) == -1) {
@@ -126,7 +124,7 @@ prepare(struct rcpconn *rc, int ac)
 		return 1;
 	}
 	(void)client_stdio();
-	if ((k = client_key(&rc->t, &rc->o, &rc->keys, &rc->key)) == NULL) {
+	if (client_key(&rc->t, &rc->o, &rc->keys, &rc->key) == NULL) {
 		return -1;
 	}
 	if ((rc->sigfd = client_signals(0, NULL)) == -1) {

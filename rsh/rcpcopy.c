@@ -364,9 +364,8 @@ rcpcopy_from_host(struct rcp *r, const char **src, int nsrc, const char *dest)
 		}
 	}
 	rc = link_close(r);
-	if (r->bad) {
-		rc = EXIT_RCP;
-	} else if ((r->got || rc == 0) && copysink_end(s) == COPYSINK_BAD) {
+	if (r->bad || ((r->got || rc == 0) &&
+	    copysink_end(s) == COPYSINK_BAD)) {
 		rc = EXIT_RCP;
 	} else if (rc == 0 && copysink_errors(s) > 0) {
 		rc = 1;
