@@ -74,7 +74,8 @@ const char **rcp_argv(const struct rcp *r, int to, const char **words,
 
 /* The status rcp ends with when the copy's command (rsh's status) ended
  * with st: rsh-copy's 1 and 2 are 1; 126 and 127 (no rsh-copy there)
- * said, 255; any other failure 255. */
+ * said, 255; 128 + HUP, INT, QUIT or TERM (the copy stopped by that
+ * signal to us) as they are; any other failure 255. */
 int	rcp_status(const struct rcp *r, int st);
 
 struct copysink;

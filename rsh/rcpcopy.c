@@ -117,6 +117,13 @@ rcp_status(const struct rcp *r, int st)
 		fprintf(stderr, "rcp: %s does not offer copying (its server "
 		    "has no rsh-copy)\n", r->label);
 		return EXIT_RCP;
+	case 128 + SIGHUP:
+	case 128 + SIGINT:
+	case 128 + SIGQUIT:
+	case 128 + SIGTERM:
+		/* Stopped by a signal to us, which the connection forwarded
+		 * (as rsh does): as a process it killed would end. */
+		return st;
 	default:
 		return EXIT_RCP;
 	}
