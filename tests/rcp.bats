@@ -60,6 +60,10 @@ teardown_file() {
 }
 
 teardown() {
+	if [ -n "${FAKE_PID:-}" ]; then
+		kill "$FAKE_PID" 2>/dev/null || true
+		wait "$FAKE_PID" 2>/dev/null || true
+	fi
 	rsh_teardown
 }
 
@@ -289,6 +293,24 @@ sys.stdout.buffer.write(b"rcp1F" + struct.pack(">IqIQ", 0o644, 0, 0, 10)
 	echo old >"$t/in/f"
 	run -255 evil banner h:f "$t/in"
 	assert_output --partial "does not begin as rsh-copy's does"
+	only_old_file "$t/in"
+}
+
+@test "rcp refuses a hostile stream on its own connection and ends it at once" {
+	local t=$BATS_TEST_TMPDIR d=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$t/in" "$d"
+	echo old >"$t/in/f"
+	# The dotdot stream, from a fake rshd (tests/tools/fakersh) that then
+	# never ends the command: rcp must end the connection itself.
+	SCENARIO=dotdot "$EVIL" >"$t/stream"
+	FAKERSH_STDOUT=$t/stream "$RSH_BUILD/tools/fakersh" \
+	    -k "$RSHD_DIR/keys" -P "$d/port" stdout </dev/null >"$d/log" \
+	    2>&1 3>&- &
+	FAKE_PID=$!
+	wait_until "[ -s '$d/port' ]" 10
+	run -255 timeout "$(scaled 10)" "$RCP" -k "$RSH_KEYFILE" \
+	    -P "$(cat "$d/port")" 127.0.0.1:f "$t/in"
+	assert_output --partial "not one path component"
 	only_old_file "$t/in"
 }
 
