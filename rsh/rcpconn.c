@@ -147,12 +147,15 @@ rcpconn_start(struct rcp *r, int to, const char **words, int nwords,
 	if (r->rsh != NULL) {
 		return 1;
 	}
-	if ((rc = calloc(1, sizeof(*rc))) == NULL ||
-	    (rc->av = rcp_argv(r, to, words, nwords, &ac)) == NULL) {
+	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+		fprintf(stderr, "rcp: out of memory\n");
+		return -1;
+	}
+	rc->sigfd = -1;
+	if ((rc->av = rcp_argv(r, to, words, nwords, &ac)) == NULL) {
 		fprintf(stderr, "rcp: out of memory\n");
 		goto out;
 	}
-	rc->sigfd = -1;
 	rc->r = r;
 	rc->cs = cs;
 	if ((k = prepare(rc, ac)) != 0) {
