@@ -39,6 +39,9 @@ struct copysrc {
 #define OUTCAP	65536
 /* Smaller chunks are read: a splice costs more than a small copy. */
 #define COPYSRC_SPLICE_MIN	16384
+/* Less room than this in the gathered output is written out before a
+ * read, rather than filled by a small data record. */
+#define COPYSRC_READ_MIN	4096
 
 int
 copysrc_open(int atfd, const char *path, int flags, uint64_t resolve)
@@ -220,6 +223,41 @@ read_chunk(struct copysrc *s, int fd, size_t n)
 }
 
 /*
+ * Up to want bytes of fd read as a data record straight into the gathered
+ * output, sized so that it fills it: every write is then a whole OUTCAP
+ * (one full record of rcp's connection), and the bytes are copied once
+ * less.  How many, 0 at the file's end, -1 with errno; -2 when the
+ * writer failed.
+ */
+static ssize_t
+read_gathered(struct copysrc *s, int fd, size_t want)
+{
+	size_t	room = OUTCAP - s->outlen;
+	ssize_t	n;
+
+	if (s->failed) {
+		return -2;
+	}
+	/* A sliver of room left: not worth a record of its own. */
+	if (room < 5 + want && room < 5 + COPYSRC_READ_MIN) {
+		if (flush(s) == -1) {
+			return -2;
+		}
+		room = OUTCAP;
+	}
+	want = want < room - 5 ? want : room - 5;
+	while ((n = read(fd, s->out + s->outlen + 5, want)) == -1 &&
+	    errno == EINTR) {
+		continue;
+	}
+	if (n > 0) {
+		(void)copywire_put_data(s->out + s->outlen, (uint32_t)n);
+		s->outlen += 5 + (size_t)n;
+	}
+	return n;
+}
+
+/*
  * fd (owned, closed here): a regular file's bytes, exactly st's size.
  * Through a pipe, a chunk's header promises its length before its bytes
  * are spliced; a file that shrinks meanwhile has the rest of the chunk
@@ -242,14 +280,13 @@ send_file(struct copysrc *s, int fd, const struct stat *st, const char *name)
 	while (left > 0 && status == 0) {
 		want = left < COPYWIRE_CHUNK ? (size_t)left : COPYWIRE_CHUNK;
 		if (s->c.pipe_fd == -1 || want < COPYSRC_SPLICE_MIN) {
-			if ((n = read_chunk(s, fd, want)) <= 0) {
+			if ((n = read_gathered(s, fd, want)) <= 0) {
+				if (n == -2) {
+					goto out;
+				}
 				err = n == 0 ? EIO : errno;
 				status = 1;
 				break;
-			}
-			(void)copywire_put_data(s->buf, (uint32_t)n);
-			if (put(s, s->buf, 5 + (size_t)n) == -1) {
-				goto out;
 			}
 			got = (size_t)n;
 		} else {

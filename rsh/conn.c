@@ -458,7 +458,8 @@ conn_exec(struct conn *c, const struct wire_exec *e)
 	c->cmd = CMD_SENT;
 	c->error_seen = c->interrupts = c->first_byte = 0;
 	c->credit = c->credit_min = 0;
-	c->stdin_open = c->p.in_fd != -1 && !(e->flags & EXEC_FLAG_NO_STDIN);
+	c->stdin_open = (c->p.in_fd != -1 || c->p.in_push) &&
+	    !(e->flags & EXEC_FLAG_NO_STDIN);
 	c->exec_us = netio_now_us();
 	sink_begin(c->sink, e);
 	if ((n = wire_exec_encode(e, c->exec, WIRE_MAXPAYLOAD, 0)) == -1) {
@@ -533,6 +534,7 @@ conn_pollfds(struct conn *c, struct pollfd *pfd)
 	 * conn_rec.c).  A filter may add a byte (a held '~'), so it needs 2
 	 * of credit. */
 	if (c->state == ST_OPEN && c->cmd == CMD_STARTED && c->stdin_open &&
+	    c->p.in_fd != -1 &&
 	    c->credit > (c->p.in_filter != NULL ? 1U : 0U) &&
 	    c->credit >= c->credit_min && recloop_room(&c->rl)) {
 		pfd[n].fd = c->p.in_fd;

@@ -35,6 +35,12 @@ struct conn_params {
 	const char		*max_time;	/* -m as given, or NULL */
 	int			 in_fd;		/* stdin to forward, or -1 */
 	/*
+	 * The command's stdin is pushed by the caller with conn_input()
+	 * and ended with conn_input_end() instead of read from in_fd
+	 * (which is -1): rcp's copy stream, made in the same process.
+	 */
+	int			 in_push;
+	/*
 	 * A terminal session (the EXEC asks for a PTY): a signal to rsh
 	 * ends it instead of being forwarded, WINCH goes out on resize.
 	 */
@@ -109,6 +115,19 @@ void	conn_events(struct conn *c, const struct pollfd *pfd, int n);
  * with 128 + sig.
  */
 void	conn_signal(struct conn *c, int sig);
+
+/*
+ * With in_push: frames bytes of p (n of them) into STDIN records, as many
+ * as the server's credit and the output queue take now, and starts
+ * sending them.  Returns how many it took (p is not kept); 0 before the
+ * command has started, while the credit or the queue is short (drive
+ * the connection, then call again) and once stdin has ended or the
+ * connection has (conn_busy() tells).
+ */
+size_t	conn_input(struct conn *c, const void *p, size_t n);
+
+/* With in_push: the end of the command's stdin (STDIN_EOF). */
+void	conn_input_end(struct conn *c);
 
 /* The terminal of a PTY command has a new size: a WINCH record once its
  * EXEC is on its way; nothing otherwise. */

@@ -246,6 +246,26 @@ read_filtered(struct conn *c, uint8_t *p, size_t want)
 	return outlen == 0 ? FILTER_NOTHING : (ssize_t)outlen;
 }
 
+/* The n bytes written at p (recloop_reserve's room) go out as a STDIN
+ * record within the credit.  0, or -1 when the connection failed. */
+static int
+stdin_commit(struct conn *c, uint8_t *p, size_t n)
+{
+	if (recloop_commit(&c->rl, REC_STDIN, p, n) == -1) {
+		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", recloop_error(&c->rl));
+		return -1;
+	}
+	c->credit -= (uint64_t)n;
+	return conn_flush(c);
+}
+
+static void
+stdin_eof(struct conn *c)
+{
+	c->stdin_open = 0;
+	(void)conn_send(c, REC_STDIN_EOF, NULL, 0);
+}
+
 /*
  * One STDIN record (or STDIN_EOF) from what in_fd has: 1 when a whole
  * record went out and another may follow at once, else 0.
@@ -284,16 +304,10 @@ stdin_record(struct conn *c)
 			    "standard input: %s; sending end of file",
 			    strerror(errno));
 		}
-		c->stdin_open = 0;
-		(void)conn_send(c, REC_STDIN_EOF, NULL, 0);
+		stdin_eof(c);
 		return 0;
 	}
-	if (recloop_commit(&c->rl, REC_STDIN, p, (size_t)r) == -1) {
-		conn_fail(c, RSH_EXIT_FAILURE, 0, "%s", recloop_error(&c->rl));
-		return 0;
-	}
-	c->credit -= (uint64_t)r;
-	if (conn_flush(c) == -1) {
+	if (stdin_commit(c, p, (size_t)r) == -1) {
 		return 0;
 	}
 	/* A full read says more is there: the next record needs no poll(),
@@ -310,6 +324,39 @@ conn_rec_stdin(struct conn *c)
 	 * output, EXIT) and signals are looked at between bursts. */
 	for (int i = 0; i < STDIN_BURST && stdin_record(c) == 1; i++) {
 		continue;
+	}
+}
+
+size_t
+conn_input(struct conn *c, const void *p, size_t n)
+{
+	const uint8_t	*in = p;
+	uint8_t		*room;
+	size_t		 done = 0, want;
+
+	/* As from in_fd: no sliver of credit is sent, unless it is all
+	 * that is left to send. */
+	while (done < n && c->state == ST_OPEN && c->cmd == CMD_STARTED &&
+	    c->stdin_open && c->credit > 0 && (c->credit >= c->credit_min ||
+	    c->credit >= n - done)) {
+		want = c->credit < n - done ? (size_t)c->credit : n - done;
+		if ((room = recloop_reserve(&c->rl, &want)) == NULL) {
+			break;	/* the socket drains the queue first */
+		}
+		memcpy(room, in + done, want);
+		if (stdin_commit(c, room, want) == -1) {
+			break;
+		}
+		done += want;
+	}
+	return done;
+}
+
+void
+conn_input_end(struct conn *c)
+{
+	if (c->state == ST_OPEN && c->cmd == CMD_STARTED && c->stdin_open) {
+		stdin_eof(c);
 	}
 }
 

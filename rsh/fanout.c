@@ -19,6 +19,7 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "client.h"
 #include "conn.h"
 #include "fanout.h"
 #include "hostlist.h"
@@ -210,24 +211,6 @@ finish(struct fan *f, struct slot *sl)
 	f->live--;
 }
 
-/* What run_tcp gives one host's connection, without standard input. */
-static void
-params(const struct fan *f, const struct slot *sl, const struct key *k,
-    struct conn_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->host = sl->t.connect;
-	p->port = sl->t.port;
-	p->name = sl->t.name;
-	p->key = k;
-	p->connect_ms = (int)sl->t.connect_ms;
-	p->alive_ms = (int)sl->t.alive_ms;
-	p->alive_count = sl->t.alive_count;
-	p->retries = f->o->retries;
-	p->max_time = f->o->max_time;
-	p->in_fd = -1;
-}
-
 /* Starts the next host in the free slot sl. */
 static void
 start(struct fan *f, struct slot *sl)
@@ -258,7 +241,7 @@ start(struct fan *f, struct slot *sl)
 		fail_early(f, sl, why, 1);
 		return;
 	}
-	params(f, sl, k, &p);
+	client_params(&p, &sl->t, f->o, k);
 	sink_setup(f, sl);
 	if ((sl->c = conn_new(&p, sl->s)) == NULL) {
 		crypto_wipe(&sl->key, sizeof(sl->key));

@@ -4,7 +4,6 @@
  * runs the command, reporting to a sink; main decides the exit status.
  * Only main exits.
  */
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -21,6 +20,7 @@
 #include "netio.h"
 #include "wire.h"
 
+#include "client.h"
 #include "config.h"
 #include "conn.h"
 #include "dial.h"
@@ -42,10 +42,6 @@
 #ifndef RSH_VERSION
 #define RSH_VERSION		"unknown"
 #endif
-
-/* rsh HOST < script: the account's shell reads the script, as a login
- * shell (as under sshd), and its status is the script's. */
-#define RSH_SCRIPT_COMMAND	"exec \"$SHELL\" -l"
 
 /*
  * Over UDP the whole exchange must end inside the server's 30 s clock
@@ -77,25 +73,6 @@ check_udp(struct opts *o)
 }
 
 /*
- * Keeps 0, 1 and 2 taken, so that the socket never lands on one of them
- * and output never goes into the connection.  Returns 1 when stdin was
- * closed: the command then gets no input.
- */
-static int
-stdio_closed(void)
-{
-	int closed_in = 0;
-
-	for (int fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
-			closed_in |= fd == 0;
-			(void)open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-		}
-	}
-	return closed_in;
-}
-
-/*
  * stdin is /dev/null: the command gets the same empty input from NO_STDIN,
  * without a pipe, a STDIN_EOF record and their round of work on each side
  * (cron jobs and scripts often run so).
@@ -107,85 +84,6 @@ stdin_is_devnull(void)
 
 	return fstat(0, &in) == 0 && S_ISCHR(in.st_mode) &&
 	    stat("/dev/null", &null) == 0 && in.st_rdev == null.st_rdev;
-}
-
-/* The signals rsh reads from a signalfd; with a terminal, SIGWINCH too. */
-static int
-block_signals(int winch)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	if (winch) {
-		sigaddset(&set, SIGWINCH);
-	}
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
-		return -1;
-	}
-	return signalfd(-1, &set, SFD_CLOEXEC);
-}
-
-/*
- * The EXEC: a shell command line (like ssh) or, with -x, an argv.  Without
- * a command: on a terminal no ARG (a login shell); otherwise the account's
- * shell as a login shell reading the script on standard input, which is
- * what sshd starts (the protocol wants an ARG without PTY, so the account's
- * shell starts it by $SHELL, which rshd sets from the account); in line
- * mode the template each line's command goes into.
- */
-static char *
-build_exec(const struct opts *o, int argc, char **argv, int pty,
-    struct wire_exec *e, char **shell_argv)
-{
-	char	*line = NULL;
-	size_t	 len = 1;
-
-	memset(e, 0, sizeof(*e));
-	e->has_flags = 1;
-	e->flags = o->no_stdin ? EXEC_FLAG_NO_STDIN : 0;
-	e->env = o->env;
-	e->envc = o->envc;
-	e->cwd = o->cwd;
-	if (o->timeout_ms > 0) {
-		e->has_timeout = 1;
-		e->timeout_ms = o->timeout_ms;
-	}
-	if (o->argv_mode || (pty && argc == 0)) {
-		e->argv = argv;
-		e->argc = (size_t)argc;
-		return NULL;
-	}
-	if (argc == 0 && !o->line_mode) {
-		e->flags |= EXEC_FLAG_SHELL;
-		shell_argv[0] = (char *)RSH_SCRIPT_COMMAND;
-		shell_argv[1] = NULL;
-		e->argv = shell_argv;
-		e->argc = 1;
-		return NULL;
-	}
-	for (int i = 0; i < argc; i++) {
-		len += strlen(argv[i]) + 1;
-	}
-	if ((line = malloc(len)) == NULL) {
-		return NULL;
-	}
-	line[0] = '\0';
-	for (int i = 0; i < argc; i++) {
-		strlcat(line, argv[i], len);
-		if (i + 1 < argc) {
-			strlcat(line, " ", len);
-		}
-	}
-	e->flags |= EXEC_FLAG_SHELL;
-	shell_argv[0] = line;
-	shell_argv[1] = NULL;
-	e->argv = shell_argv;
-	e->argc = 1;
-	return line;
 }
 
 /* UDP: one datagram each way; nothing to forward a signal to. */
@@ -216,20 +114,11 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 	int			 sigfd, status = RSH_EXIT_FAILURE;
 	int			 pty = (e->flags & EXEC_FLAG_PTY) != 0;
 
-	memset(&p, 0, sizeof(p));
-	p.host = t->connect;
-	p.port = t->port;
-	p.name = t->name;
-	p.key = k;
-	p.connect_ms = (int)t->connect_ms;
-	p.alive_ms = (int)t->alive_ms;
-	p.alive_count = t->alive_count;
-	p.retries = o->retries;
-	p.max_time = o->max_time;
+	client_params(&p, t, o, k);
 	p.in_fd = lines ? -1 : 0;
 	p.pty = pty;
 	p.dial = dial->fd != -1 ? dial : NULL;
-	if ((sigfd = block_signals(pty && isatty(0))) == -1) {
+	if ((sigfd = client_signals(pty && isatty(0), NULL)) == -1) {
 		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
 		return RSH_EXIT_FAILURE;
 	}
@@ -259,21 +148,6 @@ run_tcp(const struct target *t, const struct opts *o, const struct key *k,
 	conn_free(c);
 	close(sigfd);
 	return status;
-}
-
-/*
- * libcrypto is loaded at the first cryptographic work (lib/cryptodl.c);
- * this is called just before it (reading a key), so that a missing
- * library is said once and plainly, not as a bad key.  0, or -1 (said).
- */
-static int
-load_crypto(void)
-{
-	if (crypto_init() == -1) {
-		fprintf(stderr, "rsh: %s\n", crypto_init_error());
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -319,18 +193,18 @@ fanout_main(struct opts *o, int argc, char **argv)
 		fprintf(stderr, "rsh: -w runs without a terminal; drop -t\n");
 		return RSH_EXIT_FAILURE;
 	}
-	(void)stdio_closed();	/* before ^FILE could land on fd 0 */
+	(void)client_stdio();	/* before ^FILE could land on fd 0 */
 	if ((hosts = fanout_hosts(o)) == NULL) {
 		return RSH_EXIT_FAILURE;
 	}
 	o->no_stdin = 1;
-	line = build_exec(o, argc - o->argi, argv + o->argi, 0, &e,
+	line = client_exec(o, argc - o->argi, argv + o->argi, 0, &e,
 	    shell_argv);
 	if (!o->argv_mode && line == NULL) {
 		fprintf(stderr, "rsh: out of memory\n");
-	} else if (load_crypto() == -1) {
+	} else if (client_crypto() == -1) {
 		/* said */
-	} else if ((sigfd = block_signals(0)) == -1) {
+	} else if ((sigfd = client_signals(0, NULL)) == -1) {
 		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
 	} else {
 		status = fanout_run(o, hosts, &e, o->fanout != 0 ? o->fanout :
@@ -350,7 +224,7 @@ keygen_main(const struct opts *o, int argc)
 		    "[-o FILE]\n");
 		return RSH_EXIT_FAILURE;
 	}
-	if (load_crypto() == -1) {
+	if (client_crypto() == -1) {
 		return RSH_EXIT_FAILURE;
 	}
 	return keygen_write(o->keygen, o->fleet, o->ncfg == 1 ? o->cfg[0] :
@@ -364,7 +238,7 @@ derive_main(const struct opts *o, int argc, char **argv)
 		fprintf(stderr, "usage: rsh --derive [-k KEYFILE] NAME...\n");
 		return RSH_EXIT_FAILURE;
 	}
-	if (load_crypto() == -1) {
+	if (client_crypto() == -1) {
 		return RSH_EXIT_FAILURE;
 	}
 	return keygen_derive(o, argv + o->argi, argc - o->argi) == 0 ? 0 :
@@ -464,7 +338,7 @@ run(struct opts *o, int argc, char **argv, const struct target *t,
 	s = o->json ? &json.s : &plain.s;
 	s->verbose = o->verbose;
 	s->quiet = o->quiet;
-	line = build_exec(o, argc - o->argi - 1, argv + o->argi + 1, pty, &e,
+	line = client_exec(o, argc - o->argi - 1, argv + o->argi + 1, pty, &e,
 	    shell_argv);
 	e.account = target_account(t);
 	/* Only -x and a login shell (no ARG) need no command line. */
@@ -506,7 +380,7 @@ run_muxed(struct opts *o, int argc, char **argv, const struct target *t,
 	if (o->udp || o->json || argc - o->argi == 1) {
 		return 0;
 	}
-	line = build_exec(o, argc - o->argi - 1, argv + o->argi + 1, 0, &e,
+	line = client_exec(o, argc - o->argi - 1, argv + o->argi + 1, 0, &e,
 	    shell_argv);
 	if (!o->argv_mode && line == NULL) {
 		return 0;
@@ -527,7 +401,6 @@ main(int argc, char **argv)
 	struct key	 key;	/* this target's: derived from a fleet key */
 	const struct key *k;
 	struct dial	 dial;	/* the connect started before the key */
-	char		 err[1024];
 	int		 lines, pty, status = RSH_EXIT_FAILURE;
 
 	if (argc > 0 && rcp_called(argv[0])) {
@@ -562,7 +435,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (o.master || o.ctl_op != NULL) {
-		(void)stdio_closed();	/* the master's fds stay off 0-2 */
+		(void)client_stdio();	/* the master's fds stay off 0-2 */
 		status = master_main(&o, argc, argv);
 		goto out;
 	}
@@ -571,7 +444,7 @@ main(int argc, char **argv)
 	}
 	/* -tt: the terminal is the command's stdin even when ours is
 	 * /dev/null, as under ssh -tt. */
-	if (stdio_closed() || (!lines && !pty && stdin_is_devnull())) {
+	if (client_stdio() || (!lines && !pty && stdin_is_devnull())) {
 		o.no_stdin = 1;
 	}
 	if (target_resolve(&t, argv[o.argi], &o) == -1) {
@@ -583,23 +456,7 @@ main(int argc, char **argv)
 	if (!o.udp && !t.persist) {
 		early_dial(&dial, &t);
 	}
-	if (load_crypto() == -1) {
-		goto out;
-	}
-	if ((keys = keys_load(t.keypath, KEYS_CLIENT, err,
-	    sizeof(err))) == NULL) {
-		fprintf(stderr, "rsh: %s\n", err);
-		if (access(t.keypath, F_OK) == -1 && errno == ENOENT &&
-		    !o.quiet) {
-			fprintf(stderr, "rsh: hint: make a key with rsh --keygen "
-			    "KEYID -o %s (and put the same line in the "
-			    "server's keys file), or name another with -k "
-			    "FILE\n", t.keypath);
-		}
-		goto out;
-	}
-	if ((k = target_key(&t, keys, &key, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "rsh: %s\n", err);
+	if ((k = client_key(&t, &o, &keys, &key)) == NULL) {
 		goto out;
 	}
 	/* ControlPersist: the first call starts the master it then uses. */

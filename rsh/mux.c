@@ -18,6 +18,7 @@
 
 #include "wire.h"
 
+#include "client.h"
 #include "ctl.h"
 #include "mux.h"
 #include "opts.h"
@@ -82,6 +83,15 @@ mux_stale(const char *path, char *err, size_t errlen)
 	return fd == -1 ? 0 : -1;
 }
 
+int
+mux_present(const struct target *t)
+{
+	char	path[CTL_PATHMAX], err[512];
+
+	return ctl_path(t, 0, path, sizeof(path), err, sizeof(err)) == 0 &&
+	    ctl_check_socket(path, err, sizeof(err)) != 1;
+}
+
 /* The socket of t's master, connected; -1 when there is none (said when
  * it is not to be trusted, or with -v when it was stale). */
 static int
@@ -132,22 +142,6 @@ send_request(int fd, const struct opts *o, const struct wire_exec *e)
 		return -1;	/* too long: the direct path says so */
 	}
 	return ctl_send(fd, CTL_EXEC, req, 2 + n + (size_t)len, fds, 3);
-}
-
-static int
-block_signals(sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	if (sigprocmask(SIG_BLOCK, &set, old) == -1) {
-		return -1;
-	}
-	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
 /* Waits for CTL_RESULT, forwarding signals.  The exit status. */
@@ -206,7 +200,7 @@ mux_run(const struct target *t, const struct opts *o,
 	if ((fd = find_master(t, o->verbose, o->quiet)) == -1) {
 		return 0;
 	}
-	if ((sigfd = block_signals(&old)) == -1) {
+	if ((sigfd = client_signals(0, &old)) == -1) {
 		close(fd);
 		return 0;
 	}

@@ -23,6 +23,13 @@
 int	mux_run(const struct target *t, const struct opts *o,
 	    const struct wire_exec *e, int *status);
 
+/*
+ * 1 when a socket is where t's master would listen: a master may run
+ * there (mux_run finds out, and clears a stale one).  rcp then copies
+ * through rsh, which uses the master, instead of in its own process.
+ */
+int	mux_present(const struct target *t);
+
 /* rsh -O check|exit HOST: 0 when a master runs (and, for exit, was told
  * to stop), 255 otherwise (said). */
 int	mux_control(const struct target *t, const char *op);

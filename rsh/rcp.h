@@ -1,8 +1,9 @@
 /*
  * rcp: copies files to or from hosts (rcp(1)).  The rsh binary run
- * under the name rcp: it runs rsh itself (the same options, configuration,
- * keys and master connections) with `rsh-copy` as the command, and sends
- * or receives the copy stream over that command's stdin or stdout
+ * under the name rcp: it makes rsh's connection in its own process (the
+ * same options, configuration and keys; through an rsh child when a
+ * master serves the host) with `rsh-copy` as the command, and sends or
+ * receives the copy stream over that command's stdin or stdout
  * (docs/PROTOCOL.md, "Copying files").
  */
 #ifndef RSH_RCP_H

@@ -32,8 +32,13 @@ struct rcp {
 	int		 fan;		/* a worker: messages name the host */
 	int		 destfd;	/* from a host into this directory
 					 * (owned), not dest; -1: none */
+	/* The copy's connection: in our process (rcpconn.c), or through
+	 * an rsh child. */
+	struct rcpconn	*conn;		/* owned; NULL: none, or a child */
 	pid_t		 pid;		/* the rsh child */
 	int		 fd;		/* our end of its stdin or stdout */
+	int		 got;		/* a byte of the stream came */
+	int		 bad;		/* the stream was refused (said) */
 	/* The progress line. */
 	struct timespec	 t0, last;
 	uint64_t	 total;	/* data bytes copied */
@@ -58,6 +63,41 @@ int	rcpcopy_to_host(struct rcp *r, char **src, int nsrc,
 	    const char *dest);
 int	rcpcopy_from_host(struct rcp *r, const char **src, int nsrc,
 	    const char *dest);
+
+/*
+ * The words of rsh's command line for a copy on r's host: rsh's options,
+ * -x, -n when from the host, the host, the command words (nwords).
+ * Allocated (the strings are borrowed), *ac set; NULL when out of memory.
+ */
+const char **rcp_argv(const struct rcp *r, int to, const char **words,
+	    int nwords, int *ac);
+
+/* The status rcp ends with when the copy's command (rsh's status) ended
+ * with st: rsh-copy's 1 and 2 are 1; 126 and 127 (no rsh-copy there)
+ * said, 255; 128 + HUP, INT, QUIT or TERM (the copy stopped by that
+ * signal to us) as they are; any other failure 255. */
+int	rcp_status(const struct rcp *r, int st);
+
+struct copysink;
+
+/*
+ * rcpconn.c: starts rsh-copy with words on r's host in this process, as
+ * rsh would: r->conn.  From the host (cs not NULL) the stream goes into
+ * cs as it comes.  Returns 0 (a failure to connect is the connection's,
+ * said, and rcpconn_finish gives its status); 1 when the copy must go
+ * through an rsh child instead (-S, the target's master runs or
+ * ControlPersist is set); -1 (said).
+ */
+int	rcpconn_start(struct rcp *r, int to, const char **words, int nwords,
+	    struct copysink *cs);
+
+/* copysrc's write: all n bytes into the command's stdin, driving the
+ * connection while it cannot take more.  0, or -1 (errno). */
+int	rcpconn_write(void *ctx, const void *p, size_t n);
+
+/* Ends the command's stdin, drives the connection until the command has
+ * ended, frees r->conn: rsh's exit status. */
+int	rcpconn_finish(struct rcp *r);
 
 struct hostlist;
 

@@ -1,7 +1,8 @@
 /*
- * rcpcopy: the copy itself.  rsh runs in a child of ours, from our own
- * executable (or -S's program), with rsh-copy as its command; we hold
- * the files and the stream's two ends (lib/copysrc, lib/copysink), and
+ * rcpcopy: the copy itself.  rsh-copy runs on the host over a connection
+ * of our own process (rcpconn.c), or, with -S or a master, through rsh
+ * in a child of ours (our own executable, or -S's program); we hold the
+ * files and the stream's two ends (lib/copysrc, lib/copysink), and
  * trust nothing the server sends: the sink checks every name and size,
  * and the top-level names against the sources asked for.
  */
@@ -25,19 +26,16 @@
 
 #define RCP_PIPESIZE	(1024 * 1024)
 
-/*
- * Starts rsh (our own executable under its name) running rsh-copy with
- * words on host; *fd gets our end of its stdin (to) or stdout.  0 or -1.
- */
-static int
-spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
+const char **
+rcp_argv(const struct rcp *r, int to, const char **words, int nwords,
+    int *ac)
 {
 	const char	**av;
-	int		  p[2], n = 0, devnull;
+	int		  n = 0;
 
 	if ((av = calloc((size_t)r->npass + (size_t)nwords + 8,
 	    sizeof(*av))) == NULL) {
-		return -1;
+		return NULL;
 	}
 	av[n++] = r->rsh != NULL ? r->rsh : "rsh";
 	for (int i = 0; i < r->npass; i++) {
@@ -54,6 +52,24 @@ spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
 	av[n++] = r->host;
 	for (int i = 0; i < nwords; i++) {
 		av[n++] = words[i];
+	}
+	*ac = n;
+	return av;
+}
+
+/*
+ * Starts rsh (our own executable under its name, or -S's program)
+ * running rsh-copy with words on host; *fd gets our end of its stdin
+ * (to) or stdout.  0 or -1.
+ */
+static int
+spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
+{
+	const char	**av;
+	int		  p[2], ac, devnull;
+
+	if ((av = rcp_argv(r, to, words, nwords, &ac)) == NULL) {
+		return -1;
 	}
 	if (pipe2(p, O_CLOEXEC) == -1 ||
 	    (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
@@ -87,6 +103,32 @@ spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
 	return 0;
 }
 
+int
+rcp_status(const struct rcp *r, int st)
+{
+	switch (st) {
+	case 0:
+		return 0;
+	case 1:
+	case 2:
+		return 1;
+	case 126:
+	case 127:
+		fprintf(stderr, "rcp: %s does not offer copying (its server "
+		    "has no rsh-copy)\n", r->label);
+		return EXIT_RCP;
+	case 128 + SIGHUP:
+	case 128 + SIGINT:
+	case 128 + SIGQUIT:
+	case 128 + SIGTERM:
+		/* Stopped by a signal to us, which the connection forwarded
+		 * (as rsh does): as a process it killed would end. */
+		return st;
+	default:
+		return EXIT_RCP;
+	}
+}
+
 /* rsh's end: 0 copied, 1 the server said some entry failed, 255 rsh
  * failed (it said why). */
 static int
@@ -104,20 +146,36 @@ reap(struct rcp *r)
 		    WTERMSIG(st));
 		return EXIT_RCP;
 	}
-	switch (WEXITSTATUS(st)) {
-	case 0:
-		return 0;
-	case 1:
-	case 2:
-		return 1;
-	case 126:
-	case 127:
-		fprintf(stderr, "rcp: %s does not offer copying (its server "
-		    "has no rsh-copy)\n", r->label);
-		return EXIT_RCP;
-	default:
-		return EXIT_RCP;
+	return rcp_status(r, WEXITSTATUS(st));
+}
+
+/*
+ * Starts the copy's command on r's host: in our process (rcpconn.c), or
+ * through an rsh child when it cannot be done there.  0, or -1 (said).
+ */
+static int
+link_open(struct rcp *r, int to, const char **words, int nwords,
+    struct copysink *cs)
+{
+	int k = rcpconn_start(r, to, words, nwords, cs);
+
+	if (k == 1 && spawn(r, to, words, nwords, &r->fd) == -1) {
+		fprintf(stderr, "rcp: cannot start rsh: %s\n",
+		    strerror(errno));
+		return -1;
 	}
+	return k == -1 ? -1 : 0;
+}
+
+/* Ends what link_open started (the stream's end sent): rcp's status. */
+static int
+link_close(struct rcp *r)
+{
+	if (r->conn != NULL) {
+		return rcp_status(r, rcpconn_finish(r));
+	}
+	(void)close(r->fd);
+	return reap(r);
 }
 
 static int
@@ -161,16 +219,17 @@ rcpcopy_to_host(struct rcp *r, char **src, int nsrc, const char *dest)
 	}
 	w[n++] = "--";
 	w[n++] = dest[0] != '\0' ? dest : ".";
-	if (spawn(r, 1, w, n, &r->fd) == -1) {
-		fprintf(stderr, "rcp: cannot start rsh: %s\n",
-		    strerror(errno));
+	if (link_open(r, 1, w, n, NULL) == -1) {
 		return EXIT_RCP;
 	}
-	c.pipe_fd = r->fd;	/* file data spliced into rsh's stdin */
+	if (r->conn != NULL) {
+		c.write = rcpconn_write;	/* file data read, then sent */
+	} else {
+		c.pipe_fd = r->fd;	/* spliced into rsh's stdin */
+	}
 	if ((s = copysrc_new(&c)) == NULL) {
 		fprintf(stderr, "rcp: %s\n", strerror(errno));
-		(void)close(r->fd);
-		(void)reap(r);
+		(void)link_close(r);
 		return EXIT_RCP;
 	}
 	sent = copysrc_begin(s) == 0;
@@ -178,8 +237,7 @@ rcpcopy_to_host(struct rcp *r, char **src, int nsrc, const char *dest)
 		sent = copysrc_top(s, AT_FDCWD, src[i], 0, NULL) == 0;
 	}
 	sent = sent && copysrc_end(s) == 0;
-	(void)close(r->fd);
-	rc = reap(r);
+	rc = link_close(r);
 	if (rc == 0 && !sent) {
 		fprintf(stderr, "rcp: %s stopped reading the copy: %s\n",
 		    r->label, strerror(errno));
@@ -237,10 +295,10 @@ open_dest(const char *dest, int nsrc, char **asname)
 	return fd;
 }
 
-/* Reads the stream into s until it ends.  COPYSINK_* of the last feed;
- * *got whether any byte came. */
-static enum copysink_state
-pump(struct rcp *r, struct copysink *s, int *got)
+/* Reads the stream from rsh's stdout into s until it ends; r->got
+ * whether any byte came, r->bad whether s refused it. */
+static void
+pump(struct rcp *r, struct copysink *s)
 {
 	static uint8_t		buf[COPYWIRE_CHUNK];
 	enum copysink_state	st = COPYSINK_MORE;
@@ -248,9 +306,9 @@ pump(struct rcp *r, struct copysink *s, int *got)
 
 	while (st != COPYSINK_BAD && !eof) {
 		st = copysink_read(s, r->fd, buf, sizeof(buf), &eof);
-		*got |= !eof;
+		r->got |= !eof;
 	}
-	return st;
+	r->bad = st == COPYSINK_BAD;
 }
 
 /* HOST:SRC... to DEST. */
@@ -262,7 +320,7 @@ rcpcopy_from_host(struct rcp *r, const char **src, int nsrc, const char *dest)
 	const char		**w, **expect;
 	char			*asname = NULL;
 	size_t			 len;
-	int			 n, dfd, rc = EXIT_RCP, got = 0;
+	int			 n, dfd, rc = EXIT_RCP;
 
 	w = calloc((size_t)nsrc + 10, sizeof(*w));
 	expect = calloc((size_t)nsrc, sizeof(*expect));
@@ -297,27 +355,27 @@ rcpcopy_from_host(struct rcp *r, const char **src, int nsrc, const char *dest)
 	c.say = rcp_say;
 	c.progress = rcp_progress;
 	c.ctx = r;
-	if ((s = copysink_new(&c)) == NULL || spawn(r, 0, w, n,
-	    &r->fd) == -1) {
-		fprintf(stderr, "rcp: cannot start rsh: %s\n",
-		    strerror(errno));
+	if ((s = copysink_new(&c)) == NULL) {
+		fprintf(stderr, "rcp: out of memory\n");
+	}
+	if (s == NULL || link_open(r, 0, w, n, s) == -1) {
 		(void)close(dfd);
 		goto out;
 	}
-	if (pump(r, s, &got) == COPYSINK_BAD) {
-		/* A hostile or broken server: stop at once. */
-		(void)kill(r->pid, SIGTERM);
-		(void)close(r->fd);
-		(void)reap(r);
-		rc = EXIT_RCP;
-	} else {
-		(void)close(r->fd);
-		rc = reap(r);
-		if ((got || rc == 0) && copysink_end(s) == COPYSINK_BAD) {
-			rc = EXIT_RCP;
-		} else if (rc == 0 && copysink_errors(s) > 0) {
-			rc = 1;
+	if (r->conn == NULL) {
+		pump(r, s);
+		if (r->bad) {
+			/* A hostile or broken server: stop at once (in our
+			 * process, the connection has already ended). */
+			(void)kill(r->pid, SIGTERM);
 		}
+	}
+	rc = link_close(r);
+	if (r->bad || ((r->got || rc == 0) &&
+	    copysink_end(s) == COPYSINK_BAD)) {
+		rc = EXIT_RCP;
+	} else if (rc == 0 && copysink_errors(s) > 0) {
+		rc = 1;
 	}
 	(void)close(dfd);
 out:

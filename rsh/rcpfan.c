@@ -2,8 +2,9 @@
  * rcpfan: rcp -w, one copy to many hosts (pdcp), and rcp -w --gather,
  * the same sources from many hosts into DIR/HOST/ (rpdcp).  Each host
  * gets a worker: a child of ours that makes the one-host copy
- * (rcpcopy.c) through its own rsh, reading the files itself 64 KiB at a
- * time, so a slow host holds back nobody and nothing is held whole.  At
+ * (rcpcopy.c) on its own connection, reading the files itself 64 KiB at
+ * a time, so a slow host holds back nobody and nothing is held whole.
+ * libcrypto is loaded once, here, before the workers are forked.  At
  * most a fan-out's worth of workers live at once, and we keep only their
  * pids: memory is flat in the files' sizes and the list's length.
  */
@@ -21,6 +22,7 @@
 
 #include "copywire.h"
 
+#include "client.h"
 #include "fanout.h"
 #include "hostlist.h"
 #include "rcp_int.h"
@@ -195,6 +197,10 @@ rcpfan_run(struct rcp *r, const struct hostlist *hosts, int fanout,
 	if (r->gather && (dirfd = open(dest, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1) {
 		fprintf(stderr, "rcp: %s: %s\n", dest, strerror(errno));
+		goto out;
+	}
+	/* Each worker would load it again (rcpconn.c, unless -S). */
+	if (r->rsh == NULL && client_crypto() == -1) {
 		goto out;
 	}
 	catch_stops(on_stop);

@@ -33,12 +33,8 @@ resized(struct conn *c)
 	}
 }
 
-/*
- * One poll() round over c, sigfd and, when extra is not -1, that fd too.
- * Returns 1 when extra is readable, else 0; -1 when poll() fails.
- */
-static int
-step(struct conn *c, int sigfd, int extra)
+int
+run_step(struct conn *c, int sigfd, int extra)
 {
 	struct pollfd	pfd[CONN_MAXPOLL + 2];
 	int		n = conn_pollfds(c, pfd);
@@ -71,7 +67,7 @@ int
 run_one(struct conn *c, int sigfd)
 {
 	while (conn_busy(c)) {
-		if (step(c, sigfd, -1) == -1) {
+		if (run_step(c, sigfd, -1) == -1) {
 			perror("rsh: poll");
 			return RSH_EXIT_FAILURE;
 		}
@@ -136,7 +132,7 @@ run_lines(struct conn *c, int sigfd, const struct wire_exec *tmpl)
 		return RSH_EXIT_FAILURE;
 	}
 	while (r > 0 && !conn_closed(c)) {
-		if ((st = step(c, sigfd, 0)) == -1) {
+		if ((st = run_step(c, sigfd, 0)) == -1) {
 			status = RSH_EXIT_FAILURE;
 			break;
 		}

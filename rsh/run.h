@@ -9,6 +9,13 @@
 #include "wire.h"
 
 /*
+ * One poll() round over c, sigfd and, when extra is not -1, that fd too,
+ * and what it found handed to c.  Returns 1 when extra is readable, else
+ * 0; -1 when poll() fails.
+ */
+int	run_step(struct conn *c, int sigfd, int extra);
+
+/*
  * Drives c until its command has ended or the connection has; signals
  * read from sigfd are handed to it (SIGWINCH as the new size of the
  * terminal on fd 0).  Returns the exit status rsh should

@@ -192,6 +192,30 @@ auth_count() {
 	(( after - before <= 1 ))
 }
 
+@test "rcp copies through the master: ControlPersist starts one, later copies authenticate no more" {
+	local t=$BATS_TEST_TMPDIR before n
+	echo x >"$t/f"
+	# rcp runs rsh as a child here, which starts the master and uses it.
+	run -0 "$RSH_BUILD/rcp" -k "$RSH_KEYFILE" -P "$RSHD_PORT" \
+	    -o ControlPersist=30s "$t/f" "$H:$t/g0" 3>&-
+	cmp "$t/f" "$t/g0"
+	MASTER_PID=$(cat "$XDG_RUNTIME_DIR"/rsh/*.pid)
+	proc_alive "$MASTER_PID"
+	# Its spare connection may still be on its way: let it settle.
+	rsh_cmd "$H" true
+	before=$(auth_count)
+	for n in 1 2 3; do
+		run -0 "$RSH_BUILD/rcp" -k "$RSH_KEYFILE" -P "$RSHD_PORT" \
+		    "$t/f" "$H:$t/g$n"
+		cmp "$t/f" "$t/g$n"
+	done
+	run -0 "$RSH_BUILD/rcp" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "$H:$t/g1" \
+	    "$t/h"
+	cmp "$t/f" "$t/h"
+	# The master may open one spare connection, never one per copy.
+	(( $(auth_count) - before <= 1 ))
+}
+
 @test "a call through a master loads no libcrypto; a direct call does" {
 	# Before the master, the same call makes the handshake itself.
 	run -0 loaded_libs rsh_cmd "$H" true

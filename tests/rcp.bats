@@ -60,6 +60,10 @@ teardown_file() {
 }
 
 teardown() {
+	if [ -n "${FAKE_PID:-}" ]; then
+		kill "$FAKE_PID" 2>/dev/null || true
+		wait "$FAKE_PID" 2>/dev/null || true
+	fi
 	rsh_teardown
 }
 
@@ -292,6 +296,24 @@ sys.stdout.buffer.write(b"rcp1F" + struct.pack(">IqIQ", 0o644, 0, 0, 10)
 	only_old_file "$t/in"
 }
 
+@test "rcp refuses a hostile stream on its own connection and ends it at once" {
+	local t=$BATS_TEST_TMPDIR d=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$t/in" "$d"
+	echo old >"$t/in/f"
+	# The dotdot stream, from a fake rshd (tests/tools/fakersh) that then
+	# never ends the command: rcp must end the connection itself.
+	SCENARIO=dotdot "$EVIL" >"$t/stream"
+	FAKERSH_STDOUT=$t/stream "$RSH_BUILD/tools/fakersh" \
+	    -k "$RSHD_DIR/keys" -P "$d/port" stdout </dev/null >"$d/log" \
+	    2>&1 3>&- &
+	FAKE_PID=$!
+	wait_until "[ -s '$d/port' ]" 10
+	run -255 timeout "$(scaled 10)" "$RCP" -k "$RSH_KEYFILE" \
+	    -P "$(cat "$d/port")" 127.0.0.1:f "$t/in"
+	assert_output --partial "not one path component"
+	only_old_file "$t/in"
+}
+
 @test "rcp never follows a link the server made: entries below it are refused" {
 	local t=$BATS_TEST_TMPDIR
 	mkdir "$t/in" "$t/outside"
@@ -346,6 +368,33 @@ PY
 	cmp "$t/f" "$t/g"
 	run -0 "$RCP" --help
 	assert_output --partial "usage: rcp"
+}
+
+@test "rcp copies over a connection of its own, starting no rsh; -S still runs one" {
+	strace_or_skip
+	local t=$BATS_TEST_TMPDIR
+	echo x >"$t/f"
+	# (LeakSanitizer cannot run under ptrace: off for these calls.)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    run -0 strace -f -e trace=execve -o "$t/to" \
+	    "$RCP" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "$t/f" "127.0.0.1:$t/g"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    run -0 strace -f -e trace=execve -o "$t/from" \
+	    "$RCP" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "127.0.0.1:$t/g" "$t/h"
+	cmp "$t/f" "$t/g"
+	cmp "$t/f" "$t/h"
+	# rcp's own execve, and no other.
+	run -0 grep -c 'execve(' "$t/to" "$t/from"
+	assert_output "$t/to:1
+$t/from:1"
+	# -S: the program named runs rsh's part (here rsh itself).
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    run -0 strace -f -e trace=execve -o "$t/s" \
+	    "$RCP" -S "$RSH" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "$t/f" \
+	    "127.0.0.1:$t/i"
+	cmp "$t/f" "$t/i"
+	run -0 grep -c "execve(\"$RSH\"" "$t/s"
+	assert_output 1
 }
 
 @test "rcp passes -F, -o, -l and user@ on to rsh" {

@@ -23,6 +23,9 @@
  *                  rshd's session_free does when IdleTimeout closes a
  *                  master's idle connection just as a command comes: an
  *                  end of file, then a reset; then as busy
+ *   stdout         every EXEC as STARTED and the bytes of the file
+ *                  $FAKERSH_STDOUT as STDOUT, then silence until the
+ *                  client closes (a hostile copy stream for rcp)
  *   accept-close N on the first N connections, once authenticated, read
  *                  the EXEC (counted) and close without a word, as a
  *                  server that died after taking it; then as busy
@@ -244,6 +247,29 @@ cut(struct fake *f)
 	}
 }
 
+/* stdout: the file's bytes as STDOUT, then nothing until the client
+ * closes (a client that waited for more would hang). */
+static void
+send_file(struct fake *f, const char *path)
+{
+	uint8_t	buf[WIRE_MAXPAYLOAD];
+	ssize_t	n;
+	int	fd;
+
+	if (path == NULL || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		perror("fakersh: $FAKERSH_STDOUT");
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0 &&
+	    send_rec(f, REC_STDOUT, buf, (size_t)n) == 0) {
+		continue;
+	}
+	close(fd);
+	while (more(f) > 0) {
+		f->have = 0;
+	}
+}
+
 /* The commands of one authenticated connection. */
 static void
 serve(struct fake *f)
@@ -271,6 +297,10 @@ serve(struct fake *f)
 				return;
 			}
 			count(f);
+			if (strcmp(f->mode, "stdout") == 0) {
+				send_file(f, getenv("FAKERSH_STDOUT"));
+				return;
+			}
 			if (send_rec(f, REC_STDOUT, "ok\n", 3) == -1) {
 				return;
 			}
