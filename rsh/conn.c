@@ -456,7 +456,7 @@ conn_exec(struct conn *c, const struct wire_exec *e)
 	c->exec_end = 0;
 	c->reset_wait = 0;
 	c->cmd = CMD_SENT;
-	c->error_seen = c->interrupts = c->first_byte = 0;
+	c->error_seen = c->interrupts = c->first_byte = c->eof_due = 0;
 	c->credit = c->credit_min = 0;
 	c->stdin_open = (c->p.in_fd != -1 || c->p.in_push) &&
 	    !(e->flags & EXEC_FLAG_NO_STDIN);

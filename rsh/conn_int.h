@@ -42,6 +42,8 @@ struct conn {
 	uint64_t		 credit;	/* STDIN bytes we may send */
 	uint64_t		 credit_min;	/* and the least worth a read */
 	int			 stdin_open;	/* still forwarding in_fd */
+	int			 eof_due;	/* conn_input_end came before
+						 * STARTED: EOF goes with it */
 	int			 interrupts;
 	int			 ping_out;	/* a PING awaits its PONG */
 	int			 unanswered;	/* alive ticks with no byte */

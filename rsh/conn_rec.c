@@ -19,6 +19,8 @@
 
 #define MAX_INTERRUPTS	3	/* then rsh gives up waiting for EXIT */
 
+static void	stdin_eof(struct conn *);
+
 static void
 proto_error(struct conn *c, const char *what)
 {
@@ -161,6 +163,9 @@ handle(struct conn *c, uint8_t type, const uint8_t *p, size_t len)
 		c->cmd = CMD_STARTED;
 		c->credit = wire_get32(p + 4);
 		c->credit_min = credit_min(c->credit);
+		if (c->eof_due && c->stdin_open) {
+			stdin_eof(c);
+		}
 		break;
 	case REC_STDOUT:
 	case REC_STDERR:
@@ -355,8 +360,13 @@ conn_input(struct conn *c, const void *p, size_t n)
 void
 conn_input_end(struct conn *c)
 {
-	if (c->state == ST_OPEN && c->cmd == CMD_STARTED && c->stdin_open) {
+	if (c->state != ST_OPEN || !c->stdin_open) {
+		return;
+	}
+	if (c->cmd == CMD_STARTED) {
 		stdin_eof(c);
+	} else {
+		c->eof_due = 1;	/* sent once STARTED comes */
 	}
 }
 

@@ -14,6 +14,7 @@
 #include "copywire.h"
 #include "utf8.h"
 
+#include "client.h"
 #include "fanout.h"
 #include "hostlist.h"
 #include "opts.h"
@@ -326,6 +327,9 @@ rcp_main(int argc, char **argv)
 	const char	**paths = NULL, *path, *dpath;
 	int		  nsrc, dest_remote, rc = EXIT_RCP, k;
 
+	/* Before any fd of ours: a closed 0, 1 or 2 must not become the
+	 * destination's directory. */
+	(void)client_stdio();
 	memset(&r, 0, sizeof(r));
 	r.fd = -1;
 	r.destfd = -1;

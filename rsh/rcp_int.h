@@ -69,14 +69,14 @@ int	rcpcopy_from_host(struct rcp *r, const char **src, int nsrc,
  * -x, -n when from the host, the host, the command words (nwords).
  * Allocated (the strings are borrowed), *ac set; NULL when out of memory.
  */
-const char **rcp_argv(const struct rcp *r, int to, const char **words,
-	    int nwords, int *ac);
+const char **rcpcopy_argv(const struct rcp *r, int to,
+	    const char **words, int nwords, int *ac);
 
 /* The status rcp ends with when the copy's command (rsh's status) ended
  * with st: rsh-copy's 1 and 2 are 1; 126 and 127 (no rsh-copy there)
  * said, 255; 128 + HUP, INT, QUIT or TERM (the copy stopped by that
  * signal to us) as they are; any other failure 255. */
-int	rcp_status(const struct rcp *r, int st);
+int	rcpcopy_status(const struct rcp *r, int st);
 
 struct copysink;
 

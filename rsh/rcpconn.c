@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ struct rcpconn {
 	struct key		 key;
 	struct conn		*c;
 	int			 sigfd;
+	sigset_t		 oldmask;	/* before client_signals */
 };
 
 /* The command's stdout is the copy stream (from a host); its stderr, and
@@ -52,7 +54,16 @@ rcpconn_data(struct sink *s, int fd, const uint8_t *p, size_t len)
 {
 	struct rcpconn *rc = (struct rcpconn *)(void *)s;
 
-	if (fd != 1 || rc->cs == NULL) {
+	if (fd == 1 && rc->cs == NULL) {
+		/* Nothing is due on stdout when we send: whatever the host
+		 * writes there never mixes with ours (--json), as the rsh
+		 * child's stdout was /dev/null. */
+		return 0;
+	}
+	if (fd != 1) {
+		if (rc->r->progress) {
+			fputs("\r\033[K", stderr);
+		}
 		return rc->plain->data(s, fd, p, len);
 	}
 	rc->r->got = 1;
@@ -102,6 +113,9 @@ rcpconn_free(struct rcpconn *rc)
 	conn_free(rc->c);
 	if (rc->sigfd != -1) {
 		(void)close(rc->sigfd);
+		/* A signal from now on (the rename, the summary) acts as
+		 * it would on any program. */
+		(void)sigprocmask(SIG_SETMASK, &rc->oldmask, NULL);
 	}
 	crypto_wipe(&rc->key, sizeof(rc->key));
 	keys_free(rc->keys);
@@ -127,8 +141,9 @@ prepare(struct rcpconn *rc, int ac)
 	if (client_key(&rc->t, &rc->o, &rc->keys, &rc->key) == NULL) {
 		return -1;
 	}
-	if ((rc->sigfd = client_signals(0, NULL)) == -1) {
+	if ((rc->sigfd = client_signals(0, &rc->oldmask)) == -1) {
 		fprintf(stderr, "rsh: signalfd: %s\n", strerror(errno));
+		(void)sigprocmask(SIG_SETMASK, &rc->oldmask, NULL);
 		return -1;
 	}
 	return 0;
@@ -152,7 +167,7 @@ rcpconn_start(struct rcp *r, int to, const char **words, int nwords,
 		return -1;
 	}
 	rc->sigfd = -1;
-	if ((rc->av = rcp_argv(r, to, words, nwords, &ac)) == NULL) {
+	if ((rc->av = rcpcopy_argv(r, to, words, nwords, &ac)) == NULL) {
 		fprintf(stderr, "rcp: out of memory\n");
 		goto out;
 	}
@@ -166,6 +181,8 @@ rcpconn_start(struct rcp *r, int to, const char **words, int nwords,
 	rc->out.s.ops = &rcpconn_ops;
 	rc->out.s.verbose = rc->o.verbose;
 	rc->out.s.quiet = rc->o.quiet;
+	/* -x (rcpcopy_argv gives it): an argument vector, no command line
+	 * is made, so nothing is returned to free. */
 	(void)client_exec(&rc->o, ac - rc->o.argi - 1,
 	    (char **)(void *)rc->av + rc->o.argi + 1, 0, &e, shell_argv);
 	e.account = target_account(&rc->t);

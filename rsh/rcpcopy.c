@@ -27,7 +27,7 @@
 #define RCP_PIPESIZE	(1024 * 1024)
 
 const char **
-rcp_argv(const struct rcp *r, int to, const char **words, int nwords,
+rcpcopy_argv(const struct rcp *r, int to, const char **words, int nwords,
     int *ac)
 {
 	const char	**av;
@@ -68,7 +68,7 @@ spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
 	const char	**av;
 	int		  p[2], ac, devnull;
 
-	if ((av = rcp_argv(r, to, words, nwords, &ac)) == NULL) {
+	if ((av = rcpcopy_argv(r, to, words, nwords, &ac)) == NULL) {
 		return -1;
 	}
 	if (pipe2(p, O_CLOEXEC) == -1 ||
@@ -104,7 +104,7 @@ spawn(struct rcp *r, int to, const char **words, int nwords, int *fd)
 }
 
 int
-rcp_status(const struct rcp *r, int st)
+rcpcopy_status(const struct rcp *r, int st)
 {
 	switch (st) {
 	case 0:
@@ -146,7 +146,7 @@ reap(struct rcp *r)
 		    WTERMSIG(st));
 		return EXIT_RCP;
 	}
-	return rcp_status(r, WEXITSTATUS(st));
+	return rcpcopy_status(r, WEXITSTATUS(st));
 }
 
 /*
@@ -172,7 +172,7 @@ static int
 link_close(struct rcp *r)
 {
 	if (r->conn != NULL) {
-		return rcp_status(r, rcpconn_finish(r));
+		return rcpcopy_status(r, rcpconn_finish(r));
 	}
 	(void)close(r->fd);
 	return reap(r);
@@ -212,7 +212,7 @@ rcpcopy_to_host(struct rcp *r, char **src, int nsrc, const char *dest)
 	    rcp_progress, r, -1 };
 	struct copysrc		*s;
 	const char		*w[10];
-	int			 n = words(r, w, 1), rc, sent;
+	int			 n = words(r, w, 1), rc, sent, err;
 
 	if (nsrc > 1) {
 		w[n++] = "-d";
@@ -237,10 +237,11 @@ rcpcopy_to_host(struct rcp *r, char **src, int nsrc, const char *dest)
 		sent = copysrc_top(s, AT_FDCWD, src[i], 0, NULL) == 0;
 	}
 	sent = sent && copysrc_end(s) == 0;
+	err = errno;	/* why the stream stopped, if it did */
 	rc = link_close(r);
 	if (rc == 0 && !sent) {
 		fprintf(stderr, "rcp: %s stopped reading the copy: %s\n",
-		    r->label, strerror(errno));
+		    r->label, strerror(err));
 		rc = EXIT_RCP;
 	}
 	if (rc == 0 && copysrc_errors(s) > 0) {
@@ -371,7 +372,11 @@ rcpcopy_from_host(struct rcp *r, const char **src, int nsrc, const char *dest)
 		}
 	}
 	rc = link_close(r);
-	if (r->bad || ((r->got || rc == 0) &&
+	if (rc > 128 && rc != EXIT_RCP) {
+		/* Stopped by a signal to us, passed on: the stream was cut
+		 * for that reason, not the host's (freeing the sink drops
+		 * the unfinished file). */
+	} else if (r->bad || ((r->got || rc == 0) &&
 	    copysink_end(s) == COPYSINK_BAD)) {
 		rc = EXIT_RCP;
 	} else if (rc == 0 && copysink_errors(s) > 0) {

@@ -287,6 +287,81 @@ sys.stdout.buffer.write(b"rcp1F" + struct.pack(">IqIQ", 0o644, 0, 0, 10)
 	only_old_file "$t/in"
 }
 
+# copy_pid N: the pid of rshd's copy helper after the first N it logged
+# (rshd's word, not a guess from ps), once logged.
+copy_pid() {
+	wait_until "[ \$(grep -c 'runs rsh-copy as pid' '$RSHD_DIR/rshd.log') \
+	    -gt $1 ]" 10
+	grep 'runs rsh-copy as pid' "$RSHD_DIR/rshd.log" |
+	    sed -n "$(($1 + 1))s/.* as pid \([0-9]*\).*/\1/p"
+}
+
+@test "rcp stopped by TERM passes it to the host's copy and exits 143; the old file stays" {
+	local t=$BATS_TEST_TMPDIR pid cp rc n
+	mkdir "$t/dst"
+	echo old >"$t/dst/big"
+	truncate -s 1G "$t/big"
+	n=$(grep -c 'runs rsh-copy as pid' "$RSHD_DIR/rshd.log" || true)
+	"$RCP" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "$t/big" "127.0.0.1:$t/dst/" \
+	    2>"$t/err" 3>&- &
+	pid=$!
+	# Once the host's copy writes the file (data flows, so rcp has heard
+	# that it started), TERM to rcp: it sends it on and waits for the
+	# end, as rsh does.
+	cp=$(copy_pid "$n")
+	until ls -l "/proc/$cp/fd" 2>/dev/null | grep -q "$t/dst/"; do
+		kill -0 "$cp"
+	done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 143 ] || { cat "$t/err" >&2; false; }
+	wait_until "grep -q 'pid $cp killed by signal 15' '$RSHD_DIR/rshd.log'"
+	assert_equal "$(cat "$t/dst/big")" old
+	assert_equal "$(ls -A "$t/dst")" big
+}
+
+@test "rcp HOST:FILE stopped by TERM exits 143, and leaves only the old file" {
+	local t=$BATS_TEST_TMPDIR pid cp rc n
+	mkdir "$t/back"
+	echo old >"$t/back/f"
+	truncate -s 1G "$t/f"
+	n=$(grep -c 'runs rsh-copy as pid' "$RSHD_DIR/rshd.log" || true)
+	"$RCP" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "127.0.0.1:$t/f" "$t/back" \
+	    2>"$t/err" 3>&- &
+	pid=$!
+	# Once data arrives (rcp holds the new file, unnamed), TERM.
+	cp=$(copy_pid "$n")
+	until ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "$t/back/"; do
+		kill -0 "$pid"
+	done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 143 ] || { cat "$t/err" >&2; false; }
+	wait_until "grep -q 'pid $cp killed by signal 15' '$RSHD_DIR/rshd.log'"
+	assert_equal "$(cat "$t/back/f")" old
+	assert_equal "$(ls -A "$t/back")" f
+}
+
+@test "what a host writes on stdout while rcp sends never reaches rcp's stdout" {
+	local t=$BATS_TEST_TMPDIR d=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$d"
+	echo data >"$t/f"
+	# A fake rshd whose every command says "ok" on stdout and exits 0
+	# (before it has read the stream: rcp then says it stopped reading).
+	"$RSH_BUILD/tools/fakersh" -k "$RSHD_DIR/keys" -P "$d/port" busy 0 \
+	    </dev/null >"$d/log" 2>&1 3>&- &
+	FAKE_PID=$!
+	wait_until "[ -s '$d/port' ]" 10
+	run -255 --separate-stderr "$RCP" --json -k "$RSH_KEYFILE" \
+	    -P "$(cat "$d/port")" "$t/f" "127.0.0.1:$t/g"
+	refute_output --partial ok
+	run -0 python3 -c 'import json, sys
+o = json.loads(sys.argv[1])
+assert o["direction"] == "to" and o["status"] == 255, o' "$output"
+}
+
 @test "rcp refuses a stream that is not rsh-copy's (a banner, a forced command)" {
 	local t=$BATS_TEST_TMPDIR
 	mkdir "$t/in"
