@@ -296,51 +296,47 @@ copy_pid() {
 	    sed -n "$(($1 + 1))s/.* as pid \([0-9]*\).*/\1/p"
 }
 
-# term_mid_copy N PID DIR SIDE: once the copy's data reaches DIR (a file
-# there held by rshd's copy helper, SIDE host, or by rcp, SIDE local),
-# TERM to rcp (PID): it sends it on and exits 143, and the copy helper
-# (the one rshd logged after the first N) dies by TERM.
+# term_mid_copy SIDE: a 1 GiB copy of src/big over dst/big (old), to the
+# host (SIDE host) or from it (SIDE local), and once its data reaches dst
+# (a file there held by rshd's copy helper, or by rcp), TERM to rcp: it
+# sends it on and exits 143, the copy helper dies by TERM, and dst holds
+# only the old file.
 term_mid_copy() {
-	local cp rc=0 holder
-	cp=$(copy_pid "$1")
-	holder=$2
-	[ "$4" != host ] || holder=$cp
-	until ls -l "/proc/$holder/fd" 2>/dev/null | grep -q "$3/"; do
+	local t=$BATS_TEST_TMPDIR n cp pid rc=0 holder
+	mkdir "$t/src" "$t/dst"
+	echo old >"$t/dst/big"
+	truncate -s 1G "$t/src/big"
+	n=$(grep -c 'runs rsh-copy as pid' "$RSHD_DIR/rshd.log" || true)
+	if [ "$1" = host ]; then
+		set -- "$t/src/big" "127.0.0.1:$t/dst/"
+	else
+		set -- "127.0.0.1:$t/src/big" "$t/dst"
+	fi
+	"$RCP" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "$@" 2>"$t/err" 3>&- &
+	pid=$!
+	cp=$(copy_pid "$n")
+	holder=$pid
+	[ "${2#127.0.0.1:}" = "$2" ] || holder=$cp
+	until ls -l "/proc/$holder/fd" 2>/dev/null | grep -q "$t/dst/"; do
 		kill -0 "$holder"
 	done
-	kill -TERM "$2"
-	wait "$2" || rc=$?
-	[ "$rc" = 143 ] || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 143 ] || { cat "$t/err" >&2; false; }
 	wait_until "grep -q 'pid $cp killed by signal 15' '$RSHD_DIR/rshd.log'"
-}
-
-@test "rcp stopped by TERM passes it to the host's copy and exits 143; the old file stays" {
-	local t=$BATS_TEST_TMPDIR n
-	mkdir "$t/dst"
-	echo old >"$t/dst/big"
-	truncate -s 1G "$t/big"
-	n=$(grep -c 'runs rsh-copy as pid' "$RSHD_DIR/rshd.log" || true)
-	"$RCP" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "$t/big" "127.0.0.1:$t/dst/" \
-	    2>"$t/err" 3>&- &
-	# Once the host's copy writes the file (data flows, so rcp has heard
-	# that it started): rcp sends TERM on and waits, as rsh does.
-	term_mid_copy "$n" $! "$t/dst" host
 	assert_equal "$(cat "$t/dst/big")" old
 	assert_equal "$(ls -A "$t/dst")" big
 }
 
+@test "rcp stopped by TERM passes it to the host's copy and exits 143; the old file stays" {
+	# Once the host's copy writes the file (data flows, so rcp has heard
+	# that it started): rcp sends TERM on and waits, as rsh does.
+	term_mid_copy host
+}
+
 @test "rcp HOST:FILE stopped by TERM exits 143, and leaves only the old file" {
-	local t=$BATS_TEST_TMPDIR n
-	mkdir "$t/back"
-	echo old >"$t/back/f"
-	truncate -s 1G "$t/f"
-	n=$(grep -c 'runs rsh-copy as pid' "$RSHD_DIR/rshd.log" || true)
-	"$RCP" -k "$RSH_KEYFILE" -P "$RSHD_PORT" "127.0.0.1:$t/f" "$t/back" \
-	    2>"$t/err" 3>&- &
 	# Once data arrives (rcp holds the new file, unnamed).
-	term_mid_copy "$n" $! "$t/back" local
-	assert_equal "$(cat "$t/back/f")" old
-	assert_equal "$(ls -A "$t/back")" f
+	term_mid_copy local
 }
 
 @test "what a host writes on stdout while rcp sends never reaches rcp's stdout" {
