@@ -7,7 +7,8 @@
 #
 # Sizes (environment): CP_SIZE (the one file, bytes), CP_FILES (the tree's
 # 1 KiB files), CP_FANSIZE and CP_TARGETS (the file to many), CP_TRIES
-# (runs per row; the fan-out's slow peer runs once in a short run).
+# (runs per row; the fan-out's slow peer runs once in a short run unless
+# CP_TRIES is given).
 # Everything lands under $dir/cp on this machine's /tmp (TMPDIR).
 # shellcheck shell=bash disable=SC2154
 
@@ -57,26 +58,38 @@ section "$cur"
 if [ ! -x "$rcp" ]; then
 	skip "$cur" "rcp" "$rcp is missing"
 else
-	# One file: MB/s.  Each run replaces the last run's copy.
-	lbl="one $(mib "$cp_size") MiB file"
+	# One file: MB/s.  Each run copies to a new name: before it, untimed
+	# and for every tool alike, the last run's copy is removed and all
+	# that was written is synced, so that no run pays for the one before
+	# it (writing back its gigabyte, or freeing it).  Then rcp and the
+	# stream again, each over its last copy: rcp's new file and the old
+	# one are both whole until the rename, where cat > f truncates the
+	# old one first.
+	lbl="one $(mib "$cp_size") MiB file, to a new name"
 	tries_save=$tries
 	tries=$cp_tries
-	thru cp_stream "$lbl: the stream alone, rsh HOST 'cat > f' < f" \
+	# fresh NAME: the setup that leaves no $cp/dst/NAME and nothing to
+	# write back.
+	fresh() { echo "rm -f $cp/dst/$1 && sync"; }
+	thru_setup=$(fresh stream) thru cp_stream \
+	    "$lbl: the stream alone, rsh HOST 'cat > f' < f" \
 	    "$cp_size" sh -c "$(q "${rshc[@]}" "$host") \
 	    'cat > $cp/dst/stream' < $cp/big"
-	thru cp_rcp "$lbl: rcp" "$cp_size" "${rcpc[@]}" "$cp/big" \
-	    "127.0.0.1:$cp/dst/rcp"
+	thru_setup=$(fresh rcp) thru cp_rcp "$lbl: rcp" "$cp_size" \
+	    "${rcpc[@]}" "$cp/big" "127.0.0.1:$cp/dst/rcp"
 	if [ "$cp_have_ssh" = 0 ]; then
 		skip "$cur" "$lbl: scp, rsync -e ssh" "left out: no private sshd"
 	else
-		thru cp_scp "$lbl: scp -c aes128-gcm@openssh.com" "$cp_size" \
+		thru_setup=$(fresh scp) thru cp_scp \
+		    "$lbl: scp -c aes128-gcm@openssh.com" "$cp_size" \
 		    scp -q -F "$dir/pdsh_ssh_config" -c aes128-gcm@openssh.com \
 		    "$cp/big" "t1:$cp/dst/scp"
 		# -W -I: the whole file, every run (no delta, no skipping the
 		# copy already there), to a temporary name renamed into place
 		# as rcp does.
 		if command -v rsync >/dev/null; then
-			thru cp_rsync "$lbl: rsync -W -I -e ssh" "$cp_size" \
+			thru_setup=$(fresh rsync) thru cp_rsync \
+			    "$lbl: rsync -W -I -e ssh" "$cp_size" \
 			    rsync -W -I -e "$cp_ssh" "$cp/big" \
 			    "t1:$cp/dst/rsync"
 		else
@@ -84,6 +97,15 @@ else
 			    "left out: no rsync (Debian rsync)"
 		fi
 	fi
+	lbl="one $(mib "$cp_size") MiB file over the last copy"
+	thru_setup=sync thru cp_stream_over \
+	    "$lbl: the stream (truncates it)" \
+	    "$cp_size" sh -c "$(q "${rshc[@]}" "$host") \
+	    'cat > $cp/dst/stream' < $cp/big"
+	thru_setup=sync thru cp_rcp_over \
+	    "$lbl: rcp (renames over it)" "$cp_size" \
+	    "${rcpc[@]}" "$cp/big" "127.0.0.1:$cp/dst/rcp"
+	rm -f "$cp/dst/stream" "$cp/dst/rcp" "$cp/dst/scp" "$cp/dst/rsync"
 	tries=$tries_save
 
 	# The tree: ms.  Each run copies into a new, empty directory (made
@@ -108,24 +130,26 @@ else
 
 	# One file to many targets, fanout 32: ms for all.  t1..tN are one
 	# host (loopback), so every copy lands on the same name, each
-	# replacing the last.
+	# replacing the last.  Each run starts with nothing left to write
+	# back (synced, untimed), as the one file's do.
 	lbl="one $(mib "$cp_fansize") MiB file to $cp_targets targets"
-	fan cp_frcp "$lbl: rcp -w -f 32" "$cp_tries" "$rcp" -q \
-	    -F "$dir/rsh_config" -w "t[1-$cp_targets]" -f 32 "$cp/fan" \
-	    "$cp/dst/ft/fan"
+	fan_setup=sync fan cp_frcp "$lbl: rcp -w -f 32" "$cp_tries" \
+	    "$rcp" -q -F "$dir/rsh_config" -w "t[1-$cp_targets]" -f 32 \
+	    "$cp/fan" "$cp/dst/ft/fan"
+	# The slow peer runs once in a short run, unless CP_TRIES says.
 	ftries=$cp_tries
-	[ "$quick" = 0 ] || ftries=1
+	[ "$quick" = 0 ] || [ -n "${CP_TRIES:-}" ] || ftries=1
 	if [ "$pdsh_ssh" = 0 ]; then
 		skip "$cur" "$lbl: pdcp -R ssh" \
 		    "left out: no private sshd, or no pdsh with its ssh module"
 	elif pdcp -R ssh -w t1 "$cp/fan" "$cp/dst/ft/pd" 2>>"$dir/errors"
 	then
-		fan cp_fpd "$lbl: pdcp -R ssh -f 32" "$ftries" pdcp -R ssh \
+		fan_setup=sync fan cp_fpd "$lbl: pdcp -R ssh -f 32" "$ftries" pdcp -R ssh \
 		    -f 32 -w "t[1-$cp_targets]" "$cp/fan" "$cp/dst/ft/pd"
 	else
 		# pdcp's far end (pdcp itself, run by ssh) did not run: pdsh
 		# runs scp, one per target, instead.
-		fan cp_fpd "$lbl: pdsh -R exec -f 32 scp" "$ftries" \
+		fan_setup=sync fan cp_fpd "$lbl: pdsh -R exec -f 32 scp" "$ftries" \
 		    pdsh -R exec -f 32 -w "t[1-$cp_targets]" scp -q \
 		    -F "$dir/pdsh_ssh_config" "$cp/fan" "%h:$cp/dst/ft/pd"
 	fi
@@ -212,7 +236,7 @@ rm -rf "$cp"
 # rcp_targets: issue 20's rows of the targets table.
 rcp_targets() {
 	local v lbl
-	lbl="one $(mib "$cp_size") MiB file: rcp vs the stream alone"
+	lbl="one $(mib "$cp_size") MiB file, to a new name: rcp vs the stream alone"
 	if have cp_rcp cp_stream; then
 		v=$(calc "printf \"%.0f\", 100 * ${med[cp_rcp]} / ${med[cp_stream]}")
 		target "$lbl" "${v}%" ">= 90%" "$(verdict "$v >= 90")"
@@ -221,7 +245,7 @@ rcp_targets() {
 	fi
 	# Rates: the faster one's over the slower one's.
 	for k in scp:"scp -c aes128-gcm" rsync:"rsync -e ssh"; do
-		lbl="one $(mib "$cp_size") MiB file: rcp vs ${k#*:}"
+		lbl="one $(mib "$cp_size") MiB file, to a new name: rcp vs ${k#*:}"
 		if have cp_rcp "cp_${k%%:*}"; then
 			v=$(calc "printf \"%.1f\", ${med[cp_rcp]} / ${med[cp_${k%%:*}]}")
 			target "$lbl" "${v}x faster" ">= 1.5x" \

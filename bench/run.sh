@@ -323,12 +323,14 @@ lat() {
 	row "$cur" "$label" "$(ms "$2")" "$(ms "$1")" "$(ms "$4")" ms
 }
 
-# thru ID LABEL BYTES CMD...: throughput of CMD moving BYTES, TRIES runs.
+# thru ID LABEL BYTES CMD...: throughput of CMD moving BYTES, TRIES runs,
+# each after thru_setup (a sh command line, untimed) when that is set.
 thru() {
 	local id=$1 label=$2 bytes=$3 r
 	shift 3
 	cpu_mark
-	r=$("$timeit" -r -w 0 -n "$tries" "$@" 2>>"$dir/errors") || {
+	r=$("$timeit" -r -w 0 -n "$tries" ${thru_setup:+-s "$thru_setup"} \
+	    "$@" 2>>"$dir/errors") || {
 		skip "$cur" "$label" "failed: $(tail -n 1 "$dir/errors")"
 		return 0
 	}
@@ -788,11 +790,13 @@ else
 fi
 
 # fan ID LABEL TRIES CMD...: the time CMD takes to run true on every
-# target, in ms over TRIES runs (after one untimed run when TRIES > 1).
+# target, in ms over TRIES runs (after one untimed run when TRIES > 1),
+# each after fan_setup (a sh command line, untimed) when that is set.
 fan() {
 	local id=$1 label=$2 n=$3 r
 	shift 3
-	r=$("$timeit" -w $((n > 1 ? 1 : 0)) -n "$n" "$@" 2>>"$dir/errors") || {
+	r=$("$timeit" -w $((n > 1 ? 1 : 0)) -n "$n" \
+	    ${fan_setup:+-s "$fan_setup"} "$@" 2>>"$dir/errors") || {
 		skip "$cur" "$label" "failed: $(tail -n 1 "$dir/errors")"
 		return 0
 	}

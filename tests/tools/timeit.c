@@ -3,7 +3,8 @@
  * for bench/run.sh.  Timing in C keeps the shell's own fork and exec out
  * of the figures.
  *
- * usage: timeit [-r] [-n RUNS] [-w WARMUP] [-c CONCURRENT] COMMAND [ARG...]
+ * usage: timeit [-r] [-n RUNS] [-w WARMUP] [-c CONCURRENT] [-s SETUP]
+ *               COMMAND [ARG...]
  *
  * The command's standard output goes to /dev/null; its standard input and
  * error are timeit's.  After WARMUP untimed runs (default 1) it times RUNS
@@ -19,6 +20,11 @@
  * processes' and their waited-for descendants', from getrusage), and the
  * largest RSS any one of those processes reached, in KiB (warm-up runs
  * included).
+ *
+ * With -s, SETUP (a sh command line) runs before every run, untimed and
+ * left out of the CPU time: to start each run from the same state, such
+ * as no earlier copy and nothing left to write back.  It needs runs one
+ * after the other.
  *
  * Exits 1, saying which run, if a run fails or exits non-zero.
  */
@@ -43,7 +49,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: timeit [-r] [-n RUNS] [-w WARMUP] "
-	    "[-c CONCURRENT] COMMAND [ARG...]\n");
+	    "[-c CONCURRENT] [-s SETUP] COMMAND [ARG...]\n");
 	exit(2);
 }
 
@@ -100,6 +106,44 @@ reap(int *st)
 	return pid;
 }
 
+/* What -s names, and the wall and CPU time its runs took, to leave out. */
+static const char	*setup;
+static int64_t		 setup_wall, setup_user, setup_sys;
+
+static void children_cpu(int64_t *, int64_t *, int64_t *);
+
+/* Runs the setup command line and waits for it: 0, or -1 after saying
+ * why. */
+static int
+run_setup(const posix_spawn_file_actions_t *fa)
+{
+	char	*argv[] = { "sh", "-c", (char *)setup, NULL };
+	int64_t	 w0 = now_us(), u0, s0, u1, s1, rss;
+	pid_t	 pid;
+	int	 st;
+
+	children_cpu(&u0, &s0, &rss);
+	if ((pid = spawn(argv, fa)) == -1) {
+		return -1;
+	}
+	while (waitpid(pid, &st, 0) == -1) {
+		if (errno != EINTR) {
+			perror("timeit: waitpid");
+			return -1;
+		}
+	}
+	children_cpu(&u1, &s1, &rss);
+	setup_user += u1 - u0;
+	setup_sys += s1 - s0;
+	setup_wall += now_us() - w0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "timeit: setup failed (status 0x%x): %s\n",
+		    (unsigned int)st, setup);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Runs argv runs times, conc at a time, storing each run's duration in
  * microseconds in t (when t is not NULL).  Returns 0, or -1 when a run
@@ -131,6 +175,10 @@ run_batch(char **argv, const posix_spawn_file_actions_t *fa, long runs,
 		for (i = 0; rc == 0 && started < runs && i < conc; i++) {
 			if (pids[i] != 0) {
 				continue;
+			}
+			if (setup != NULL && run_setup(fa) == -1) {
+				rc = -1;
+				break;
 			}
 			t0[i] = now_us();
 			if ((pids[i] = spawn(argv, fa)) == -1) {
@@ -206,7 +254,7 @@ main(int argc, char **argv)
 	long				 runs = 100, warm = 1, conc = 1;
 	int				 ch, cpu = 0, rc = 1;
 
-	while ((ch = getopt(argc, argv, "+rn:w:c:")) != -1) {
+	while ((ch = getopt(argc, argv, "+rn:w:c:s:")) != -1) {
 		switch (ch) {
 		case 'r':
 			cpu = 1;
@@ -220,13 +268,16 @@ main(int argc, char **argv)
 		case 'c':
 			conc = count(optarg);
 			break;
+		case 's':
+			setup = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || runs < 1 || conc < 1) {
+	if (argc < 1 || runs < 1 || conc < 1 || (setup != NULL && conc > 1)) {
 		usage();
 	}
 	if ((t = calloc((size_t)runs, sizeof(*t))) == NULL) {
@@ -243,6 +294,8 @@ main(int argc, char **argv)
 		goto out1;
 	}
 	children_cpu(&u0, &s0, &rss);
+	/* The warm-up's setups were before u0 and w0. */
+	setup_wall = setup_user = setup_sys = 0;
 	w0 = now_us();
 	if (run_batch(argv, &fa, runs, conc, t) == -1) {
 		goto out1;
@@ -253,10 +306,10 @@ main(int argc, char **argv)
 	/* p90 by nearest rank: the ceil(0.9 * runs)-th smallest. */
 	printf("%lld %lld %lld %lld %lld", (long long)t[0],
 	    (long long)t[runs / 2], (long long)t[(runs * 9 + 9) / 10 - 1],
-	    (long long)t[runs - 1], (long long)(w1 - w0));
+	    (long long)t[runs - 1], (long long)(w1 - w0 - setup_wall));
 	if (cpu) {
-		printf(" %lld %lld %lld", (long long)(u1 - u0),
-		    (long long)(s1 - s0), (long long)rss);
+		printf(" %lld %lld %lld", (long long)(u1 - u0 - setup_user),
+		    (long long)(s1 - s0 - setup_sys), (long long)rss);
 	}
 	printf("\n");
 	rc = 0;
