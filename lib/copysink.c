@@ -585,7 +585,8 @@ splice_data(struct copysink *s, int fd)
 enum copysink_state
 copysink_read(struct copysink *s, int fd, uint8_t *buf, size_t len, int *eof)
 {
-	ssize_t n;
+	ssize_t	n;
+	size_t	want;
 
 	*eof = 0;
 	if (s->result == COPYSINK_MORE && !s->nosplice && s->fd != -1 &&
@@ -598,11 +599,17 @@ copysink_read(struct copysink *s, int fd, uint8_t *buf, size_t len, int *eof)
 			return s->result;
 		}
 	} else if (s->result == COPYSINK_MORE && !s->nosplice &&
-	    s->in_file && s->fd != -1 && s->chunk == 0 && s->hlen < 5 &&
-	    s->size - s->got >= SPLICE_MIN) {
+	    s->in_file && s->fd != -1 && s->hlen < 5 &&
+	    s->size - s->got - s->chunk >= SPLICE_MIN) {
 		/* Inside a large file the next record is most likely a data
-		 * header (5 bytes): read only that, the data is spliced. */
-		len = 5 - s->hlen;
+		 * header (5 bytes): read the rest of this record's data and
+		 * that header, no further, and the next data is spliced.  A
+		 * full read would end inside each next record, and no record
+		 * would ever be spliced from its start. */
+		want = s->chunk > 0 ? (size_t)s->chunk + 5 : 5 - s->hlen;
+		if (want < len) {
+			len = want;
+		}
 	}
 	while ((n = read(fd, buf, len)) == -1 && errno == EINTR) {
 		continue;

@@ -403,6 +403,23 @@ assert o["direction"] == "to" and o["status"] == 255, o' "$output"
 	only_old_file "$t/in"
 }
 
+@test "the server's helper splices a large file's data, record by record" {
+	strace_or_skip
+	local t=$BATS_TEST_TMPDIR
+	head -c 8388608 /dev/urandom >"$t/big"
+	mkdir "$t/to"
+	"$RSHD" --copy-helper -- -f -- "$t/big" >"$t/stream"
+	# cat writes ahead of the records' bounds, as rshd does: each read
+	# of the helper's ends inside the next record unless it stops at
+	# the header, and then no record is ever spliced.
+	cat "$t/stream" | ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    strace -f -c -o "$t/calls" "$RSHD" --copy-helper -- -t -- "$t/to/"
+	cmp "$t/big" "$t/to/big"
+	# 128 records of 64 KiB: the data of nearly every one is spliced.
+	run -0 awk '$NF == "splice" { n = $4 } END { print n + 0 }' "$t/calls"
+	[ "$output" -ge 120 ]
+}
+
 @test "the audit log records each copy: direction, paths, account, bytes" {
 	local t=$BATS_TEST_TMPDIR
 	head -c 100000 /dev/urandom >"$t/f"
