@@ -58,55 +58,79 @@ section "$cur"
 if [ ! -x "$rcp" ]; then
 	skip "$cur" "rcp" "$rcp is missing"
 else
-	# One file: MB/s.  Each run copies to a new name: before it, untimed
-	# and for every tool alike, the last run's copy is removed and all
-	# that was written is synced, so that no run pays for the one before
-	# it (writing back its gigabyte, or freeing it).  Then rcp and the
-	# stream again, each over its last copy: rcp's new file and the old
-	# one are both whole until the rename, where cat > f truncates the
-	# old one first.
-	lbl="one $(mib "$cp_size") MiB file, to a new name"
-	tries_save=$tries
-	tries=$cp_tries
+	# One file: MB/s.  The tools take turns, run by run (the first of
+	# each turn moving on by one), as make bench-ab's two rshds do: this
+	# VM's disk and CPU swing twofold within a minute, and tools timed
+	# one after the other measured the swing.  Each run copies to a new
+	# name: before it, untimed and for every tool alike, the last run's
+	# copy is removed and all that was written is synced, so that no run
+	# pays for the one before it (writing back its gigabyte, or freeing
+	# it).  Then rcp and the stream again, each over its last copy:
+	# rcp's new file and the old one are both whole until the rename,
+	# where cat > f truncates the old one first.
+	# turns SPEC...: each SPEC "ID|LABEL|SETUP|SH-COMMAND"; cp_tries
+	# runs of each, taking turns; med[ID] and a row, in MB/s, as thru.
+	turns() {
+		local n=$# i j id label setup cmd t
+		local specs=("$@")
+		for ((i = 0; i < cp_tries; i++)); do
+			for ((j = 0; j < n; j++)); do
+				IFS='|' read -r id label setup cmd \
+				    <<<"${specs[$(((i + j) % n))]}"
+				if t=$("$timeit" -w 0 -n 1 -s "$setup" sh -c \
+				    "$cmd" 2>>"$dir/errors"); then
+					echo "$id ${t%% *}"
+				else
+					echo "$id failed"
+				fi
+			done
+		done >"$cp/turns"
+		for ((j = 0; j < n; j++)); do
+			IFS='|' read -r id label setup cmd <<<"${specs[$j]}"
+			if grep -q "^$id failed" "$cp/turns"; then
+				skip "$cur" "$label" \
+				    "failed: $(tail -n 1 "$dir/errors")"
+				continue
+			fi
+			# The median (the upper one of an even count, as
+			# timeit's), the slowest and the fastest run, in us.
+			set -- $(awk -v id="$id" '$1 == id { print $2 }' \
+			    "$cp/turns" | sort -n | awk '{ v[NR] = $1 }
+			    END { print v[int(NR / 2) + 1], v[NR], v[1] }')
+			med[$id]=$(calc "print $cp_size / $1")
+			row "$cur" "$label" "$(calc "printf \"%.0f\", \
+			    $cp_size / $1")" "$(calc "printf \"%.0f\", \
+			    $cp_size / $2")" "$(calc "printf \"%.0f\", \
+			    $cp_size / $3")" MB/s
+		done
+	}
 	# fresh NAME: the setup that leaves no $cp/dst/NAME and nothing to
 	# write back.
 	fresh() { echo "rm -f $cp/dst/$1 && sync"; }
-	thru_setup=$(fresh stream) thru cp_stream \
-	    "$lbl: the stream alone, rsh HOST 'cat > f' < f" \
-	    "$cp_size" sh -c "$(q "${rshc[@]}" "$host") \
-	    'cat > $cp/dst/stream' < $cp/big"
-	thru_setup=$(fresh rcp) thru cp_rcp "$lbl: rcp" "$cp_size" \
-	    "${rcpc[@]}" "$cp/big" "127.0.0.1:$cp/dst/rcp"
+	lbl="one $(mib "$cp_size") MiB file, to a new name"
+	stream="$(q "${rshc[@]}" "$host") 'cat > $cp/dst/stream' < $cp/big"
+	rcpcmd="exec $(q "${rcpc[@]}" "$cp/big" "127.0.0.1:$cp/dst/rcp")"
+	one=("cp_stream|$lbl: the stream alone, rsh HOST 'cat > f' < f|$(fresh stream)|$stream"
+	    "cp_rcp|$lbl: rcp|$(fresh rcp)|$rcpcmd")
 	if [ "$cp_have_ssh" = 0 ]; then
 		skip "$cur" "$lbl: scp, rsync -e ssh" "left out: no private sshd"
 	else
-		thru_setup=$(fresh scp) thru cp_scp \
-		    "$lbl: scp -c aes128-gcm@openssh.com" "$cp_size" \
-		    scp -q -F "$dir/pdsh_ssh_config" -c aes128-gcm@openssh.com \
-		    "$cp/big" "t1:$cp/dst/scp"
+		one+=("cp_scp|$lbl: scp -c aes128-gcm@openssh.com|$(fresh scp)|exec $(q scp -q -F "$dir/pdsh_ssh_config" -c aes128-gcm@openssh.com "$cp/big" "t1:$cp/dst/scp")")
 		# -W -I: the whole file, every run (no delta, no skipping the
 		# copy already there), to a temporary name renamed into place
 		# as rcp does.
 		if command -v rsync >/dev/null; then
-			thru_setup=$(fresh rsync) thru cp_rsync \
-			    "$lbl: rsync -W -I -e ssh" "$cp_size" \
-			    rsync -W -I -e "$cp_ssh" "$cp/big" \
-			    "t1:$cp/dst/rsync"
+			one+=("cp_rsync|$lbl: rsync -W -I -e ssh|$(fresh rsync)|exec $(q rsync -W -I -e "$cp_ssh" "$cp/big" "t1:$cp/dst/rsync")")
 		else
 			skip "$cur" "$lbl: rsync -e ssh" \
 			    "left out: no rsync (Debian rsync)"
 		fi
 	fi
+	turns "${one[@]}"
 	lbl="one $(mib "$cp_size") MiB file over the last copy"
-	thru_setup=sync thru cp_stream_over \
-	    "$lbl: the stream (truncates it)" \
-	    "$cp_size" sh -c "$(q "${rshc[@]}" "$host") \
-	    'cat > $cp/dst/stream' < $cp/big"
-	thru_setup=sync thru cp_rcp_over \
-	    "$lbl: rcp (renames over it)" "$cp_size" \
-	    "${rcpc[@]}" "$cp/big" "127.0.0.1:$cp/dst/rcp"
+	turns "cp_stream_over|$lbl: the stream (truncates it)|sync|$stream" \
+	    "cp_rcp_over|$lbl: rcp (renames over it)|sync|$rcpcmd"
 	rm -f "$cp/dst/stream" "$cp/dst/rcp" "$cp/dst/scp" "$cp/dst/rsync"
-	tries=$tries_save
 
 	# The tree: ms.  Each run copies into a new, empty directory (made
 	# by mktemp inside the timing, for every tool alike): a copy of a

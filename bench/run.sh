@@ -323,14 +323,12 @@ lat() {
 	row "$cur" "$label" "$(ms "$2")" "$(ms "$1")" "$(ms "$4")" ms
 }
 
-# thru ID LABEL BYTES CMD...: throughput of CMD moving BYTES, TRIES runs,
-# each after thru_setup (a sh command line, untimed) when that is set.
+# thru ID LABEL BYTES CMD...: throughput of CMD moving BYTES, TRIES runs.
 thru() {
 	local id=$1 label=$2 bytes=$3 r
 	shift 3
 	cpu_mark
-	r=$("$timeit" -r -w 0 -n "$tries" ${thru_setup:+-s "$thru_setup"} \
-	    "$@" 2>>"$dir/errors") || {
+	r=$("$timeit" -r -w 0 -n "$tries" "$@" 2>>"$dir/errors") || {
 		skip "$cur" "$label" "failed: $(tail -n 1 "$dir/errors")"
 		return 0
 	}
