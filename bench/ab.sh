@@ -1,9 +1,10 @@
 #!/bin/bash
 # bench/ab.sh BASE_BUILD BUILD [ROUNDS]: what `make bench-ab` runs.  Two
 # rshds side by side, BASE_BUILD's and BUILD's, measured with BUILD's rsh
-# and tools in alternating rounds (base, new, base, new, ...), so that what
-# else the machine does weighs on both alike: the way to show that a change
-# to rshd costs no speed on a machine that is not quiet.  Each round:
+# and tools in alternating rounds (base, new, new, base, base, new ...),
+# so that what else the machine does weighs on both alike: the way to
+# show that a change to rshd costs no speed on a machine that is not
+# quiet.  Each round:
 #
 #   latency   the median of RUNS runs of `rsh 127.0.0.1 true`;
 #   rate      commands per second, 8 clients at a time, CMDS runs;
@@ -148,8 +149,16 @@ idle_cost() {
 echo "bench-ab: $rounds rounds, base $base_build, new $new_build" >&2
 uptime >&2
 for ((k = 1; k <= rounds; k++)); do
-	sample base >>"$dir/base.txt"
-	sample new >>"$dir/new.txt"
+	# Base first in odd rounds, new first in even ones: whatever the
+	# first of a round leaves behind (a warm cache, writeback, a busy
+	# core) weighs on both alike.
+	if [ $((k % 2)) = 1 ]; then
+		sample base >>"$dir/base.txt"
+		sample new >>"$dir/new.txt"
+	else
+		sample new >>"$dir/new.txt"
+		sample base >>"$dir/base.txt"
+	fi
 	echo "round $k: base $(tail -n 1 "$dir/base.txt"); new $(tail -n 1 "$dir/new.txt")" >&2
 done
 read -r pair_base pair_new cpu_base cpu_new <<<"$(paired)"

@@ -1240,7 +1240,7 @@ done
 	echo "| target | measured | floor | goal | |"
 	echo "|---|---:|---|---|---|"
 	while IFS=$'\t' read -r label m fl goal ok bound; do
-		echo "| $label | $m | $fl | $goal | $ok |"
+		echo "| ${label//|/\\|} | $m | $fl | $goal | $ok |"
 	done <"$dir/targets"
 	echo
 	echo "What bounds each miss, from this run's figures (section 10's CPU"
