@@ -137,8 +137,9 @@ idle_cost() {
 	while ! grep -q '^ready' "$dir/hold.out" && kill -0 "$h" 2>/dev/null; do
 		sleep 0.1
 	done
-	# Idle: a second after its last request, past rshd's PARK_AFTER_MS.
-	sleep 1
+	# Idle: two seconds after the last connection came, past rshd's
+	# PARK_AFTER_MS and the privileged part's trim a second after it.
+	sleep 2
 	r1=$(lib_tree_kib "$pid" Rss) p1=$(lib_tree_kib "$pid" Pss)
 	exec 4>&-
 	wait "$h" || true

@@ -106,9 +106,9 @@ else
 	}
 	# fresh NAME: the setup that leaves no $cp/dst/NAME and nothing to
 	# write back.
-	fresh() { echo "rm -f $cp/dst/$1 && sync"; }
+	fresh() { echo "rm -f $(q "$cp/dst/$1")&& sync"; }
 	lbl="one $(mib "$cp_size") MiB file, to a new name"
-	stream="$(q "${rshc[@]}" "$host") 'cat > $cp/dst/stream' < $cp/big"
+	stream="$(q "${rshc[@]}" "$host" "cat > $(q "$cp/dst/stream")") < $(q "$cp/big")"
 	rcpcmd="exec $(q "${rcpc[@]}" "$cp/big" "127.0.0.1:$cp/dst/rcp")"
 	one=("cp_stream|$lbl: the stream alone, rsh HOST 'cat > f' < f|$(fresh stream)|$stream"
 	    "cp_rcp|$lbl: rcp|$(fresh rcp)|$rcpcmd")

@@ -415,7 +415,8 @@ assert o["direction"] == "to" and o["status"] == 255, o' "$output"
 	cat "$t/stream" | ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	    strace -f -c -o "$t/calls" "$RSHD" --copy-helper -- -t -- "$t/to/"
 	cmp "$t/big" "$t/to/big"
-	# 128 records of 64 KiB: the data of nearly every one is spliced.
+	# 129 data records, all but the last of about 64 KiB: the data of
+	# nearly every one is spliced.
 	run -0 awk '$NF == "splice" { n = $4 } END { print n + 0 }' "$t/calls"
 	[ "$output" -ge 120 ]
 }

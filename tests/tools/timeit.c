@@ -24,7 +24,8 @@
  * With -s, SETUP (a sh command line) runs before every run, untimed and
  * left out of the CPU time: to start each run from the same state, such
  * as no earlier copy and nothing left to write back.  It needs runs one
- * after the other.
+ * after the other.  The largest RSS of -r then counts SETUP's processes
+ * too.
  *
  * Exits 1, saying which run, if a run fails or exits non-zero.
  */
