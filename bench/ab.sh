@@ -17,8 +17,9 @@
 # the CPU time of all rshd's processes and its commands per call (what
 # the machine's load does not change); then, once each, rshd's memory
 # (RSS and PSS, all its processes) per idle authenticated connection,
-# IDLE of them.  It prints the median over the rounds for each, and new
-# against base.
+# IDLE of them.  It prints the median over the rounds for each, new
+# against base, and for the rounds' figures also the median of new
+# against base within each round (drift cancels there).
 #
 # BASE_BUILD's rshd may be a wrapper script (an rshd from before -f none
 # existed, say) as long as it execs rshd.
@@ -174,12 +175,22 @@ med() {
 		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 row() {
-	printf '%-44s %10s %10s %9s\n' "$1" "$2" "$3" "$4"
+	printf '%-44s %10s %10s %9s %9s\n' "$1" "$2" "$3" "$4" "${5:-}"
+}
+# paired COLUMN: the median over rounds of new against base in the same
+# round.  The machine drifts (commands per second fell from 103 to 68
+# over one 21-round run on a VM just booted), and a round's two samples,
+# taken back to back, share its state; the medians of each alone do not.
+paired_change() {
+	paste -d ' ' "$dir/base.txt" "$dir/new.txt" | awk -v c="$1" -v n=4 \
+	    '{ print ($(c + n) - $c) * 100 / $c }' | sort -g | awk \
+	    '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : \
+		(v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%+.1f%%", m }'
 }
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", (b - a) * 100 / a }'
 }
-row "" base new change
+row "" base new change "in a round"
 for spec in "1 latency, rsh 127.0.0.1 true (ms)" \
     "2 commands/s, 8 at a time" "3 stdout (MB/s)" "4 stdin (MB/s)"; do
 	c=${spec%% *}
@@ -189,7 +200,7 @@ for spec in "1 latency, rsh 127.0.0.1 true (ms)" \
 		a=$(awk -v v="$a" 'BEGIN { printf "%.2f", v / 1000 }')
 		b=$(awk -v v="$b" 'BEGIN { printf "%.2f", v / 1000 }')
 	fi
-	row "$label" "$a" "$b" "$(ratio "$a" "$b")"
+	row "$label" "$a" "$b" "$(ratio "$a" "$b")" "$(paired_change "$c")"
 done
 row "latency, $pairs calls in turn (ms)" "$pair_base" "$pair_new" \
     "$(ratio "$pair_base" "$pair_new")"

@@ -107,6 +107,52 @@ struct child_dirent {
 #define SPAWN_STACK	(64 * 1024)	/* the child calls no library code */
 
 /*
+ * Stacks of finished starts, kept for the next: a stack mapped and unmapped
+ * per start cost its pages faulted in again each time and, at the unmap,
+ * a TLB flush on every CPU the process ran on (the child touched it from
+ * another): the most of the privileged part's own CPU per command after
+ * its system calls.  Enough for the starts that run at once on 2 to 4
+ * CPUs; a start beyond them maps its own, as all did before.
+ */
+#define SPAWN_STACKS_KEPT	4
+static pthread_mutex_t	 stacks_lock = PTHREAD_MUTEX_INITIALIZER;
+static void		*stacks_kept[SPAWN_STACKS_KEPT];
+static size_t		 stacks_nkept;
+
+static void *
+stack_get(void)
+{
+	void	*st = NULL;
+
+	pthread_mutex_lock(&stacks_lock);
+	if (stacks_nkept > 0) {
+		st = stacks_kept[--stacks_nkept];
+	}
+	pthread_mutex_unlock(&stacks_lock);
+	if (st == NULL && (st = mmap(NULL, SPAWN_STACK, PROT_READ |
+	    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1,
+	    0)) == MAP_FAILED) {
+		st = NULL;
+	}
+	return st;
+}
+
+/* A stack whose child has exec'd or died: no one runs on it now. */
+static void
+stack_put(void *st)
+{
+	pthread_mutex_lock(&stacks_lock);
+	if (stacks_nkept < SPAWN_STACKS_KEPT) {
+		stacks_kept[stacks_nkept++] = st;
+		st = NULL;
+	}
+	pthread_mutex_unlock(&stacks_lock);
+	if (st != NULL) {
+		munmap(st, SPAWN_STACK);
+	}
+}
+
+/*
  * The child, from clone() to execve().  It runs on its own stack in rshd's
  * address space, beside rshd's other threads, so it makes system calls
  * only, each by number: no libc wrapper that keeps state (glibc's setuid()
@@ -467,9 +513,7 @@ spawn(const struct exec_plan *p, const int fds[3], int cgfd,
 	pid_t			pid;
 	int			e, fired;
 
-	stack = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
+	if ((stack = stack_get()) == NULL) {
 		snprintf(msg, msglen, "cannot start command: %s; the server "
 		    "is out of resources", strerror(errno));
 		return -1;
@@ -485,7 +529,7 @@ spawn(const struct exec_plan *p, const int fds[3], int cgfd,
 	fired = startwatch_disarm(&w);
 	starting_remove(&a);	/* exec'd, or dead: it holds nothing now */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	munmap(stack, SPAWN_STACK);
+	stack_put(stack);
 	if (pid == -1) {
 		snprintf(msg, msglen, "cannot start command: %s%s",
 		    strerror(e), out_of_resources(e) ?
