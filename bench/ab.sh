@@ -177,10 +177,11 @@ med() {
 row() {
 	printf '%-44s %10s %10s %9s %9s\n' "$1" "$2" "$3" "$4" "${5:-}"
 }
-# paired COLUMN: the median over rounds of new against base in the same
-# round.  The machine drifts (commands per second fell from 103 to 68
-# over one 21-round run on a VM just booted), and a round's two samples,
-# taken back to back, share its state; the medians of each alone do not.
+# paired_change COLUMN: the median over rounds of new against base in
+# the same round.  The machine drifts (commands per second fell from 103
+# to 68 over one 21-round run on a VM just booted), and a round's two
+# samples, taken back to back, share its state; the medians of each
+# alone do not.
 paired_change() {
 	paste -d ' ' "$dir/base.txt" "$dir/new.txt" | awk -v c="$1" -v n=4 \
 	    '{ print ($(c + n) - $c) * 100 / $c }' | sort -g | awk \
