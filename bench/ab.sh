@@ -194,14 +194,14 @@ ratio() {
 row "" base new change "in a round"
 for spec in "1 latency, rsh 127.0.0.1 true (ms)" \
     "2 commands/s, 8 at a time" "3 stdout (MB/s)" "4 stdin (MB/s)"; do
-	c=${spec%% *}
+	col=${spec%% *}
 	label=${spec#* }
-	a=$(med "$dir/base.txt" "$c") b=$(med "$dir/new.txt" "$c")
-	if [ "$c" = 1 ]; then
+	a=$(med "$dir/base.txt" "$col") b=$(med "$dir/new.txt" "$col")
+	if [ "$col" = 1 ]; then
 		a=$(awk -v v="$a" 'BEGIN { printf "%.2f", v / 1000 }')
 		b=$(awk -v v="$b" 'BEGIN { printf "%.2f", v / 1000 }')
 	fi
-	row "$label" "$a" "$b" "$(ratio "$a" "$b")" "$(paired_change "$c")"
+	row "$label" "$a" "$b" "$(ratio "$a" "$b")" "$(paired_change "$col")"
 done
 row "latency, $pairs calls in turn (ms)" "$pair_base" "$pair_new" \
     "$(ratio "$pair_base" "$pair_new")"
