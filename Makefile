@@ -124,7 +124,7 @@ DEB_TEST  = bats bats-support bats-assert procps strace clang-tidy cppcheck \
 BATS_LIB ?= /usr/lib/bats
 
 .PHONY: all libs deps test check unit replay bats lint demo bench FORCE \
-	bench-fanout bench-insns bench-ab fuzz fuzz-run stress stress-short \
+	bench-fanout bench-fanhosts bench-insns bench-ab fuzz fuzz-run stress stress-short \
 	install install-conf uninstall deb clean
 
 all: $(BUILD)/rshd $(BUILD)/rsh $(BUILD)/rcp $(TOOL_BIN) $(BUILD)/rshd-hooks $(FLOOR_BIN)
@@ -318,6 +318,13 @@ bench-ab: all
 
 bench-fanout: all
 	sh bench/fanout.sh $(BUILD)
+
+# rcp -w against pdcp with one host and with a host per target, each its
+# own rshd, sshd and destination (bench/fanhosts.sh; root, and sshd and
+# pdcp installed: make bench installs them without starting ssh.service).
+bench-fanhosts: all
+	@sh tests/netaccount.sh
+	bash bench/fanhosts.sh $(BUILD)
 
 FUZZTIME ?= 30
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
